@@ -1,0 +1,104 @@
+"""Stable error codes in `extensions.code`, and no stack trace or internal detail in any error."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+logger = logging.getLogger("houqin.graphql")
+
+
+class Code:
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    WRONG_HOST = "WRONG_HOST"
+    READ_ONLY = "READ_ONLY"
+    DEPTH_LIMIT = "DEPTH_LIMIT_EXCEEDED"
+    ALIAS_LIMIT = "ALIAS_LIMIT_EXCEEDED"
+    TOKEN_LIMIT = "TOKEN_LIMIT_EXCEEDED"
+    PAGE_SIZE_LIMIT = "PAGE_SIZE_LIMIT_EXCEEDED"
+    COST_LIMIT = "COST_LIMIT_EXCEEDED"
+    RATE_LIMIT = "RATE_LIMITED"
+    ONE_OPERATION = "ONE_OPERATION_PER_REQUEST"
+    INVALID_QUERY = "GRAPHQL_VALIDATION_FAILED"
+    INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+class HouqinGraphQLError(GraphQLError):
+    """An error meant for the caller, with its stable code."""
+
+    def __init__(self, message: str, code: str, **extra):
+        super().__init__(message, extensions={"code": code, **extra})
+
+
+def forbidden(message: str = "You may not do this here.") -> HouqinGraphQLError:
+    return HouqinGraphQLError(message, Code.FORBIDDEN)
+
+
+_PATTERNS = [
+    (re.compile(r"exceeds maximum operation depth"), Code.DEPTH_LIMIT),
+    (re.compile(r"aliases found\. Allowed"), Code.ALIAS_LIMIT),
+    (re.compile(r"more than \d+ tokens|tokens? limit|Document contains more than"), Code.TOKEN_LIMIT),
+    (re.compile(r"Argument '(first|last)' cannot be higher than"), Code.PAGE_SIZE_LIMIT),
+]
+
+
+def _code_for(error: GraphQLError) -> tuple[str, str | None, dict]:
+    """(code, replacement message or None, extra extensions) of one error."""
+    if error.extensions and error.extensions.get("code"):
+        return error.extensions["code"], None, {}
+    original = error.original_error
+    if original is None:
+        for pattern, code in _PATTERNS:
+            if pattern.search(error.message):
+                return code, None, {}
+        return Code.INVALID_QUERY, None, {}
+    if isinstance(original, HouqinGraphQLError):
+        return original.extensions["code"], original.message, {}
+    if isinstance(original, ValidationError):
+        fields = {}
+        if hasattr(original, "error_dict"):
+            fields = {k: [str(m) for e in v for m in e.messages] for k, v in original.error_dict.items()}
+        message = "；".join(m for msgs in fields.values() for m in msgs) if fields else "；".join(original.messages)
+        return Code.BAD_USER_INPUT, message, ({"fields": fields} if fields else {})
+    if isinstance(original, PermissionDenied):
+        return Code.FORBIDDEN, str(original) or "You may not do this here.", {}
+    if isinstance(original, ObjectDoesNotExist):
+        return Code.NOT_FOUND, "Not found.", {}
+    if isinstance(original, ValueError):
+        for pattern, code in _PATTERNS:
+            if pattern.search(str(original)):
+                return code, str(original), {}
+    logger.exception("Unexpected GraphQL error", exc_info=original)
+    return Code.INTERNAL, "Internal server error.", {}
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error a stable code; hide the message of anything unexpected."""
+
+    def on_operation(self):
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        processed = []
+        for error in result.errors:
+            code, message, extra = _code_for(error)
+            processed.append(
+                GraphQLError(
+                    message or error.message,
+                    nodes=error.nodes,
+                    source=error.source,
+                    positions=error.positions,
+                    path=error.path,
+                    original_error=None,
+                    extensions={**(error.extensions or {}), "code": code, **extra},
+                )
+            )
+        result.errors = processed

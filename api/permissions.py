@@ -1,0 +1,88 @@
+"""Permission checks every resolver goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from tenants.access import can_read_school, school_roles
+from tenants.models import School
+
+from .errors import Code, HouqinGraphQLError
+
+
+def current_school(info: Info) -> School | None:
+    tenant = getattr(info.context.request, "tenant", None)
+    return tenant if isinstance(tenant, School) else None
+
+
+def current_user(info: Info):
+    return info.context.request.user
+
+
+def require_authenticated(info: Info):
+    user = current_user(info)
+    if not user or not user.is_authenticated:
+        raise HouqinGraphQLError("Sign in or send a valid token.", Code.UNAUTHENTICATED)
+    return user
+
+
+def require_school(info: Info) -> School:
+    school = current_school(info)
+    if school is None:
+        raise HouqinGraphQLError("This field is served on a school's host only.", Code.WRONG_HOST)
+    return school
+
+
+def require_school_reader(info: Info) -> School:
+    """The current school, when the caller may read it (members and its bureau)."""
+    user = require_authenticated(info)
+    school = require_school(info)
+    if not can_read_school(user, school):
+        raise HouqinGraphQLError("You may not read this school.", Code.FORBIDDEN)
+    return school
+
+
+def require_school_role(info: Info, roles: Iterable[str]) -> School:
+    """The current school, when the caller holds one of the roles there and it is writable."""
+    user = require_authenticated(info)
+    school = require_school(info)
+    if not (school_roles(user, school) & set(roles)):
+        raise HouqinGraphQLError("Your role here does not allow this.", Code.FORBIDDEN)
+    if school.is_read_only:
+        raise HouqinGraphQLError("This school is suspended and read-only.", Code.READ_ONLY)
+    return school
+
+
+class IsAuthenticated(BasePermission):
+    message = "Sign in or send a valid token."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        require_authenticated(info)
+        return True
+
+
+class SchoolReader(BasePermission):
+    """Field permission: the caller may read the current school."""
+
+    message = "You may not read this school."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        require_school_reader(info)
+        return True
+
+
+class HasSchoolRole(BasePermission):
+    """Field permission: the caller holds one of `roles` in the current (writable) school."""
+
+    message = "Your role here does not allow this."
+
+    def __init__(self, *roles: str):
+        self.roles = frozenset(roles)
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        require_school_role(info, self.roles)
+        return True

@@ -1,0 +1,59 @@
+"""The one GraphQL schema: every app's Query and Mutation, the optimizer, the limits, the error codes."""
+
+from __future__ import annotations
+
+import importlib
+
+import strawberry
+from django.conf import settings
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from .errors import ErrorCodes
+
+# (module, Query class, Mutation class) of every app; an app may have neither yet.
+APP_SCHEMAS = [
+    ("tenants.graphql.schema", "TenantsQuery", "TenantsMutation"),
+    ("schools.graphql.schema", "SchoolsQuery", "SchoolsMutation"),
+    ("assets.graphql.schema", "AssetsQuery", "AssetsMutation"),
+    ("safety.graphql.schema", "SafetyQuery", "SafetyMutation"),
+    ("reporting.graphql.schema", "ReportingQuery", "ReportingMutation"),
+    ("api.graphql.schema", "ApiQuery", "ApiMutation"),
+]
+
+
+def _collect(kind_index: int) -> tuple[type, ...]:
+    found = []
+    for module_name, *names in APP_SCHEMAS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        cls = getattr(module, names[kind_index], None)
+        if cls is not None:
+            found.append(cls)
+    return tuple(found)
+
+
+Query = merge_types("Query", _collect(0))
+Mutation = merge_types("Mutation", _collect(1))
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    config=StrawberryConfig(
+        relay_max_results=settings.GRAPHQL_MAX_PAGE_SIZE,
+        disable_field_suggestions=not settings.DEBUG,
+    ),
+    extensions=[
+        ErrorCodes,
+        QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        DjangoOptimizerExtension,
+    ],
+)

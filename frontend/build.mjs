@@ -1,0 +1,18 @@
+// Copies the vendored libraries from node_modules into static/vendor. Run: npm ci && npm run build
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+
+const out = "static/vendor";
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const files = [
+  ["node_modules/bootstrap/dist/css/bootstrap.min.css", "bootstrap/bootstrap.min.css"],
+  ["node_modules/bootstrap/dist/js/bootstrap.bundle.min.js", "bootstrap/bootstrap.bundle.min.js"],
+  ["node_modules/bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/bootstrap-icons.min.css"],
+  ["node_modules/bootstrap-icons/font/fonts", "bootstrap-icons/fonts"],
+  ["node_modules/htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
+  ["node_modules/echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
+];
+for (const [from, to] of files) {
+  cpSync(from, `${out}/${to}`, { recursive: true });
+}
+console.log(`copied ${files.length} entries into ${out}`);

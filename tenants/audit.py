@@ -1,0 +1,42 @@
+"""Row history by database triggers (django-pghistory), so even a raw SQL change is recorded."""
+
+from __future__ import annotations
+
+import pghistory
+from django.db.models import Model
+
+
+def tracked(**kwargs):
+    """Decorate a model so every insert, update and delete is kept in its event table."""
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs)
+
+
+def history_for(obj: Model, *, limit: int = 200) -> list[dict]:
+    """The history of one row, newest first, with who did it and which fields changed."""
+    from pghistory.models import Events
+
+    from .models import User
+
+    events = list(
+        Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit]
+    )
+    user_ids = set()
+    for event in events:
+        metadata = event.pgh_context or {}
+        if metadata.get("user"):
+            user_ids.add(metadata["user"])
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
+    rows = []
+    for event in events:
+        metadata = event.pgh_context or {}
+        rows.append(
+            {
+                "at": event.pgh_created_at,
+                "label": event.pgh_label,
+                "user": users.get(metadata.get("user")),
+                "request_id": metadata.get("request_id", ""),
+                "diff": event.pgh_diff or {},
+                "data": event.pgh_data,
+            }
+        )
+    return rows

@@ -1,0 +1,119 @@
+"""Host routing: the base domain is the bureau/platform portal, `<slug>.<base>` is a school."""
+
+from __future__ import annotations
+
+import uuid
+
+from pghistory.middleware import HistoryMiddleware
+from django.conf import settings
+from django.db import connection
+
+from django.template.response import TemplateResponse
+from django.urls import set_urlconf
+from django.utils.deprecation import MiddlewareMixin
+
+from .models import Domain, SchoolStatus
+
+# Paths a suspended (read-only) school still accepts writes on: signing in and out, GraphQL
+# (whose mutations check read-only themselves) and the language switch.
+READ_ONLY_EXEMPT_PREFIXES = ("/accounts/", "/graphql/", "/i18n/")
+
+
+def request_host(request) -> str:
+    return request.get_host().split(":")[0].lower().rstrip(".")
+
+
+def _not_found(request):
+    response = TemplateResponse(request, "404.html", {"unknown_host": True}, status=404)
+    return response.render()
+
+
+class TenantRoutingMiddleware(MiddlewareMixin):
+    """Set the schema and URLconf from the Host header, with one tenant lookup per request."""
+
+    def process_request(self, request):
+        connection.set_schema_to_public()
+        host = request_host(request)
+        base = settings.BASE_DOMAIN
+        request.tenant = None
+        if host == base or host in ("127.0.0.1", f"www.{base}"):
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            return None
+        if not host.endswith(f".{base}"):
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            return _not_found(request)
+        domain = (
+            Domain.objects.select_related("tenant", "tenant__bureau").filter(domain=host).first()
+        )
+        if domain is None or domain.tenant.status == SchoolStatus.ARCHIVED:
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            return _not_found(request)
+        school = domain.tenant
+        connection.set_tenant(school)
+        request.tenant = school
+        request.urlconf = settings.ROOT_URLCONF
+        set_urlconf(request.urlconf)
+        if (
+            school.is_read_only
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and not request.path.startswith(READ_ONLY_EXEMPT_PREFIXES)
+        ):
+            response = TemplateResponse(request, "403.html", {"read_only": True}, status=403)
+            return response.render()
+        return None
+
+    def process_response(self, request, response):
+        # Leave the pooled connection on the public schema between requests.
+        connection.set_schema_to_public()
+        return response
+
+
+class HostBoundSessionMiddleware(MiddlewareMixin):
+    """A session belongs to the host it was first used on; replayed on another host it is refused."""
+
+    def process_request(self, request):
+        if not request.user.is_authenticated:
+            return None
+        host = request_host(request)
+        bound = request.session.get("_houqin_host")
+        if bound is None:
+            request.session["_houqin_host"] = host
+        elif bound != host:
+            # Do not flush the victim's session on the other host: only refuse it here.
+            from django.contrib.auth.models import AnonymousUser
+
+            request.user = AnonymousUser()
+            request._houqin_foreign_session = True
+        return None
+
+    def process_response(self, request, response):
+        if getattr(request, "_houqin_foreign_session", False):
+            # Never let this host rewrite or extend a session cookie that belongs to another host.
+            request.session.modified = False
+            request.session.accessed = False
+        return response
+
+
+class RequestIdMiddleware:
+    """Give every request an id, echoed in the response and written into history rows."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = (request.headers.get("X-Request-ID") or uuid.uuid4().hex)[:64]
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class HistoryContextMiddleware(HistoryMiddleware):
+    """pghistory context of a write request: the acting user, the URL and the request id."""
+
+    def get_context(self, request):
+        context = super().get_context(request)
+        context["request_id"] = getattr(request, "request_id", "")
+        return context
