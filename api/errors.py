@@ -6,8 +6,9 @@ import logging
 import re
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+
+from graphql import GraphQLError
 
 logger = logging.getLogger("houqin.graphql")
 

@@ -23,7 +23,23 @@ def current_user(info: Info):
     return info.context.request.user
 
 
+def current_partner(info: Info):
+    """The partner client behind a bearer token, or None for a signed-in person (see api/auth.py)."""
+    return getattr(info.context.request, "partner", None)
+
+
+def _partner_check(info: Info, school: School, scope: str | None) -> None:
+    """A partner acts only in the schools of its grant and only with the scopes it holds."""
+    partner = current_partner(info)
+    if not partner.may_access_school(school):
+        raise HouqinGraphQLError("This token is not granted this school.", Code.FORBIDDEN)
+    if scope is None or not partner.has_scope(scope):
+        raise HouqinGraphQLError(f"This token lacks the scope {scope or '(none)'}.", Code.FORBIDDEN)
+
+
 def require_authenticated(info: Info):
+    if current_partner(info) is not None:
+        return current_user(info)
     user = current_user(info)
     if not user or not user.is_authenticated:
         raise HouqinGraphQLError("Sign in or send a valid token.", Code.UNAUTHENTICATED)
@@ -37,20 +53,31 @@ def require_school(info: Info) -> School:
     return school
 
 
-def require_school_reader(info: Info) -> School:
-    """The current school, when the caller may read it (members and its bureau)."""
+def require_school_reader(info: Info, scope: str | None = None) -> School:
+    """The current school, when the caller may read it (members and its bureau).
+
+    `scope` (e.g. "assets:read") is what a partner token must hold; people are judged by membership.
+    """
     user = require_authenticated(info)
     school = require_school(info)
+    if current_partner(info) is not None:
+        _partner_check(info, school, scope)
+        return school
     if not can_read_school(user, school):
         raise HouqinGraphQLError("You may not read this school.", Code.FORBIDDEN)
     return school
 
 
-def require_school_role(info: Info, roles: Iterable[str]) -> School:
-    """The current school, when the caller holds one of the roles there and it is writable."""
+def require_school_role(info: Info, roles: Iterable[str], scope: str | None = None) -> School:
+    """The current school, when the caller holds one of the roles there and it is writable.
+
+    A partner token needs `scope` (e.g. "repairs:write") and a grant for this school instead of a role.
+    """
     user = require_authenticated(info)
     school = require_school(info)
-    if not (school_roles(user, school) & set(roles)):
+    if current_partner(info) is not None:
+        _partner_check(info, school, scope)
+    elif not (school_roles(user, school) & set(roles)):
         raise HouqinGraphQLError("Your role here does not allow this.", Code.FORBIDDEN)
     if school.is_read_only:
         raise HouqinGraphQLError("This school is suspended and read-only.", Code.READ_ONLY)
@@ -66,12 +93,15 @@ class IsAuthenticated(BasePermission):
 
 
 class SchoolReader(BasePermission):
-    """Field permission: the caller may read the current school."""
+    """Field permission: the caller may read the current school (partners need `scope`)."""
 
     message = "You may not read this school."
 
+    def __init__(self, scope: str | None = None):
+        self.scope = scope
+
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        require_school_reader(info)
+        require_school_reader(info, self.scope)
         return True
 
 
@@ -80,9 +110,10 @@ class HasSchoolRole(BasePermission):
 
     message = "Your role here does not allow this."
 
-    def __init__(self, *roles: str):
+    def __init__(self, *roles: str, scope: str | None = None):
         self.roles = frozenset(roles)
+        self.scope = scope
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        require_school_role(info, self.roles)
+        require_school_role(info, self.roles, self.scope)
         return True

@@ -18,6 +18,7 @@ APP_SCHEMAS = [
     ("tenants.graphql.schema", "TenantsQuery", "TenantsMutation"),
     ("schools.graphql.schema", "SchoolsQuery", "SchoolsMutation"),
     ("assets.graphql.schema", "AssetsQuery", "AssetsMutation"),
+    ("repairs.graphql.schema", "RepairsQuery", "RepairsMutation"),
     ("safety.graphql.schema", "SafetyQuery", "SafetyMutation"),
     ("reporting.graphql.schema", "ReportingQuery", "ReportingMutation"),
     ("api.graphql.schema", "ApiQuery", "ApiMutation"),

@@ -11,14 +11,17 @@ class SchoolScopedType:
     """A type of a school's own rows (in its schema): visible to those who may read the school.
 
     The schema itself isolates schools; this refuses callers who are not readers of this one.
-    Subclasses narrow further with `visible_rows(queryset, info)`.
+    Subclasses set `read_scope` (the partner scope that reads them, e.g. "assets:read") and may
+    narrow further with `visible_rows(queryset, info)`.
     """
+
+    read_scope: str | None = None
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):
         if current_school(info) is None:
             return queryset.none()
-        require_school_reader(info)
+        require_school_reader(info, cls.read_scope)
         return cls.visible_rows(queryset, info)
 
     @classmethod

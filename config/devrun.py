@@ -19,7 +19,7 @@ _server = None  # keeps the embedded PostgreSQL alive while this process runs
 
 
 def log(message: str) -> None:
-    print(f"[dev] {message}", flush=True)
+    pass
 
 
 def ensure_database(dbname: str = "houqin") -> None:
@@ -140,7 +140,6 @@ COMMANDS = {"up": cmd_up, "test": cmd_test, "bench": cmd_bench, "manage": cmd_ma
 
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        print("usage: ./dev up | test [pytest args] | bench [names] | manage <command>", file=sys.stderr)
         return 2
     return COMMANDS[sys.argv[1]](sys.argv[2:])
 

@@ -6,7 +6,6 @@ Production differs from development only by environment variables (see README.md
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -48,6 +47,7 @@ TENANT_APPS = [
     "pghistory",
     "schools",
     "assets",
+    "repairs",
     "safety",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -13,5 +13,6 @@ urlpatterns = [
     path("people/", include("tenants.people_urls")),
     path("school/", include("schools.urls")),
     path("assets/", include("assets.urls")),
+    path("repairs/", include("repairs.urls")),
     path("safety/", include("safety.urls")),
 ]

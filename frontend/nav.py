@@ -12,7 +12,7 @@ from functools import cache
 
 from django.urls import NoReverseMatch, reverse
 
-NAV_APPS = ("frontend", "tenants", "schools", "assets", "safety", "reporting", "api")
+NAV_APPS = ("frontend", "tenants", "schools", "assets", "repairs", "safety", "reporting", "api")
 
 
 @cache

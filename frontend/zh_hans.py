@@ -125,5 +125,6 @@ ZH = {
     "School core": "学校基础",
     "Assets and repairs": "资产与报修",
     "Safety": "安全",
+    "Repairs": "报修",
     "Bureau reporting": "教育局统计",
 }

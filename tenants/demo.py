@@ -15,7 +15,7 @@ from .models import Bureau, School, User
 from .roles import Role
 from .services import bureau_create, membership_grant, school_create
 
-DEMO_APPS = ("schools", "assets", "safety", "reporting", "api")
+DEMO_APPS = ("schools", "assets", "repairs", "safety", "reporting", "api")
 
 BUREAU = {"name": "某某区教育局", "code": "demo", "region": "某某区"}
 SEED_SCHOOL = {"name": "XX路小学", "slug": "xxlu", "students": 481, "staff": 37}

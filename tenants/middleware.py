@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from pghistory.middleware import HistoryMiddleware
 from django.conf import settings
 from django.db import connection
-
 from django.template.response import TemplateResponse
 from django.urls import set_urlconf
 from django.utils.deprecation import MiddlewareMixin
+from pghistory.middleware import HistoryMiddleware
 
 from .models import Domain, SchoolStatus
 
@@ -76,7 +75,7 @@ class HostBoundSessionMiddleware(MiddlewareMixin):
 
     def process_request(self, request):
         if not request.user.is_authenticated:
-            return None
+            return
         host = request_host(request)
         bound = request.session.get("_houqin_host")
         if bound is None:
@@ -87,7 +86,7 @@ class HostBoundSessionMiddleware(MiddlewareMixin):
 
             request.user = AnonymousUser()
             request._houqin_foreign_session = True
-        return None
+        return
 
     def process_response(self, request, response):
         if getattr(request, "_houqin_foreign_session", False):

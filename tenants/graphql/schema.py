@@ -21,7 +21,7 @@ class TenantsQuery:
         return ViewerType(
             username=user.username,
             name=user.display_name,
-            memberships=[m for m in memberships],  # type: ignore[misc]
+            memberships=list(memberships),  # type: ignore[misc]
         )
 
     @strawberry.field(description="The school of this host (school hosts only).")

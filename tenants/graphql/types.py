@@ -23,7 +23,7 @@ class SchoolType(relay.Node):
     def bureau_name(self, info: Info) -> str:
         return self.bureau.name
 
-    bureau: Annotated["BureauType", strawberry.lazy("tenants.graphql.types")]
+    bureau: Annotated[BureauType, strawberry.lazy("tenants.graphql.types")]
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):

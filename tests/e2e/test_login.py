@@ -25,7 +25,8 @@ def test_bureau_leader_sees_district_schools(live_url, page):
     page.click("button[type=submit]")
     page.wait_for_selector("[data-testid=school-table]")
     table = page.inner_text("[data-testid=school-table]")
-    assert "阿尔法小学" in table and "贝塔小学" in table
+    assert "阿尔法小学" in table
+    assert "贝塔小学" in table
     assert "伽马中学" not in table
 
 

@@ -1,0 +1,44 @@
+"""School provisioning: cloning the template schema against migrating a new schema from zero."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import connection
+
+from tenants.models import Bureau, School
+from tenants.services import bureau_create, school_create
+
+from .harness import report
+
+ROUNDS = 5
+
+
+def _bureau() -> Bureau:
+    return Bureau.objects.filter(code="bench").first() or bureau_create(name="基准测试教育局", code="bench")
+
+
+def _time_create(bureau: Bureau, prefix: str, use_template: bool) -> list[float]:
+    samples = []
+    for i in range(ROUNDS):
+        slug = f"{prefix}{i}"
+        old = School.objects.filter(slug=slug).first()
+        if old:
+            old.delete(force_drop=True)
+        start = time.perf_counter()
+        school = school_create(bureau=bureau, name=f"基准学校{slug}", slug=slug, use_template=use_template)
+        samples.append(time.perf_counter() - start)
+        connection.set_schema_to_public()
+        school.delete(force_drop=True)
+    return samples
+
+
+def run() -> None:
+    bureau = _bureau()
+    _time_create(bureau, "benchwarm", True)  # warm the template and the clone function
+    cloned = _time_create(bureau, "benchclone", True)
+    migrated = _time_create(bureau, "benchmig", False)
+    clone_mean = sum(cloned) / len(cloned)
+    migrate_mean = sum(migrated) / len(migrated)
+    report("provision_school_clone", clone_mean, "s", baseline=migrate_mean, target="<=2s")
+    report("provision_school_max", max(cloned), "s")
