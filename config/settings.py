@@ -243,6 +243,8 @@ STRAWBERRY_DJANGO = {
 }
 
 # --- history ------------------------------------------------------------------------------------
+# Event tables refuse UPDATE and DELETE (a pgtrigger Protect trigger on each): history is append-only.
+PGHISTORY_APPEND_ONLY = True
 
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
