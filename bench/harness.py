@@ -31,6 +31,7 @@ def report(name: str, value: float, unit: str, *, baseline: float | None = None,
             line += f" ratio={ratio:.3g}"
     if target:
         line += f" target={target}"
+    print(line, flush=True)
     RESULTS.append({"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio})
 
 

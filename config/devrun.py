@@ -22,7 +22,7 @@ os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
 
 
 def log(message: str) -> None:
-    pass
+    print(f"[dev] {message}", flush=True)
 
 
 def ensure_database(dbname: str = "houqin") -> None:
@@ -141,6 +141,7 @@ COMMANDS = {"up": cmd_up, "test": cmd_test, "bench": cmd_bench, "manage": cmd_ma
 
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print("usage: ./dev up | test [pytest args] | bench [names] | manage <command>", file=sys.stderr)
         return 2
     return COMMANDS[sys.argv[1]](sys.argv[2:])
 
