@@ -3,6 +3,7 @@ embedded PostgreSQL decides DATABASE_URL."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -64,33 +65,36 @@ def cmd_up(args: list[str]) -> int:
         subprocess.Popen(
             [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
              "--access-logfile", "-", "--timeout", "120"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, start_new_session=True,
         )
     )
     children.append(
         subprocess.Popen(
             [PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, start_new_session=True,
         )
     )
     children.append(
         subprocess.Popen(
             [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, start_new_session=True,
         )
     )
     manage("demo_logins", "--port", port, env=env)
 
+    def signal_group(child: subprocess.Popen, sig: int) -> None:
+        # Each child leads its own process group: the signal reaches gunicorn's and Celery's workers too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, sig)
+
     def stop(*_):
         for child in children:
-            if child.poll() is None:
-                child.terminate()
+            signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + 10
         for child in children:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+            signal_group(child, signal.SIGKILL)
         log("stopped")
         sys.exit(0)
 

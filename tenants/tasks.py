@@ -68,3 +68,17 @@ def history_integrity_task(self, *, school_id: int | None) -> list[str]:
     else:
         history_seal(school=school)
     return problems
+
+
+@shared_task(acks_late=True)
+def trust_probe_task(*, key: str, user_id: int, seconds: float = 0.0) -> str:
+    """A task with one side effect (a notification), for the worker-kill drill: safe to run twice."""
+    import time
+
+    from .models import User
+    from .notifications import notify
+
+    connection.set_schema_to_public()
+    notify(kind="probe", title=key, users=[User.objects.get(pk=user_id)], dedupe_key=f"probe:{key}")
+    time.sleep(seconds)  # the window in which the drill kills the worker, after the side effect
+    return key
