@@ -33,7 +33,7 @@ from .models import (
 CALLBACK_WINDOW = dt.timedelta(hours=24)
 
 BUILDING_FIELDS = ("name", "year_built", "floors", "floor_area", "structure", "use", "notes")
-ROOM_FIELDS = ("building", "floor", "number", "name", "purpose", "custodian", "department")
+ROOM_FIELDS = ("building", "floor", "number", "name", "purpose", "area", "custodian", "department")
 DEPARTMENT_FIELDS = ("name", "head", "sort_order", "is_active")
 UNIT_FIELDS = ("name", "kind", "contact_name", "contact_phone", "contact_user", "lease_start", "lease_end",
                "headcount", "notes")
