@@ -129,8 +129,6 @@ def project_save(
 ) -> CapitalProject:
     """Create a capital project (at the proposal stage) or change its details."""
     values = _only(values, PROJECT_FIELDS)
-    if values.get("budget") is not None and Decimal(values["budget"]) < 0:
-        raise ValidationError({"budget": _("The budget cannot be negative.")})
     created = project is None
     project = project or CapitalProject(created_by=actor)
     _save(project, **values)

@@ -43,7 +43,8 @@ def test_building_create_role_matrix(who, status, request, school_a, client_for,
     connection.set_tenant(school_a)
     if status == 200:
         building = Building.objects.get(name="科技楼")
-        assert response.status_code == 302 and response["Location"] == url("building_detail", building.pk)
+        assert response.status_code == 302
+        assert response["Location"] == url("building_detail", building.pk)
     else:
         assert response.status_code == status
         assert not Building.objects.filter(name="科技楼").exists()
@@ -100,7 +101,8 @@ def test_document_is_served_only_to_readers_of_the_school(school_a, alice, charl
     document = document_upload(actor=alice, project=project, upload=SimpleUploadedFile("批复.pdf", PDF), title="批复")
     path = url("document_download", project.pk, document.pk)
     ok = client_for(alice, school_a).get(path)
-    assert ok.status_code == 200 and b"".join(ok.streaming_content) == PDF
+    assert ok.status_code == 200
+    assert b"".join(ok.streaming_content) == PDF
     assert client_for(dave, school_a).get(path).status_code == 200
     assert client_for(charlie, school_a).get(path).status_code == 403
     assert client_for(None, school_a).get(path).status_code == 302
@@ -136,9 +138,11 @@ def test_feedback_callback_role_matrix(who, status, request, school_a, client_fo
     connection.set_tenant(school_a)
     feedback.refresh_from_db()
     if status == 200:
-        assert response.status_code == 302 and feedback.satisfaction == 5
+        assert response.status_code == 302
+        assert feedback.satisfaction == 5
     else:
-        assert response.status_code == status and feedback.callback_at is None
+        assert response.status_code == status
+        assert feedback.callback_at is None
 
 
 @pytest.mark.parametrize(("who", "status"), [(None, 302), ("charlie", 403), ("dave", 403), ("bob", 200)])
@@ -167,8 +171,10 @@ def test_project_form_shows_chinese_errors_beside_fields(school_a, alice, client
         "planned_start": "2026-07-01", "planned_end": "2026-06-01"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'data-field-error="budget"' in body and "预算不能为负数。" in body
-    assert 'data-field-error="planned_end"' in body and "结束日期不能早于开始日期。" in body
+    assert 'data-field-error="budget"' in body
+    assert "预算不能为负数。" in body
+    assert 'data-field-error="planned_end"' in body
+    assert "结束日期不能早于开始日期。" in body
     connection.set_tenant(school_a)
     assert not CapitalProject.objects.filter(title="加固").exists()
 
@@ -182,8 +188,11 @@ def test_building_list_and_home_flag_cd_without_project(school_a, bob, client_fo
     home = client.get("/").content.decode()
     listing = client.get(url("building_list") + "?flagged=1").content.decode()
 
-    assert 'data-testid="weak-building-flag"' in home and "旧教学楼" in home and "危楼" not in home.split('weak-building-flag')[1].split("</div>")[0]
-    assert "旧教学楼" in listing and "危楼" not in listing
+    assert 'data-testid="weak-building-flag"' in home
+    assert "旧教学楼" in home
+    assert "危楼" not in home.split('weak-building-flag')[1].split("</div>")[0]
+    assert "旧教学楼" in listing
+    assert "危楼" not in listing
 
 
 def test_unit_phone_hidden_from_teachers(school_a, alice, bob, client_for, in_school_a):
