@@ -197,6 +197,8 @@ def milestone_save(
     done_on: dt.date | None = None, notes: str = "",
 ) -> Milestone:
     """Add a milestone to a project or change one (its actual date marks it done)."""
+    if done_on and done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("The date cannot be in the future.")})
     milestone = milestone or Milestone(project=project)
     return _save(milestone, title=title, planned_on=planned_on, done_on=done_on, notes=notes)
 

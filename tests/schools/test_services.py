@@ -241,3 +241,17 @@ def test_overdue_callbacks_and_milestones_notify_editors_once(in_school_a, alice
     kinds = sorted(Notification.objects.filter(recipient=alice).values_list("kind", flat=True))
     assert kinds == ["feedback_overdue", "milestone_overdue"]
     assert not Notification.objects.filter(recipient=bob).exists()
+
+
+def test_milestone_overdue_until_done_and_done_date_not_in_future(in_school_a, alice):
+    project = ProjectFactory()
+    today = timezone.localdate()
+    milestone = services.milestone_save(actor=alice, project=project, title="审图", planned_on=today - dt.timedelta(days=1))
+    assert milestone.is_overdue() is True
+    with pytest.raises(ValidationError) as exc:
+        services.milestone_save(actor=alice, project=project, milestone=milestone, title="审图",
+                                planned_on=milestone.planned_on, done_on=today + dt.timedelta(days=1))
+    assert list(_errors(exc)) == ["done_on"]
+    milestone = services.milestone_save(actor=alice, project=project, milestone=milestone, title="审图",
+                                        planned_on=milestone.planned_on, done_on=today)
+    assert milestone.is_overdue() is False
