@@ -150,7 +150,7 @@ def test_bureau_and_members_read_every_detail_page(who, request, school_a, clien
     urls = [reverse(f"schools:{n}", args=[pk], urlconf=URLCONF) for n, pk in [
         ("building_detail", rows["building"].pk), ("room_detail", rows["room"].pk), ("unit_detail", rows["unit"].pk),
         ("project_detail", rows["project"].pk), ("feedback_detail", rows["feedback"].pk),
-        ("lost_item_detail", rows["lost"].pk)]]
+        ("lost_item_detail", rows["lost"].pk), ("department_detail", rows["department"].pk)]]
     connection.set_schema_to_public()
     client = client_for(request.getfixturevalue(who), school_a)
     assert [client.get(u).status_code for u in urls] == [200] * len(urls)
