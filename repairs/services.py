@@ -762,3 +762,23 @@ def robot_message_post(*, message_id: int, timeout: float = 5.0) -> bool:
         message.last_error = ""
         message.save(update_fields=["status", "attempts", "last_error", "sent_at"])
         return True
+
+
+@transaction.atomic
+def maintenance_plan_create(*, actor: User, **fields) -> MaintenancePlan:
+    """Add a recurring preventive maintenance plan."""
+    if not is_triager(actor):
+        raise PermissionDenied(_("Only the logistics director plans preventive maintenance."))
+    plan = MaintenancePlan(**fields)
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+def asset_by_number(asset_number: str):
+    """The asset a QR label names, or None (None as well while the assets module is absent)."""
+    try:
+        from assets.models import Asset
+    except ImportError:
+        return None
+    return Asset.objects.select_related("room", "room__building").filter(asset_number=asset_number).first()
