@@ -96,3 +96,9 @@ class Resolution(models.TextChoices):
     RESTORE = "restore", _("Found again, restored")
     REGISTER = "register", _("Registered as a new card")
     IGNORE = "ignore", _("No action")
+
+
+class Finding(models.TextChoices):
+    OK = "ok", _("In place")
+    SURPLUS = "surplus", _("Surplus (not on the books)")
+    MISPLACED = "misplaced", _("Misplaced")

@@ -22,6 +22,7 @@ from .choices import (
     Decision,
     DisposalMethod,
     DisposalStatus,
+    Finding,
     MovementKind,
     ProcurementForm,
     PurchaseStatus,
@@ -545,6 +546,10 @@ class StocktakeScan(models.Model):
     room = models.ForeignKey("schools.Room", on_delete=models.PROTECT, related_name="+", verbose_name=_("room"))
     code = models.CharField(_("scanned code"), max_length=60)
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    finding = models.CharField(_("finding"), max_length=10, choices=Finding.choices, default=Finding.OK)
+    booked_room = models.ForeignKey(
+        "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("booked room")
+    )
     scanned_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     scanned_at = models.DateTimeField(default=timezone.now)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tenants.access import can_read_school, school_roles
 
-from .choices import Condition, DisposalStatus, MovementKind, RequisitionStatus, Resolution
+from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus
 from .models import (
     Asset,
     Category,
@@ -194,34 +194,28 @@ def stocktake_list_for(*, user) -> QuerySet[Stocktake]:
 
 
 def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dict]]:
-    """盘盈 (scanned, not on the books here), 盘亏 (on the books, not scanned) and misplaced (scanned in another room)."""
+    """盘盈 (scanned, not on the books), 盘亏 (on the books here, not scanned) and misplaced (scanned in another room)."""
     _check_reader(user)
-    room_ids = set(stocktake.rooms.values_list("pk", flat=True))
-    scans = list(stocktake.scans.select_related("asset__room__building", "room__building"))
     resolved = dict(stocktake.resolutions.values_list("code", "action"))
-    scanned_asset_ids = {s.asset_id for s in scans if s.asset_id}
-    surplus, misplaced = [], []
+    scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building"))
+    rows = {Finding.SURPLUS: [], Finding.MISPLACED: []}
     for scan in scans:
-        asset = scan.asset
-        row = {"code": scan.code, "asset": asset, "scanned_room": scan.room, "resolution": resolved.get(scan.code)}
-        if asset is None or asset.condition in (Condition.DISPOSED, Condition.LOST) and resolved.get(scan.code) != Resolution.RESTORE:
-            surplus.append(row)
-        elif asset.room_id != scan.room_id and resolved.get(scan.code) != Resolution.MOVE_ROOM or (
-            resolved.get(scan.code) == Resolution.MOVE_ROOM and False
-        ):
-            misplaced.append({**row, "booked_room": asset.room})
-        elif resolved.get(scan.code) in (Resolution.MOVE_ROOM, Resolution.RESTORE):
-            target = misplaced if resolved[scan.code] == Resolution.MOVE_ROOM else surplus
-            target.append({**row, "booked_room": asset.room})
+        if scan.finding in rows:
+            rows[scan.finding].append(
+                {"code": scan.code, "asset": scan.asset, "scanned_room": scan.room, "booked_room": scan.booked_room,
+                 "resolution": resolved.get(scan.code)}
+            )
+    scanned_ids = {s.asset_id for s in scans if s.asset_id}
     expected = (
-        Asset.objects.filter(room_id__in=room_ids)
-        .exclude(condition__in=[Condition.DISPOSED])
-        .exclude(pk__in=scanned_asset_ids)
+        Asset.objects.filter(room__in=stocktake.rooms.all())
+        .exclude(condition=Condition.DISPOSED)
+        .exclude(pk__in=scanned_ids)
         .select_related("room__building")
     )
     missing = [
-        {"code": a.asset_number, "asset": a, "booked_room": a.room, "resolution": resolved.get(a.asset_number)}
+        {"code": a.asset_number, "asset": a, "booked_room": a.room, "scanned_room": None,
+         "resolution": resolved.get(a.asset_number)}
         for a in expected
         if a.condition != Condition.LOST or a.asset_number in resolved
     ]
-    return {"surplus": surplus, "missing": missing, "misplaced": misplaced}
+    return {"surplus": rows[Finding.SURPLUS], "missing": missing, "misplaced": rows[Finding.MISPLACED]}

@@ -27,6 +27,7 @@ from .choices import (
     Decision,
     DisposalMethod,
     DisposalStatus,
+    Finding,
     MovementKind,
     PurchaseStatus,
     RequisitionStatus,
@@ -721,7 +722,14 @@ def stocktake_scan(*, stocktake: Stocktake, room: Room, code: str, actor: User) 
     if existing:
         return existing
     asset = Asset.objects.filter(asset_number=code).first()
-    scan = StocktakeScan(stocktake=stocktake, room=room, code=code, asset=asset, scanned_by=actor)
+    if asset is None or asset.condition in (Condition.DISPOSED, Condition.LOST):
+        finding = Finding.SURPLUS
+    elif asset.room_id != room.pk:
+        finding = Finding.MISPLACED
+    else:
+        finding = Finding.OK
+    scan = StocktakeScan(stocktake=stocktake, room=room, code=code, asset=asset, scanned_by=actor, finding=finding,
+                         booked_room=asset.room if asset else None)
     scan.full_clean()
     scan.save()
     return scan
