@@ -28,7 +28,7 @@ from .models import Asset, Category, Supplier
 
 IMPORT_MAX_BYTES = getattr(settings, "ASSETS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 200
+MAX_RATIO = 500
 MAX_ROWS = 50_000
 BATCH = 1000
 
