@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
@@ -184,18 +185,18 @@ def board(request):
 
 
 EXPORT_COLUMNS = [
-    (_("Reference"), lambda o: o.reference),
-    (_("Reported at"), lambda o: o.reported_at),
-    (_("Where"), lambda o: o.where),
-    (_("What is broken"), lambda o: o.title),
-    (_("Severity"), lambda o: o.get_severity_display()),
-    (_("Status"), lambda o: o.get_status_display()),
-    (_("Assignee"), lambda o: o.assignee.display_name if o.assignee else ""),
-    (_("Vendor"), lambda o: o.vendor_name),
-    (_("Due at"), lambda o: o.due_at),
-    (_("Completed at"), lambda o: o.completed_at),
-    (_("Overdue"), lambda o: o.is_overdue),
-    (_("Rating"), lambda o: o.rating),
+    (gettext_lazy("Reference"), lambda o: o.reference),
+    (gettext_lazy("Reported at"), lambda o: o.reported_at),
+    (gettext_lazy("Where"), lambda o: o.where),
+    (gettext_lazy("What is broken"), lambda o: o.title),
+    (gettext_lazy("Severity"), lambda o: o.get_severity_display()),
+    (gettext_lazy("Status"), lambda o: o.get_status_display()),
+    (gettext_lazy("Assignee"), lambda o: o.assignee.display_name if o.assignee else ""),
+    (gettext_lazy("Vendor"), lambda o: o.vendor_name),
+    (gettext_lazy("Due at"), lambda o: o.due_at),
+    (gettext_lazy("Completed at"), lambda o: o.completed_at),
+    (gettext_lazy("Overdue"), lambda o: o.is_overdue),
+    (gettext_lazy("Rating"), lambda o: o.rating),
 ]
 
 
