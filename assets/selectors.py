@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tenants.access import can_read_school, school_roles
 
-from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus
+from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus, Resolution
 from .models import (
     Asset,
     Category,
@@ -193,6 +193,10 @@ def stocktake_list_for(*, user) -> QuerySet[Stocktake]:
     return Stocktake.objects.annotate(scan_count=Count("scans"))
 
 
+def _label(action: str | None) -> str:
+    return str(Resolution(action).label) if action else ""
+
+
 def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dict]]:
     """盘盈 (scanned, not on the books), 盘亏 (on the books here, not scanned) and misplaced (scanned in another room)."""
     _check_reader(user)
@@ -203,7 +207,7 @@ def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dic
         if scan.finding in rows:
             rows[scan.finding].append(
                 {"code": scan.code, "asset": scan.asset, "scanned_room": scan.room, "booked_room": scan.booked_room,
-                 "resolution": resolved.get(scan.code)}
+                 "resolution": resolved.get(scan.code), "resolution_label": _label(resolved.get(scan.code))}
             )
     scanned_ids = {s.asset_id for s in scans if s.asset_id}
     expected = (
@@ -214,7 +218,7 @@ def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dic
     )
     missing = [
         {"code": a.asset_number, "asset": a, "booked_room": a.room, "scanned_room": None,
-         "resolution": resolved.get(a.asset_number)}
+         "resolution": resolved.get(a.asset_number), "resolution_label": _label(resolved.get(a.asset_number))}
         for a in expected
         if a.condition != Condition.LOST or a.asset_number in resolved
     ]
