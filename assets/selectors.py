@@ -190,7 +190,7 @@ def disposals_pending(*, user) -> QuerySet[Disposal]:
 
 def stocktake_list_for(*, user) -> QuerySet[Stocktake]:
     _check_reader(user)
-    return Stocktake.objects.annotate(scan_count=Count("scans"))
+    return Stocktake.objects.annotate(scan_count=Count("scans")).order_by("-planned_on", "-id")
 
 
 def _label(action: str | None) -> str:

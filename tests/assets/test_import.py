@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 
 from assets.imports import ImportFailed, assets_import
 from assets.models import Asset
 
 from .factories import AssetFactory, RoomFactory
-
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,7 @@ def test_good_file_imports_every_row(in_school_a, kate):
     assert (first.kind, first.original_value, first.room) == ("fixed", Decimal("5600.00"), room)
     second = Asset.objects.exclude(asset_number="A0001").get()
     assert (second.kind, second.unit_price) == ("low_value", Decimal("300.50"))
-    assert second.asset_number.startswith(str(dt.date.today().year))
+    assert second.asset_number.startswith(str(timezone.localdate().year))
 
 
 def test_missing_column_is_refused(in_school_a, kate):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from assets import selectors, services
 from assets.choices import AssetKind, Condition, DisposalMethod, PurchaseStatus, RequisitionStatus
@@ -247,8 +248,8 @@ def test_loan_and_return(in_school_a, kate, bob):
 
 def test_overdue_loans_are_reminded_once_a_day(in_school_a, kate, bob):
     asset = AssetFactory()
-    loan = services.loan_create(asset=asset, borrower=bob, actor=kate, due_on=dt.date.today())
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    loan = services.loan_create(asset=asset, borrower=bob, actor=kate, due_on=timezone.localdate())
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
     assert services.loans_overdue_notify(today=tomorrow) == 1
     assert services.loans_overdue_notify(today=tomorrow) == 0
     assert Notification.objects.filter(recipient=bob, dedupe_key=f"loan-overdue-{loan.pk}-{tomorrow}").count() == 1
@@ -279,7 +280,7 @@ def test_disposing_an_asset_twice_is_refused(in_school_a, kate, alice):
 
 
 def test_early_scrapping_needs_justification_and_the_bureau(in_school_a, kate, alice, nora):
-    asset = AssetFactory(booked_on=dt.date.today() - dt.timedelta(days=400))
+    asset = AssetFactory(booked_on=timezone.localdate() - dt.timedelta(days=400))
     with pytest.raises(ValidationError) as excinfo:
         services.disposal_request(asset=asset, actor=kate, method=DisposalMethod.SCRAP, reason="坏了")
     assert "justification" in excinfo.value.message_dict
