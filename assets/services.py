@@ -558,7 +558,7 @@ def loan_create(*, asset: Asset, borrower: User, actor: User, due_on: dt.date, p
                 lent_on=timezone.localdate())
     loan.full_clean()
     loan.save()
-    asset_condition_set(asset=asset, condition=Condition.LENT, actor=actor, reason=_("Lent"))
+    loan.asset = asset_condition_set(asset=asset, condition=Condition.LENT, actor=actor, reason=_("Lent"))
     return loan
 
 
@@ -573,7 +573,7 @@ def loan_return(*, asset: Asset, actor: User, condition_note: str = "", damaged:
     loan.return_condition = condition_note
     loan.received_by = actor
     loan.save(update_fields=["returned_on", "return_condition", "received_by"])
-    asset_condition_set(
+    loan.asset = asset_condition_set(
         asset=asset, condition=Condition.UNDER_REPAIR if damaged else Condition.IN_USE, actor=actor, reason=_("Returned")
     )
     return loan
