@@ -200,6 +200,11 @@ def _label(action: str | None) -> str:
 def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dict]]:
     """盘盈 (scanned, not on the books), 盘亏 (on the books here, not scanned) and misplaced (scanned in another room)."""
     _check_reader(user)
+    return stocktake_lists(stocktake)
+
+
+def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
+    """The discrepancy lists without an access check (for metrics, which run without a person)."""
     resolved = dict(stocktake.resolutions.values_list("code", "action"))
     scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building"))
     rows = {Finding.SURPLUS: [], Finding.MISPLACED: []}
