@@ -280,6 +280,27 @@ def consumable_adjust(*, item: ConsumableItem, counted: int, actor: User, reason
     return _movement(item=locked, kind=MovementKind.ADJUST, quantity=delta, actor=actor, reason=reason, reference="")
 
 
+def consumables_low_stock_notify(*, today: dt.date | None = None, lead_days: int = 14) -> int:
+    """Tell the custodians which items will run out soon at the actual rate of use; once a day per item."""
+    from .selectors import consumables_running_low
+
+    today = today or timezone.localdate()
+    count = 0
+    for item, rate in consumables_running_low(lead_days=lead_days, on=today):
+        if item.low_stock_notified_on == today:
+            continue
+        days_left = (Decimal(item.on_hand) / rate).quantize(Decimal("1")) if rate > 0 else None
+        notify(
+            kind="assets.low_stock",
+            title=_("Low stock: %(item)s, %(n)s %(unit)s left") % {"item": item, "n": item.on_hand, "unit": item.unit},
+            body=_("About %(days)s days left at the current rate of use.") % {"days": days_left} if days_left is not None else "",
+            url=f"/assets/consumables/{item.pk}/", roles=list(MANAGERS), dedupe_key=f"low-stock-{item.pk}-{today}",
+        )
+        ConsumableItem.objects.filter(pk=item.pk).update(low_stock_notified_on=today)
+        count += 1
+    return count
+
+
 # ---------------------------------------------------------------- requisitions
 
 
@@ -558,7 +579,7 @@ def loan_create(*, asset: Asset, borrower: User, actor: User, due_on: dt.date, p
                 lent_on=timezone.localdate())
     loan.full_clean()
     loan.save()
-    asset_condition_set(asset=asset, condition=Condition.LENT, actor=actor, reason=_("Lent"))
+    loan.asset = asset_condition_set(asset=asset, condition=Condition.LENT, actor=actor, reason=_("Lent"))
     return loan
 
 
@@ -573,7 +594,7 @@ def loan_return(*, asset: Asset, actor: User, condition_note: str = "", damaged:
     loan.return_condition = condition_note
     loan.received_by = actor
     loan.save(update_fields=["returned_on", "return_condition", "received_by"])
-    asset_condition_set(
+    loan.asset = asset_condition_set(
         asset=asset, condition=Condition.UNDER_REPAIR if damaged else Condition.IN_USE, actor=actor, reason=_("Returned")
     )
     return loan

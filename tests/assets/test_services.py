@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from assets import selectors, services
 from assets.choices import AssetKind, Condition, DisposalMethod, PurchaseStatus, RequisitionStatus
@@ -247,8 +248,8 @@ def test_loan_and_return(in_school_a, kate, bob):
 
 def test_overdue_loans_are_reminded_once_a_day(in_school_a, kate, bob):
     asset = AssetFactory()
-    loan = services.loan_create(asset=asset, borrower=bob, actor=kate, due_on=dt.date.today())
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    loan = services.loan_create(asset=asset, borrower=bob, actor=kate, due_on=timezone.localdate())
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
     assert services.loans_overdue_notify(today=tomorrow) == 1
     assert services.loans_overdue_notify(today=tomorrow) == 0
     assert Notification.objects.filter(recipient=bob, dedupe_key=f"loan-overdue-{loan.pk}-{tomorrow}").count() == 1
@@ -279,7 +280,7 @@ def test_disposing_an_asset_twice_is_refused(in_school_a, kate, alice):
 
 
 def test_early_scrapping_needs_justification_and_the_bureau(in_school_a, kate, alice, nora):
-    asset = AssetFactory(booked_on=dt.date.today() - dt.timedelta(days=400))
+    asset = AssetFactory(booked_on=timezone.localdate() - dt.timedelta(days=400))
     with pytest.raises(ValidationError) as excinfo:
         services.disposal_request(asset=asset, actor=kate, method=DisposalMethod.SCRAP, reason="坏了")
     assert "justification" in excinfo.value.message_dict
@@ -315,3 +316,29 @@ def test_stocktake_lists_surplus_missing_and_misplaced_and_reconciles(in_school_
         services.stocktake_resolve(stocktake=stocktake, code=here.asset_number, action="mark_lost", actor=kate)
     assert Asset.objects.get(pk=gone.pk).condition == Condition.LOST
     assert Asset.objects.get(pk=moved.pk).room == room_1
+
+
+def test_low_stock_beat_notifies_custodians_once_a_day(in_school_a, kate):
+    item = ConsumableItemFactory(reorder_level=10, name="84消毒液")
+    services.consumable_receive(item=item, quantity=8, actor=kate, reason="采购")
+    assert services.consumables_low_stock_notify() == 1
+    assert services.consumables_low_stock_notify() == 0
+    assert Notification.objects.filter(recipient=kate, kind="assets.low_stock").count() == 1
+
+
+def test_metrics(in_school_a, kate, alice, bob):
+    from assets.metrics import METRICS
+    from tenants.metrics import Period
+
+    AssetFactory(original_value=Decimal("5600.00"))
+    AssetFactory(original_value=Decimal("100.00"), condition=Condition.DISPOSED)
+    request = _approved(kate, alice, quantity=2)
+    services.acceptance_record(request=request, actor=kate, members=[kate], actual_user=bob,
+                               lines=[AcceptedLine(line=request.lines.get(), accepted=2)])
+    today = timezone.localdate()
+    values = {m.key: m.compute(Period(today.replace(day=1), today)) for m in METRICS}
+    assert values["assets_fixed_count"] == 3
+    assert values["assets_fixed_value"] == Decimal("16800.00")
+    assert values["assets_procured_government"] == Decimal("11200.00")
+    assert values["assets_procured_other"] == Decimal("0")
+    assert values["assets_loans_open"] == 0
