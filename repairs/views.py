@@ -406,3 +406,19 @@ def plan_list(request):
                 messages.success(request, _("Saved."))
                 return redirect("repairs:plans")
     return render(request, "repairs/plans.html", {"plans": plans, "form": form, "open_statuses": OPEN_STATUSES})
+
+
+@school_view(roles=(Role.LOGISTICS_DIRECTOR, Role.PRINCIPAL, Role.CUSTODIAN))
+def room_labels(request):
+    """Printable QR labels of the rooms: each opens the public fault-report page for that room."""
+    from assets.labels import qr_svg_data_uri
+
+    rooms = Room.objects.select_related("building").order_by("building__name", "floor", "number")
+    building = request.GET.get("building", "")
+    if building.isdigit():
+        rooms = rooms.filter(building_id=int(building))
+    school = request.tenant
+    labels = [{"room": room, "url": school.url(f"/repairs/report/?room={room.pk}")} for room in rooms[:300]]
+    for label in labels:
+        label["qr"] = qr_svg_data_uri(label["url"])
+    return render(request, "repairs/labels.html", {"labels": labels, "school": school})

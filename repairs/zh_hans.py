@@ -283,4 +283,9 @@ ZH = {
         "您所在地址提交的报修过多，请一小时后再试，或直接联系后勤处。",
     "Saved.": "已保存。",
     "Overdue hours": "超时小时数",
+    "Room QR labels": "房间报修二维码",
+    "Print this page and stick each label in its room: scanning it opens the fault-report page, no sign-in needed.":
+        "打印本页并把标签贴在各房间：扫码即可打开报修页面，无需登录。",
+    "Something broken? Scan to report": "设施损坏？扫码报修",
+    "No rooms registered yet.": "尚未登记房间。",
 }
