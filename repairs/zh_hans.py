@@ -284,6 +284,9 @@ ZH = {
     "Saved.": "已保存。",
     "Overdue hours": "超时小时数",
     "Room QR labels": "房间报修二维码",
+    "Fault location": "报修位置",
+    "Photo taken": "拍摄时机",
+    "Apply filters": "筛选",
     "Print this page and stick each label in its room: scanning it opens the fault-report page, no sign-in needed.":
         "打印本页并把标签贴在各房间：扫码即可打开报修页面，无需登录。",
     "Something broken? Scan to report": "设施损坏？扫码报修",
