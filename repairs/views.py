@@ -241,6 +241,7 @@ def detail(request, pk: int):
         "is_triager": is_triager and order.is_open,
         "is_worker": is_worker and order.is_open,
         "may_confirm": may_confirm and order.status == Status.COMPLETED,
+        "may_note": bool(roles) and (is_triager or request.user.pk in (order.assignee_id, order.reporter_id)),
         "triage_form": TriageForm(workers=selectors.maintenance_workers_for(user=request.user),
                                   initial={"severity": order.severity, "assignee": order.assignee_id,
                                            "vendor_name": order.vendor_name}),
