@@ -730,13 +730,21 @@ def stocktake_create(*, actor: User, name: str, rooms: Sequence[Room], planned_o
     return stocktake
 
 
+def scanned_code(text: str) -> str:
+    """The asset number in what a scanner typed: a bare number, the label's URL, or a repair-report URL."""
+    text = text.strip().rstrip("/")
+    if "asset=" in text:
+        text = text.split("asset=", 1)[1].split("&", 1)[0]
+    return text.rsplit("/", 1)[-1].strip()
+
+
 @transaction.atomic
 def stocktake_scan(*, stocktake: Stocktake, room: Room, code: str, actor: User) -> StocktakeScan:
     """Record one scanned label in a room (a code scanned twice keeps the first scan)."""
     _require_school_role(actor, MANAGERS | {"teacher"})
     if stocktake.status != StocktakeStatus.COUNTING:
         raise ValidationError(_("This stocktake is finished."))
-    code = code.strip().rsplit("/", 1)[-1].split("=")[-1].strip()
+    code = scanned_code(code)
     if not code:
         raise ValidationError({"code": _("Scan or type an asset number.")})
     existing = StocktakeScan.objects.filter(stocktake=stocktake, code=code).first()

@@ -342,3 +342,12 @@ def test_metrics(in_school_a, kate, alice, bob):
     assert values["assets_procured_government"] == Decimal("11200.00")
     assert values["assets_procured_other"] == Decimal("0")
     assert values["assets_loans_open"] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026000012", " 2026000012 ", "http://alpha.localhost/assets/qr/2026000012/",
+     "http://alpha.localhost/assets/qr/2026000012", "/repairs/report/?asset=2026000012&x=1"],
+)
+def test_scanned_code_reads_numbers_and_label_urls(text):
+    assert services.scanned_code(text) == "2026000012"
