@@ -351,3 +351,19 @@ def test_metrics(in_school_a, kate, alice, bob):
 )
 def test_scanned_code_reads_numbers_and_label_urls(text):
     assert services.scanned_code(text) == "2026000012"
+
+
+def test_full_category_table_import_adds_and_updates(in_school_a, kate, bob):
+    from assets.models import Category
+
+    rows = [
+        {"code": "2010104", "name": "台式计算机", "parent": "2010100", "service_life_years": "5", "is_special_equipment": "0"},
+        {"code": "2010199", "name": "其他计算机设备", "parent": "2010100", "service_life_years": "6", "is_special_equipment": "0"},
+    ]
+    with pytest.raises(PermissionDenied):
+        services.category_table_import(rows=rows, actor=bob)
+    assert services.category_table_import(rows=rows, actor=kate) == 2
+    assert Category.objects.get(code="2010104").service_life_years == 5
+    assert Category.objects.get(code="2010199").parent.code == "2010100"
+    with pytest.raises(ValidationError):
+        services.category_table_import(rows=[{"code": "X1", "name": "", "parent": "404"}], actor=kate)
