@@ -147,6 +147,10 @@ def test_purchase_above_the_limit_needs_the_bureau(in_school_a, kate, alice, nor
     services.purchase_request_submit(request=request, actor=kate)
     request = services.purchase_request_decide(request=request, actor=alice, approve=True)
     assert request.status == PurchaseStatus.BUREAU_PENDING
+    # the bureau's approvers are told, with a link to the school's host where they decide
+    told = Notification.objects.get(recipient=nora, dedupe_key=f"purchase-bureau-{request.pk}")
+    assert told.url == in_school_a.url(f"/assets/purchases/{request.pk}/")
+    assert not Notification.objects.filter(recipient=erin, dedupe_key=f"purchase-bureau-{request.pk}").exists()
     # the principal cannot approve twice, another bureau's leader cannot approve
     with pytest.raises(PermissionDenied):
         services.purchase_request_decide(request=request, actor=alice, approve=True)
