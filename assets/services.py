@@ -85,6 +85,22 @@ def _is_bureau_approver(user: User) -> bool:
     return bool(bureau_roles(user, current_bureau()) & BUREAU_APPROVERS)
 
 
+def _notify_bureau(*, title: str, path: str, dedupe_key: str) -> None:
+    """Tell the bureau's approvers that something of this school waits for them (they act on its host)."""
+    from tenants.models import Membership
+
+    school = current_school()
+    if school is None:
+        return
+    approvers = [
+        m.user
+        for m in Membership.objects.active().filter(bureau=school.bureau, role__in=BUREAU_APPROVERS).select_related("user")
+    ]
+    if approvers:
+        notify(kind="assets.bureau_approval", title=f"{school.name}：{title}", url=school.url(path), users=approvers,
+               school=school, dedupe_key=dedupe_key)
+
+
 def _refresh() -> None:
     school_metrics_request_refresh()
 
@@ -460,6 +476,9 @@ def purchase_request_decide(*, request: PurchaseRequest, actor: User, approve: b
     else:
         request.status = PurchaseStatus.APPROVED
     request.save(update_fields=["status"])
+    if request.status == PurchaseStatus.BUREAU_PENDING:
+        _notify_bureau(title=_("Purchase request to approve: %(title)s") % {"title": request.title},
+                       path=f"/assets/purchases/{request.pk}/", dedupe_key=f"purchase-bureau-{request.pk}")
     notify(
         kind="assets.purchase", title=_("Purchase request %(number)s: %(status)s")
         % {"number": request.number, "status": request.get_status_display()},
@@ -690,6 +709,12 @@ def disposal_request(
                         proceeds=proceeds, requested_by=actor)
     disposal.full_clean()
     disposal.save()
+    if early:
+        _notify_bureau(title=_("Early scrapping to approve: %(asset)s") % {"asset": asset},
+                       path="/assets/disposals/", dedupe_key=f"disposal-bureau-{disposal.pk}")
+    else:
+        notify(kind="assets.disposal", title=_("Disposal to approve: %(asset)s") % {"asset": asset},
+               url="/assets/disposals/", roles=list(PRINCIPALS), dedupe_key=f"disposal-{disposal.pk}")
     return disposal
 
 
@@ -730,13 +755,21 @@ def stocktake_create(*, actor: User, name: str, rooms: Sequence[Room], planned_o
     return stocktake
 
 
+def scanned_code(text: str) -> str:
+    """The asset number in what a scanner typed: a bare number, the label's URL, or a repair-report URL."""
+    text = text.strip().rstrip("/")
+    if "asset=" in text:
+        text = text.split("asset=", 1)[1].split("&", 1)[0]
+    return text.rsplit("/", 1)[-1].strip()
+
+
 @transaction.atomic
 def stocktake_scan(*, stocktake: Stocktake, room: Room, code: str, actor: User) -> StocktakeScan:
     """Record one scanned label in a room (a code scanned twice keeps the first scan)."""
     _require_school_role(actor, MANAGERS | {"teacher"})
     if stocktake.status != StocktakeStatus.COUNTING:
         raise ValidationError(_("This stocktake is finished."))
-    code = code.strip().rsplit("/", 1)[-1].split("=")[-1].strip()
+    code = scanned_code(code)
     if not code:
         raise ValidationError({"code": _("Scan or type an asset number.")})
     existing = StocktakeScan.objects.filter(stocktake=stocktake, code=code).first()

@@ -87,6 +87,14 @@ def approver_view(*, school_roles_allowed, bureau: bool = True):
     return decorator
 
 
+def _export(request, *, filename, rows, columns):
+    """The .xlsx download of a list's filtered rows, or None when no export was asked for."""
+    if not wants_export(request):
+        return None
+    return xlsx_response(filename=filename, headers=[str(title) for title, _getter in columns],
+                         rows=([getter(row) for _title, getter in columns] for row in rows))
+
+
 def _roles(request) -> frozenset[str]:
     return school_roles(request.user, request.tenant)
 
@@ -135,7 +143,11 @@ def asset_list(request):
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'inline; filename="labels.pdf"'
         return response
-    context = {"form": form, "page_obj": paginate(request, assets), "can_manage": bool(_roles(request) & MANAGERS)}
+    # Page over ids first (an index scan, even deep into the list), then load the 25 rows with their joins.
+    page_obj = paginate(request, assets.values_list("pk", flat=True))
+    rows = assets.in_bulk(list(page_obj.object_list))
+    page_obj.object_list = [rows[pk] for pk in page_obj.object_list]
+    context = {"form": form, "page_obj": page_obj, "can_manage": bool(_roles(request) & MANAGERS)}
     return render(request, "assets/asset_list.html", context)
 
 
@@ -412,6 +424,13 @@ def consumable_detail(request, pk: int):
 @school_view()
 def requisition_list(request):
     requisitions = selectors.requisition_list_for(user=request.user)
+    export = _export(request, filename=_("Requisitions"), rows=requisitions, columns=[
+        (_("Item"), lambda r: str(r.item)), (_("Quantity"), lambda r: r.quantity), (_("Requested by"), lambda r: str(r.requester)),
+        (_("Reason"), lambda r: r.reason), (_("Status"), lambda r: r.get_status_display()),
+        (_("Created at"), lambda r: r.created_at),
+    ])
+    if export:
+        return export
     return render(request, "assets/requisition_list.html", {
         "page_obj": paginate(request, requisitions), "roles": _roles(request),
         "can_approve": bool(_roles(request) & APPROVERS), "can_manage": bool(_roles(request) & MANAGERS),
@@ -457,6 +476,13 @@ def requisition_act(request, pk: int, action: str):
 def purchase_list(request):
     status = request.GET.get("status", "")
     purchases = selectors.purchase_list_for(user=request.user, status=status if status in PurchaseStatus.values else "")
+    export = _export(request, filename=_("Purchase requests"), rows=purchases, columns=[
+        (_("Number"), lambda p: p.number), (_("Title"), lambda p: p.title), (_("Department"), lambda p: str(p.department)),
+        (_("Procurement channel"), lambda p: p.get_channel_display()), (_("Estimated total"), lambda p: p.estimated_total),
+        (_("Status"), lambda p: p.get_status_display()), (_("Requested by"), lambda p: str(p.requested_by)),
+    ])
+    if export:
+        return export
     return render(request, "assets/purchase_list.html", {
         "page_obj": paginate(request, purchases), "statuses": PurchaseStatus.choices, "status": status,
         "can_request": bool(_roles(request) & STAFF),
@@ -569,8 +595,17 @@ def loan_list(request):
 
 @school_view()
 def transfer_list(request):
+    transfers = selectors.transfer_list_for(user=request.user)
+    export = _export(request, filename=_("Transfers"), rows=transfers, columns=[
+        (_("Asset"), lambda t: str(t.asset)), (_("From"), lambda t: str(t.from_room or "")),
+        (_("To"), lambda t: " ".join(str(x) for x in (t.to_department, t.to_room, t.to_user) if x)),
+        (_("Reason"), lambda t: t.reason), (_("Requested by"), lambda t: str(t.requested_by)),
+        (_("Status"), lambda t: t.get_status_display()),
+    ])
+    if export:
+        return export
     return render(request, "assets/transfer_list.html", {
-        "page_obj": paginate(request, selectors.transfer_list_for(user=request.user)),
+        "page_obj": paginate(request, transfers),
         "can_manage": bool(_roles(request) & MANAGERS), "pending": TransferStatus.PENDING,
     })
 
@@ -589,8 +624,16 @@ def transfer_decide(request, pk: int):
 @school_view()
 def disposal_list(request):
     is_bureau_approver = bool(bureau_roles(request.user, request.tenant.bureau) & BUREAU_APPROVERS)
+    disposals = selectors.disposal_list_for(user=request.user)
+    export = _export(request, filename=_("Disposals"), rows=disposals, columns=[
+        (_("Asset"), lambda d: str(d.asset)), (_("Method"), lambda d: d.get_method_display()), (_("Reason"), lambda d: d.reason),
+        (_("Before minimum service life"), lambda d: d.is_early), (_("Proceeds"), lambda d: d.proceeds),
+        (_("Status"), lambda d: d.get_status_display()),
+    ])
+    if export:
+        return export
     return render(request, "assets/disposal_list.html", {
-        "page_obj": paginate(request, selectors.disposal_list_for(user=request.user)),
+        "page_obj": paginate(request, disposals),
         "is_principal": bool(_roles(request) & PRINCIPALS), "is_bureau_approver": is_bureau_approver,
         "pending": DisposalStatus.PENDING,
     })

@@ -155,7 +155,6 @@ def test_file_over_the_upload_limit_is_refused(in_school_a, kate, settings, monk
 def test_errors_read_in_chinese_by_default(in_school_a, kate):
     from django.utils import translation
 
-    with translation.override("zh-hans"):
-        with pytest.raises(ImportFailed) as excinfo:
-            assets_import(upload=xlsx([good_row("A0001", 分类代码="9999999")]), actor=kate)
+    with translation.override("zh-hans"), pytest.raises(ImportFailed) as excinfo:
+        assets_import(upload=xlsx([good_row("A0001", 分类代码="9999999")]), actor=kate)
     assert [(e.row, e.column, e.message) for e in excinfo.value.errors] == [(2, "分类代码", "分类代码 9999999 不存在。")]

@@ -147,6 +147,10 @@ def test_purchase_above_the_limit_needs_the_bureau(in_school_a, kate, alice, nor
     services.purchase_request_submit(request=request, actor=kate)
     request = services.purchase_request_decide(request=request, actor=alice, approve=True)
     assert request.status == PurchaseStatus.BUREAU_PENDING
+    # the bureau's approvers are told, with a link to the school's host where they decide
+    told = Notification.objects.get(recipient=nora, dedupe_key=f"purchase-bureau-{request.pk}")
+    assert told.url == in_school_a.url(f"/assets/purchases/{request.pk}/")
+    assert not Notification.objects.filter(recipient=erin, dedupe_key=f"purchase-bureau-{request.pk}").exists()
     # the principal cannot approve twice, another bureau's leader cannot approve
     with pytest.raises(PermissionDenied):
         services.purchase_request_decide(request=request, actor=alice, approve=True)
@@ -342,3 +346,28 @@ def test_metrics(in_school_a, kate, alice, bob):
     assert values["assets_procured_government"] == Decimal("11200.00")
     assert values["assets_procured_other"] == Decimal("0")
     assert values["assets_loans_open"] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026000012", " 2026000012 ", "http://alpha.localhost/assets/qr/2026000012/",
+     "http://alpha.localhost/assets/qr/2026000012", "/repairs/report/?asset=2026000012&x=1"],
+)
+def test_scanned_code_reads_numbers_and_label_urls(text):
+    assert services.scanned_code(text) == "2026000012"
+
+
+def test_full_category_table_import_adds_and_updates(in_school_a, kate, bob):
+    from assets.models import Category
+
+    rows = [
+        {"code": "2010104", "name": "台式计算机", "parent": "2010100", "service_life_years": "5", "is_special_equipment": "0"},
+        {"code": "2010199", "name": "其他计算机设备", "parent": "2010100", "service_life_years": "6", "is_special_equipment": "0"},
+    ]
+    with pytest.raises(PermissionDenied):
+        services.category_table_import(rows=rows, actor=bob)
+    assert services.category_table_import(rows=rows, actor=kate) == 2
+    assert Category.objects.get(code="2010104").service_life_years == 5
+    assert Category.objects.get(code="2010199").parent.code == "2010100"
+    with pytest.raises(ValidationError):
+        services.category_table_import(rows=[{"code": "X1", "name": "", "parent": "404"}], actor=kate)

@@ -199,3 +199,17 @@ def test_loan_due_dates(in_school_a, kate, bob):
     asset = AssetFactory()
     loan = services.loan_create(asset=asset, borrower=bob, actor=kate, due_on=timezone.localdate())
     assert loan.is_overdue is False
+
+
+@pytest.mark.parametrize("path", ["/assets/requisitions/", "/assets/purchases/", "/assets/transfers/",
+                                  "/assets/disposals/", "/assets/loans/?show=all", "/assets/consumables/",
+                                  "/assets/categories/"])
+def test_every_list_exports_xlsx(client_for, school_a, world, kate, path):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = client_for(kate, school_a).get(path + ("&" if "?" in path else "?") + "export=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert load_workbook(BytesIO(response.content)).active.max_row >= 1
