@@ -123,3 +123,11 @@ def test_bureau_reader_sees_the_order_but_no_forms(client_for, school_a, room, b
     assert order.reference in page
     assert "/note/" not in page
     assert "/triage/" not in page
+
+
+def test_graphql_reports_against_an_asset_and_shows_the_routing(client_for, school_a, under_warranty, bob):
+    result = client_for(bob, school_a).gql(
+        "mutation($n: String!) { workOrderReport(data: {title: \"电脑蓝屏\", assetNumber: $n}) "
+        "{ assetNumber vendorName status } }", {"n": under_warranty.asset_number})
+    assert result["data"]["workOrderReport"] == {
+        "assetNumber": under_warranty.asset_number, "vendorName": "联想售后", "status": "assigned"}
