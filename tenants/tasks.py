@@ -27,3 +27,25 @@ def school_provision_task(self, *, bureau_id: int, name: str, slug: str, student
 def current_schema_task() -> str:
     """Report the schema the worker ran this task in (used to check task routing)."""
     return connection.schema_name
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def notification_delivery_send_task(self, *, delivery_id: int) -> str:
+    """Send one e-mail / robot delivery (a sent delivery is never sent twice)."""
+    from .notifications import DeliveryError, delivery_send
+
+    try:
+        return delivery_send(delivery_id=delivery_id).status
+    except DeliveryError as exc:
+        raise self.retry(exc=exc, countdown=30 * (2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def notification_digest_task() -> int:
+    """Build and send the daily digest of everyone who chose one (safe to run twice a day)."""
+    from .notifications import digest_run
+
+    ids = digest_run()
+    for delivery_id in ids:
+        notification_delivery_send_task.delay(delivery_id=delivery_id)
+    return len(ids)

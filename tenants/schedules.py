@@ -1,0 +1,11 @@
+"""Periodic jobs of the shared core (merged into Celery beat by config/celery.py)."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "tenants-notification-digest": {
+        "task": "tenants.tasks.notification_digest_task",
+        # 07:30 Beijing time (CELERY_TIMEZONE is Asia/Shanghai): before the school day starts.
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
