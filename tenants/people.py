@@ -68,21 +68,28 @@ def invitation_url(*, school: School | None, token: str) -> str:
 # --- people ------------------------------------------------------------------------------------
 
 
-def person_find_or_create(*, name: str, phone: str, email: str = "") -> tuple[User, bool]:
-    """The user with this phone (same name required: never a merge of two people) or a new one."""
+def person_check(*, name: str, phone: str, email: str = "") -> User | None:
+    """Check a name and phone; return the existing person with that phone (same name), if any."""
     name = (name or "").strip()
     phone = (phone or "").strip()
     if not name:
         raise ValidationError({"name": _("The name is missing.")})
-    probe = User(username=phone or "x", name=name, phone=phone, email=email)
+    probe = User(username=phone or "x", name=name, phone=phone, email=(email or "").strip())
     probe.full_clean(exclude=["username", "password"], validate_unique=False)
     existing = User.objects.filter(Q(phone=phone) | Q(username__iexact=phone)).order_by("id").first()
+    if existing is not None and existing.name.strip() != name:
+        raise ValidationError(
+            {"phone": _("This phone number belongs to %(other)s, not %(name)s.") % {"other": existing.name, "name": name}}
+        )
+    return existing
+
+
+def person_find_or_create(*, name: str, phone: str, email: str = "") -> tuple[User, bool]:
+    """The user with this phone (same name required: never a merge of two people) or a new one."""
+    existing = person_check(name=name, phone=phone, email=email)
     if existing is not None:
-        if existing.name.strip() != name:
-            raise ValidationError(
-                {"phone": _("This phone number belongs to %(other)s, not %(name)s.") % {"other": existing.name, "name": name}}
-            )
         return existing, False
+    name, phone = name.strip(), phone.strip()
     user = User(username=phone, name=name, phone=phone, email=(email or "").strip())
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
