@@ -43,7 +43,7 @@ COLUMN_LABELS = {
     "roles": gettext_lazy("Roles"),
 }
 TEMPLATE_HEADERS = ("姓名", "手机", "岗位", "部门", "角色")
-ROLE_SPLIT = re.compile(r"[、,，;；/\s]+")
+ROLE_SPLIT = re.compile(r"[、,，;；/\n　]+")
 PHONE_RE = re.compile(r"^1\d{10}$")
 
 
@@ -155,7 +155,7 @@ def staff_rows_validate(*, rows: list[dict]) -> tuple[list[StaffRow], list[RowEr
                 errors.append(RowError(number, label["department"],
                                            _("There is no department “%(name)s” in this school.") % {"name": dept_name}))
         roles: list[str] = []
-        for role_name in [r for r in ROLE_SPLIT.split(raw.get("roles", "")) if r]:
+        for role_name in [r.strip() for r in ROLE_SPLIT.split(raw.get("roles", "")) if r.strip()]:
             role = role_from_name(role_name)
             if role is None or role not in SCHOOL_ROLES:
                 errors.append(RowError(number, label["roles"],
