@@ -112,14 +112,16 @@ def invitation_create(
 ) -> IssuedInvitation:
     """Issue a one-time link for a person to set their password; e-mail it when e-mail is on."""
     token = secrets.token_urlsafe(32)
+    now = timezone.now()
     invitation = Invitation(
+        created_at=now,
         user=user,
         school=school,
         bureau=bureau,
         purpose=purpose,
         token_hash=token_hash(token),
         created_by=created_by,
-        expires_at=timezone.now() + invitation_valid_for(),
+        expires_at=now + invitation_valid_for(),
     )
     invitation.full_clean()
     invitation.save()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -515,6 +517,20 @@ def robot_test(request, robot_id: int):
 # --- platform: create a school and invite its principal -------------------------------------------
 
 
+@contextmanager
+def _without_history_injection():
+    """Provisioning runs raw DDL (the schema clone function, full of '%'); pghistory's request context
+    would prepend its SET with parameters to it and break it. The new school's rows need no context."""
+    from pghistory.runtime import _inject_history_context
+
+    saved = list(connection.execute_wrappers)
+    connection.execute_wrappers[:] = [w for w in saved if w is not _inject_history_context]
+    try:
+        yield
+    finally:
+        connection.execute_wrappers[:] = saved
+
+
 def _creator_bureaus(user):
     if is_platform_operator(user):
         return Bureau.objects.all()
@@ -555,8 +571,9 @@ def platform_schools(request):
                 form.add_error(f"principal_{field}" if f"principal_{field}" in form.fields else None, errors)
         else:
             try:
-                school = school_create(bureau=data["bureau"], name=data["name"], slug=data["slug"],
-                                       student_count=data["student_count"], staff_count=data["staff_count"])
+                with _without_history_injection():
+                    school = school_create(bureau=data["bureau"], name=data["name"], slug=data["slug"],
+                                           student_count=data["student_count"], staff_count=data["staff_count"])
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)

@@ -1,0 +1,173 @@
+"""Invitation links: hashed, time-limited, single use, bound to their school; onboarding by the platform."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tenants.models import Invitation, Membership, School, User
+from tenants.people import invitation_create, person_find_or_create, token_hash
+from tenants.roles import Role
+
+NEW_PASSWORD = "Lanterns-and-kites-2026"
+
+
+def _invite(school, by, name="孙校长", phone="13500000001"):
+    person, _ = person_find_or_create(name=name, phone=phone)
+    Membership.objects.create(user=person, school=school, role=Role.PRINCIPAL, post="校长")
+    return person, invitation_create(user=person, created_by=by, school=school)
+
+
+def _token(issued) -> str:
+    return issued.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_only_the_hash_of_the_token_is_stored(school_a, oscar):
+    person, issued = _invite(school_a, oscar)
+    token = _token(issued)
+    assert issued.url == f"http://alpha.localhost:8000/people/invite/{token}/"
+    assert Invitation.objects.get().token_hash == token_hash(token)
+    assert not Invitation.objects.filter(token_hash=token).exists()
+    assert issued.invitation.expires_at - issued.invitation.created_at == timedelta(hours=72)
+
+
+def test_the_invitee_sets_a_password_signs_in_and_lands_on_the_checklist(school_a, oscar, client_for):
+    # given
+    person, issued = _invite(school_a, oscar)
+    client = client_for(None, school_a)
+
+    # when
+    page = client.get(f"/people/invite/{_token(issued)}/")
+    response = client.post(f"/people/invite/{_token(issued)}/",
+                           {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    # then
+    assert page.status_code == 200
+    assert "孙校长" in page.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/checklist/"
+    person.refresh_from_db()
+    assert person.check_password(NEW_PASSWORD)
+    assert Invitation.objects.get().used_at is not None
+    checklist = client.get("/staff/checklist/")
+    assert checklist.status_code == 200
+    body = checklist.content.decode()
+    assert 'data-step="departments" data-done="1"' in body  # the marker department
+    assert 'data-step="staff" data-done="0"' in body
+    assert 'href="/staff/import/"' in body
+
+
+def test_a_reused_link_is_refused_with_a_clear_message(school_a, oscar, client_for):
+    person, issued = _invite(school_a, oscar)
+    client = client_for(None, school_a)
+    client.post(f"/people/invite/{_token(issued)}/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    password_hash = User.objects.get(pk=person.pk).password
+
+    # when someone opens or posts the same link again
+    again = client_for(None, school_a).post(f"/people/invite/{_token(issued)}/",
+                                            {"new_password1": "Another-pass-77", "new_password2": "Another-pass-77"})
+
+    # then
+    assert again.status_code == 410
+    assert "该链接已被使用，请重新索取。" in again.content.decode()
+    assert User.objects.get(pk=person.pk).password == password_hash
+
+
+def test_an_expired_link_is_refused(school_a, oscar, client_for):
+    person, issued = _invite(school_a, oscar)
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    response = client_for(None, school_a).post(f"/people/invite/{_token(issued)}/",
+                                               {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert response.status_code == 410
+    assert "该链接已过期，请重新索取。" in response.content.decode()
+    person.refresh_from_db()
+    assert not person.has_usable_password()
+
+
+@pytest.mark.parametrize("host", ["beta", None])
+def test_a_link_works_only_on_its_school_host(school_a, school_b, oscar, client_for, host):
+    _person, issued = _invite(school_a, oscar)
+    school = school_b if host == "beta" else None
+    response = client_for(None, school).get(f"/people/invite/{_token(issued)}/")
+    assert response.status_code == 410
+    assert "该链接无效，请重新索取。" in response.content.decode()
+
+
+def test_a_weak_password_is_refused_and_the_link_stays_usable(school_a, oscar, client_for):
+    _person, issued = _invite(school_a, oscar)
+    response = client_for(None, school_a).post(f"/people/invite/{_token(issued)}/",
+                                               {"new_password1": "123", "new_password2": "123"})
+    assert response.status_code == 200
+    assert Invitation.objects.get().used_at is None
+
+
+def test_a_reset_link_replaces_a_forgotten_password(school_a, alice, bob, client_for):
+    # given alice issues bob a reset link from his page
+    response = client_for(alice, school_a).post(f"/people/{bob.pk}/link/")
+    assert response.status_code == 200
+    url = response.context["issued"][0][1].url
+    path = url.split("alpha.localhost:8000", 1)[1]
+
+    # when bob opens it and sets a new password
+    done = client_for(None, school_a).post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    # then he lands on the home page (he administers nothing) and the new password works
+    assert done.status_code == 302
+    assert done["Location"] == "/"
+    bob.refresh_from_db()
+    assert bob.check_password(NEW_PASSWORD)
+
+
+@pytest.mark.parametrize(("who", "allowed"), [("bob", False), ("charlie", False), ("gina", False), ("alice", True)])
+def test_only_school_admins_issue_links(school_a, client_for, bob, who, allowed):
+    response = client_for(User.objects.get(username=who), school_a).post(f"/people/{bob.pk}/link/")
+    assert response.status_code == (200 if allowed else 403)
+    assert Invitation.objects.filter(user=bob).count() == (1 if allowed else 0)
+
+
+# --- the platform creates a school and invites its principal --------------------------------------
+
+SCHOOL_FORM = {
+    "name": "新建小学", "slug": "xinjian", "student_count": 300, "staff_count": 25,
+    "principal_name": "钱校长", "principal_phone": "13500000009", "principal_email": "",
+}
+
+
+@pytest.fixture
+def cleanup_school():
+    yield
+    connection.set_schema_to_public()
+    for school in School.objects.filter(slug="xinjian"):
+        school.delete(force_drop=True)
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize(("who", "status"), [("anonymous", 302), ("alice", 403), ("erin", 200), ("dave", 200), ("oscar", 200)])
+def test_who_may_create_a_school_in_bureau_north(bureau_north, client_for, who, status, cleanup_school):
+    user = None if who == "anonymous" else User.objects.get(username=who)
+    response = client_for(user).post("/platform/schools/", {**SCHOOL_FORM, "bureau": bureau_north.pk})
+    assert response.status_code == status
+    created = School.objects.filter(slug="xinjian").first()
+    if who in ("dave", "oscar"):
+        assert created is not None
+        assert created.bureau == bureau_north
+        principal = Membership.objects.get(school=created, role=Role.PRINCIPAL).user
+        assert (principal.name, principal.phone) == ("钱校长", "13500000009")
+        assert "http://xinjian.localhost:8000/people/invite/" in response.content.decode()
+    else:
+        # erin (bureau south) gets the form back: bureau north is not hers to choose
+        assert created is None
+
+
+def test_a_principal_phone_of_someone_else_creates_no_school(bureau_north, client_for, oscar, alice):
+    alice.phone = "13500000009"
+    alice.save()
+    response = client_for(oscar).post("/platform/schools/", {**SCHOOL_FORM, "bureau": bureau_north.pk})
+    assert response.status_code == 200
+    assert "该手机号属于 Alice，而不是 钱校长。" in response.content.decode()
+    assert not School.objects.filter(slug="xinjian").exists()
