@@ -277,7 +277,8 @@ def delivery_send(*, delivery_id: int) -> NotificationDelivery:
     """Send one delivery unless it was sent already; log the attempt. Raises DeliveryError to retry."""
     with transaction.atomic():
         delivery = (
-            NotificationDelivery.objects.select_for_update().select_related("robot", "recipient").get(pk=delivery_id)
+            NotificationDelivery.objects.select_for_update(of=("self",)).select_related("robot", "recipient")
+            .get(pk=delivery_id)
         )
         if delivery.status == DeliveryStatus.SENT:
             return delivery
