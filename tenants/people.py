@@ -280,13 +280,13 @@ def _sessions_end_if_no_access(*, user: User, school: School | None) -> None:
 
 @transaction.atomic
 def person_deactivate(
-    *, user: User, by: User, school: School | None = None, bureau: Bureau | None = None
+    *, user: User, by: User | None, school: School | None = None, bureau: Bureau | None = None
 ) -> dict:
     """End a person's memberships here and their sessions at once; keep all they recorded.
 
     The account itself is deactivated when no active membership is left anywhere.
     """
-    if user.pk == by.pk:
+    if by is not None and user.pk == by.pk:
         raise ValidationError(_("You cannot end your own access."))
     if (school is None) == (bureau is None):
         raise ValidationError(_("Say which school or bureau the person leaves."))

@@ -1,0 +1,106 @@
+"""GraphQL of the people module: people and roles, links, leavers, role matrix, my notifications."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenants.models import Membership, NotificationPreference, User
+from tenants.notifications import notify
+from tenants.roles import SCHOOL_PERMISSIONS, Role
+
+PEOPLE = "{ personList(first: 20) { totalCount edges { node { personId name phone roles { role post } } } } }"
+
+
+def _people(result) -> dict:
+    return {e["node"]["name"]: e["node"] for e in result["data"]["personList"]["edges"]}
+
+
+def test_people_of_the_school_with_their_roles(school_a, alice, bob, client_for):
+    bob.phone = "13900001111"
+    bob.save()
+    result = client_for(alice, school_a).gql(PEOPLE)
+    people = _people(result)
+    assert set(people) == {"Alice", "Bob", "Gina"}
+    assert people["Bob"]["roles"] == [{"role": "teacher", "post": ""}]
+    assert people["Bob"]["phone"] == "13900001111"
+    # a teacher sees the people, not their phones
+    assert _people(client_for(bob, school_a).gql(PEOPLE))["Bob"]["phone"] is None
+
+
+@pytest.mark.parametrize("who", [None, "charlie"])
+def test_outsiders_do_not_see_the_people(school_a, client_for, who):
+    user = User.objects.get(username=who) if who else None
+    result = client_for(user, school_a).gql(PEOPLE)
+    assert result["data"] is None
+    assert result["errors"][0]["extensions"]["code"] == ("UNAUTHENTICATED" if who is None else "FORBIDDEN")
+
+
+GRANT = 'mutation($id: ID!) { roleGrant(personId: $id, role: "guard", post: "安保队") { name roles { role post } } }'
+
+
+def test_a_principal_grants_a_second_role(school_a, alice, bob, client_for):
+    result = client_for(alice, school_a).gql(GRANT, {"id": str(bob.pk)})
+    assert result["data"]["roleGrant"] == {
+        "name": "Bob", "roles": [{"role": "guard", "post": "安保队"}, {"role": "teacher", "post": ""}]}
+
+
+@pytest.mark.parametrize("who", ["bob", "gina", "charlie", "dave"])
+def test_others_cannot_grant_roles_and_nothing_changes(school_a, bob, client_for, who):
+    result = client_for(User.objects.get(username=who), school_a).gql(GRANT, {"id": str(bob.pk)})
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert set(Membership.objects.active().filter(user=bob).values_list("role", flat=True)) == {Role.TEACHER}
+
+
+def test_an_unknown_role_is_bad_input(school_a, alice, bob, client_for):
+    result = client_for(alice, school_a).gql(
+        'mutation($id: ID!) { roleGrant(personId: $id, role: "janitor") { name } }', {"id": str(bob.pk)})
+    assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert result["errors"][0]["message"] == "该角色不存在。"
+
+
+def test_invite_then_deactivate(school_a, alice, client_for):
+    client = client_for(alice, school_a)
+    invited = client.gql(
+        'mutation { personInvite(data: {name: "周老师", phone: "13400000001", role: "teacher", post: "班主任"}) '
+        "{ url person { personId name roles { role } } } }"
+    )["data"]["personInvite"]
+    assert invited["url"].startswith("http://alpha.localhost:8000/people/invite/")
+    assert invited["person"]["roles"] == [{"role": "teacher"}]
+    left = client.gql(
+        "mutation($id: ID!) { personDeactivate(personId: $id) { membershipsEnded userDeactivated sessionsEnded "
+        "openTasks { label } } }", {"id": invited["person"]["personId"]}
+    )["data"]["personDeactivate"]
+    assert left == {"membershipsEnded": 1, "userDeactivated": True, "sessionsEnded": 0, "openTasks": []}
+    assert User.objects.get(phone="13400000001").is_active is False
+
+
+def test_a_person_of_another_school_is_not_found(school_a, alice, charlie, client_for):
+    result = client_for(alice, school_a).gql(GRANT, {"id": str(charlie.pk)})
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_role_matrix(school_a, bob, client_for):
+    result = client_for(bob, school_a).gql("{ roleMatrix { key roles } }")
+    assert len(result["data"]["roleMatrix"]) == len(SCHOOL_PERMISSIONS)
+    assert result["data"]["roleMatrix"][0] == {"key": "people.manage", "roles": ["principal", "logistics_director"]}
+
+
+def test_my_notifications_and_preferences(school_a, alice, bob, client_for):
+    notify(kind="repairs", title="甲", users=[alice], school=school_a, dedupe_key="g1")
+    notify(kind="repairs", title="乙", users=[bob], school=school_a, dedupe_key="g2")
+    client = client_for(alice, school_a)
+    result = client.gql("{ unreadNotificationCount notificationList(first: 5) { edges { node { title schoolName } } } }")
+    assert result["data"] == {"unreadNotificationCount": 1,
+                              "notificationList": {"edges": [{"node": {"title": "甲", "schoolName": "阿尔法小学"}}]}}
+    assert client.gql("mutation { notificationMarkRead }")["data"]["notificationMarkRead"] == 1
+    alice.email = "alice@example.cn"
+    alice.save()
+    pref = client.gql('mutation { notificationPreferenceSet(kind: "repairs", channel: "digest") { kind channel } }')
+    assert pref["data"]["notificationPreferenceSet"] == {"kind": "repairs", "channel": "digest"}
+    assert NotificationPreference.objects.get(user=alice).channel == "digest"
+
+
+def test_bureau_members_on_the_bureau_host(bureau_north, dave, client_for):
+    people = _people(client_for(dave).gql(PEOPLE))
+    assert set(people) == {"Dave"}
+    assert people["Dave"]["roles"] == [{"role": "bureau_leader", "post": ""}]
