@@ -184,7 +184,7 @@ def _school() -> School:
 
 
 @transaction.atomic
-def staff_import(*, content: bytes, by: User, issue_links: bool = True) -> ImportResult:
+def staff_import(*, content: bytes, by: User | None, issue_links: bool = True) -> ImportResult:
     """Import the staff sheet: all rows or none; new people get a one-time invitation link.
 
     Re-importing the same sheet changes nothing; a changed post or roles column moves the roles.
@@ -209,7 +209,7 @@ def staff_import(*, content: bytes, by: User, issue_links: bool = True) -> Impor
     return result
 
 
-def _import_row(*, row: StaffRow, school: School, by: User, result: ImportResult, issue_links: bool) -> None:
+def _import_row(*, row: StaffRow, school: School, by: User | None, result: ImportResult, issue_links: bool) -> None:
     user, created = person_find_or_create(name=row.name, phone=row.phone)
     changed = created
     if not user.is_active:

@@ -104,3 +104,46 @@ def test_bureau_members_on_the_bureau_host(bureau_north, dave, client_for):
     people = _people(client_for(dave).gql(PEOPLE))
     assert set(people) == {"Dave"}
     assert people["Dave"]["roles"] == [{"role": "bureau_leader", "post": ""}]
+
+
+IMPORT = "mutation($c: String!) { staffImport(contentBase64: $c) { ok created errors { row column message } invitations { name url } } }"
+
+
+def _b64(rows) -> str:
+    import base64
+
+    from .factories import sheet
+
+    return base64.b64encode(sheet(rows)).decode()
+
+
+def test_staff_import_and_roster_over_graphql(school_a, alice, client_for):
+    client = client_for(alice, school_a)
+    result = client.gql(IMPORT, {"c": _b64([("钱老师", "13200000001", "班主任", "", "")])})["data"]["staffImport"]
+    assert (result["ok"], result["created"], result["errors"]) == (True, 1, [])
+    assert result["invitations"][0]["name"] == "钱老师"
+    roster = client.gql("{ staffList(first: 10) { totalCount edges { node { name post phone personId } } } }")
+    node = roster["data"]["staffList"]["edges"][0]["node"]
+    assert (node["name"], node["post"], node["phone"]) == ("钱老师", "班主任", "13200000001")
+    assert node["personId"] == str(User.objects.get(phone="13200000001").pk)
+
+
+def test_a_bad_sheet_over_graphql_reports_rows_and_saves_nothing(school_a, alice, client_for):
+    result = client_for(alice, school_a).gql(IMPORT, {"c": _b64([("", "13200000001", "", "", "")])})
+    assert result["data"]["staffImport"]["ok"] is False
+    assert result["data"]["staffImport"]["errors"] == [{"row": 2, "column": "姓名", "message": "缺少姓名。"}]
+    assert not User.objects.filter(phone="13200000001").exists()
+
+
+@pytest.mark.parametrize("who", ["bob", "charlie"])
+def test_only_admins_import_over_graphql(school_a, client_for, who):
+    result = client_for(User.objects.get(username=who), school_a).gql(
+        IMPORT, {"c": _b64([("钱老师", "13200000001", "", "", "")])})
+    assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert not User.objects.filter(phone="13200000001").exists()
+
+
+def test_staff_roster_hides_phones_from_teachers(school_a, alice, bob, client_for):
+    client_for(alice, school_a).gql(IMPORT, {"c": _b64([("钱老师", "13200000001", "班主任", "", "")])})
+    roster = client_for(bob, school_a).gql("{ staffList { edges { node { name phone } } } }")
+    assert roster["data"]["staffList"]["edges"] == [{"node": {"name": "钱老师", "phone": None}}]
