@@ -364,3 +364,11 @@ ZH.update({
     "Search": "搜索",
     "Name or phone": "姓名或手机号",
 })
+ZH.update({
+    "You are now %(role)s at %(where)s": "您现在是%(where)s的%(role)s",
+    "You are no longer %(role)s at %(where)s": "您已不再是%(where)s的%(role)s",
+    "%(name)s has set a password and can sign in": "%(name)s 已设置密码，可以登录了",
+    "people with a role here": "在此有角色的人员",
+    "have not set a password yet": "尚未设置密码",
+    "Staff roster": "教职工名册",
+})

@@ -7,6 +7,10 @@ from .roles import BUREAU_SCHOOL_CREATORS, SCHOOL_ADMIN_ROLES, Role
 NAV_ITEMS = [
     {"label": _("People and roles"), "url": "people:list", "host": "school", "roles": None, "icon": "people",
      "section": _("People")},
+    {"label": _("Staff roster"), "url": "staff:list", "host": "school", "roles": None, "icon": "person-vcard",
+     "section": _("People")},
+    {"label": _("Getting started"), "url": "staff:checklist", "host": "school", "roles": SCHOOL_ADMIN_ROLES,
+     "icon": "list-check", "section": _("People")},
     {"label": _("Role matrix"), "url": "people:matrix", "host": "school", "roles": None, "icon": "grid-3x3",
      "section": _("People")},
     {"label": _("Group robots"), "url": "people:robots", "host": "school", "roles": SCHOOL_ADMIN_ROLES,

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, tenant_context
 
 from .models import Bureau, Invitation, InvitationPurpose, Membership, School, User, UserSession
+from .notifications import notify
 from .roles import BUREAU_ROLES, SCHOOL_ROLES, Role
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,10 @@ def invitation_accept(*, token: str, school: School | None, password: str) -> Us
     user.save(update_fields=["password"])
     now = timezone.now()
     Invitation.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    if invitation.created_by_id and invitation.purpose == InvitationPurpose.ONBOARD:
+        notify(kind="people.invited", title=_("%(name)s has set a password and can sign in") % {"name": user.display_name},
+               users=[invitation.created_by], school=invitation.school, url="/people/",
+               dedupe_key=f"invitation-accepted:{invitation.pk}")
     return user
 
 
@@ -198,7 +203,13 @@ def role_grant(
     role = _check_scope(role=role, school=school, bureau=bureau)
     if not user.is_active:
         raise ValidationError({"user": _("This account has been deactivated.")})
-    return membership_grant(user=user, role=role, school=school, bureau=bureau, post=post)
+    existing = Membership.objects.active().filter(user=user, role=role, school=school, bureau=bureau).exists()
+    membership = membership_grant(user=user, role=role, school=school, bureau=bureau, post=post)
+    if not existing:
+        where = school or bureau
+        notify(kind="people.roles", title=_("You are now %(role)s at %(where)s") % {"role": role.label, "where": where},
+               users=[user], school=school, url="/", dedupe_key=f"role-granted:{membership.pk}")
+    return membership
 
 
 @transaction.atomic
@@ -209,7 +220,11 @@ def role_revoke(*, user: User, role: str, school: School | None = None, bureau: 
     if not memberships.exists():
         return 0
     _keep_an_admin(school=school, bureau=bureau, leaving={user.pk}, role=role)
+    ids = list(memberships.values_list("pk", flat=True))
     count = memberships.update(is_active=False, ended_at=timezone.now())
+    notify(kind="people.roles", title=_("You are no longer %(role)s at %(where)s") % {"role": role.label,
+                                                                                      "where": school or bureau},
+           users=[user], school=school, dedupe_key=f"role-revoked:{ids[0]}")
     _sessions_end_if_no_access(user=user, school=school)
     return count
 

@@ -171,3 +171,40 @@ def test_a_principal_phone_of_someone_else_creates_no_school(bureau_north, clien
     assert response.status_code == 200
     assert "该手机号属于 Alice，而不是 钱校长。" in response.content.decode()
     assert not School.objects.filter(slug="xinjian").exists()
+
+
+def test_the_inviter_hears_when_the_link_is_used(school_a, oscar, client_for):
+    from tenants.models import Notification
+
+    _person, issued = _invite(school_a, oscar)
+    client_for(None, school_a).post(f"/people/invite/{_token(issued)}/",
+                                    {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert list(Notification.objects.filter(recipient=oscar).values_list("kind", "title")) == [
+        ("people.invited", "孙校长 已设置密码，可以登录了")]
+
+
+def test_the_link_is_emailed_when_email_is_configured(school_a, alice, django_capture_on_commit_callbacks):
+    from django.core import mail
+    from django.test import override_settings
+
+    person, _ = person_find_or_create(name="孙老师", phone="13500000002", email="sun@example.cn")
+    with override_settings(EMAIL_ENABLED=True, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+            django_capture_on_commit_callbacks(execute=True):
+        issued = invitation_create(user=person, created_by=alice, school=school_a)
+    assert [m.to for m in mail.outbox] == [["sun@example.cn"]]
+    assert mail.outbox[0].subject == "您在阿尔法小学的后勤云账号"
+    assert issued.url in mail.outbox[0].body
+
+
+def test_bureau_members_are_invited_on_the_bureau_host(bureau_north, dave, client_for):
+    response = client_for(dave).post("/people/invite/?bureau=north", {
+        "name": "韩股长", "phone": "13500000003", "role": Role.BUREAU_SAFETY, "post": "安全股", "bureau": "north"})
+    assert response.status_code == 200
+    url = response.context["issued"][0][1].url
+    assert url.startswith("http://localhost:8000/people/invite/")
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    done = client_for(None).post(f"/people/invite/{token}/", {"new_password1": NEW_PASSWORD,
+                                                              "new_password2": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert done["Location"] == "/"
+    assert Membership.objects.get(user__phone="13500000003").bureau == bureau_north

@@ -133,3 +133,22 @@ def test_the_people_list_hides_phones_from_teachers(school_a, alice, bob, client
     bob.save()
     assert "13912345678" in client_for(alice, school_a).get("/people/").content.decode()
     assert "13912345678" not in client_for(bob, school_a).get("/people/").content.decode()
+
+
+def test_the_person_is_told_about_a_new_role_once(school_a, alice, bob):
+    from tenants.models import Notification
+
+    role_grant(user=bob, role=Role.GUARD, school=school_a)
+    role_grant(user=bob, role=Role.GUARD, school=school_a, post="安保队")
+    titles = list(Notification.objects.filter(recipient=bob, kind="people.roles").values_list("title", flat=True))
+    assert titles == ["您现在是阿尔法小学的门卫"]
+
+
+def test_the_people_card_on_the_home_page(school_a, alice, bob, client_for):
+    bob.set_unusable_password()
+    bob.save()
+    body = client_for(alice, school_a).get("/").content.decode()
+    assert 'data-testid="people-card"' in body
+    assert '<div class="fs-4">3</div><div class="small text-muted">在此有角色的人员</div>' in body
+    assert '<div class="fs-4">1</div><div class="small text-muted">尚未设置密码</div>' in body
+    assert 'data-testid="people-card"' not in client_for(bob, school_a).get("/").content.decode()
