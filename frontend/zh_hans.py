@@ -372,3 +372,6 @@ ZH.update({
     "have not set a password yet": "尚未设置密码",
     "Staff roster": "教职工名册",
 })
+ZH.update({
+    "Only a principal may grant or remove the principal role.": "只有校长可以授予或撤销校长角色。",
+})

@@ -223,10 +223,10 @@ def _import_row(*, row: StaffRow, school: School, by: User | None, result: Impor
     for role in row.roles:
         membership = current.get(role)
         if membership is None or membership.post != row.post:
-            role_grant(user=user, role=role, school=school, post=row.post)
+            role_grant(user=user, role=role, school=school, post=row.post, by=by)
             changed = True
     for role in set(current) - set(row.roles):
-        role_revoke(user=user, role=role, school=school)
+        role_revoke(user=user, role=role, school=school, by=by)
         changed = True
     staff = StaffMember.objects.filter(user=user).first() or StaffMember.objects.filter(
         user__isnull=True, phone=row.phone

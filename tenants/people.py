@@ -193,14 +193,33 @@ def _check_scope(*, role: str, school: School | None, bureau: Bureau | None) -> 
     return role
 
 
+def _check_principal_rule(*, by: User | None, role: str | None, school: School | None) -> None:
+    """Only a principal (or the platform, or the school's bureau) hands out or takes away the principal role:
+    a logistics director administers people but cannot make themselves principal."""
+    if by is None or school is None or role != Role.PRINCIPAL:
+        return
+    from .access import bureau_roles, is_platform_operator, school_roles
+    from .roles import BUREAU_SCHOOL_CREATORS
+
+    if (
+        Role.PRINCIPAL in school_roles(by, school)
+        or is_platform_operator(by)
+        or bureau_roles(by, school.bureau) & BUREAU_SCHOOL_CREATORS
+    ):
+        return
+    raise ValidationError({"role": _("Only a principal may grant or remove the principal role.")})
+
+
 @transaction.atomic
 def role_grant(
-    *, user: User, role: str, school: School | None = None, bureau: Bureau | None = None, post: str = ""
+    *, user: User, role: str, school: School | None = None, bureau: Bureau | None = None, post: str = "",
+    by: User | None = None,
 ) -> Membership:
     """Give a person a (further) role in a school or bureau; a person may hold several."""
     from .services import membership_grant
 
     role = _check_scope(role=role, school=school, bureau=bureau)
+    _check_principal_rule(by=by, role=role, school=school)
     if not user.is_active:
         raise ValidationError({"user": _("This account has been deactivated.")})
     existing = Membership.objects.active().filter(user=user, role=role, school=school, bureau=bureau).exists()
@@ -213,9 +232,12 @@ def role_grant(
 
 
 @transaction.atomic
-def role_revoke(*, user: User, role: str, school: School | None = None, bureau: Bureau | None = None) -> int:
+def role_revoke(
+    *, user: User, role: str, school: School | None = None, bureau: Bureau | None = None, by: User | None = None
+) -> int:
     """End one role of a person; the last administrator of a school or bureau cannot be removed."""
     role = _check_scope(role=role, school=school, bureau=bureau)
+    _check_principal_rule(by=by, role=role, school=school)
     memberships = Membership.objects.active().filter(user=user, role=role, school=school, bureau=bureau)
     if not memberships.exists():
         return 0
@@ -308,6 +330,8 @@ def person_deactivate(
     memberships = Membership.objects.active().filter(user=user, school=school, bureau=bureau)
     if not memberships.exists():
         raise ValidationError(_("This person holds no role here."))
+    if memberships.filter(role=Role.PRINCIPAL).exists():
+        _check_principal_rule(by=by, role=Role.PRINCIPAL, school=school)
     _keep_an_admin(school=school, bureau=bureau, leaving={user.pk}, role=None)
     now = timezone.now()
     ended = memberships.update(is_active=False, ended_at=now)

@@ -260,7 +260,7 @@ def person_role_grant(request, user_id: int):
     if form.is_valid():
         try:
             people_services.role_grant(user=person, role=form.cleaned_data["role"], school=place.school,
-                                       bureau=place.bureau, post=form.cleaned_data["post"])
+                                       bureau=place.bureau, post=form.cleaned_data["post"], by=request.user)
             messages.success(request, _("Role granted."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -277,7 +277,7 @@ def person_role_revoke(request, user_id: int):
     person = _person_for(place, user_id)
     try:
         people_services.role_revoke(user=person, role=request.POST.get("role", ""), school=place.school,
-                                    bureau=place.bureau)
+                                    bureau=place.bureau, by=request.user)
         messages.success(request, _("Role removed."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -339,7 +339,7 @@ def person_invite(request):
                 person, _created = people_services.person_find_or_create(name=data["name"], phone=data["phone"],
                                                                          email=data["email"])
                 people_services.role_grant(user=person, role=data["role"], school=place.school,
-                                           bureau=place.bureau, post=data["post"])
+                                           bureau=place.bureau, post=data["post"], by=request.user)
                 issued = None
                 if not person.has_usable_password():
                     issued = people_services.invitation_create(
@@ -550,7 +550,7 @@ def _platform_guard(request):
 def _invite_principal(*, school: School, by: User, name: str, phone: str, email: str):
     with transaction.atomic():
         person, _created = people_services.person_find_or_create(name=name, phone=phone, email=email)
-        people_services.role_grant(user=person, role=Role.PRINCIPAL, school=school, post="校长")
+        people_services.role_grant(user=person, role=Role.PRINCIPAL, school=school, post="校长", by=by)
         issued = people_services.invitation_create(user=person, created_by=by, school=school)
     return person, issued
 

@@ -91,6 +91,11 @@ def _place(info: Info, *, write: bool) -> _Place:
     return _Place(school=None, bureau=bureau, actor=user)
 
 
+def _partners_leave_principals_alone(place: _Place, role: str) -> None:
+    if place.actor is None and role == Role.PRINCIPAL:
+        raise HouqinGraphQLError("A partner token cannot change who is principal.", Code.FORBIDDEN)
+
+
 def _link(issued, person: User) -> InvitationLinkType:
     return InvitationLinkType(
         person=person,  # type: ignore[arg-type]
@@ -216,14 +221,18 @@ class TenantsMutation:
     def role_grant(self, info: Info, person_id: strawberry.ID, role: str, post: str = "") -> PersonType:
         place = _place(info, write=True)
         person = place.person(person_id)
-        people_services.role_grant(user=person, role=role, school=place.school, bureau=place.bureau, post=post)
+        _partners_leave_principals_alone(place, role)
+        people_services.role_grant(user=person, role=role, school=place.school, bureau=place.bureau, post=post,
+                                   by=place.actor)
         return place.person(person_id)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Remove one role of a person here.")
     def role_revoke(self, info: Info, person_id: strawberry.ID, role: str) -> PersonType:
         place = _place(info, write=True)
         person = place.person(person_id)
-        people_services.role_revoke(user=person, role=role, school=place.school, bureau=place.bureau)
+        _partners_leave_principals_alone(place, role)
+        people_services.role_revoke(user=person, role=role, school=place.school, bureau=place.bureau,
+                                    by=place.actor)
         return place.person(person_id)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Invite a person (or link an existing one by phone) with a first role.")
@@ -234,8 +243,9 @@ class TenantsMutation:
         with transaction.atomic():
             person, _created = people_services.person_find_or_create(name=data.name, phone=data.phone,
                                                                      email=data.email)
+            _partners_leave_principals_alone(place, data.role)
             people_services.role_grant(user=person, role=data.role, school=place.school, bureau=place.bureau,
-                                       post=data.post)
+                                       post=data.post, by=place.actor)
             if person.has_usable_password():
                 return None
             issued = people_services.invitation_create(user=person, created_by=place.actor, school=place.school,
@@ -257,6 +267,8 @@ class TenantsMutation:
     def person_deactivate(self, info: Info, person_id: strawberry.ID) -> DeactivationType:
         place = _place(info, write=True)
         person = place.person(person_id)
+        if any(m.role == Role.PRINCIPAL for m in person.here):
+            _partners_leave_principals_alone(place, Role.PRINCIPAL)
         tasks = people_services.open_tasks_for(user=person, school=place.school) if place.school else []
         result = people_services.person_deactivate(user=person, by=place.actor, school=place.school,
                                                    bureau=None if place.school else place.bureau)

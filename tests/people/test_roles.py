@@ -152,3 +152,29 @@ def test_the_people_card_on_the_home_page(school_a, alice, bob, client_for):
     assert '<div class="fs-4">3</div><div class="small text-muted">在此有角色的人员</div>' in body
     assert '<div class="fs-4">1</div><div class="small text-muted">尚未设置密码</div>' in body
     assert 'data-testid="people-card"' not in client_for(bob, school_a).get("/").content.decode()
+
+
+@pytest.mark.parametrize("action", ["grant", "revoke", "leave"])
+def test_a_logistics_director_cannot_touch_the_principal_role(school_a, alice, bob, client_for, action):
+    # given a logistics director, and a second principal (so the last-principal rule is not what stops it)
+    director = member(school=school_a, role=Role.LOGISTICS_DIRECTOR, name="王总务")
+    deputy = member(school=school_a, role=Role.PRINCIPAL, name="副校长")
+    client = client_for(director, school_a)
+
+    # when they try to make themselves principal, or remove/end a principal
+    if action == "grant":
+        client.post(f"/people/{director.pk}/grant/", {"role": Role.PRINCIPAL})
+    elif action == "revoke":
+        client.post(f"/people/{deputy.pk}/revoke/", {"role": Role.PRINCIPAL})
+    else:
+        client.post(f"/people/{deputy.pk}/leave/")
+
+    # then nothing changed
+    assert _roles(director, school_a) == {Role.LOGISTICS_DIRECTOR}
+    assert _roles(deputy, school_a) == {Role.PRINCIPAL}
+
+
+def test_a_principal_may_hand_the_principal_role_on(school_a, alice, client_for):
+    director = member(school=school_a, role=Role.LOGISTICS_DIRECTOR, name="王总务")
+    client_for(alice, school_a).post(f"/people/{director.pk}/grant/", {"role": Role.PRINCIPAL})
+    assert _roles(director, school_a) == {Role.LOGISTICS_DIRECTOR, Role.PRINCIPAL}
