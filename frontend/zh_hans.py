@@ -375,3 +375,4 @@ ZH.update({
 ZH.update({
     "Only a principal may grant or remove the principal role.": "只有校长可以授予或撤销校长角色。",
 })
+ZH.update({"On-campus units": "校内单位"})

@@ -227,8 +227,11 @@ def people_list(request):
         )
         return xlsx_response(filename=str(_("People")), headers=[_("Name"), _("Mobile phone"), _("Roles"), _("Post")],
                              rows=rows)
+    page_obj = paginate(request, users)
+    for person in page_obj:
+        person.posts = list(dict.fromkeys(m.post for m in person.here if m.post))
     return render(request, "tenants/people/list.html", {
-        "place": place, "page_obj": paginate(request, users), "query": query, "show_left": show_left,
+        "place": place, "page_obj": page_obj, "query": query, "show_left": show_left,
         "show_phone": show_phone,
     })
 

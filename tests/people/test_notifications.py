@@ -250,3 +250,33 @@ def test_only_school_admins_connect_robots(school_a, client_for, who, status):
         "name": "群", "provider": "wecom", "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=z"})
     assert response.status_code == status
     assert RobotChannel.objects.count() == (1 if who == "alice" else 0)
+
+
+def test_the_delivery_task_sends_once_and_retries_a_refusal(school_a, fake_robot):
+    from tenants.tasks import notification_delivery_send_task
+
+    robot_channel_create(school=school_a, name="后勤群", provider=RobotProvider.WECOM,
+                         webhook_url=f"{fake_robot}/cgi-bin/webhook/send?key=k2")
+    notify(kind="repairs", title="报修", school=school_a, dedupe_key="wo-9")
+    delivery = NotificationDelivery.objects.get()
+
+    # when the robot keeps refusing, the task retries (run eagerly here: the retries follow at once) and gives up
+    FakeRobot.errcode = 93000
+    refused = notification_delivery_send_task.apply(kwargs={"delivery_id": delivery.pk})
+    delivery.refresh_from_db()
+    assert refused.state == "FAILURE"
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("failed", 6, "93000: sign not match")
+
+    # then a later run sends it, and a run after that sends nothing more
+    FakeRobot.errcode = 0
+    assert notification_delivery_send_task.apply(kwargs={"delivery_id": delivery.pk}).get() == "sent"
+    assert notification_delivery_send_task.apply(kwargs={"delivery_id": delivery.pk}).get() == "sent"
+    assert len(FakeRobot.received) == 7
+
+
+def test_the_digest_runs_every_morning():
+    from tenants.schedules import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["tenants-notification-digest"]
+    assert entry["task"] == "tenants.tasks.notification_digest_task"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {30})
