@@ -376,3 +376,14 @@ ZH.update({
     "Only a principal may grant or remove the principal role.": "只有校长可以授予或撤销校长角色。",
 })
 ZH.update({"On-campus units": "校内单位"})
+ZH.update({
+    "Bureau name": "教育局名称",
+    "Code": "代码",
+    "Short lowercase code, e.g. the district's pinyin.": "简短的小写代码，例如区名拼音。",
+    "Region": "地区",
+    "Bureaus": "教育局",
+    "Schools": "学校",
+    "New bureau": "新建教育局",
+    "Add": "添加",
+    "Bureau %(name)s added.": "已添加教育局“%(name)s”。",
+})

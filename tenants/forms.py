@@ -85,3 +85,16 @@ class SchoolCreateForm(forms.Form):
         self.fields["bureau"].queryset = bureaus
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control")
+
+
+class BureauCreateForm(forms.Form):
+    """The platform operator adds a district education bureau."""
+
+    name = forms.CharField(label=_("Bureau name"), max_length=100)
+    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("Short lowercase code, e.g. the district's pinyin."))
+    region = forms.CharField(label=_("Region"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"

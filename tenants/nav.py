@@ -23,6 +23,8 @@ NAV_ITEMS = [
      "section": _("People")},
     {"label": _("Onboard schools"), "url": "platform:schools", "host": "bureau",
      "roles": BUREAU_SCHOOL_CREATORS | {Role.PLATFORM_OPERATOR}, "icon": "building-add", "section": _("People")},
+    {"label": _("Bureaus"), "url": "platform:bureaus", "host": "bureau", "roles": {Role.PLATFORM_OPERATOR},
+     "icon": "bank", "section": _("People")},
     {"label": _("Notification settings"), "url": "people:preferences", "host": "bureau", "roles": None,
      "icon": "bell", "section": _("People")},
 ]

@@ -13,6 +13,7 @@ import importlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -373,3 +374,52 @@ def people_require_admin(*, user: User, school: School | None = None, bureau: Bu
     if bureau is not None and is_platform_operator(user):
         return
     raise PermissionDenied
+
+
+# --- onboarding a school -----------------------------------------------------------------------
+
+
+@contextmanager
+def _without_history_injection():
+    """Provisioning runs raw DDL (the schema clone function, full of '%'); pghistory's request context
+    would prepend its parameterised SET to it and break it. The new schema's rows need no context."""
+    from django.db import connection
+    from pghistory.runtime import _inject_history_context
+
+    saved = list(connection.execute_wrappers)
+    connection.execute_wrappers[:] = [w for w in saved if w is not _inject_history_context]
+    try:
+        yield
+    finally:
+        connection.execute_wrappers[:] = saved
+
+
+def principal_invite(*, school: School, by: User | None, name: str, phone: str, email: str = "") -> tuple[User, IssuedInvitation]:
+    """Make the named person principal of the school and issue their one-time link."""
+    with transaction.atomic():
+        person, _created = person_find_or_create(name=name, phone=phone, email=email)
+        role_grant(user=person, role=Role.PRINCIPAL, school=school, post="校长", by=by)
+        issued = invitation_create(user=person, created_by=by, school=school)
+    return person, issued
+
+
+def school_onboard(
+    *, bureau: Bureau, by: User | None, name: str, slug: str, principal_name: str, principal_phone: str,
+    principal_email: str = "", student_count: int = 0, staff_count: int = 0,
+) -> tuple[School, User, IssuedInvitation]:
+    """Create a school (its schema cloned from the template) and invite its principal.
+
+    The principal is checked first, so a wrong phone leaves no half-made school behind.
+    """
+    from .services import school_create
+
+    try:
+        person_check(name=principal_name, phone=principal_phone, email=principal_email)
+    except ValidationError as exc:
+        raise ValidationError({f"principal_{k}": v for k, v in exc.message_dict.items()}) from None
+    with _without_history_injection():
+        school = school_create(bureau=bureau, name=name, slug=slug, student_count=student_count,
+                               staff_count=staff_count)
+    person, issued = principal_invite(school=school, by=by, name=principal_name, phone=principal_phone,
+                                      email=principal_email)
+    return school, person, issued

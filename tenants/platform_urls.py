@@ -6,6 +6,7 @@ from . import views
 
 app_name = "platform"
 urlpatterns = [
+    path("bureaus/", views.platform_bureaus, name="bureaus"),
     path("schools/", views.platform_schools, name="schools"),
     path("schools/<slug:slug>/invite/", views.platform_principal_invite, name="principal_invite"),
 ]

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +18,6 @@ from frontend.lists import paginate
 from .forms import LoginForm
 from .middleware import request_host
 from .notifications import notification_mark_read
-from .services import school_create
 
 
 def _client_ip(request) -> str:
@@ -520,20 +517,6 @@ def robot_test(request, robot_id: int):
 # --- platform: create a school and invite its principal -------------------------------------------
 
 
-@contextmanager
-def _without_history_injection():
-    """Provisioning runs raw DDL (the schema clone function, full of '%'); pghistory's request context
-    would prepend its SET with parameters to it and break it. The new school's rows need no context."""
-    from pghistory.runtime import _inject_history_context
-
-    saved = list(connection.execute_wrappers)
-    connection.execute_wrappers[:] = [w for w in saved if w is not _inject_history_context]
-    try:
-        yield
-    finally:
-        connection.execute_wrappers[:] = saved
-
-
 def _creator_bureaus(user):
     if is_platform_operator(user):
         return Bureau.objects.all()
@@ -550,14 +533,6 @@ def _platform_guard(request):
     return bureaus
 
 
-def _invite_principal(*, school: School, by: User, name: str, phone: str, email: str):
-    with transaction.atomic():
-        person, _created = people_services.person_find_or_create(name=name, phone=phone, email=email)
-        people_services.role_grant(user=person, role=Role.PRINCIPAL, school=school, post="校长", by=by)
-        issued = people_services.invitation_create(user=person, created_by=by, school=school)
-    return person, issued
-
-
 @login_required
 def platform_schools(request):
     """Schools the operator (or the bureau) onboards: list, create, invite the principal."""
@@ -565,24 +540,12 @@ def platform_schools(request):
     form = SchoolCreateForm(request.POST or None, bureaus=bureaus, initial={"bureau": bureaus.first()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        school = None
         try:
-            # Check the principal before the schema is made, so a wrong phone leaves no half-made school.
-            people_services.person_check(name=data["principal_name"], phone=data["principal_phone"])
+            school, person, issued = people_services.school_onboard(by=request.user, **data)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
-                form.add_error(f"principal_{field}" if f"principal_{field}" in form.fields else None, errors)
+                form.add_error(field if field in form.fields else None, errors)
         else:
-            try:
-                with _without_history_injection():
-                    school = school_create(bureau=data["bureau"], name=data["name"], slug=data["slug"],
-                                           student_count=data["student_count"], staff_count=data["staff_count"])
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-        if school is not None:
-            person, issued = _invite_principal(school=school, by=request.user, name=data["principal_name"],
-                                               phone=data["principal_phone"], email=data["principal_email"])
             messages.success(request, _("School %(name)s is ready at %(host)s.") % {"name": school.name,
                                                                                      "host": school.host})
             return render(request, "tenants/people/links.html", {"issued": [(person, issued)], "school": school})
@@ -604,11 +567,35 @@ def platform_principal_invite(request, slug: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person, issued = _invite_principal(school=school, by=request.user, name=data["name"],
-                                               phone=data["phone"], email=data["email"])
+            person, issued = people_services.principal_invite(school=school, by=request.user, name=data["name"],
+                                                              phone=data["phone"], email=data["email"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
             return render(request, "tenants/people/links.html", {"issued": [(person, issued)], "school": school})
     return render(request, "tenants/platform/invite.html", {"form": form, "school": school})
+
+
+@login_required
+def platform_bureaus(request):
+    """The platform operator's list of bureaus, and a form to add one."""
+    from .forms import BureauCreateForm
+    from .services import bureau_create
+
+    if getattr(request, "tenant", None) is not None or not is_platform_operator(request.user):
+        raise PermissionDenied
+    form = BureauCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bureau = bureau_create(**form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Bureau %(name)s added.") % {"name": bureau.name})
+            return redirect("platform:bureaus")
+    from django.db.models import Count
+
+    bureaus = Bureau.objects.annotate(school_count=Count("schools")).order_by("name")
+    return render(request, "tenants/platform/bureaus.html", {"form": form, "bureaus": bureaus})

@@ -201,8 +201,53 @@ class PersonInviteInput:
     post: str = ""
 
 
+@strawberry.input
+class SchoolOnboardInput:
+    bureau_code: str
+    name: str
+    slug: str
+    principal_name: str
+    principal_phone: str
+    principal_email: str = ""
+    student_count: int = 0
+    staff_count: int = 0
+
+
+@strawberry.type
+class SchoolOnboardedType:
+    """A new school and its principal's one-time link."""
+
+    school: SchoolType
+    invitation: InvitationLinkType
+
+
+def _onboarding_bureau(info: Info, code: str) -> Bureau:
+    """The bureau the caller may create schools in (platform operators: any; bureau leaders, logistics: theirs)."""
+    from tenants.roles import BUREAU_SCHOOL_CREATORS
+
+    user = require_authenticated(info)
+    if current_partner(info) is not None or current_school(info) is not None:
+        raise HouqinGraphQLError("Schools are onboarded on the bureau host by people.", Code.FORBIDDEN)
+    bureau = Bureau.objects.filter(code=code).first()
+    if bureau is None or not (is_platform_operator(user) or bureau_roles(user, bureau) & BUREAU_SCHOOL_CREATORS):
+        raise HouqinGraphQLError("You may not create schools in this bureau.", Code.FORBIDDEN)
+    return bureau
+
+
 @strawberry.type
 class TenantsMutation:
+    @strawberry.mutation(description="Create a school (schema cloned from the template) and invite its principal.")
+    def school_onboard(self, info: Info, data: SchoolOnboardInput) -> SchoolOnboardedType:
+        bureau = _onboarding_bureau(info, data.bureau_code)
+        school, person, issued = people_services.school_onboard(
+            bureau=bureau, by=info.context.request.user, name=data.name, slug=data.slug,
+            principal_name=data.principal_name, principal_phone=data.principal_phone,
+            principal_email=data.principal_email, student_count=data.student_count, staff_count=data.staff_count,
+        )
+        person.here = []
+        return SchoolOnboardedType(school=school, invitation=_link(issued, person))  # type: ignore[arg-type]
+
+
     @strawberry.mutation(description="Mark my notifications read (all of them when no ids are given).")
     def notification_mark_read(self, info: Info, ids: list[strawberry.ID] | None = None) -> int:
         user = require_authenticated(info)

@@ -208,3 +208,32 @@ def test_bureau_members_are_invited_on_the_bureau_host(bureau_north, dave, clien
     assert done.status_code == 302
     assert done["Location"] == "/"
     assert Membership.objects.get(user__phone="13500000003").bureau == bureau_north
+
+
+def test_the_operator_adds_a_bureau(oscar, dave, client_for):
+    from tenants.models import Bureau
+
+    assert client_for(dave).post("/platform/bureaus/", {"name": "西区教育局", "code": "west"}).status_code == 403
+    assert not Bureau.objects.filter(code="west").exists()
+    response = client_for(oscar).post("/platform/bureaus/", {"name": "西区教育局", "code": "west", "region": "西区"})
+    assert response.status_code == 302
+    assert Bureau.objects.get(code="west").name == "西区教育局"
+
+
+ONBOARD = """mutation($d: SchoolOnboardInput!) { schoolOnboard(data: $d) {
+  school { slug host } invitation { url person { name } } } }"""
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize(("who", "code"), [("dave", None), ("erin", "FORBIDDEN"), ("alice", "FORBIDDEN")])
+def test_onboarding_over_graphql(bureau_north, client_for, who, code, cleanup_school):
+    data = {"bureauCode": "north", "name": "新建小学", "slug": "xinjian", "principalName": "钱校长",
+            "principalPhone": "13500000009"}
+    result = client_for(User.objects.get(username=who)).gql(ONBOARD, {"d": data})
+    if code is None:
+        assert result["data"]["schoolOnboard"]["school"] == {"slug": "xinjian", "host": "xinjian.localhost"}
+        assert result["data"]["schoolOnboard"]["invitation"]["person"] == {"name": "钱校长"}
+        assert result["data"]["schoolOnboard"]["invitation"]["url"].startswith("http://xinjian.localhost:8000/people/invite/")
+    else:
+        assert result["errors"][0]["extensions"]["code"] == code
+        assert not School.objects.filter(slug="xinjian").exists()
