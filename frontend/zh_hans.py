@@ -387,3 +387,4 @@ ZH.update({
     "Add": "添加",
     "Bureau %(name)s added.": "已添加教育局“%(name)s”。",
 })
+ZH.update({"Print": "打印"})

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from tenants.access import school_roles
+from tenants.access import can_read_school
 from tenants.models import School
 
 from .models import Building, Department, OnCampusUnit, Room, StaffMember
@@ -15,7 +15,7 @@ from .models import Building, Department, OnCampusUnit, Room, StaffMember
 def staff_list_for(*, user, school: School, query: str = "", department_id: int | None = None,
                    left: bool = False) -> QuerySet[StaffMember]:
     """The roster as the user may see it (readers of the school see it; phones are hidden in views)."""
-    if not school_roles(user, school) and not user.is_authenticated:
+    if not can_read_school(user, school):
         return StaffMember.objects.none()
     qs = StaffMember.objects.select_related("department", "user").filter(is_active=not left)
     if query:

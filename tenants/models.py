@@ -320,6 +320,8 @@ class RobotProvider(models.TextChoices):
     WECOM = "wecom", _("WeCom group robot")
 
 
+# Who connected which robot, when: history without the signing secret.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["secret"])
 class RobotChannel(models.Model):
     """A school's group-chat robot (DingTalk / WeCom webhook) that relays chosen notification kinds."""
 
