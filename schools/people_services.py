@@ -162,7 +162,7 @@ def staff_rows_validate(*, rows: list[dict]) -> tuple[list[StaffRow], list[RowEr
                                            _("There is no role “%(name)s”.") % {"name": role_name}))
             elif role not in roles:
                 roles.append(role)
-        if not roles and raw.get("roles", "") == "":
+        if not roles:
             roles = list(POST_ROLES.get(post, (Role.TEACHER,)))
         if len(errors) == before:
             try:

@@ -15,12 +15,21 @@ def _remember_session(sender, request, user, **kwargs) -> None:
     session_record(user=user, session_key=getattr(session, "session_key", None), host=host)
 
 
+def _forget_session(sender, request, user, **kwargs) -> None:
+    from .models import UserSession
+
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        UserSession.objects.filter(session_key=key).delete()
+
+
 class TenantsConfig(AppConfig):
     name = "tenants"
     verbose_name = _("Tenancy and people")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         # Not business flow: bookkeeping so a leaver's sessions can be deleted at once.
         user_logged_in.connect(_remember_session, dispatch_uid="houqin-remember-session")
+        user_logged_out.connect(_forget_session, dispatch_uid="houqin-forget-session")

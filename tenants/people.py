@@ -355,6 +355,14 @@ def person_deactivate(
     return {"memberships": ended, "user_deactivated": deactivated, "sessions": sessions}
 
 
+def sessions_prune() -> int:
+    """Forget remembered sessions that have expired (the session store drops them on its own)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with schema_context("public"):
+        deleted, _ = UserSession.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def session_record(*, user: User, session_key: str | None, host: str) -> None:
     """Remember a signed-in session so it can be ended when the person leaves."""
     if not session_key:

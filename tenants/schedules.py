@@ -8,4 +8,8 @@ BEAT_SCHEDULE = {
         # 07:30 Beijing time (CELERY_TIMEZONE is Asia/Shanghai): before the school day starts.
         "schedule": crontab(hour=7, minute=30),
     },
+    "tenants-user-sessions-prune": {
+        "task": "tenants.tasks.user_sessions_prune_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

@@ -49,3 +49,11 @@ def notification_digest_task() -> int:
     for delivery_id in ids:
         notification_delivery_send_task.delay(delivery_id=delivery_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def user_sessions_prune_task() -> int:
+    """Forget expired remembered sessions (daily)."""
+    from .people import sessions_prune
+
+    return sessions_prune()

@@ -128,3 +128,18 @@ def test_login_with_phone_or_username(school_a, bob, client_for):
         response = client.post("/accounts/login/", {"username": login, "password": "correct-horse-42"})
         assert response.status_code == 302
         assert UserSession.objects.filter(user=bob, host="alpha.localhost").exists()
+
+
+def test_signing_out_and_expiry_forget_the_session(school_a, bob, client_for):
+    from datetime import timedelta
+
+    client = client_for(None, school_a)
+    client.post("/accounts/login/", {"username": "bob", "password": "correct-horse-42"})
+    assert UserSession.objects.filter(user=bob).count() == 1
+    client.post("/accounts/logout/")
+    assert UserSession.objects.filter(user=bob).count() == 0
+
+    UserSession.objects.create(user=bob, session_key="old", created_at=timezone.now() - timedelta(days=2))
+    UserSession.objects.create(user=bob, session_key="new")
+    assert people.sessions_prune() == 1
+    assert list(UserSession.objects.filter(user=bob).values_list("session_key", flat=True)) == ["new"]

@@ -237,3 +237,10 @@ def test_a_renamed_csv_is_refused(school_a, alice, client_for, departments_a):
     assert response.status_code == 200
     assert "不接受此类文件。" in response.content.decode()
     assert User.objects.filter(phone__startswith="137").count() == 0
+
+
+def test_an_empty_roles_cell_takes_the_roles_of_the_post(school_a, alice, departments_a):
+    result = staff_import(content=sheet([("王九", "13700000009", "门卫", "", "、 ")]), by=alice)
+    assert result.errors == []
+    assert list(Membership.objects.active().filter(user__phone="13700000009").values_list("role", flat=True)) == [
+        Role.GUARD]
