@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, wants_export
@@ -43,6 +44,7 @@ def staff_list(request):
     })
 
 
+@never_cache  # the result page shows one-time links
 @school_view(roles=SCHOOL_ADMIN_ROLES, write=True)
 def staff_import_view(request):
     """Upload the staff sheet: every row is checked; all are imported or none."""

@@ -10,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
@@ -72,11 +73,16 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 def notification_list(request):
     """The notification centre: my notifications, newest first."""
+    from .notifications import kind_label
+
     notifications = request.user.notifications.select_related("school")
     if request.GET.get("unread"):
         notifications = notifications.filter(read_at__isnull=True)
+    page_obj = paginate(request, notifications)
+    for notification in page_obj:
+        notification.kind_label = kind_label(notification.kind)
     return render(request, "tenants/notifications.html", {
-        "page_obj": paginate(request, notifications), "unread_only": bool(request.GET.get("unread")),
+        "page_obj": page_obj, "unread_only": bool(request.GET.get("unread")),
     })
 
 
@@ -292,6 +298,7 @@ def _detail_url(place: Place, person: User) -> str:
 
 @login_required
 @require_POST
+@never_cache
 def person_link(request, user_id: int):
     """A new one-time link for a person to set (or reset) their password."""
     place = Place(request)
@@ -327,6 +334,7 @@ def person_leave(request, user_id: int):
 
 
 @login_required
+@never_cache
 def person_invite(request):
     """Invite a new person (or link an existing one by phone) with a first role."""
     place = Place(request)
@@ -387,6 +395,7 @@ def _after_accept_url(user: User, school: School | None) -> str:
     return "/"
 
 
+@never_cache
 def invitation_accept(request, token: str):
     """Open an invitation or reset link, set a password, and sign in."""
     tenant = getattr(request, "tenant", None)
@@ -534,6 +543,7 @@ def _platform_guard(request):
 
 
 @login_required
+@never_cache
 def platform_schools(request):
     """Schools the operator (or the bureau) onboards: list, create, invite the principal."""
     bureaus = _platform_guard(request)
@@ -559,6 +569,7 @@ def platform_schools(request):
 
 
 @login_required
+@never_cache
 def platform_principal_invite(request, slug: str):
     """Invite (or re-invite) a school's principal; the link is shown to pass on when e-mail is off."""
     bureaus = _platform_guard(request)

@@ -237,3 +237,9 @@ def test_onboarding_over_graphql(bureau_north, client_for, who, code, cleanup_sc
     else:
         assert result["errors"][0]["extensions"]["code"] == code
         assert not School.objects.filter(slug="xinjian").exists()
+
+
+def test_pages_with_links_are_never_cached(school_a, oscar, alice, bob, client_for):
+    _person, issued = _invite(school_a, oscar)
+    assert "no-store" in client_for(None, school_a).get(f"/people/invite/{_token(issued)}/")["Cache-Control"]
+    assert "no-store" in client_for(alice, school_a).post(f"/people/{bob.pk}/link/")["Cache-Control"]
