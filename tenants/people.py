@@ -384,6 +384,22 @@ def people_require_admin(*, user: User, school: School | None = None, bureau: Bu
     raise PermissionDenied
 
 
+@transaction.atomic
+def person_add(
+    *, name: str, phone: str, role: str, by: User | None, school: School | None = None, bureau: Bureau | None = None,
+    email: str = "", post: str = "",
+) -> tuple[User, IssuedInvitation | None]:
+    """Add a person here with a first role: a new account gets a one-time link; someone who left comes back."""
+    person, _created = person_find_or_create(name=name, phone=phone, email=email)
+    if not person.is_active:
+        person.is_active = True
+        person.save(update_fields=["is_active"])
+    role_grant(user=person, role=role, school=school, bureau=bureau, post=post, by=by)
+    if person.has_usable_password():
+        return person, None
+    return person, invitation_create(user=person, created_by=by, school=school, bureau=None if school else bureau)
+
+
 # --- onboarding a school -----------------------------------------------------------------------
 
 

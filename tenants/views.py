@@ -151,6 +151,15 @@ from .roles import (  # noqa: E402
 )
 
 
+def _add_errors(form, exc: ValidationError) -> None:
+    """Put a service's errors beside the form's fields (or above the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 class Place:
     """Where a people page acts: the school of this host, or the user's bureau on the base domain."""
 
@@ -343,20 +352,12 @@ def person_invite(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                person, _created = people_services.person_find_or_create(name=data["name"], phone=data["phone"],
-                                                                         email=data["email"])
-                people_services.role_grant(user=person, role=data["role"], school=place.school,
-                                           bureau=place.bureau, post=data["post"], by=request.user)
-                issued = None
-                if not person.has_usable_password():
-                    issued = people_services.invitation_create(
-                        user=person, created_by=request.user, school=place.school,
-                        bureau=None if place.school else place.bureau,
-                    )
+            person, issued = people_services.person_add(
+                name=data["name"], phone=data["phone"], email=data["email"], role=data["role"], post=data["post"],
+                school=place.school, bureau=None if place.school else place.bureau, by=request.user,
+            )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             if issued is None:
                 messages.success(request, _("%(name)s already has an account and can sign in now.")
@@ -484,8 +485,7 @@ def robot_list(request):
             try:
                 robot_channel_create(school=place.school, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                _add_errors(form, exc)
             else:
                 messages.success(request, _("Group robot connected."))
                 return redirect("people:robots")
@@ -553,8 +553,7 @@ def platform_schools(request):
         try:
             school, person, issued = people_services.school_onboard(by=request.user, **data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             messages.success(request, _("School %(name)s is ready at %(host)s.") % {"name": school.name,
                                                                                      "host": school.host})
@@ -581,8 +580,7 @@ def platform_principal_invite(request, slug: str):
             person, issued = people_services.principal_invite(school=school, by=request.user, name=data["name"],
                                                               phone=data["phone"], email=data["email"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             return render(request, "tenants/people/links.html", {"issued": [(person, issued)], "school": school})
     return render(request, "tenants/platform/invite.html", {"form": form, "school": school})
@@ -601,8 +599,7 @@ def platform_bureaus(request):
         try:
             bureau = bureau_create(**form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             messages.success(request, _("Bureau %(name)s added.") % {"name": bureau.name})
             return redirect("platform:bureaus")

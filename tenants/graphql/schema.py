@@ -282,19 +282,14 @@ class TenantsMutation:
 
     @strawberry.mutation(description="Invite a person (or link an existing one by phone) with a first role.")
     def person_invite(self, info: Info, data: PersonInviteInput) -> InvitationLinkType | None:
-        from django.db import transaction
-
         place = _place(info, write=True)
-        with transaction.atomic():
-            person, _created = people_services.person_find_or_create(name=data.name, phone=data.phone,
-                                                                     email=data.email)
-            _partners_leave_principals_alone(place, data.role)
-            people_services.role_grant(user=person, role=data.role, school=place.school, bureau=place.bureau,
-                                       post=data.post, by=place.actor)
-            if person.has_usable_password():
-                return None
-            issued = people_services.invitation_create(user=person, created_by=place.actor, school=place.school,
-                                                       bureau=None if place.school else place.bureau)
+        _partners_leave_principals_alone(place, data.role)
+        person, issued = people_services.person_add(
+            name=data.name, phone=data.phone, email=data.email, role=data.role, post=data.post,
+            school=place.school, bureau=None if place.school else place.bureau, by=place.actor,
+        )
+        if issued is None:
+            return None
         return _link(issued, place.person(person.pk))
 
     @strawberry.mutation(description="A new one-time link for a person to set or reset their password.")

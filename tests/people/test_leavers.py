@@ -143,3 +143,15 @@ def test_signing_out_and_expiry_forget_the_session(school_a, bob, client_for):
     UserSession.objects.create(user=bob, session_key="new")
     assert people.sessions_prune() == 1
     assert list(UserSession.objects.filter(user=bob).values_list("session_key", flat=True)) == ["new"]
+
+
+def test_someone_who_left_can_be_invited_back(school_a, alice, bob, client_for):
+    people.person_deactivate(user=bob, by=alice, school=school_a)
+    bob.phone = "13911113333"
+    bob.save()
+    response = client_for(alice, school_a).post("/people/invite/", {
+        "name": "Bob", "phone": "13911113333", "role": Role.TEACHER, "post": "班主任"})
+    assert response.status_code == 302  # he still has his password: he signs in again at once
+    bob.refresh_from_db()
+    assert bob.is_active is True
+    assert list(Membership.objects.active().filter(user=bob).values_list("role", "post")) == [(Role.TEACHER, "班主任")]
