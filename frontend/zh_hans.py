@@ -388,3 +388,14 @@ ZH.update({
     "Bureau %(name)s added.": "已添加教育局“%(name)s”。",
 })
 ZH.update({"Print": "打印"})
+ZH.update({
+    "Earlier roles here": "在此的历任角色",
+    "From": "起",
+    "Until": "止",
+    "Links issued": "已发出的链接",
+    "Issued": "发出时间",
+    "By": "发出人",
+    "used %(at)s": "已于 %(at)s 使用",
+    "expired": "已过期",
+    "open until %(until)s": "有效至 %(until)s",
+})

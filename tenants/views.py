@@ -123,6 +123,7 @@ from .access import (  # noqa: E402
 from .forms import PersonInviteForm, RobotChannelForm, RoleGrantForm, SchoolCreateForm  # noqa: E402
 from .models import (  # noqa: E402
     Bureau,
+    Invitation,
     InvitationPurpose,
     Membership,
     NotificationChannel,
@@ -261,6 +262,11 @@ def person_detail(request, user_id: int):
         "grant_form": RoleGrantForm(roles=[r for r in place.grantable if r not in {m.role for m in memberships}]),
         "show_phone": place.school is None or bool(place.roles & PHONE_VISIBLE_ROLES),
         "open_tasks": people_services.open_tasks_for(user=person, school=place.school) if place.school else [],
+        "past": Membership.objects.filter(user=person, school=place.school, bureau=place.bureau, is_active=False)
+        .order_by("-ended_at"),
+        "invitations": Invitation.objects.filter(user=person, school=place.school,
+                                                 bureau=None if place.school else place.bureau)
+        .select_related("created_by")[:20] if place.admin else [],
     }
     return render(request, "tenants/people/detail.html", context)
 

@@ -178,3 +178,16 @@ def test_a_principal_may_hand_the_principal_role_on(school_a, alice, client_for)
     director = member(school=school_a, role=Role.LOGISTICS_DIRECTOR, name="王总务")
     client_for(alice, school_a).post(f"/people/{director.pk}/grant/", {"role": Role.PRINCIPAL})
     assert _roles(director, school_a) == {Role.LOGISTICS_DIRECTOR, Role.PRINCIPAL}
+
+
+def test_the_person_page_shows_earlier_roles_and_links_issued(school_a, alice, bob, client_for):
+    from tenants.people import invitation_create
+
+    role_grant(user=bob, role=Role.GUARD, school=school_a, post="安保队")
+    role_revoke(user=bob, role=Role.GUARD, school=school_a)
+    invitation_create(user=bob, created_by=alice, school=school_a)
+    body = client_for(alice, school_a).get(f"/people/{bob.pk}/").content.decode()
+    assert "<td>门卫</td><td>安保队</td>" in body
+    assert "<td>Alice</td><td>邀请</td>" in body
+    # a teacher reading the page sees no links issued
+    assert 'data-testid="invitations"' not in client_for(bob, school_a).get(f"/people/{bob.pk}/").content.decode()
