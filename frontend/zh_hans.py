@@ -399,3 +399,8 @@ ZH.update({
     "expired": "已过期",
     "open until %(until)s": "有效至 %(until)s",
 })
+ZH.update({
+    "Prepare in the background and e-mail the link to the principal": "后台开通，并把链接发到校长邮箱",
+    "The link is e-mailed: give the principal's e-mail.": "链接将通过邮件发送：请填写校长的电子邮箱。",
+    "School %(name)s is being prepared; its principal will receive the link by e-mail.": "学校“%(name)s”正在开通，校长将通过邮件收到链接。",
+})

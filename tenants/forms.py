@@ -79,12 +79,28 @@ class SchoolCreateForm(forms.Form):
     principal_name = forms.CharField(label=_("Principal's name"), max_length=50)
     principal_phone = forms.CharField(label=_("Principal's mobile phone"), max_length=11, min_length=11)
     principal_email = forms.EmailField(label=_("Principal's e-mail (optional)"), required=False)
+    in_background = forms.BooleanField(
+        label=_("Prepare in the background and e-mail the link to the principal"), required=False
+    )
 
     def __init__(self, *args, bureaus=None, **kwargs):
+        from django.conf import settings
+
         super().__init__(*args, **kwargs)
         self.fields["bureau"].queryset = bureaus
+        if not settings.EMAIL_ENABLED:
+            del self.fields["in_background"]
         for field in self.fields.values():
-            field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control")
+            if isinstance(field, forms.BooleanField):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            else:
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("in_background") and not data.get("principal_email"):
+            self.add_error("principal_email", _("The link is e-mailed: give the principal's e-mail."))
+        return data
 
 
 class BureauCreateForm(forms.Form):

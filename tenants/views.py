@@ -548,6 +548,22 @@ def _platform_guard(request):
     return bureaus
 
 
+def _onboard_in_background(user, data: dict) -> None:
+    """Check what can be checked now, then queue the provisioning (the link goes out by e-mail)."""
+    from .services import school_slug_validate
+    from .tasks import school_onboard_task
+
+    try:
+        people_services.person_check(name=data["principal_name"], phone=data["principal_phone"],
+                                     email=data["principal_email"])
+    except ValidationError as exc:
+        raise ValidationError({f"principal_{k}": v for k, v in exc.message_dict.items()}) from None
+    slug = school_slug_validate(data["slug"])
+    kwargs = {k: v for k, v in data.items() if k != "bureau"}
+    kwargs.update(slug=slug, bureau_id=data["bureau"].pk, by_id=user.pk)
+    transaction.on_commit(lambda: school_onboard_task.delay(**kwargs))
+
+
 @login_required
 @never_cache
 def platform_schools(request):
@@ -555,8 +571,14 @@ def platform_schools(request):
     bureaus = _platform_guard(request)
     form = SchoolCreateForm(request.POST or None, bureaus=bureaus, initial={"bureau": bureaus.first()})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
+        in_background = data.pop("in_background", False)
         try:
+            if in_background:
+                _onboard_in_background(request.user, data)
+                messages.success(request, _("School %(name)s is being prepared; its principal will receive the "
+                                            "link by e-mail.") % {"name": data["name"]})
+                return redirect("platform:schools")
             school, person, issued = people_services.school_onboard(by=request.user, **data)
         except ValidationError as exc:
             _add_errors(form, exc)

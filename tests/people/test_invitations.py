@@ -243,3 +243,32 @@ def test_pages_with_links_are_never_cached(school_a, oscar, alice, bob, client_f
     _person, issued = _invite(school_a, oscar)
     assert "no-store" in client_for(None, school_a).get(f"/people/invite/{_token(issued)}/")["Cache-Control"]
     assert "no-store" in client_for(alice, school_a).post(f"/people/{bob.pk}/link/")["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_school_can_be_prepared_in_the_background(bureau_north, oscar, client_for, cleanup_school,
+                                                    django_capture_on_commit_callbacks, monkeypatch):
+    from django.core import mail
+    from django.test import override_settings
+
+    from tenants import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.school_onboard_task, "delay", lambda **kwargs: queued.append(kwargs))
+    with override_settings(EMAIL_ENABLED=True, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        # when the operator asks for the school to be prepared in the background
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(oscar).post("/platform/schools/", {
+                **SCHOOL_FORM, "bureau": bureau_north.pk, "principal_email": "qian@example.cn", "in_background": "on"})
+        # then nothing is made yet, one task is queued; the worker then makes it and e-mails the link
+        assert response.status_code == 302
+        assert not School.objects.filter(slug="xinjian").exists()
+        assert len(queued) == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            school_id = tasks.school_onboard_task.apply(kwargs=queued[0]).get()
+    school = School.objects.get(pk=school_id)
+    assert school.slug == "xinjian"
+    assert [m.to for m in mail.outbox] == [["qian@example.cn"]]
+    assert "http://xinjian.localhost:8000/people/invite/" in mail.outbox[0].body
+    # running the task again changes nothing
+    assert tasks.school_onboard_task.apply(kwargs=queued[0]).get() == school_id
