@@ -404,3 +404,9 @@ ZH.update({
     "The link is e-mailed: give the principal's e-mail.": "链接将通过邮件发送：请填写校长的电子邮箱。",
     "School %(name)s is being prepared; its principal will receive the link by e-mail.": "学校“%(name)s”正在开通，校长将通过邮件收到链接。",
 })
+ZH.update({
+    "A known post (门卫, 班主任, 安保队 …) also sets the matching roles.": "常见岗位（门卫、班主任、安保队……）会同时设置相应角色。",
+    "Saved.": "已保存。",
+    "Edit": "编辑",
+    "left %(d)s": "%(d)s 离开",
+})

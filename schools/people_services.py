@@ -262,3 +262,23 @@ def _import_row(*, row: StaffRow, school: School, by: User | None, result: Impor
 def staff_template_rows() -> list[list[str]]:
     """Two example rows for the downloadable template."""
     return [["张三", "13800000001", "班主任", "教导处", "教师"], ["李四", "13800000002", "门卫", "", "门卫"]]
+
+
+@transaction.atomic
+def staff_member_update(*, staff: StaffMember, by: User | None, post: str, department: Department | None) -> StaffMember:
+    """Change one person's post or department; a post that implies roles moves their roles with it."""
+    school = _school()
+    old_post, post = staff.post, (post or "").strip()
+    staff.post, staff.department = post, department
+    staff.full_clean()
+    staff.save()
+    if staff.user_id is None or old_post == post:
+        return staff
+    old_roles, new_roles = set(POST_ROLES.get(old_post, ())), set(POST_ROLES.get(post, ()))
+    current = set(Membership.objects.active().filter(user=staff.user, school=school).values_list("role", flat=True))
+    for role in new_roles:
+        role_grant(user=staff.user, role=role, school=school, post=post, by=by)
+    for role in (old_roles - new_roles) & current:
+        role_revoke(user=staff.user, role=role, school=school, by=by)
+    Membership.objects.active().filter(user=staff.user, school=school).update(post=post)
+    return staff

@@ -11,4 +11,5 @@ urlpatterns = [
     path("import/errors.xlsx", people_views.staff_import_errors, name="import_errors"),
     path("import/template.xlsx", people_views.staff_template, name="template"),
     path("checklist/", people_views.checklist, name="checklist"),
+    path("<int:pk>/edit/", people_views.staff_edit, name="edit"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -90,3 +91,25 @@ def checklist(request):
     return render(request, "schools/people/checklist.html", {
         "items": items, "done": sum(1 for i in items if i["done"]), "total": len(items),
     })
+
+
+@school_view(roles=SCHOOL_ADMIN_ROLES, write=True)
+def staff_edit(request, pk: int):
+    """Change one person's post and department (their roles follow a known post)."""
+    from django.shortcuts import get_object_or_404, redirect
+
+    from .models import StaffMember
+    from .people_forms import StaffMemberForm
+    from .people_services import staff_member_update
+
+    staff = get_object_or_404(StaffMember, pk=pk)
+    form = StaffMemberForm(request.POST or None, initial={"post": staff.post, "department": staff.department})
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_member_update(staff=staff, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("staff:list")
+    return render(request, "schools/people/edit.html", {"form": form, "staff": staff})

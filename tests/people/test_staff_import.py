@@ -244,3 +244,34 @@ def test_an_empty_roles_cell_takes_the_roles_of_the_post(school_a, alice, depart
     assert result.errors == []
     assert list(Membership.objects.active().filter(user__phone="13700000009").values_list("role", flat=True)) == [
         Role.GUARD]
+
+
+def test_changing_a_post_on_the_page_moves_the_roles(school_a, alice, client_for, departments_a):
+    # given 王一 is a class teacher, imported from the sheet
+    staff_import(content=sheet(GOOD), by=alice)
+    staff = StaffMember.objects.get(name="王一")
+    connection.set_schema_to_public()
+
+    # when alice makes him a member of the security team in the 总务处
+    response = client_for(alice, school_a).post(f"/staff/{staff.pk}/edit/", {
+        "post": "安保队", "department": departments_a["总务处"].pk})
+
+    # then
+    assert response.status_code == 302
+    assert set(Membership.objects.active().filter(user__phone="13700000001").values_list("role", "post")) == {
+        (Role.TEACHER, "安保队"), (Role.GUARD, "安保队")}
+    connection.set_tenant(school_a)
+    staff.refresh_from_db()
+    assert (staff.post, staff.department.name) == ("安保队", "总务处")
+
+
+@pytest.mark.parametrize("who", ["bob", "charlie"])
+def test_others_cannot_edit_a_staff_member(school_a, alice, client_for, departments_a, who):
+    staff_import(content=sheet(GOOD), by=alice)
+    staff = StaffMember.objects.get(name="王一")
+    connection.set_schema_to_public()
+    response = client_for(User.objects.get(username=who), school_a).post(f"/staff/{staff.pk}/edit/", {"post": "门卫"})
+    assert response.status_code == 403
+    connection.set_tenant(school_a)
+    staff.refresh_from_db()
+    assert staff.post == "班主任"
