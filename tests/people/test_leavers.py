@@ -155,3 +155,16 @@ def test_someone_who_left_can_be_invited_back(school_a, alice, bob, client_for):
     bob.refresh_from_db()
     assert bob.is_active is True
     assert list(Membership.objects.active().filter(user=bob).values_list("role", "post")) == [(Role.TEACHER, "班主任")]
+
+
+def test_a_bureau_leader_ends_a_bureau_members_access(bureau_north, dave, client_for):
+    clerk = member(bureau=bureau_north, role=Role.BUREAU_LOGISTICS, name="勤管股员")
+    clerks_client = client_for(clerk)
+    assert clerks_client.get("/people/roles/").status_code == 200
+
+    response = client_for(dave).post(f"/people/{clerk.pk}/leave/?bureau=north", {"bureau": "north"})
+
+    assert response.status_code == 200
+    clerk.refresh_from_db()
+    assert clerk.is_active is False
+    assert clerks_client.get("/people/roles/").status_code == 302
