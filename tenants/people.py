@@ -12,7 +12,7 @@ import hashlib
 import importlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -369,19 +369,6 @@ def session_record(*, user: User, session_key: str | None, host: str) -> None:
         return
     with schema_context("public"):
         UserSession.objects.update_or_create(session_key=session_key, defaults={"user": user, "host": host})
-
-
-def people_require_admin(*, user: User, school: School | None = None, bureau: Bureau | None = None,
-                         roles: Iterable[str]) -> None:
-    """Raise PermissionDenied unless the user holds one of `roles` in this school or bureau."""
-    from .access import bureau_roles, is_platform_operator, school_roles
-
-    mine = school_roles(user, school) if school is not None else bureau_roles(user, bureau)
-    if mine & set(roles):
-        return
-    if bureau is not None and is_platform_operator(user):
-        return
-    raise PermissionDenied
 
 
 @transaction.atomic
