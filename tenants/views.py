@@ -168,6 +168,7 @@ class Place:
         tenant = getattr(request, "tenant", None)
         self.school: School | None = tenant if isinstance(tenant, School) else None
         self.bureau: Bureau | None = None
+        self.bureau_choices: list[Bureau] = []
         user = request.user
         if not user.is_authenticated:
             raise PermissionDenied
@@ -180,6 +181,7 @@ class Place:
             bureaus = bureaus_for(user)
             code = request.GET.get("bureau") or request.POST.get("bureau")
             self.bureau = (bureaus.filter(code=code) if code else bureaus).order_by("name").first()
+            self.bureau_choices = list(bureaus.order_by("name")) if bureaus.count() > 1 else []
             self.roles = bureau_roles(user, self.bureau)
             self.readable = self.bureau is not None
             self.admin = self.bureau is not None and (

@@ -191,3 +191,12 @@ def test_the_person_page_shows_earlier_roles_and_links_issued(school_a, alice, b
     assert "<td>Alice</td><td>邀请</td>" in body
     # a teacher reading the page sees no links issued
     assert 'data-testid="invitations"' not in client_for(bob, school_a).get(f"/people/{bob.pk}/").content.decode()
+
+
+def test_the_operator_picks_a_bureau_to_manage(oscar, dave, erin, client_for):
+    north = client_for(oscar).get("/people/?bureau=north").content.decode()
+    south = client_for(oscar).get("/people/?bureau=south").content.decode()
+    assert "Dave" in north
+    assert "Erin" not in north
+    assert "Erin" in south
+    assert '<option value="south" selected>南区教育局</option>' in south
