@@ -410,3 +410,10 @@ ZH.update({
     "Edit": "编辑",
     "left %(d)s": "%(d)s 离开",
 })
+ZH.update({
+    "Forgot your password?": "忘记密码？",
+    "Enter your mobile phone number. If e-mail is set up for you, a one-time link is sent to you; otherwise your administrators are asked to give you one.": "请输入手机号。若您已设置邮箱，系统会把一次性链接发给您；否则会请管理员为您发送新链接。",
+    "Ask for a new link": "申请新链接",
+    "If this number belongs to someone here, a new link is on its way to them or to their administrators.": "如果该号码属于这里的人员，新链接正在发送给本人或其管理员。",
+    "%(name)s forgot their password and asks for a new link": "%(name)s 忘记了密码，请为其发送新链接",
+})

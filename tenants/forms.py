@@ -114,3 +114,8 @@ class BureauCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
+
+
+class PasswordHelpForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile phone"), max_length=11,
+                            widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "tel"}))

@@ -387,6 +387,40 @@ def person_add(
     return person, invitation_create(user=person, created_by=by, school=school, bureau=None if school else bureau)
 
 
+def password_help_request(*, phone: str, school: School | None) -> None:
+    """Someone who forgot their password asks for help: a link by e-mail, or their administrators are told.
+
+    Says nothing about whether the phone exists (the caller shows the same answer either way).
+    """
+    phone = (phone or "").strip()
+    user = User.objects.filter(phone=phone, is_active=True).first() if phone else None
+    if user is None:
+        return
+    here = Membership.objects.active().filter(user=user, school=school)
+    if school is None:
+        here = Membership.objects.active().filter(user=user, bureau__isnull=False)
+    membership = here.select_related("bureau").first()
+    if membership is None:
+        return
+    day = timezone.localdate().isoformat()
+    if settings.EMAIL_ENABLED and user.email:
+        # One e-mailed link a day at most: the form cannot be used to flood someone's inbox.
+        if not Invitation.objects.filter(user=user, purpose=InvitationPurpose.RESET, created_by__isnull=True,
+                                         school=school, created_at__date=timezone.localdate()).exists():
+            invitation_create(user=user, created_by=None, school=school,
+                              bureau=None if school else membership.bureau, purpose=InvitationPurpose.RESET)
+        return
+    from .roles import BUREAU_ADMIN_ROLES, SCHOOL_ADMIN_ROLES
+
+    admins = Membership.objects.active().filter(
+        role__in=SCHOOL_ADMIN_ROLES if school else BUREAU_ADMIN_ROLES,
+        school=school, bureau=None if school else membership.bureau,
+    ).exclude(user=user).select_related("user")
+    notify(kind="people.invited", title=_("%(name)s forgot their password and asks for a new link")
+           % {"name": user.display_name}, url=f"/people/{user.pk}/", users=[m.user for m in admins],
+           school=school, dedupe_key=f"password-help:{user.pk}:{day}")
+
+
 # --- onboarding a school -----------------------------------------------------------------------
 
 

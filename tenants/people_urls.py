@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.people_list, name="list"),
     path("invite/", views.person_invite, name="invite"),
     path("invite/<str:token>/", views.invitation_accept, name="accept"),
+    path("password-help/", views.password_help, name="password_help"),
     path("roles/", views.role_matrix, name="matrix"),
     path("welcome/", views.checklist_fallback, name="checklist"),
     path("preferences/", views.notification_preferences, name="preferences"),

@@ -637,3 +637,21 @@ def platform_bureaus(request):
 
     bureaus = Bureau.objects.annotate(school_count=Count("schools")).order_by("name")
     return render(request, "tenants/platform/bureaus.html", {"form": form, "bureaus": bureaus})
+
+
+def password_help(request):
+    """"Forgot your password?": the same answer whether or not the phone is known."""
+    from .forms import PasswordHelpForm
+
+    tenant = getattr(request, "tenant", None)
+    school = tenant if isinstance(tenant, School) else None
+    form = PasswordHelpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = f"password-help:{request_host(request)}:{_client_ip(request)}"
+        with schema_context("public"):
+            tries = cache.get(key, 0)
+            cache.set(key, tries + 1, timeout=3600)
+        if tries < settings.LOGIN_FAILURE_LIMIT:
+            people_services.password_help_request(phone=form.cleaned_data["phone"], school=school)
+        return render(request, "tenants/people/password_help_sent.html", {"bare_layout": True})
+    return render(request, "tenants/people/password_help.html", {"form": form, "bare_layout": True})

@@ -272,3 +272,58 @@ def test_a_school_can_be_prepared_in_the_background(bureau_north, oscar, client_
     assert "http://xinjian.localhost:8000/people/invite/" in mail.outbox[0].body
     # running the task again changes nothing
     assert tasks.school_onboard_task.apply(kwargs=queued[0]).get() == school_id
+
+
+@pytest.fixture
+def fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_forgot_password_tells_the_admins_without_revealing_who_exists(school_a, alice, bob, client_for,
+                                                                       fresh_rate_limits):
+    from tenants.models import Notification
+
+    bob.phone = "13911114444"
+    bob.save()
+    login_page = client_for(None, school_a).get("/accounts/login/").content.decode()
+    assert 'href="/people/password-help/"' in login_page
+
+    known = client_for(None, school_a).post("/people/password-help/", {"phone": "13911114444"})
+    unknown = client_for(None, school_a).post("/people/password-help/", {"phone": "13900009999"})
+
+    assert known.status_code == unknown.status_code == 200
+    assert "如果该号码属于这里的人员" in known.content.decode()
+    assert "如果该号码属于这里的人员" in unknown.content.decode()
+    assert list(Notification.objects.filter(kind="people.invited").values_list("recipient__username", "title")) == [
+        ("alice", "Bob 忘记了密码，请为其发送新链接")]
+    assert Invitation.objects.filter(user=bob).count() == 0
+
+
+def test_forgot_password_emails_a_link_when_email_is_set_up(school_a, bob, client_for, fresh_rate_limits,
+                                                            django_capture_on_commit_callbacks):
+    from django.core import mail
+    from django.test import override_settings
+
+    bob.phone, bob.email = "13911114444", "bob@example.cn"
+    bob.save()
+    with override_settings(EMAIL_ENABLED=True, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+            django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            client_for(None, school_a).post("/people/password-help/", {"phone": "13911114444"})
+    assert [m.to for m in mail.outbox] == [["bob@example.cn"]]
+    assert Invitation.objects.get(user=bob).purpose == "reset"
+
+
+def test_forgot_password_is_rate_limited(school_a, alice, bob, client_for, fresh_rate_limits):
+    from tenants.models import Notification
+
+    bob.phone = "13911114444"
+    bob.save()
+    for _ in range(5):
+        client_for(None, school_a).post("/people/password-help/", {"phone": "13900009999"})
+    client_for(None, school_a).post("/people/password-help/", {"phone": "13911114444"})
+    assert not Notification.objects.filter(kind="people.invited").exists()
