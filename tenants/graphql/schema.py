@@ -42,6 +42,7 @@ from .types import (
     NotificationType,
     OpenTaskType,
     PersonType,
+    RobotChannelType,
     RolePermissionType,
     SchoolType,
     ViewerType,
@@ -182,6 +183,12 @@ class TenantsQuery:
             return 0
         return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
+    @strawberry.field(description="The school's group robots (administrators only).")
+    def robot_channel_list(self, info: Info) -> list[RobotChannelType]:
+        from tenants.models import RobotChannel
+
+        return list(RobotChannel.objects.filter(school=_robots_school(info)))  # type: ignore[return-value]
+
     @strawberry.field(description="How I receive each kind of notification.")
     def notification_preferences(self, info: Info) -> list[NotificationPreferenceType]:
         user = require_authenticated(info)
@@ -190,6 +197,11 @@ class TenantsQuery:
         current = dict(user.notification_preferences.values_list("kind", "channel"))
         kinds = list(NOTIFICATION_KINDS) + sorted(k for k in current if k not in NOTIFICATION_KINDS)
         return [NotificationPreferenceType(kind=k, label=kind_label(k), channel=current.get(k, "in_app")) for k in kinds]
+
+
+def _robots_school(info: Info) -> School:
+    school = require_school_role(info, SCHOOL_ADMIN_ROLES, scope="people:write")
+    return school
 
 
 @strawberry.input
@@ -319,3 +331,32 @@ class TenantsMutation:
             open_tasks=[OpenTaskType(module=str(t.get("module", "")), label=str(t.get("label", "")),
                                      url=str(t.get("url", ""))) for t in tasks],
         )
+
+    @strawberry.mutation(description="Connect a DingTalk or WeCom group robot to the school's notifications.")
+    def robot_channel_create(self, info: Info, name: str, provider: str, webhook_url: str, secret: str = "",
+                             kinds: list[str] | None = None) -> RobotChannelType:
+        from tenants.notifications import robot_channel_create
+
+        return robot_channel_create(school=_robots_school(info), name=name, provider=provider,  # type: ignore[return-value]
+                                    webhook_url=webhook_url, secret=secret, kinds=kinds or [])
+
+    @strawberry.mutation(description="Disconnect a group robot.")
+    def robot_channel_delete(self, info: Info, robot_id: strawberry.ID) -> bool:
+        from tenants.notifications import robot_channel_delete
+
+        robot_channel_delete(school=_robots_school(info), robot_id=int(robot_id))
+        return True
+
+    @strawberry.mutation(description="Add a district education bureau (platform operators).")
+    def bureau_create(self, info: Info, name: str, code: str, region: str = "") -> BureauType:
+        from tenants.services import bureau_create
+
+        user = require_authenticated(info)
+        if current_partner(info) is not None or not is_platform_operator(user):
+            raise HouqinGraphQLError("Only the platform operator adds bureaus.", Code.FORBIDDEN)
+        return bureau_create(name=name, code=code, region=region)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Set a password with a one-time link's token (no sign-in needed).")
+    def invitation_accept(self, info: Info, token: str, password: str) -> bool:
+        people_services.invitation_accept(token=token, school=current_school(info), password=password)
+        return True

@@ -152,3 +152,18 @@ class DeactivationType:
     user_deactivated: bool
     sessions_ended: int
     open_tasks: list[OpenTaskType]
+
+
+@strawberry_django.type(models.RobotChannel, fields=["name", "provider", "kinds", "is_active", "created_at"])
+class RobotChannelType:
+    """A group robot of this school (its webhook address and secret are never returned)."""
+
+    @strawberry_django.field(only=["id"])
+    def robot_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.pk))
+
+    @strawberry_django.field(only=["webhook_url"])
+    def webhook_host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.webhook_url).hostname or ""

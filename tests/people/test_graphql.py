@@ -147,3 +147,56 @@ def test_staff_roster_hides_phones_from_teachers(school_a, alice, bob, client_fo
     client_for(alice, school_a).gql(IMPORT, {"c": _b64([("钱老师", "13200000001", "班主任", "", "")])})
     roster = client_for(bob, school_a).gql("{ staffList { edges { node { name phone } } } }")
     assert roster["data"]["staffList"]["edges"] == [{"node": {"name": "钱老师", "phone": None}}]
+
+
+ROBOT = """mutation { robotChannelCreate(name: "后勤群", provider: "wecom",
+  webhookUrl: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret-key") { robotId name webhookHost } }"""
+
+
+def test_robots_over_graphql_never_return_the_address(school_a, alice, client_for):
+    from tenants.models import RobotChannel
+
+    client = client_for(alice, school_a)
+    created = client.gql(ROBOT)["data"]["robotChannelCreate"]
+    assert (created["name"], created["webhookHost"]) == ("后勤群", "qyapi.weixin.qq.com")
+    listed = client.gql("{ robotChannelList { name webhookHost } }")
+    assert listed["data"]["robotChannelList"] == [{"name": "后勤群", "webhookHost": "qyapi.weixin.qq.com"}]
+    assert "secret-key" not in str(listed)
+    deleted = client.gql(f'mutation {{ robotChannelDelete(robotId: "{created["robotId"]}") }}')
+    assert deleted["data"]["robotChannelDelete"] is True
+    assert RobotChannel.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["bob", "charlie", "dave"])
+def test_only_admins_handle_robots_over_graphql(school_a, client_for, who):
+    from tenants.models import RobotChannel
+
+    client = client_for(User.objects.get(username=who), school_a)
+    assert client.gql(ROBOT)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert client.gql("{ robotChannelList { name } }")["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert RobotChannel.objects.count() == 0
+
+
+def test_bureau_create_is_for_the_operator(oscar, dave, client_for):
+    from tenants.models import Bureau
+
+    query = 'mutation { bureauCreate(name: "西区教育局", code: "west") { code name } }'
+    assert client_for(dave).gql(query)["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert client_for(oscar).gql(query)["data"]["bureauCreate"] == {"code": "west", "name": "西区教育局"}
+    assert Bureau.objects.filter(code="west").count() == 1
+
+
+def test_invitation_accept_over_graphql(school_a, alice, client_for):
+    from tenants.people import invitation_create, person_find_or_create
+
+    person, _ = person_find_or_create(name="钱老师", phone="13200000002")
+    token = invitation_create(user=person, created_by=alice, school=school_a).url.rstrip("/").rsplit("/", 1)[-1]
+    query = "mutation($t: String!, $p: String!) { invitationAccept(token: $t, password: $p) }"
+    client = client_for(None, school_a)
+    weak = client.gql(query, {"t": token, "p": "123"})
+    assert weak["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert client.gql(query, {"t": token, "p": "Plum-blossom-2026"})["data"]["invitationAccept"] is True
+    again = client.gql(query, {"t": token, "p": "Plum-blossom-2027"})
+    assert again["errors"][0]["message"] == "该链接已被使用，请重新索取。"
+    person.refresh_from_db()
+    assert person.check_password("Plum-blossom-2026")
