@@ -190,6 +190,8 @@ def staff_import(*, content: bytes, by: User | None, issue_links: bool = True) -
     Re-importing the same sheet changes nothing; a changed post or roles column moves the roles.
     """
     school = _school()
+    # One import per school at a time: two uploads of the same sheet must not both create its people.
+    School.objects.select_for_update().filter(pk=school.pk).first()
     rows, errors = staff_sheet_read(content=content)
     if errors:
         return ImportResult(errors=errors)
