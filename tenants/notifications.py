@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import (
+    Bureau,
     DeliveryStatus,
     Membership,
     Notification,
@@ -108,16 +109,18 @@ def notify(
     roles: Iterable[str] = (),
     school: School | None = None,
     dedupe_key: str,
+    bureau: Bureau | None = None,
 ) -> list[Notification]:
-    """Notify people (by person and/or by role in the school) once per dedupe_key each.
+    """Notify people (by person and/or by role in the school, or in `bureau`) once per dedupe_key each.
 
     Safe to call twice with the same dedupe_key: a person is notified once, a robot posts once.
     """
-    school = school or _current_school()
+    school = school or (None if bureau is not None else _current_school())
     recipients: dict[int, User] = {u.pk: u for u in users}
     roles = list(roles)
-    if roles and school is not None:
-        for membership in Membership.objects.active().filter(school=school, role__in=roles).select_related("user"):
+    if roles and (school is not None or bureau is not None):
+        where = {"school": school} if school is not None else {"bureau": bureau}
+        for membership in Membership.objects.active().filter(role__in=roles, **where).select_related("user"):
             if membership.user.is_active:
                 recipients[membership.user_id] = membership.user
     created = []
@@ -130,6 +133,7 @@ def notify(
                 dedupe_key=dedupe_key[:200],
                 defaults={
                     "school": school,
+                    "bureau": bureau,
                     "kind": kind,
                     "title": title[:200],
                     "body": body,

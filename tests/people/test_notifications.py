@@ -280,3 +280,9 @@ def test_the_digest_runs_every_morning():
     entry = BEAT_SCHEDULE["tenants-notification-digest"]
     assert entry["task"] == "tenants.tasks.notification_digest_task"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {30})
+
+
+def test_notify_by_role_in_a_bureau(bureau_north, dave, erin):
+    created = notify(kind="reporting", title="专项检查", roles=[Role.BUREAU_LEADER], bureau=bureau_north,
+                     dedupe_key="campaign-1")
+    assert [(n.recipient.username, n.bureau, n.school) for n in created] == [("dave", bureau_north, None)]
