@@ -75,7 +75,7 @@ def notification_list(request):
     """The notification centre: my notifications, newest first."""
     from .notifications import kind_label
 
-    notifications = request.user.notifications.select_related("school")
+    notifications = request.user.notifications.select_related("school", "bureau")
     if request.GET.get("unread"):
         notifications = notifications.filter(read_at__isnull=True)
     page_obj = paginate(request, notifications)
