@@ -17,6 +17,7 @@ from .errors import ErrorCodes
 APP_SCHEMAS = [
     ("tenants.graphql.schema", "TenantsQuery", "TenantsMutation"),
     ("schools.graphql.schema", "SchoolsQuery", "SchoolsMutation"),
+    ("schools.graphql.people", "StaffQuery", "StaffMutation"),
     ("assets.graphql.schema", "AssetsQuery", "AssetsMutation"),
     ("repairs.graphql.schema", "RepairsQuery", "RepairsMutation"),
     ("safety.graphql.schema", "SafetyQuery", "SafetyMutation"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, wants_export
-from tenants.access import bureau_roles, can_read_school, school_roles, school_view
+from tenants.access import bureau_roles, can_read_school, public_view, school_roles, school_view
 from tenants.audit import history_for
 
 from . import selectors, services
@@ -261,6 +261,7 @@ def asset_dispose(request, pk: int):
     return render(request, "assets/form.html", {"form": form, "title": _("Dispose of %(asset)s") % {"asset": asset}})
 
 
+@public_view
 def asset_qr(request, asset_number: str):
     """The QR label's target: the card for a signed-in reader, the public fault report for anyone else."""
     school = getattr(request, "tenant", None)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
     path("people/", include("tenants.people_urls")),
     path("school/", include("schools.urls")),
+    path("staff/", include("schools.people_urls")),
     path("assets/", include("assets.urls")),
     path("repairs/", include("repairs.urls")),
     path("safety/", include("safety.urls")),

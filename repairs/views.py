@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, sort_queryset, wants_export
 from schools.models import Room
-from tenants.access import school_roles, school_view
+from tenants.access import public_view, school_roles, school_view
 from tenants.audit import history_for
 from tenants.roles import Role
 
@@ -119,6 +119,7 @@ def _public_target(request):
     return None, None
 
 
+@public_view
 def public_report(request):
     """The page a room's or an asset's QR label opens: anyone reports a fault, no sign-in."""
     school = getattr(request, "tenant", None)
@@ -163,6 +164,7 @@ def public_report(request):
     return response
 
 
+@public_view
 def public_status(request):
     """Follow a report by its reference number (no personal data shown)."""
     reference = request.GET.get("ref", "").strip()

@@ -115,8 +115,10 @@ def school_view(*, roles: Iterable[str] | None = None, write: bool = False) -> C
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             mine = school_roles(request.user, school)
+            safe = request.method in ("GET", "HEAD", "OPTIONS")
             if allowed is None:
-                ok = bool(mine) or (not write and can_read_school(request.user, school))
+                # Bureau staff read a school's pages; they never submit anything in it.
+                ok = bool(mine) or (safe and not write and can_read_school(request.user, school))
             else:
                 ok = bool(mine & allowed)
             if not ok:
@@ -160,4 +162,41 @@ def personal_view(view):
 
     wrapped = login_required(view)
     wrapped.houqin_access = {"kind": "personal"}
+    return wrapped
+
+
+def place_view(*, write: bool):
+    """Mark a people page that serves a school's host or the bureau portal (tenants.views.Place checks).
+
+    Readers are the members of the school (or bureau) and its bureau; `write` pages need a school
+    administrator (principal, logistics director) or a bureau administrator.
+    """
+    from django.contrib.auth.decorators import login_required
+
+    from .roles import SCHOOL_ADMIN_ROLES
+
+    def decorator(view):
+        if not write:
+            # A read page answers GET only: nothing a bureau reader or visitor posts can act.
+            from django.views.decorators.http import require_safe
+
+            view = require_safe(view)
+        wrapped = login_required(view)
+        wrapped.houqin_access = {
+            "kind": "school", "roles": SCHOOL_ADMIN_ROLES if write else None, "write": write, "place": True,
+        }
+        return wrapped
+
+    return decorator
+
+
+def platform_view(view):
+    """Mark a page of the platform (creating bureaus and schools): operators and bureau administrators.
+
+    The view checks who may act itself (tenants.views._platform_guard).
+    """
+    from django.contrib.auth.decorators import login_required
+
+    wrapped = login_required(view)
+    wrapped.houqin_access = {"kind": "platform"}
     return wrapped

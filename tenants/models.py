@@ -240,4 +240,146 @@ class Notification(models.Model):
         return self.title
 
 
+class InvitationPurpose(models.TextChoices):
+    ONBOARD = "onboard", _("Invitation")
+    RESET = "reset", _("Password reset")
+
+
+class Invitation(models.Model):
+    """A one-time link that lets a person set their password; only the token's hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("person"))
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("school")
+    )
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("bureau")
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=12, choices=InvitationPurpose.choices, default=InvitationPurpose.ONBOARD
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_purpose_display()})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class UserSession(models.Model):
+    """A session key a person signed in with, so ending their access can delete it at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    host = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.host}"
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", _("In the app only")
+    EMAIL = "email", _("In the app and by e-mail at once")
+    DIGEST = "digest", _("In the app and in the daily e-mail digest")
+
+
+class NotificationPreference(models.Model):
+    """How one person wants to receive one kind of notification (in-app is always on)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(_("kind"), max_length=64)
+    channel = models.CharField(
+        _("how"), max_length=12, choices=NotificationChannel.choices, default=NotificationChannel.IN_APP
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} → {self.channel}"
+
+
+class RobotProvider(models.TextChoices):
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    WECOM = "wecom", _("WeCom group robot")
+
+
+# Who connected which robot, when: history without the signing secret.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=["secret"])
+class RobotChannel(models.Model):
+    """A school's group-chat robot (DingTalk / WeCom webhook) that relays chosen notification kinds."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="robot_channels", verbose_name=_("school"))
+    name = models.CharField(_("name"), max_length=50)
+    provider = models.CharField(_("provider"), max_length=12, choices=RobotProvider.choices)
+    webhook_url = models.URLField(_("webhook URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    # Empty: every kind.
+    kinds = models.JSONField(_("kinds"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def relays(self, kind: str) -> bool:
+        return self.is_active and (not self.kinds or kind in self.kinds)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class NotificationDelivery(models.Model):
+    """One send of a notification over e-mail, a group robot or the daily digest; the log of it."""
+
+    channel = models.CharField(_("channel"), max_length=12)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    robot = models.ForeignKey(RobotChannel, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # The same send happens once, however often notify or the task runs.
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification delivery")
+        verbose_name_plural = _("notification deliveries")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.subject}"
+
+
 from .integrity_models import HistorySeal  # noqa: E402,F401  (history hash chain, tenants/integrity.py)

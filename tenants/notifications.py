@@ -1,18 +1,102 @@
-"""The notification centre's entry point: every module notifies people through `notify`."""
+"""The notification centre's entry point: every module notifies people through `notify`.
+
+In-app notifications are always written. Each person chooses per kind whether they also get an
+e-mail at once or a daily digest (when e-mail is configured). A school's group robots (DingTalk,
+WeCom) relay the kinds they are set up for. E-mail and robot sends are NotificationDelivery rows,
+sent by Celery after commit, each once (dedupe_key), with their outcome logged.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import Membership, Notification, School, User
+from .models import (
+    Bureau,
+    DeliveryStatus,
+    Membership,
+    Notification,
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationPreference,
+    RobotChannel,
+    RobotProvider,
+    School,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+# Kinds people can set preferences for; modules add theirs with notification_kind_register.
+NOTIFICATION_KINDS: dict[str, str] = {
+    "people.invited": gettext_lazy("Invitations and accounts"),
+    "people.roles": gettext_lazy("My roles changed"),
+    "repairs": gettext_lazy("Repair work orders"),
+    "safety.hazard": gettext_lazy("Hazards and rectification"),
+    "safety.agreement": gettext_lazy("Safety agreements to sign"),
+    "assets": gettext_lazy("Assets, loans and stocktakes"),
+    "schools.project": gettext_lazy("Capital projects"),
+    "reporting": gettext_lazy("Bureau campaigns and reports"),
+}
+# Hosts a group robot may post to; tests add 127.0.0.1 with override_settings.
+DEFAULT_ROBOT_HOSTS = ("oapi.dingtalk.com", "qyapi.weixin.qq.com")
+
+
+class DeliveryError(Exception):
+    """A send failed and may succeed on a retry."""
+
+
+def notification_kind_register(kind: str, label) -> None:
+    """Let people choose how they receive this kind (call from an app's AppConfig.ready)."""
+    NOTIFICATION_KINDS.setdefault(kind, label)
+
+
+def kind_label(kind: str) -> str:
+    if kind in NOTIFICATION_KINDS:
+        return str(NOTIFICATION_KINDS[kind])
+    prefix = kind.split(".")[0]
+    return str(NOTIFICATION_KINDS.get(prefix, kind))
 
 
 def _current_school() -> School | None:
     tenant = getattr(connection, "tenant", None)
     return tenant if isinstance(tenant, School) else None
+
+
+def channel_for(*, user: User, kind: str) -> str:
+    """How the user receives this kind: a preference for the kind, else for its module, else in-app."""
+    prefix = kind.split(".")[0]
+    prefs = {p.kind: p.channel for p in NotificationPreference.objects.filter(user=user, kind__in=[kind, prefix])}
+    return prefs.get(kind) or prefs.get(prefix) or NotificationChannel.IN_APP
+
+
+def _queue(delivery_ids: list[int]) -> None:
+    if not delivery_ids:
+        return
+
+    def _send() -> None:
+        from .tasks import notification_delivery_send_task
+
+        for delivery_id in delivery_ids:
+            notification_delivery_send_task.delay(delivery_id=delivery_id)
+
+    transaction.on_commit(_send)
 
 
 def notify(
@@ -25,19 +109,23 @@ def notify(
     roles: Iterable[str] = (),
     school: School | None = None,
     dedupe_key: str,
+    bureau: Bureau | None = None,
 ) -> list[Notification]:
-    """Notify people (by person and/or by role in the school) once per dedupe_key each.
+    """Notify people (by person and/or by role in the school, or in `bureau`) once per dedupe_key each.
 
-    Safe to call twice with the same dedupe_key: a person is notified once.
+    Safe to call twice with the same dedupe_key: a person is notified once, a robot posts once.
     """
-    school = school or _current_school()
+    school = school or (None if bureau is not None else _current_school())
     recipients: dict[int, User] = {u.pk: u for u in users}
     roles = list(roles)
-    if roles and school is not None:
-        for membership in Membership.objects.active().filter(school=school, role__in=roles).select_related("user"):
+    if roles and (school is not None or bureau is not None):
+        where = {"school": school} if school is not None else {"bureau": bureau}
+        for membership in Membership.objects.active().filter(role__in=roles, **where).select_related("user"):
             if membership.user.is_active:
                 recipients[membership.user_id] = membership.user
     created = []
+    deliveries: list[int] = []
+    absolute_url = school.url(url) if (school is not None and url.startswith("/")) else url
     with transaction.atomic():
         for user in recipients.values():
             notification, was_created = Notification.objects.get_or_create(
@@ -45,6 +133,7 @@ def notify(
                 dedupe_key=dedupe_key[:200],
                 defaults={
                     "school": school,
+                    "bureau": bureau,
                     "kind": kind,
                     "title": title[:200],
                     "body": body,
@@ -52,8 +141,44 @@ def notify(
                     "created_at": timezone.now(),
                 },
             )
-            if was_created:
-                created.append(notification)
+            if not was_created:
+                continue
+            created.append(notification)
+            if (
+                settings.EMAIL_ENABLED
+                and user.email
+                and channel_for(user=user, kind=kind) == NotificationChannel.EMAIL
+            ):
+                delivery, new = NotificationDelivery.objects.get_or_create(
+                    dedupe_key=f"email:{notification.pk}",
+                    defaults={
+                        "channel": "email",
+                        "notification": notification,
+                        "recipient": user,
+                        "school": school,
+                        "subject": title[:200],
+                        "body": "\n\n".join(part for part in (body, absolute_url) if part),
+                    },
+                )
+                if new:
+                    deliveries.append(delivery.pk)
+        if school is not None:
+            for robot in RobotChannel.objects.filter(school=school, is_active=True):
+                if not robot.relays(kind):
+                    continue
+                delivery, new = NotificationDelivery.objects.get_or_create(
+                    dedupe_key=f"robot:{robot.pk}:{dedupe_key}"[:255],
+                    defaults={
+                        "channel": "robot",
+                        "robot": robot,
+                        "school": school,
+                        "subject": title[:200],
+                        "body": "\n\n".join(part for part in (body, absolute_url) if part),
+                    },
+                )
+                if new:
+                    deliveries.append(delivery.pk)
+        _queue(deliveries)
     return created
 
 
@@ -63,3 +188,167 @@ def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_preference_set(*, user: User, kind: str, channel: str) -> NotificationPreference:
+    """Choose how one kind reaches me: in-app only, also by e-mail, or in the daily digest."""
+    if channel not in NotificationChannel.values:
+        raise ValidationError({"channel": _("Choose how to receive it.")})
+    if channel != NotificationChannel.IN_APP and not user.email:
+        raise ValidationError({"channel": _("Add an e-mail address to your account first.")})
+    pref, _created = NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"channel": channel})
+    return pref
+
+
+# --- group robots ------------------------------------------------------------------------------
+
+
+def robot_hosts() -> tuple[str, ...]:
+    return tuple(getattr(settings, "ROBOT_WEBHOOK_HOSTS", DEFAULT_ROBOT_HOSTS))
+
+
+def robot_url_validate(url: str) -> str:
+    """Only the robot services' own hosts (no posting into the intranet from the server)."""
+    parts = urllib.parse.urlsplit((url or "").strip())
+    if parts.scheme not in ("https", "http") or parts.hostname not in robot_hosts():
+        raise ValidationError(
+            {"webhook_url": _("Use the webhook address DingTalk or WeCom gave you (%(hosts)s).")
+             % {"hosts": "、".join(DEFAULT_ROBOT_HOSTS)}}
+        )
+    if parts.scheme != "https" and parts.hostname in DEFAULT_ROBOT_HOSTS:
+        raise ValidationError({"webhook_url": _("The address must start with https://.")})
+    return url.strip()
+
+
+@transaction.atomic
+def robot_channel_create(
+    *, school: School, name: str, provider: str, webhook_url: str, secret: str = "", kinds: Iterable[str] = ()
+) -> RobotChannel:
+    """Connect a DingTalk or WeCom group robot to the school's notifications."""
+    robot = RobotChannel(
+        school=school, name=(name or "").strip(), provider=provider, webhook_url=robot_url_validate(webhook_url),
+        secret=(secret or "").strip(), kinds=sorted(set(kinds)),
+    )
+    robot.full_clean()
+    robot.save()
+    return robot
+
+
+@transaction.atomic
+def robot_channel_delete(*, school: School, robot_id: int) -> None:
+    """Disconnect a group robot (its delivery log goes with it)."""
+    RobotChannel.objects.filter(school=school, pk=robot_id).delete()
+
+
+def _signed_url(robot: RobotChannel) -> str:
+    if robot.provider != RobotProvider.DINGTALK or not robot.secret:
+        return robot.webhook_url
+    # DingTalk's "加签": HMAC-SHA256 of "timestamp\nsecret", base64, URL-encoded.
+    timestamp = str(int(time.time() * 1000))
+    digest = hmac.new(robot.secret.encode(), f"{timestamp}\n{robot.secret}".encode(), hashlib.sha256).digest()
+    sign = urllib.parse.quote_plus(base64.b64encode(digest))
+    joiner = "&" if "?" in robot.webhook_url else "?"
+    return f"{robot.webhook_url}{joiner}timestamp={timestamp}&sign={sign}"
+
+
+def robot_payload(*, robot: RobotChannel, subject: str, body: str) -> dict:
+    text = f"### {subject}\n\n{body}" if body else f"### {subject}"
+    if robot.provider == RobotProvider.DINGTALK:
+        return {"msgtype": "markdown", "markdown": {"title": subject, "text": text}}
+    return {"msgtype": "markdown", "markdown": {"content": text}}
+
+
+def robot_post(*, robot: RobotChannel, subject: str, body: str, timeout: float = 5.0) -> None:
+    """Post one message to a group robot; raise DeliveryError when it is not accepted."""
+    url = _signed_url(robot)
+    robot_url_validate(robot.webhook_url)
+    data = json.dumps(robot_payload(robot=robot, subject=subject, body=body), ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (host checked above)
+            answer = json.loads(response.read().decode() or "{}")
+    except (OSError, ValueError) as exc:
+        raise DeliveryError(str(exc)) from exc
+    if answer.get("errcode", 0) != 0:
+        raise DeliveryError(f"{answer.get('errcode')}: {answer.get('errmsg', '')}")
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def delivery_send(*, delivery_id: int) -> NotificationDelivery:
+    """Send one delivery unless it was sent already; log the attempt. Raises DeliveryError to retry."""
+    with transaction.atomic():
+        delivery = (
+            NotificationDelivery.objects.select_for_update(of=("self",)).select_related("robot", "recipient")
+            .get(pk=delivery_id)
+        )
+        if delivery.status == DeliveryStatus.SENT:
+            return delivery
+        delivery.attempts += 1
+        try:
+            if delivery.channel == "robot":
+                if delivery.robot is None or not delivery.robot.is_active:
+                    raise DeliveryError("robot disconnected")
+                robot_post(robot=delivery.robot, subject=delivery.subject, body=delivery.body)
+            else:
+                if not settings.EMAIL_ENABLED or not delivery.recipient or not delivery.recipient.email:
+                    raise DeliveryError("e-mail is not configured")
+                send_mail(delivery.subject, delivery.body, settings.DEFAULT_FROM_EMAIL, [delivery.recipient.email])
+        except (DeliveryError, OSError, ValidationError) as exc:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = str(exc)[:1000]
+            delivery.save(update_fields=["status", "attempts", "last_error"])
+            failure = DeliveryError(delivery.last_error)
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+            return delivery
+    raise failure
+
+
+def digest_send_for(*, user: User, now=None) -> NotificationDelivery | None:
+    """Gather a person's digest kinds of the last day into one e-mail (once per day)."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    digest_kinds = set(
+        NotificationPreference.objects.filter(user=user, channel=NotificationChannel.DIGEST).values_list("kind", flat=True)
+    )
+    if not digest_kinds or not user.email or not user.is_active:
+        return None
+    since = now - timedelta(days=1)
+    items = [
+        n for n in Notification.objects.filter(recipient=user, created_at__gte=since, created_at__lte=now).select_related("school")
+        if channel_for(user=user, kind=n.kind) == NotificationChannel.DIGEST
+    ]
+    if not items:
+        return None
+    lines = [f"· {n.title}" + (f"（{n.school.name}）" if n.school else "") for n in items]
+    delivery, created = NotificationDelivery.objects.get_or_create(
+        dedupe_key=f"digest:{user.pk}:{day.isoformat()}",
+        defaults={
+            "channel": "digest",
+            "recipient": user,
+            "subject": _("Houqin daily digest %(day)s: %(count)s notifications") % {"day": day, "count": len(items)},
+            "body": "\n".join(lines),
+        },
+    )
+    return delivery if created else None
+
+
+def digest_run(*, now=None) -> list[int]:
+    """Build today's digest for everyone who chose one; return the new deliveries' ids."""
+    if not settings.EMAIL_ENABLED:
+        return []
+    user_ids = (
+        NotificationPreference.objects.filter(channel=NotificationChannel.DIGEST).values_list("user_id", flat=True).distinct()
+    )
+    created = []
+    for user in User.objects.filter(pk__in=list(user_ids), is_active=True):
+        delivery = digest_send_for(user=user, now=now)
+        if delivery is not None:
+            created.append(delivery.pk)
+    return created

@@ -1,3 +1,24 @@
-from django.urls import path  # noqa: F401
+"""People and notification settings, on a school's host (/people/) and on the bureau host."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+urlpatterns = [
+    path("", views.people_list, name="list"),
+    path("invite/", views.person_invite, name="invite"),
+    path("invite/<str:token>/", views.invitation_accept, name="accept"),
+    path("password-help/", views.password_help, name="password_help"),
+    path("roles/", views.role_matrix, name="matrix"),
+    path("welcome/", views.checklist_fallback, name="checklist"),
+    path("preferences/", views.notification_preferences, name="preferences"),
+    path("robots/", views.robot_list, name="robots"),
+    path("robots/<int:robot_id>/delete/", views.robot_delete, name="robot_delete"),
+    path("robots/<int:robot_id>/test/", views.robot_test, name="robot_test"),
+    path("<int:user_id>/", views.person_detail, name="detail"),
+    path("<int:user_id>/grant/", views.person_role_grant, name="grant"),
+    path("<int:user_id>/revoke/", views.person_role_revoke, name="revoke"),
+    path("<int:user_id>/link/", views.person_link, name="link"),
+    path("<int:user_id>/leave/", views.person_leave, name="leave"),
+]

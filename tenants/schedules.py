@@ -3,6 +3,15 @@
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
+    "tenants-notification-digest": {
+        "task": "tenants.tasks.notification_digest_task",
+        # 07:30 Beijing time (CELERY_TIMEZONE is Asia/Shanghai): before the school day starts.
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "tenants-user-sessions-prune": {
+        "task": "tenants.tasks.user_sessions_prune_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "history-seal-and-verify-nightly": {
         "task": "tenants.tasks.history_integrity_all_task",
         "schedule": crontab(hour=2, minute=30),

@@ -29,6 +29,55 @@ def current_schema_task() -> str:
     return connection.schema_name
 
 
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def notification_delivery_send_task(self, *, delivery_id: int) -> str:
+    """Send one e-mail / robot delivery (a sent delivery is never sent twice)."""
+    from .notifications import DeliveryError, delivery_send
+
+    try:
+        return delivery_send(delivery_id=delivery_id).status
+    except DeliveryError as exc:
+        raise self.retry(exc=exc, countdown=30 * (2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True)
+def notification_digest_task() -> int:
+    """Build and send the daily digest of everyone who chose one (safe to run twice a day)."""
+    from .notifications import digest_run
+
+    ids = digest_run()
+    for delivery_id in ids:
+        notification_delivery_send_task.delay(delivery_id=delivery_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def user_sessions_prune_task() -> int:
+    """Forget expired remembered sessions (daily)."""
+    from .people import sessions_prune
+
+    return sessions_prune()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def school_onboard_task(self, *, bureau_id: int, by_id: int | None, name: str, slug: str, principal_name: str,
+                        principal_phone: str, principal_email: str, student_count: int = 0,
+                        staff_count: int = 0) -> int:
+    """Provision a school in the background and e-mail its principal the link (idempotent by slug)."""
+    from .models import Bureau, School, User
+    from .people import school_onboard
+
+    existing = School.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing.pk
+    school, _person, _issued = school_onboard(
+        bureau=Bureau.objects.get(pk=bureau_id), by=User.objects.filter(pk=by_id).first() if by_id else None,
+        name=name, slug=slug, principal_name=principal_name, principal_phone=principal_phone,
+        principal_email=principal_email, student_count=student_count, staff_count=staff_count,
+    )
+    return school.pk
+
+
 @shared_task(acks_late=True)
 def history_integrity_all_task() -> int:
     """Nightly: queue one seal-and-verify task per school (and one for the public schema)."""

@@ -44,6 +44,12 @@ class AssetsDepartmentType(AssetsScoped):
 class AssetsPersonType:
     """A person using or handling assets (name only)."""
 
+    @classmethod
+    def get_queryset(cls, queryset, info, **kwargs):
+        from tenants.graphql.types import members_of_place
+
+        return queryset.filter(pk__in=members_of_place(info))
+
 
 @strawberry_django.type(models.Category, fields=["id", "code", "name", "service_life_years", "is_special_equipment"])
 class CategoryType(AssetsScoped):

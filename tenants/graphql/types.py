@@ -11,6 +11,17 @@ from tenants import models
 from tenants.access import bureaus_for, schools_for
 
 
+def members_of_place(info: Info):
+    """Ids of the people (current or former members) of this host's school, or of the caller's bureaus."""
+    tenant = getattr(info.context.request, "tenant", None)
+    memberships = models.Membership.objects.all()
+    if isinstance(tenant, models.School):
+        memberships = memberships.filter(school_id=tenant.pk)
+    else:
+        memberships = memberships.filter(bureau__in=bureaus_for(info.context.request.user))
+    return memberships.values("user_id")
+
+
 @strawberry_django.type(models.School, fields=["name", "slug", "status", "student_count", "staff_count", "address"])
 class SchoolType(relay.Node):
     """A school the caller may read."""
@@ -73,3 +84,118 @@ class ViewerType:
     username: str
     name: str
     memberships: list[MembershipType]
+
+
+# --- people and the notification centre ----------------------------------------------------------
+
+
+@strawberry.type
+class RoleHeldType:
+    """A role a person holds here, with their post."""
+
+    role: str
+    role_label: str
+    post: str
+
+
+@strawberry_django.type(models.User, fields=["name", "username", "is_active"])
+class PersonType:
+    """A person of this school (or bureau): their roles here; the phone only for roles that need it."""
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset.filter(pk__in=members_of_place(info))
+
+    @strawberry_django.field(only=["id"])
+    def person_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.pk))
+
+    @strawberry_django.field(only=["phone"])
+    def phone(self, info: Info) -> str | None:
+        return self.phone if getattr(info.context.request, "_houqin_show_phone", False) else None
+
+    @strawberry_django.field(only=["password"])
+    def has_password(self) -> bool:
+        return self.has_usable_password()
+
+    @strawberry_django.field
+    def roles(self) -> list[RoleHeldType]:
+        held = getattr(self, "here", None)
+        if held is None:
+            held = []
+        return [RoleHeldType(role=m.role, role_label=str(m.get_role_display()), post=m.post) for m in held]
+
+
+@strawberry.type
+class RolePermissionType:
+    """One line of the role matrix: an action and the roles that may do it."""
+
+    key: str
+    label: str
+    roles: list[str]
+
+
+@strawberry_django.type(models.Notification, fields=["kind", "title", "body", "url", "created_at", "read_at"])
+class NotificationType(relay.Node):
+    """An in-app notification of the signed-in person."""
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset.filter(recipient_id=info.context.request.user.pk)
+
+    @strawberry_django.field(only=["school_id"])
+    def school_name(self) -> str | None:
+        return self.school.name if self.school_id else None
+
+
+@strawberry.type
+class NotificationPreferenceType:
+    kind: str
+    label: str
+    channel: str
+
+
+@strawberry.type
+class InvitationLinkType:
+    """A one-time link: shown once, to pass on (or e-mailed when e-mail is configured)."""
+
+    person: PersonType
+    url: str
+    expires_at: str
+
+
+@strawberry.type
+class OpenTaskType:
+    module: str
+    label: str
+    url: str
+
+
+@strawberry.type
+class DeactivationType:
+    """What ending a person's access did, and the open work to reassign."""
+
+    memberships_ended: int
+    user_deactivated: bool
+    sessions_ended: int
+    open_tasks: list[OpenTaskType]
+
+
+@strawberry_django.type(models.RobotChannel, fields=["name", "provider", "kinds", "is_active", "created_at"])
+class RobotChannelType:
+    """A group robot of this school (its webhook address and secret are never returned)."""
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        tenant = getattr(info.context.request, "tenant", None)
+        return queryset.filter(school_id=tenant.pk) if isinstance(tenant, models.School) else queryset.none()
+
+    @strawberry_django.field(only=["id"])
+    def robot_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.pk))
+
+    @strawberry_django.field(only=["webhook_url"])
+    def webhook_host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.webhook_url).hostname or ""

@@ -1,0 +1,105 @@
+"""GraphQL of the staff roster: the roster and the staff sheet import (people:read / people:write)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+import strawberry_django
+from strawberry.types import Info
+
+from api.errors import Code, HouqinGraphQLError
+from api.permissions import current_partner, require_school_role
+from api.types import SchoolScopedType
+from tenants.access import school_roles
+from tenants.roles import PHONE_VISIBLE_ROLES, SCHOOL_ADMIN_ROLES
+
+from ..models import StaffMember
+from ..people_services import staff_import
+
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+
+
+@strawberry_django.type(StaffMember, fields=["name", "post", "is_active", "joined_on", "left_on"])
+class StaffMemberType(SchoolScopedType):
+    """A person on the school's staff roster; the phone only for roles that need it."""
+
+    read_scope = "people:read"
+
+    @strawberry_django.field(only=["phone"])
+    def phone(self, info: Info) -> str | None:
+        request = info.context.request
+        if current_partner(info) is not None:
+            return None
+        return self.phone if school_roles(request.user, request.tenant) & PHONE_VISIBLE_ROLES else None
+
+    @strawberry_django.field(only=["department_id"], select_related=["department"])
+    def department_name(self) -> str | None:
+        return self.department.name if self.department_id else None
+
+    @strawberry_django.field(only=["user_id"])
+    def person_id(self) -> strawberry.ID | None:
+        return strawberry.ID(str(self.user_id)) if self.user_id else None
+
+
+@strawberry.type
+class StaffImportErrorType:
+    row: int
+    column: str
+    message: str
+
+
+@strawberry.type
+class StaffInvitationType:
+    name: str
+    login: str
+    url: str
+
+
+@strawberry.type
+class StaffImportResultType:
+    """All rows imported, or none (then `errors` says why, row by row)."""
+
+    ok: bool
+    created: int
+    linked: int
+    updated: int
+    unchanged: int
+    errors: list[StaffImportErrorType]
+    invitations: list[StaffInvitationType]
+
+
+@strawberry.type
+class StaffQuery:
+    @strawberry_django.connection(
+        strawberry_django.relay.ListConnectionWithTotalCount[StaffMemberType],
+        description="The school's staff roster (current staff, or those who left).",
+    )
+    def staff_list(self, info: Info, search: str | None = None, left: bool = False) -> list[StaffMemberType]:
+        qs = StaffMember.objects.filter(is_active=not left)
+        if search:
+            qs = qs.filter(name__icontains=search)
+        return qs.order_by("name", "pk")  # type: ignore[return-value]
+
+
+@strawberry.type
+class StaffMutation:
+    @strawberry.mutation(description="Import the staff sheet (.xlsx, base64): all rows or none.")
+    def staff_import(self, info: Info, content_base64: str) -> StaffImportResultType:
+        require_school_role(info, SCHOOL_ADMIN_ROLES, scope="people:write")
+        try:
+            content = base64.b64decode(content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise HouqinGraphQLError("contentBase64 is not valid base64.", Code.BAD_USER_INPUT) from None
+        if len(content) > MAX_SHEET_BYTES or not content.startswith(b"PK\x03\x04"):
+            raise HouqinGraphQLError("Send an .xlsx file of at most 5 MB.", Code.BAD_USER_INPUT)
+        by = None if current_partner(info) is not None else info.context.request.user
+        result = staff_import(content=content, by=by)
+        return StaffImportResultType(
+            ok=result.ok, created=result.created, linked=result.linked, updated=result.updated,
+            unchanged=result.unchanged,
+            errors=[StaffImportErrorType(row=e.row, column=str(e.column), message=str(e.message)) for e in result.errors],
+            invitations=[StaffInvitationType(name=u.display_name, login=u.username, url=i.url)
+                         for u, i in result.invitations],
+        )

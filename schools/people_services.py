@@ -1,0 +1,286 @@
+"""The staff roster's writes: the .xlsx staff import (all or nothing) and a roster row per person."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+
+from tenants.models import Membership, School, User
+from tenants.people import (
+    IssuedInvitation,
+    invitation_create,
+    person_check,
+    person_find_or_create,
+    role_grant,
+    role_revoke,
+)
+from tenants.roles import POST_ROLES, SCHOOL_ROLES, Role, role_from_name
+
+from .models import Department, StaffMember
+
+MAX_ROWS = 2000
+# Column → the headers a sheet may use for it (Chinese or English, case-insensitive).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "phone": ("手机", "手机号", "手机号码", "phone", "mobile"),
+    "post": ("岗位", "职务", "post"),
+    "department": ("部门", "department"),
+    "roles": ("角色", "roles", "role"),
+}
+COLUMN_LABELS = {
+    "name": gettext_lazy("Name"),
+    "phone": gettext_lazy("Mobile phone"),
+    "post": gettext_lazy("Post"),
+    "department": gettext_lazy("Department"),
+    "roles": gettext_lazy("Roles"),
+}
+TEMPLATE_HEADERS = ("姓名", "手机", "岗位", "部门", "角色")
+ROLE_SPLIT = re.compile(r"[、,，;；/\n　]+")
+PHONE_RE = re.compile(r"^1\d{10}$")
+
+
+@dataclass
+class RowError:
+    """One problem of the sheet: its row (as Excel numbers it), column and message."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class StaffRow:
+    row: int
+    name: str
+    phone: str
+    post: str
+    department: Department | None
+    roles: tuple[str, ...]
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, when `errors` is not empty, why it did nothing)."""
+
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    linked: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invitations: list[tuple[User, IssuedInvitation]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def staff_sheet_read(*, content: bytes) -> tuple[list[dict], list[RowError]]:
+    """The sheet's rows as {column: text, "_row": n}; header problems come back as errors."""
+    try:
+        workbook = load_workbook(BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a file that is not a workbook
+        return [], [RowError(0, "", _("This file could not be read as an .xlsx workbook."))]
+    sheet = workbook.worksheets[0]
+    rows_iter = sheet.iter_rows(values_only=True)
+    header = next(rows_iter, None) or ()
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        text = _cell_text(title).lower()
+        for column, names in COLUMNS.items():
+            if text in names and column not in positions:
+                positions[column] = index
+    missing = [c for c in ("name", "phone") if c not in positions]
+    if missing:
+        workbook.close()
+        return [], [
+            RowError(1, str(COLUMN_LABELS[c]), _("The header row has no column for this.")) for c in missing
+        ]
+    rows = []
+    for number, values in enumerate(rows_iter, start=2):
+        if number - 1 > MAX_ROWS:
+            workbook.close()
+            return [], [RowError(number, "", _("The sheet has more than %(max)s rows.") % {"max": MAX_ROWS})]
+        texts = {c: _cell_text(values[i]) if i < len(values) else "" for c, i in positions.items()}
+        if not any(texts.values()):
+            continue
+        texts["_row"] = number
+        rows.append(texts)
+    workbook.close()
+    return rows, []
+
+
+def staff_rows_validate(*, rows: list[dict]) -> tuple[list[StaffRow], list[RowError]]:
+    """Check every row (nothing is saved): names, phones, departments, roles, people behind phones."""
+    errors: list[RowError] = []
+    departments = {d.name: d for d in Department.objects.all()}
+    seen_phones: dict[str, int] = {}
+    result: list[StaffRow] = []
+    label = {k: str(v) for k, v in COLUMN_LABELS.items()}
+    for raw in rows:
+        number = raw["_row"]
+        before = len(errors)
+        name, phone = raw.get("name", ""), raw.get("phone", "").replace(" ", "").replace("-", "")
+        post, dept_name = raw.get("post", ""), raw.get("department", "")
+        if not name:
+            errors.append(RowError(number, label["name"], _("The name is missing.")))
+        if not phone:
+            errors.append(RowError(number, label["phone"], _("The phone number is missing.")))
+        elif not PHONE_RE.match(phone):
+            errors.append(RowError(number, label["phone"], _("Enter an 11-digit mainland mobile number.")))
+        elif phone in seen_phones:
+            errors.append(RowError(number, label["phone"], _("This phone number is also on row %(row)s.")
+                                       % {"row": seen_phones[phone]}))
+        else:
+            seen_phones[phone] = number
+        department = None
+        if dept_name:
+            department = departments.get(dept_name)
+            if department is None:
+                errors.append(RowError(number, label["department"],
+                                           _("There is no department “%(name)s” in this school.") % {"name": dept_name}))
+        roles: list[str] = []
+        for role_name in [r.strip() for r in ROLE_SPLIT.split(raw.get("roles", "")) if r.strip()]:
+            role = role_from_name(role_name)
+            if role is None or role not in SCHOOL_ROLES:
+                errors.append(RowError(number, label["roles"],
+                                           _("There is no role “%(name)s”.") % {"name": role_name}))
+            elif role not in roles:
+                roles.append(role)
+        if not roles:
+            roles = list(POST_ROLES.get(post, (Role.TEACHER,)))
+        if len(errors) == before:
+            try:
+                person_check(name=name, phone=phone)
+            except ValidationError as exc:
+                for column, messages in exc.message_dict.items():
+                    for message in messages:
+                        errors.append(RowError(number, label.get(column, column), message))
+        if len(errors) == before:
+            result.append(StaffRow(number, name, phone, post, department, tuple(roles)))
+    return result, errors
+
+
+def _school() -> School:
+    tenant = getattr(connection, "tenant", None)
+    if not isinstance(tenant, School):
+        raise ValidationError(_("Staff are imported inside a school."))
+    return tenant
+
+
+@transaction.atomic
+def staff_import(*, content: bytes, by: User | None, issue_links: bool = True) -> ImportResult:
+    """Import the staff sheet: all rows or none; new people get a one-time invitation link.
+
+    Re-importing the same sheet changes nothing; a changed post or roles column moves the roles.
+    """
+    school = _school()
+    # One import per school at a time: two uploads of the same sheet must not both create its people.
+    School.objects.select_for_update().filter(pk=school.pk).first()
+    rows, errors = staff_sheet_read(content=content)
+    if errors:
+        return ImportResult(errors=errors)
+    if not rows:
+        return ImportResult(errors=[RowError(2, "", _("The sheet has no staff rows."))])
+    staff_rows, errors = staff_rows_validate(rows=rows)
+    if errors:
+        return ImportResult(errors=errors)
+    result = ImportResult()
+    try:
+        with transaction.atomic():
+            for row in staff_rows:
+                _import_row(row=row, school=school, by=by, result=result, issue_links=issue_links)
+    except ValidationError as exc:
+        # A rule only the whole sheet can break (e.g. it removes the last principal): nothing is kept.
+        result = ImportResult(errors=[RowError(0, "", m) for m in exc.messages])
+    return result
+
+
+def _import_row(*, row: StaffRow, school: School, by: User | None, result: ImportResult, issue_links: bool) -> None:
+    user, created = person_find_or_create(name=row.name, phone=row.phone)
+    changed = created
+    if not user.is_active:
+        # Someone who left and is back: the sheet is the administrator's word for it.
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        changed = True
+    current = {m.role: m for m in Membership.objects.active().filter(user=user, school=school)}
+    # Already a person elsewhere (another school): the same account gets a membership here too.
+    linked = not current and not created
+    for role in row.roles:
+        membership = current.get(role)
+        if membership is None or membership.post != row.post:
+            role_grant(user=user, role=role, school=school, post=row.post, by=by)
+            changed = True
+    for role in set(current) - set(row.roles):
+        role_revoke(user=user, role=role, school=school, by=by)
+        changed = True
+    staff = StaffMember.objects.filter(user=user).first() or StaffMember.objects.filter(
+        user__isnull=True, phone=row.phone
+    ).first()
+    values = {"name": row.name, "phone": row.phone, "post": row.post, "department": row.department,
+              "is_active": True, "left_on": None}
+    if staff is None:
+        staff = StaffMember(user=user, joined_on=timezone.localdate(), **values)
+        staff.full_clean()
+        staff.save()
+        changed = True
+    else:
+        dirty = [k for k, v in values.items() if getattr(staff, k) != v] + (["user"] if staff.user_id != user.pk else [])
+        if dirty:
+            for key, value in values.items():
+                setattr(staff, key, value)
+            staff.user = user
+            staff.full_clean()
+            staff.save()
+            changed = True
+    if created:
+        result.created += 1
+        if issue_links:
+            result.invitations.append((user, invitation_create(user=user, created_by=by, school=school)))
+    elif linked:
+        result.linked += 1
+    elif changed:
+        result.updated += 1
+    else:
+        result.unchanged += 1
+
+
+def staff_template_rows() -> list[list[str]]:
+    """Two example rows for the downloadable template."""
+    return [["张三", "13800000001", "班主任", "教导处", "教师"], ["李四", "13800000002", "门卫", "", "门卫"]]
+
+
+@transaction.atomic
+def staff_member_update(*, staff: StaffMember, by: User | None, post: str, department: Department | None) -> StaffMember:
+    """Change one person's post or department; a post that implies roles moves their roles with it."""
+    school = _school()
+    old_post, post = staff.post, (post or "").strip()
+    staff.post, staff.department = post, department
+    staff.full_clean()
+    staff.save()
+    if staff.user_id is None or old_post == post:
+        return staff
+    old_roles, new_roles = set(POST_ROLES.get(old_post, ())), set(POST_ROLES.get(post, ()))
+    current = set(Membership.objects.active().filter(user=staff.user, school=school).values_list("role", flat=True))
+    for role in new_roles:
+        role_grant(user=staff.user, role=role, school=school, post=post, by=by)
+    for role in (old_roles - new_roles) & current:
+        role_revoke(user=staff.user, role=role, school=school, by=by)
+    Membership.objects.active().filter(user=staff.user, school=school).update(post=post)
+    return staff
