@@ -25,8 +25,13 @@ LEDGER = MANAGERS | {Role.TEACHER}
 
 
 def current_school() -> School | None:
+    """The school whose schema is active (also under schema_context, which sets no School)."""
     tenant = getattr(connection, "tenant", None)
-    return tenant if isinstance(tenant, School) else None
+    if isinstance(tenant, School):
+        return tenant
+    if connection.schema_name in ("public", None, ""):
+        return None
+    return School.objects.filter(schema_name=connection.schema_name).first()
 
 
 def roles_of(user) -> frozenset[str]:

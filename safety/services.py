@@ -159,7 +159,7 @@ def campaign_round_open(*, campaign_id: int, title: str, items: list[dict], due_
                         due_on=due_on),
     )
     _round_items_create(round_, items)
-    notify(kind="safety.campaign", title=_("Bureau campaign: %(title)s") % {"title": title},
+    notify(school=R.current_school(), kind="safety.campaign", title=_("Bureau campaign: %(title)s") % {"title": title},
            url=f"/safety/rounds/{round_.pk}/", roles=R.MANAGERS, dedupe_key=f"safety-campaign:{campaign_id}")
     return round_
 
@@ -261,7 +261,7 @@ def hazard_report(
     for image in photos:
         hazard_photo_add(actor=reporter, hazard=hazard, stage=PhotoStage.BEFORE, image=image)
     if hazard.grade == HazardGrade.MAJOR:
-        notify(kind="safety.major_hazard", title=_("Major hazard: %(text)s") % {"text": description[:60]},
+        notify(school=R.current_school(), kind="safety.major_hazard", title=_("Major hazard: %(text)s") % {"text": description[:60]},
                url=f"/safety/hazards/{hazard.pk}/", roles=R.MANAGERS, dedupe_key=f"safety-major:{hazard.pk}")
     return hazard
 
@@ -358,6 +358,7 @@ def hazards_escalate_overdue(*, on: dt.date | None = None) -> int:
     for hazard in overdue.select_related("responsible"):
         with transaction.atomic():
             notify(
+                school=R.current_school(),
                 kind="safety.hazard_overdue",
                 title=_("Hazard overdue: %(text)s") % {"text": hazard.description[:60]},
                 body=_("Deadline %(deadline)s, location %(location)s")
