@@ -11,7 +11,7 @@ from tenants.access import can_read_school
 from tenants.metrics import Period
 
 from . import roles as R
-from .choices import HazardGrade, HazardStatus
+from .choices import AgreementKind, HazardGrade, HazardStatus, PartyKind
 from .models import Agreement, Drill, Hazard, HealthCheck, Patrol, SchoolClass, Visitor
 from .terms import current_term, term_label, term_months, today
 
@@ -71,7 +71,8 @@ def agreement_coverage(*, term: str | None = None) -> list[dict]:
         .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
         .order_by("kind")
     )
-    return [{**row, "rate": rate(row["signed"], row["total"])} for row in rows]
+    return [{**row, "label": AgreementKind(row["kind"]).label, "rate": rate(row["signed"], row["total"])}
+            for row in rows]
 
 
 def campaign_coverage(*, campaign_id: int) -> dict:
@@ -82,7 +83,7 @@ def campaign_coverage(*, campaign_id: int) -> dict:
         .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
         .order_by("party_kind")
     )
-    by_kind = {row["party_kind"]: row for row in rows}
+    by_kind = {row["party_kind"]: {**row, "label": PartyKind(row["party_kind"]).label} for row in rows}
     total = sum(r["total"] for r in by_kind.values())
     signed = sum(r["signed"] for r in by_kind.values())
     return {"total": total, "signed": signed, "rate": rate(signed, total), "by_party": by_kind}

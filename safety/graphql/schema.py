@@ -7,6 +7,7 @@ import uuid
 import strawberry
 import strawberry_django
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
@@ -68,7 +69,7 @@ def _pk(value) -> int:
     try:
         return int(relay.GlobalID.from_id(text).node_id)
     except Exception as exc:
-        raise ValidationError({"id": "Not a valid id."}) from exc
+        raise ValidationError({"id": _("Not a valid id.")}) from exc
 
 
 def _get(model, value):
@@ -79,10 +80,10 @@ def _class(uid: str) -> models.SchoolClass:
     try:
         key = uuid.UUID(str(uid))
     except ValueError as exc:
-        raise ValidationError({"class_uid": "Not a valid class."}) from exc
+        raise ValidationError({"class_uid": _("This class is not a class of this school.")}) from exc
     found = models.SchoolClass.objects.filter(uid=key).first()
     if found is None:
-        raise ValidationError({"class_uid": "This class is not a class of this school."})
+        raise ValidationError({"class_uid": _("This class is not a class of this school.")})
     return found
 
 

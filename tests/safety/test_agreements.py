@@ -58,7 +58,7 @@ def test_signing_twice_is_refused(route_campaign):
     with pytest.raises(ValidationError) as error:
         agreement_sign(agreement=agreement, signer_name="李四", token=agreement.token)
 
-    assert "cannot be signed twice" in error.value.message_dict["signed_at"][0]
+    assert error.value.message_dict["signed_at"] == ["该责任书已签署，不能重复签署。"]
     agreement.refresh_from_db()
     assert (agreement.signer_name, agreement.signed_at) == ("张家长", first.signed_at)
 
@@ -78,7 +78,7 @@ def test_editing_a_signed_agreement_is_refused_by_service_and_database(route_cam
 
     with pytest.raises(ValidationError) as error:
         agreement_text_update(actor=sam, agreement=agreement, text="改过的条款")
-    assert error.value.message_dict["text"] == ["A signed agreement cannot be changed."]
+    assert error.value.message_dict["text"] == ["已签署的责任书不能修改。"]
 
     # even raw SQL cannot change or delete it
     with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():

@@ -83,7 +83,7 @@ def test_closing_without_verification_is_refused(in_school_a, sam):
     # when someone tries to close it, then it is refused and stays open
     with pytest.raises(ValidationError) as error:
         hazard_verify(actor=sam, hazard=hazard, accepted=True)
-    assert "verified" in error.value.message_dict["status"][0]
+    assert error.value.message_dict["status"] == ["隐患须先登记整改并经验收后才能销号。"]
     hazard.refresh_from_db()
     assert hazard.status == HazardStatus.OPEN
 
@@ -101,7 +101,7 @@ def test_verifying_your_own_rectification_is_refused(in_school_a, sam):
     with pytest.raises(ValidationError) as error:
         hazard_verify(actor=sam, hazard=hazard, accepted=True)
 
-    assert error.value.message_dict["verified_by"] == ["Someone other than the rectifier must verify the rectification."]
+    assert error.value.message_dict["verified_by"] == ["整改须由整改人以外的人员验收。"]
     hazard.refresh_from_db()
     assert hazard.status == HazardStatus.RECTIFIED
     assert hazard.verified_by is None

@@ -64,6 +64,8 @@ def test_gate_page_registers_a_visitor_masked(client_for, school_a, gina):
     page = client.get("/safety/gate/").content.decode()
     assert "110***********1234" in page
     assert "110101199003071234" not in page
+    assert "来访登记" in page
+    assert "已电话核实被访人" in page
 
 
 def test_teacher_is_refused_the_gate_page(client_for, school_a, bob):
