@@ -270,3 +270,21 @@ class SchoolClassForm(BootstrapForm):
     def __init__(self, *args, school=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["head_teacher"].queryset = staff_users(school)
+
+
+class HazardPlanForm(BootstrapForm):
+    grade = forms.ChoiceField(label=_("grade"), choices=HazardGrade.choices)
+    responsible = forms.ModelChoiceField(label=_("responsible person"), queryset=User.objects.none(), required=False)
+    measures = forms.CharField(label=_("measures"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    funds = forms.DecimalField(label=_("funds (yuan)"), max_digits=14, decimal_places=2, required=False, min_value=0)
+    deadline = forms.DateField(label=_("deadline"), widget=DATE, required=False)
+    contingency_plan = forms.CharField(label=_("contingency plan"), widget=forms.Textarea(attrs={"rows": 2}),
+                                       required=False)
+
+    def __init__(self, *args, school=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = staff_users(school)
+
+
+class FollowUpForm(BootstrapForm):
+    follow_up = forms.CharField(label=_("follow-up"), max_length=300)

@@ -176,6 +176,7 @@ LEDGERS: dict[str, Ledger] = {
             [(_("name"), lambda o: o.name), (_("kind"), lambda o: o.get_kind_display()),
              (_("Items"), lambda o: o.items.count())],
             search=("name",), form=F.ChecklistTemplateForm, create=_create_checklist, icon="list-check",
+            detail_url="safety:checklist_edit",
         ),
         Ledger(
             "templates", _("Agreement templates"), M.AgreementTemplate,

@@ -410,4 +410,12 @@ ZH = {
     "Scan recorded.": "扫描件已登记。",
     "Not a valid id.": "编号无效。",
     "A hazard is closed only after its rectification is recorded and verified.": "隐患须先登记整改并经验收后才能销号。",
+    "Staff out of school": "外出未归的教职工",
+    "Back": "返回",
+    "Absences to follow up": "待追踪的缺勤",
+    "Edit": "编辑",
+    "Safety education this term": "本学期安全教育",
+    "Days escorted": "护送天数",
+    "Days missed": "缺岗天数",
+    "Month": "月份",
 }

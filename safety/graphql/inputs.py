@@ -142,3 +142,21 @@ class CameraInput:
     status: str = "working"
     retention_days: int = 30
     installed_on: dt.date | None = None
+
+
+@strawberry.input
+class HazardPlanInput:
+    id: strawberry.ID
+    grade: str
+    responsible_username: str | None = None
+    measures: str = ""
+    funds: Decimal | None = None
+    deadline: dt.date | None = None
+    contingency_plan: str = ""
+
+
+@strawberry.input
+class StaffExitInput:
+    name: str
+    reason: str
+    approved_by: str = ""

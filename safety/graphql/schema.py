@@ -27,14 +27,17 @@ from .inputs import (
     DrillInput,
     EducationInput,
     EscortInput,
+    HazardPlanInput,
     HazardReportInput,
     HealthCheckInput,
     PatrolInput,
     RoundItemCheckInput,
     RoundOpenInput,
+    StaffExitInput,
     VisitorRegisterInput,
 )
 from .types import (
+    AbsenceType,
     AgreementCampaignType,
     AgreementTemplateType,
     AgreementType,
@@ -151,6 +154,15 @@ class SafetyMutation:
             funds=data.funds, deadline=data.deadline, contingency_plan=data.contingency_plan,
         )
 
+    @strawberry.mutation(description="Set a hazard's grade and 五定 (all five for a major hazard).")
+    def hazard_plan(self, info: Info, data: HazardPlanInput) -> HazardType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.hazard_plan(  # type: ignore[return-value]
+            actor=current_user(info), hazard=_get(models.Hazard, data.id), grade=data.grade,
+            responsible=_user(data.responsible_username), measures=data.measures, funds=data.funds,
+            deadline=data.deadline, contingency_plan=data.contingency_plan,
+        )
+
     @strawberry.mutation(description="Record the rectification of a hazard.")
     def hazard_rectify(self, info: Info, id: strawberry.ID, actions: str) -> HazardType:
         require_school_role(info, R.RECTIFY | R.LEDGER, scope=WRITE)
@@ -177,6 +189,16 @@ class SafetyMutation:
         hazard = {"location_text": data.location_text, "grade": data.grade}
         return services.round_item_check(actor=current_user(info), item=_get(models.RoundItem, data.item_id),  # type: ignore[return-value]
                                          result=data.result, note=data.note, hazard=hazard)
+
+    @strawberry.mutation(description="Complete an inspection round once every line is checked.")
+    def inspection_round_complete(self, info: Info, id: strawberry.ID) -> InspectionRoundType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.round_complete(actor=current_user(info), round_=_get(models.InspectionRound, id))  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Remind the parties of a campaign who have not signed; returns how many.")
+    def agreement_campaign_remind(self, info: Info, id: strawberry.ID) -> int:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.agreement_campaign_remind(campaign=_get(models.AgreementCampaign, id))
 
     @strawberry.mutation(description="Add an agreement template (or a new version of one).")
     def agreement_template_create(self, info: Info, data: AgreementTemplateInput) -> AgreementTemplateType:
@@ -212,6 +234,23 @@ class SafetyMutation:
     def visitor_checkout(self, info: Info, id: strawberry.ID) -> VisitorType:
         require_school_role(info, R.GATE, scope=WRITE)
         return services.visitor_checkout(actor=current_user(info), visitor=_get(models.Visitor, id))  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Register a staff member leaving during working hours.")
+    def staff_exit_register(self, info: Info, data: StaffExitInput) -> StaffExitType:
+        require_school_role(info, R.GATE, scope=WRITE)
+        return services.staff_exit_register(actor=current_user(info), name=data.name, reason=data.reason,  # type: ignore[return-value]
+                                            approved_by=data.approved_by)
+
+    @strawberry.mutation(description="Record a staff member's return.")
+    def staff_exit_return(self, info: Info, id: strawberry.ID) -> StaffExitType:
+        require_school_role(info, R.GATE, scope=WRITE)
+        return services.staff_exit_return(actor=current_user(info), exit_=_get(models.StaffExit, id))  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Record the follow-up of an absence.")
+    def absence_follow_up(self, info: Info, id: strawberry.ID, follow_up: str) -> AbsenceType:
+        require_school_role(info, R.HEALTH, scope=WRITE)
+        return services.absence_follow_up(actor=current_user(info), absence=_get(models.Absence, id),  # type: ignore[return-value]
+                                          follow_up=follow_up)
 
     @strawberry.mutation(description="Record a patrol; a finding may open a hazard.")
     def patrol_record(self, info: Info, data: PatrolInput) -> PatrolType:

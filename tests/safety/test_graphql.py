@@ -88,3 +88,32 @@ def test_health_check_for_class_of_other_school_via_graphql(client_for, school_a
 def test_safety_board(client_for, school_a, alice):
     result = client_for(alice, school_a).gql("{ safetyBoard { hazardsFound rectificationRate coverage { kind } } }")
     assert result["data"]["safetyBoard"] == {"hazardsFound": 0, "rectificationRate": None, "coverage": []}
+
+
+REPORT = """
+mutation($d: HazardReportInput!) { hazardReport(data: $d) { pk grade supervised } }"""
+MAJOR = {"category": "buildings", "description": "挡土墙开裂", "grade": "major", "locationText": "东侧围墙",
+         "responsibleUsername": "alice", "measures": "加固", "funds": "26000.00", "deadline": "2027-01-15",
+         "contingencyPlan": "警戒线"}
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [(None, "UNAUTHENTICATED"), ("charlie", "FORBIDDEN"), ("bob", "FORBIDDEN"), ("gina", "FORBIDDEN"),
+     ("dave", "FORBIDDEN")],
+)
+def test_only_managers_report_hazards(client_for, school_a, who, code, django_user_model):
+    user = django_user_model.objects.get(username=who) if who else None
+    result = client_for(user, school_a).gql(REPORT, {"d": MAJOR})
+    assert result["errors"][0]["extensions"]["code"] == code
+    assert _count(school_a, Hazard) == 0
+
+
+def test_principal_reports_a_major_hazard_and_missing_fix_is_named(client_for, school_a, alice):
+    client = client_for(alice, school_a)
+    refused = client.gql(REPORT, {"d": {**MAJOR, "contingencyPlan": ""}})
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert list(refused["errors"][0]["extensions"]["fields"]) == ["contingency_plan"]
+    assert _count(school_a, Hazard) == 0
+    done = client.gql(REPORT, {"d": MAJOR})["data"]["hazardReport"]
+    assert (done["grade"], done["supervised"]) == ("major", True)

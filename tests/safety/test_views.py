@@ -141,3 +141,69 @@ def test_board_and_home_card(client_for, school_a, alice):
     assert client_for(alice, school_a).get("/safety/").status_code == 200
     assert 'data-testid="safety-card"' in client_for(alice, school_a).get("/").content.decode()
     _ = dt
+
+
+def test_five_fixes_edit_page(client_for, school_a, sam):
+    from safety.models import Hazard
+    from safety.services import hazard_report
+
+    hazard = _in(school_a, lambda: hazard_report(reporter=sam, category="fire", description="线路老化",
+                                                 location_text="配电间"))
+    client = client_for(sam, school_a)
+    # raising it to major without the 五定 is refused beside the fields, nothing changes
+    response = client.post(f"/safety/hazards/{hazard.pk}/plan/", {"grade": "major"})
+    assert 'data-field-error="deadline"' in response.content.decode()
+    assert _in(school_a, lambda: Hazard.objects.get(pk=hazard.pk).grade) == "general"
+    response = client.post(f"/safety/hazards/{hazard.pk}/plan/", {
+        "grade": "major", "responsible": sam.pk, "measures": "更换线路", "funds": "1200", "deadline": "2026-12-31",
+        "contingency_plan": "停用配电间"})
+    assert response.status_code == 302
+    assert _in(school_a, lambda: Hazard.objects.values_list("grade", "supervised").get(pk=hazard.pk)) == ("major", True)
+
+
+def test_checklist_template_is_editable(client_for, school_a, sam):
+    from safety.models import ChecklistTemplate
+
+    client = client_for(sam, school_a)
+    response = client.post("/safety/l/checklists/new/", {"name": "开学检查", "kind": "sweep",
+                                                        "items": "消防：灭火器在有效期内\n食品：留样 48 小时"})
+    pk = int(response["Location"].rstrip("/").split("/")[-2])
+    client.post(f"/safety/checklists/{pk}/edit/", {"name": "开学检查", "kind": "sweep",
+                                                  "items": "消防：灭火器在有效期内\n用电：配电箱上锁\n周边：无摊贩"})
+    items = _in(school_a, lambda: list(ChecklistTemplate.objects.get(pk=pk).items.values_list("area", "text")))
+    assert sorted(items) == [("electricity", "配电箱上锁"), ("fire", "灭火器在有效期内"), ("surroundings", "无摊贩")]
+
+
+def test_staff_exit_and_return_at_the_gate(client_for, school_a, gina):
+    from safety.models import StaffExit
+
+    client = client_for(gina, school_a)
+    client.post("/safety/l/exits/new/", {"name": "陈老师", "reason": "去教育局送材料", "approved_by": "屈校长"})
+    pk = _in(school_a, lambda: StaffExit.objects.get().pk)
+    assert "陈老师" in client.get("/safety/gate/").content.decode()
+    client.post(f"/safety/gate/exits/{pk}/back/")
+    assert _in(school_a, lambda: StaffExit.objects.get().back_at) is not None
+
+
+def test_absence_follow_up_and_escort_summary(client_for, school_a, bob):
+    from safety.models import Absence
+    from safety.services import escort_record, health_check_record
+
+    def given():
+        school_class = school_class_create(grade=2, name="二年级3班", student_count=30, head_teacher=bob)
+        health_check_record(actor=bob, school_class=school_class, on=dt.date(2026, 11, 2), session="morning",
+                            present=29, absent=1, absences=[{"student_name": "李小红", "reason": "发热"}])
+        for day in (2, 3, 4):
+            escort_record(actor=bob, on=dt.date(2026, 11, day), school_class=school_class, teacher=bob,
+                          present=day != 4)
+        return Absence.objects.get().pk
+
+    pk = _in(school_a, given)
+    client = client_for(bob, school_a)
+    assert "李小红" in client.get("/safety/health/").content.decode()
+    client.post(f"/safety/health/absences/{pk}/", {"follow_up": "已电话联系家长，已就医"})
+    assert _in(school_a, lambda: Absence.objects.values_list("followed_up", flat=True).get()) is True
+    page = client.get("/safety/escort/summary/?month=2026-11").content.decode()
+    assert "Bob" in page
+    assert ">2<" in page
+    assert ">1<" in page
