@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -412,8 +413,11 @@ def agreement_campaign_issue(
                               text=_agreement_text(template, name), **kw))
 
     if "teachers" in groups:
-        users = (User.objects.filter(pk__in=Membership.objects.active().filter(school=school).values("user_id"),
-                                     is_active=True).order_by("name", "pk"))
+        members = Membership.objects.active().filter(school=school)
+        if template.post:
+            # A fire agreement by post (公安部令第61号) goes to those holding that post only.
+            members = members.filter(post=template.post)
+        users = User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("name", "pk")
         for user in users:
             add(PartyKind.TEACHER, user.display_name, user=user)
     if "departments" in groups:
@@ -519,6 +523,19 @@ def agreement_campaign_remind(*, campaign: AgreementCampaign, on: dt.date | None
     for user in users:
         sent += len(notify(kind="safety.agreement_reminder", title=title, url="/safety/agreements/mine/",
                            users=[user], dedupe_key=f"safety-agreement-remind:{campaign.pk}:{on}"))
+    # Parents have no account: each head teacher hears how many parents of their class have not signed.
+    by_class = (unsigned.filter(party_kind=PartyKind.PARENT, school_class__head_teacher__isnull=False)
+                .values("school_class__name", "school_class__head_teacher").annotate(n=Count("pk")))
+    heads = {u.pk: u for u in User.objects.filter(pk__in=[r["school_class__head_teacher"] for r in by_class])}
+    for row in by_class:
+        sent += len(notify(
+            kind="safety.agreement_reminder",
+            title=_("%(n)s parents of %(cls)s have not signed: %(title)s")
+            % {"n": row["n"], "cls": row["school_class__name"], "title": campaign.template.title},
+            url=f"/safety/campaigns/{campaign.pk}/?state=unsigned&party=parent",
+            users=[heads[row["school_class__head_teacher"]]],
+            dedupe_key=f"safety-agreement-remind-class:{campaign.pk}:{row['school_class__name']}:{on}",
+        ))
     unsigned.update(reminded_at=timezone.now())
     return sent
 

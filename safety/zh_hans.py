@@ -418,4 +418,5 @@ ZH = {
     "Days escorted": "护送天数",
     "Days missed": "缺岗天数",
     "Month": "月份",
+    "%(n)s parents of %(cls)s have not signed: %(title)s": "%(cls)s 有 %(n)s 名家长未签署：%(title)s",
 }

@@ -126,3 +126,27 @@ def test_new_template_version(in_school_a, sam):
     first = agreement_template_create(actor=sam, kind=AgreementKind.FIRE, title="消防安全责任状", body="v1", post="门卫")
     second = agreement_template_create(actor=sam, kind=AgreementKind.FIRE, title="消防安全责任状", body="v2", post="门卫")
     assert (first.version, second.version) == (1, 2)
+
+
+def test_fire_agreement_by_post_goes_to_that_post_only(in_school_a, sam, gina):
+    from tenants.roles import Role
+    from tenants.services import membership_grant
+
+    membership_grant(user=gina, role=Role.GUARD, school=in_school_a, post="门卫")
+    template = agreement_template_create(actor=sam, kind=AgreementKind.FIRE, title="门卫消防安全责任状", body="……",
+                                         post="门卫")
+    campaign = agreement_campaign_issue(actor=sam, template=template, term=TERM, groups=["teachers"])
+    assert list(Agreement.objects.filter(campaign=campaign).values_list("user__username", flat=True)) == ["gina"]
+
+
+def test_head_teachers_hear_about_unsigned_parents(in_school_a, sam, bob):
+    school_class_create(grade=3, name="三年级1班", student_count=3, head_teacher=bob)
+    template = agreement_template_create(actor=sam, kind=AgreementKind.ROUTE, title="学生路途安全责任书", body="……")
+    campaign = agreement_campaign_issue(actor=sam, template=template, term=TERM, groups=["parents"])
+    first = Agreement.objects.filter(campaign=campaign).first()
+    agreement_sign(agreement=first, signer_name="家长", token=first.token)
+
+    agreement_campaign_remind(campaign=campaign)
+
+    titles = list(Notification.objects.filter(recipient=bob).values_list("title", flat=True))
+    assert titles == ["三年级1班 有 2 名家长未签署：学生路途安全责任书"]
