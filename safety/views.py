@@ -44,6 +44,8 @@ from .pdf import pdf_response
 from .terms import current_term, term_label
 
 PDF_ROW_LIMIT = 3000
+# Service (model) field names that a form calls differently.
+FIELD_ALIASES = {"image": "photo", "actions": "actions", "class_uid": "school_class"}
 
 
 def _roles(request) -> frozenset[str]:
@@ -53,6 +55,7 @@ def _roles(request) -> frozenset[str]:
 def _errors_to_form(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            field = FIELD_ALIASES.get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)

@@ -207,3 +207,31 @@ def test_absence_follow_up_and_escort_summary(client_for, school_a, bob):
     assert "Bob" in page
     assert ">2<" in page
     assert ">1<" in page
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_hazard_photo_is_checked_and_served_only_to_readers(client_for, school_a, sam, charlie, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safety.models import Hazard, HazardPhoto
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = client_for(sam, school_a)
+    fake = SimpleUploadedFile("x.png", b"not an image at all", content_type="image/png")
+    response = client.post("/safety/l/hazards/new/", {"category": "fire", "grade": "general", "description": "灭火器过期",
+                                                      "location_text": "二楼", "photo": fake})
+    assert response.status_code == 200
+    assert 'data-field-error="photo"' in response.content.decode()
+    assert _in(school_a, Hazard.objects.count) == 0
+
+    photo = SimpleUploadedFile("found.png", PNG, content_type="image/png")
+    response = client.post("/safety/l/hazards/new/", {"category": "fire", "grade": "general", "description": "灭火器过期",
+                                                      "location_text": "二楼", "photo": photo})
+    assert response.status_code == 302
+    pk = _in(school_a, lambda: HazardPhoto.objects.get().pk)
+    served = client.get(f"/safety/hazards/photos/{pk}/")
+    assert b"".join(served.streaming_content) == PNG
+    assert client_for(charlie, school_a).get(f"/safety/hazards/photos/{pk}/").status_code == 403
