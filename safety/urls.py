@@ -26,6 +26,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/remind/", views.campaign_remind, name="campaign_remind"),
     path("sign/<str:token>/", views.public_sign, name="public_sign"),
+    path("hazards/", views.ledger_list, {"key": "hazards"}, name="hazard_list"),
+    path("rounds/", views.ledger_list, {"key": "rounds"}, name="round_list"),
+    path("campaigns/", views.ledger_list, {"key": "campaigns"}, name="campaign_list"),
     path("l/<slug:key>/", views.ledger_list, name="ledger"),
     path("l/<slug:key>/new/", views.ledger_new, name="ledger_new"),
 ]

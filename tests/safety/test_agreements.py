@@ -150,3 +150,26 @@ def test_head_teachers_hear_about_unsigned_parents(in_school_a, sam, bob):
 
     titles = list(Notification.objects.filter(recipient=bob).values_list("title", flat=True))
     assert titles == ["三年级1班 有 2 名家长未签署：学生路途安全责任书"]
+
+
+def test_coverage_is_one_aggregate_query(route_campaign, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = agreement_coverage(term=TERM)
+    assert [(r["kind"], r["signed"], r["total"]) for r in rows] == [(AgreementKind.ROUTE, 0, 5)]
+
+
+def test_paper_copy_scan_is_recorded_once(route_campaign, sam, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safety.services import agreement_scan_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    agreement = Agreement.objects.filter(campaign=route_campaign).first()
+    scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed copy", content_type="application/pdf")
+    signed = agreement_scan_upload(actor=sam, agreement=agreement, scan=scan, signer_name="王家长")
+    assert (signed.signed_via, signed.signer_name) == (SignedVia.SCAN, "王家长")
+    again = SimpleUploadedFile("again.pdf", b"%PDF-1.4 other", content_type="application/pdf")
+    with pytest.raises(ValidationError):
+        agreement_scan_upload(actor=sam, agreement=agreement, scan=again, signer_name="别人")
+    agreement.refresh_from_db()
+    assert agreement.signer_name == "王家长"
