@@ -52,6 +52,8 @@ class Ledger:
     detail_url: str | None = None
     form_takes_school: bool = False
     icon: str = "journal-text"
+    # Members who may read (None = every member); the bureau always reads.
+    read_roles: frozenset | None = None
 
 
 def _create_visitor(request, cd):
@@ -199,7 +201,7 @@ LEDGERS: dict[str, Ledger] = {
              (_("purpose"), lambda o: o.purpose), (_("in at"), lambda o: _dt(o.in_at)),
              (_("out at"), lambda o: _dt(o.out_at))],
             search=("name", "host_name", "purpose"), date_field="in_at", form=F.VisitorForm, create=_create_visitor,
-            write_roles=R.GATE, icon="door-open",
+            write_roles=R.GATE, icon="door-open", read_roles=R.GATE | R.MANAGERS,
         ),
         Ledger(
             "exits", _("Staff exits"), M.StaffExit,

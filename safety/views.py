@@ -134,6 +134,9 @@ def _ledger_rows(request, spec: Ledger):
 def ledger_list(request, key: str):
     """A ledger: search, filters, pagination; ?export=xlsx or ?export=pdf gives the same rows."""
     spec = _spec(key)
+    mine = _roles(request)
+    if spec.read_roles is not None and mine and not (mine & spec.read_roles):
+        raise PermissionDenied  # personal data (visitors): the gate, the managers and the bureau only
     qs, query, active = _ledger_rows(request, spec)
     if wants_export(request):
         headers, rows = rows_of(qs.iterator(chunk_size=500) if not spec.related else qs, spec.columns)

@@ -118,7 +118,17 @@ class AgreementType(_Safety, relay.Node):
     "name", "id_number_masked", "host_name", "host_verified", "purpose", "in_at", "out_at",
 ])
 class VisitorType(_Safety, relay.Node):
-    """A visitor of the gate log."""
+    """A visitor of the gate log (personal data: the gate, the managers and the bureau read it)."""
+
+    @classmethod
+    def visible_rows(cls, queryset, info: Info):
+        from safety.roles import GATE, MANAGERS
+
+        request = info.context.request
+        mine = school_roles(request.user, getattr(request, "tenant", None))
+        if mine and not (mine & (GATE | MANAGERS)):
+            return queryset.none()
+        return queryset
 
     @strawberry_django.field(only=["id"])
     def pk(self) -> int:

@@ -117,3 +117,11 @@ def test_principal_reports_a_major_hazard_and_missing_fix_is_named(client_for, s
     assert _count(school_a, Hazard) == 0
     done = client.gql(REPORT, {"d": MAJOR})["data"]["hazardReport"]
     assert (done["grade"], done["supervised"]) == ("major", True)
+
+
+def test_teacher_sees_no_visitors_but_guard_does(client_for, school_a, gina, bob):
+    client_for(gina, school_a).gql(REGISTER, {"data": VISITOR})
+    query = "{ visitorList { totalCount edges { node { name phone } } } }"
+    assert client_for(bob, school_a).gql(query)["data"]["visitorList"]["totalCount"] == 0
+    seen = client_for(gina, school_a).gql(query)["data"]["visitorList"]
+    assert seen["edges"][0]["node"] == {"name": "李访客", "phone": "13800000000"}

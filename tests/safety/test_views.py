@@ -235,3 +235,9 @@ def test_hazard_photo_is_checked_and_served_only_to_readers(client_for, school_a
     served = client.get(f"/safety/hazards/photos/{pk}/")
     assert b"".join(served.streaming_content) == PNG
     assert client_for(charlie, school_a).get(f"/safety/hazards/photos/{pk}/").status_code == 403
+
+
+def test_visitor_log_is_kept_from_teachers(client_for, school_a, bob, gina, dave):
+    assert client_for(bob, school_a).get("/safety/l/visitors/").status_code == 403
+    assert client_for(gina, school_a).get("/safety/l/visitors/").status_code == 200
+    assert client_for(dave, school_a).get("/safety/l/visitors/").status_code == 200
