@@ -207,6 +207,7 @@ def round_complete(*, actor: User, round_: InspectionRound) -> InspectionRound:
 # ---------------------------------------------------------------- hazards
 
 FIVE_FIXES = ("responsible", "measures", "funds", "deadline", "contingency_plan")
+GENERAL_DEADLINE_DAYS = 30
 
 
 def _five_fixes_check(hazard: Hazard) -> None:
@@ -258,6 +259,9 @@ def hazard_report(
         contingency_plan=contingency_plan,
     )
     _five_fixes_check(hazard)
+    if hazard.deadline is None:
+        # Every hazard has a clock: a general one without a deadline gets the default, so overdue is never silent.
+        hazard.deadline = hazard.found_on + dt.timedelta(days=GENERAL_DEADLINE_DAYS)
     _save(hazard)
     for image in photos:
         hazard_photo_add(actor=reporter, hazard=hazard, stage=PhotoStage.BEFORE, image=image)

@@ -193,3 +193,9 @@ def test_campaign_round_is_opened_once(in_school_a):
     assert first.kind == RoundKind.CAMPAIGN
     assert InspectionRound.objects.count() == 1
     assert [i.text for i in first.items.all()] == ["校门口交通标志"]
+
+
+def test_general_hazard_gets_a_default_deadline(in_school_a, sam):
+    hazard = hazard_report(reporter=sam, category=Area.FOOD, description="留样不全", location_text="食堂",
+                           found_on=dt.date(2026, 11, 2))
+    assert hazard.deadline == dt.date(2026, 12, 2)
