@@ -260,6 +260,8 @@ def health_check(request):
     if not (_roles(request) & R.MANAGERS):
         mine = mine.filter(head_teacher=request.user)
     form.fields["school_class"].queryset = mine
+    if not request.POST and len(mine[:2]) == 1:
+        form.initial["school_class"] = mine[0]
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:

@@ -241,3 +241,12 @@ def test_visitor_log_is_kept_from_teachers(client_for, school_a, bob, gina, dave
     assert client_for(bob, school_a).get("/safety/l/visitors/").status_code == 403
     assert client_for(gina, school_a).get("/safety/l/visitors/").status_code == 200
     assert client_for(dave, school_a).get("/safety/l/visitors/").status_code == 200
+
+
+def test_phone_forms_prefill_today_in_iso_for_date_inputs(client_for, school_a, bob):
+    from django.utils import timezone
+
+    _in(school_a, lambda: school_class_create(grade=5, name="五年级1班", student_count=30, head_teacher=bob))
+    page = client_for(bob, school_a).get("/safety/health/").content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in page
+    assert "五年级1班</option>" in page
