@@ -63,7 +63,7 @@ class VisitorForm(BootstrapForm):
 
 
 class StaffExitForm(BootstrapForm):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=_("full name"), max_length=50)
     reason = forms.CharField(label=_("reason"), max_length=200)
     approved_by = forms.CharField(label=_("approved by"), max_length=50, required=False)
 
@@ -255,7 +255,7 @@ class PlanForm(BootstrapForm):
 
 
 class RosterForm(BootstrapForm):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=_("full name"), max_length=50)
     team = forms.ChoiceField(label=_("team"), choices=TeamKind.choices)
     shift = forms.ChoiceField(label=_("shift"), choices=[("", "—"), *Shift.choices], required=False)
     weekday = forms.IntegerField(label=_("weekday"), min_value=1, max_value=7, required=False)

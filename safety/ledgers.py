@@ -197,7 +197,7 @@ LEDGERS: dict[str, Ledger] = {
         ),
         Ledger(
             "visitors", _("Visitors"), M.Visitor,
-            [(_("name"), lambda o: o.name), (_("ID number (masked)"), lambda o: o.id_number_masked),
+            [(_("full name"), lambda o: o.name), (_("ID number (masked)"), lambda o: o.id_number_masked),
              (_("host"), lambda o: o.host_name), (_("verified by calling the host"), lambda o: _yes(o.host_verified)),
              (_("purpose"), lambda o: o.purpose), (_("in at"), lambda o: _dt(o.in_at)),
              (_("out at"), lambda o: _dt(o.out_at))],
@@ -206,7 +206,7 @@ LEDGERS: dict[str, Ledger] = {
         ),
         Ledger(
             "exits", _("Staff exits"), M.StaffExit,
-            [(_("name"), lambda o: o.name), (_("reason"), lambda o: o.reason), (_("approved by"), lambda o: o.approved_by),
+            [(_("full name"), lambda o: o.name), (_("reason"), lambda o: o.reason), (_("approved by"), lambda o: o.approved_by),
              (_("out at"), lambda o: _dt(o.out_at)), (_("back at"), lambda o: _dt(o.back_at))],
             search=("name", "reason"), date_field="out_at", form=F.StaffExitForm, create=_create_exit,
             write_roles=R.GATE, icon="box-arrow-right",
@@ -222,7 +222,7 @@ LEDGERS: dict[str, Ledger] = {
         ),
         Ledger(
             "roster", _("Security roster"), M.SecurityTeamMember,
-            [(_("name"), lambda o: o.name), (_("team"), lambda o: o.get_team_display()),
+            [(_("full name"), lambda o: o.name), (_("team"), lambda o: o.get_team_display()),
              (_("shift"), lambda o: o.get_shift_display()), (_("weekday"), lambda o: o.weekday or "")],
             search=("name",), filters=[("team", _("team"), TeamKind.choices)], form=F.RosterForm, create=_create_roster,
             icon="people",
