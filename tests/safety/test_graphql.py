@@ -125,3 +125,28 @@ def test_teacher_sees_no_visitors_but_guard_does(client_for, school_a, gina, bob
     assert client_for(bob, school_a).gql(query)["data"]["visitorList"]["totalCount"] == 0
     seen = client_for(gina, school_a).gql(query)["data"]["visitorList"]
     assert seen["edges"][0]["node"] == {"name": "李访客", "phone": "13800000000"}
+
+
+def test_hazard_page_costs_the_same_queries_for_3_or_12_rows(client_for, school_a, alice, sam):
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import HazardFactory
+
+    query = """{ hazardList(first: 50) { totalCount edges { node {
+        pk description location responsibleName rectifiedByName verifiedByName status grade } } } }"""
+
+    def cost(n):
+        connection.set_tenant(school_a)
+        for _ in range(n):
+            HazardFactory(reporter=sam, responsible=sam)
+        connection.set_schema_to_public()
+        client = client_for(alice, school_a)
+        client.gql(query)  # warm the membership cache of the session
+        with CaptureQueriesContext(connection) as captured:
+            result = client.gql(query)
+        return len(captured.captured_queries), result["data"]["hazardList"]["totalCount"]
+
+    few, total_few = cost(3)
+    many, total_many = cost(9)
+    assert (total_few, total_many) == (3, 12)
+    assert few == many
