@@ -241,6 +241,7 @@ LEDGERS: dict[str, Ledger] = {
              (_("version"), lambda o: o.version), (_("adopted on"), lambda o: o.adopted_on),
              (_("Drills"), lambda o: o.drills.count())],
             search=("title",), form=F.PlanForm, create=_create_plan, icon="journal-medical",
+            detail_url="safety:plan_detail",
         ),
         Ledger(
             "education", _("Safety education"), M.EducationActivity,

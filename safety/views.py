@@ -31,6 +31,7 @@ from .models import (
     Agreement,
     AgreementCampaign,
     ChecklistTemplate,
+    EmergencyPlan,
     Hazard,
     HazardPhoto,
     HealthCheck,
@@ -402,6 +403,25 @@ def absence_follow_up(request, pk: int):
     else:
         messages.error(request, _("Describe the follow-up."))
     return redirect("safety:health_check")
+
+
+@school_view()
+def plan_detail(request, pk: int):
+    """An emergency plan, its other versions and the drills that exercised it."""
+    plan = get_object_or_404(EmergencyPlan, pk=pk)
+    return render(request, "safety/plan_detail.html", {
+        "plan": plan, "drills": plan.drills.order_by("-held_on"),
+        "versions": EmergencyPlan.objects.filter(title=plan.title).order_by("-version"),
+        "history": history_for(plan),
+    })
+
+
+@school_view()
+def plan_document(request, pk: int):
+    plan = get_object_or_404(EmergencyPlan, pk=pk)
+    if not plan.document:
+        raise Http404
+    return FileResponse(plan.document.open("rb"))
 
 
 @school_view()

@@ -420,4 +420,7 @@ ZH = {
     "full name": "姓名",
     "Not yet rectified": "待整改",
     "issued to": "签订对象",
+    "Drills that exercised this plan": "按本预案开展的演练",
+    "%(n)s people": "%(n)s 人",
+    "Versions": "版本",
 }

@@ -250,3 +250,18 @@ def test_phone_forms_prefill_today_in_iso_for_date_inputs(client_for, school_a, 
     page = client_for(bob, school_a).get("/safety/health/").content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in page
     assert "五年级1班</option>" in page
+
+
+def test_plan_page_lists_the_drills_that_exercised_it(client_for, school_a, sam):
+    from safety.services import drill_record, emergency_plan_add
+
+    def given():
+        plan = emergency_plan_add(actor=sam, title="火灾事故应急预案", kind="fire", adopted_on=dt.date(2026, 9, 1))
+        emergency_plan_add(actor=sam, title="火灾事故应急预案", kind="fire", adopted_on=dt.date(2026, 10, 1))
+        drill_record(actor=sam, kind="fire", held_on=dt.date(2026, 9, 20), participants=520, plan=plan)
+        return plan.pk
+
+    pk = _in(school_a, given)
+    page = client_for(sam, school_a).get(f"/safety/plans/{pk}/").content.decode()
+    assert "2026年9月20日" in page or "2026-09-20" in page
+    assert "v2" in page
