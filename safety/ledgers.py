@@ -187,6 +187,7 @@ LEDGERS: dict[str, Ledger] = {
              (_("version"), lambda o: o.version)],
             search=("title", "body"), filters=[("kind", _("kind"), M.AgreementKind.choices)],
             form=F.AgreementTemplateForm, create=_create_template, icon="file-earmark-text",
+            detail_url="safety:template_detail",
         ),
         Ledger(
             "campaigns", _("Agreement campaigns"), M.AgreementCampaign,

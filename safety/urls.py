@@ -17,6 +17,7 @@ urlpatterns = [
     path("gate/exits/<int:pk>/back/", views.staff_exit_back, name="staff_exit_back"),
     path("health/absences/<int:pk>/", views.absence_follow_up, name="absence_follow_up"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("templates/<int:pk>/", views.template_detail, name="template_detail"),
     path("plans/<int:pk>/document/", views.plan_document, name="plan_document"),
     path("hazards/photos/<int:pk>/", views.hazard_photo, name="hazard_photo"),
     path("rounds/<int:pk>/", views.round_detail, name="round_detail"),

@@ -30,6 +30,7 @@ from .models import (
     Absence,
     Agreement,
     AgreementCampaign,
+    AgreementTemplate,
     ChecklistTemplate,
     EmergencyPlan,
     Hazard,
@@ -403,6 +404,17 @@ def absence_follow_up(request, pk: int):
     else:
         messages.error(request, _("Describe the follow-up."))
     return redirect("safety:health_check")
+
+
+@school_view()
+def template_detail(request, pk: int):
+    """An agreement template's text, its versions and the campaigns that issued it."""
+    template = get_object_or_404(AgreementTemplate, pk=pk)
+    return render(request, "safety/template_detail.html", {
+        "template": template,
+        "versions": AgreementTemplate.objects.filter(kind=template.kind, post=template.post).order_by("-version"),
+        "campaigns": template.campaigns.order_by("-issued_at"),
+    })
 
 
 @school_view()

@@ -265,3 +265,26 @@ def test_plan_page_lists_the_drills_that_exercised_it(client_for, school_a, sam)
     page = client_for(sam, school_a).get(f"/safety/plans/{pk}/").content.decode()
     assert "2026年9月20日" in page or "2026-09-20" in page
     assert "v2" in page
+
+
+def test_round_page_groups_lines_by_area_and_a_failed_line_opens_a_hazard(client_for, school_a, sam):
+    from safety.models import Hazard
+    from safety.services import round_open
+
+    round_ = _in(school_a, lambda: round_open(
+        actor=sam, kind="sweep", title="普查", started_on=dt.date(2026, 11, 2),
+        items=[{"area": "fire", "text": "灭火器有效"}, {"area": "food", "text": "留样 48 小时"}]))
+    client = client_for(sam, school_a)
+    page = client.get(f"/safety/rounds/{round_.pk}/").content.decode()
+    assert page.index("消防") < page.index("灭火器有效") < page.index("食品") < page.index("留样 48 小时")
+    item_pk = _in(school_a, lambda: round_.items.get(area="fire").pk)
+    client.post(f"/safety/rounds/items/{item_pk}/check/", {"result": "fail", "note": "两具过期",
+                                                          "location_text": "二楼走廊"})
+    assert _in(school_a, lambda: list(Hazard.objects.values_list("description", "location_text"))) == [
+        ("两具过期", "二楼走廊")]
+
+
+def test_template_page_shows_the_text(client_for, school_a, sam, dave):
+    template = _in(school_a, lambda: agreement_template_create(actor=sam, kind=AgreementKind.SAFETY,
+                                                               title="安全工作责任状", body="第一条 责任"))
+    assert "第一条 责任" in client_for(dave, school_a).get(f"/safety/templates/{template.pk}/").content.decode()
