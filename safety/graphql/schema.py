@@ -23,16 +23,21 @@ from .inputs import (
     AgreementIssueInput,
     AgreementTemplateInput,
     CameraInput,
+    ChecklistTemplateInput,
     DisinfectionInput,
     DrillInput,
     EducationInput,
+    EmergencyPlanInput,
+    EquipmentInput,
     EscortInput,
     HazardPlanInput,
     HazardReportInput,
     HealthCheckInput,
     PatrolInput,
+    RosterInput,
     RoundItemCheckInput,
     RoundOpenInput,
+    SchoolClassInput,
     StaffExitInput,
     VisitorRegisterInput,
 )
@@ -42,6 +47,7 @@ from .types import (
     AgreementTemplateType,
     AgreementType,
     CameraType,
+    ChecklistTemplateType,
     CoverageType,
     DisinfectionType,
     DrillType,
@@ -116,6 +122,7 @@ class SafetyQuery:
     camera_list: DjangoListConnection[CameraType] = strawberry_django.connection()
     security_equipment_list: DjangoListConnection[SecurityEquipmentType] = strawberry_django.connection()
     school_class_list: DjangoListConnection[SchoolClassType] = strawberry_django.connection()
+    checklist_template_list: DjangoListConnection[ChecklistTemplateType] = strawberry_django.connection()
 
     @strawberry.field(description="One hazard by id.")
     def hazard(self, info: Info, id: strawberry.ID) -> HazardType:
@@ -302,3 +309,36 @@ class SafetyMutation:
         require_school_role(info, R.MANAGERS, scope=WRITE)
         return services.camera_save(actor=current_user(info), location=data.location, status=data.status,  # type: ignore[return-value]
                                     retention_days=data.retention_days, installed_on=data.installed_on)
+
+    @strawberry.mutation(description="Create or edit a checklist template (its items are replaced).")
+    def checklist_template_save(self, info: Info, data: ChecklistTemplateInput) -> ChecklistTemplateType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.checklist_template_save(  # type: ignore[return-value]
+            actor=current_user(info), name=data.name, kind=data.kind,
+            items=[{"area": i.area, "text": i.text} for i in data.items],
+            template=_get(models.ChecklistTemplate, data.id) if data.id else None,
+        )
+
+    @strawberry.mutation(description="Add security equipment.")
+    def security_equipment_add(self, info: Info, data: EquipmentInput) -> SecurityEquipmentType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.equipment_save(actor=current_user(info), kind=data.kind, quantity=data.quantity,  # type: ignore[return-value]
+                                       location=data.location, checked_on=data.checked_on)
+
+    @strawberry.mutation(description="Add an emergency plan (or a new version of one with the same title).")
+    def emergency_plan_add(self, info: Info, data: EmergencyPlanInput) -> EmergencyPlanType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.emergency_plan_add(actor=current_user(info), title=data.title, kind=data.kind,  # type: ignore[return-value]
+                                           adopted_on=data.adopted_on, summary=data.summary)
+
+    @strawberry.mutation(description="Put someone on the security roster.")
+    def security_team_member_add(self, info: Info, data: RosterInput) -> SecurityTeamMemberType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.security_member_add(actor=current_user(info), name=data.name, team=data.team,  # type: ignore[return-value]
+                                            user=_user(data.username), shift=data.shift, weekday=data.weekday)
+
+    @strawberry.mutation(description="Add a class.")
+    def school_class_create(self, info: Info, data: SchoolClassInput) -> SchoolClassType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.school_class_create(grade=data.grade, name=data.name, student_count=data.student_count,  # type: ignore[return-value]
+                                            head_teacher=_user(data.head_teacher_username))

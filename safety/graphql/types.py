@@ -30,6 +30,22 @@ class SchoolClassType(_Safety, relay.Node):
         return self.head_teacher.display_name if self.head_teacher_id else None
 
 
+@strawberry_django.type(models.ChecklistItem, fields=["area", "text", "sort_order"])
+class ChecklistItemType(_Safety, relay.Node):
+    """A line of a checklist template."""
+
+
+@strawberry_django.type(models.ChecklistTemplate, fields=["name", "kind", "is_active"])
+class ChecklistTemplateType(_Safety, relay.Node):
+    """A checklist template of this school."""
+
+    items: list[ChecklistItemType]
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+
 @strawberry_django.type(models.RoundItem, fields=["area", "text", "result", "note", "checked_at"])
 class RoundItemType(_Safety, relay.Node):
     """A checklist line of an inspection round."""

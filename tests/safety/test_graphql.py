@@ -150,3 +150,23 @@ def test_hazard_page_costs_the_same_queries_for_3_or_12_rows(client_for, school_
     many, total_many = cost(9)
     assert (total_few, total_many) == (3, 12)
     assert few == many
+
+
+def test_class_teacher_records_health_check_over_graphql(client_for, school_a, bob, gina):
+    connection.set_tenant(school_a)
+    mine = SchoolClass.objects.create(grade=2, name="二年级1班", student_count=30, head_teacher=bob)
+    connection.set_schema_to_public()
+    mutation = "mutation($d: HealthCheckInput!) { healthCheckRecord(data: $d) { present absent absences { studentName } } }"
+    data = {"classUid": str(mine.uid), "on": "2026-11-25", "session": "noon", "present": 29, "absent": 1,
+            "absences": [{"studentName": "王小明", "reason": "感冒"}]}
+
+    assert client_for(gina, school_a).gql(mutation, {"d": data})["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    done = client_for(bob, school_a).gql(mutation, {"d": data})["data"]["healthCheckRecord"]
+    assert done == {"present": 29, "absent": 1, "absences": [{"studentName": "王小明"}]}
+
+
+def test_checklist_template_over_graphql(client_for, school_a, alice):
+    mutation = """mutation($d: ChecklistTemplateInput!) { checklistTemplateSave(data: $d) { pk name items { area text } } }"""
+    data = {"name": "开学检查", "kind": "sweep", "items": [{"area": "fire", "text": "灭火器有效"}]}
+    saved = client_for(alice, school_a).gql(mutation, {"d": data})["data"]["checklistTemplateSave"]
+    assert saved["items"] == [{"area": "fire", "text": "灭火器有效"}]
