@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from schools.models import Department, OnCampusUnit, Room, StaffMember
 from tenants.models import Membership, User
 from tenants.notifications import notify
+from tenants.roles import Role
 from tenants.services import school_metrics_request_refresh
 
 from . import roles as R
@@ -359,17 +360,25 @@ def hazards_escalate_overdue(*, on: dt.date | None = None) -> int:
     """Notify the responsible person and the managers of each open hazard past its deadline, once each."""
     on = on or today()
     count = 0
+    school = R.current_school()
+    # An overdue major hazard (挂牌督办) also reaches the bureau's safety section.
+    bureau_safety = list(User.objects.filter(
+        memberships__bureau_id=school.bureau_id if school else None, memberships__role=Role.BUREAU_SAFETY,
+        memberships__is_active=True, is_active=True).distinct()) if school else []
     overdue = Hazard.objects.filter(status=HazardStatus.OPEN, deadline__lt=on, escalated_on__isnull=True)
     for hazard in overdue.select_related("responsible"):
+        users = [hazard.responsible] if hazard.responsible_id else []
+        if hazard.grade == HazardGrade.MAJOR:
+            users += bureau_safety
         with transaction.atomic():
             notify(
-                school=R.current_school(),
+                school=school,
                 kind="safety.hazard_overdue",
                 title=_("Hazard overdue: %(text)s") % {"text": hazard.description[:60]},
                 body=_("Deadline %(deadline)s, location %(location)s")
                 % {"deadline": hazard.deadline, "location": hazard.location},
                 url=f"/safety/hazards/{hazard.pk}/",
-                users=[hazard.responsible] if hazard.responsible_id else [],
+                users=users,
                 roles=[*R.MANAGERS],
                 dedupe_key=f"safety-hazard-overdue:{connection.schema_name}:{hazard.pk}",
             )

@@ -199,3 +199,20 @@ def test_general_hazard_gets_a_default_deadline(in_school_a, sam):
     hazard = hazard_report(reporter=sam, category=Area.FOOD, description="留样不全", location_text="食堂",
                            found_on=dt.date(2026, 11, 2))
     assert hazard.deadline == dt.date(2026, 12, 2)
+
+
+def test_overdue_major_hazard_reaches_the_bureau_safety_section(in_school_a, sam, bureau_north):
+    from tenants.models import User
+    from tenants.roles import Role
+    from tenants.services import membership_grant
+
+    section = User.objects.create_user(username="sally", password="x-pass-42", name="安全股")
+    membership_grant(user=section, role=Role.BUREAU_SAFETY, bureau=bureau_north)
+    hazard = hazard_report(reporter=sam, **_major(responsible=sam, deadline=dt.date(2026, 11, 1)))
+    hazard_report(reporter=sam, category=Area.FIRE, description="一般隐患", location_text="x",
+                  deadline=dt.date(2026, 11, 1))
+
+    assert hazards_escalate_overdue(on=dt.date(2026, 11, 25)) == 2
+
+    titles = list(Notification.objects.filter(recipient=section).values_list("title", flat=True))
+    assert titles == [f"隐患逾期未整改：{hazard.description}"]
