@@ -145,10 +145,12 @@ def ledger_list(request, key: str):
         return xlsx_response(filename=f"{request.tenant.name}-{spec.title}", headers=headers, rows=rows,
                              title=str(spec.title))
     if request.GET.get("export") == "pdf":
-        headers, rows = rows_of(qs[:PDF_ROW_LIMIT], spec.columns)
+        headers, rows = rows_of(qs[:PDF_ROW_LIMIT + 1], spec.columns)
+        rows = list(rows)
         return pdf_response(filename=f"{request.tenant.name}-{spec.title}", template="safety/ledger_pdf.html",
                             context={"school": request.tenant, "title": spec.title, "headers": headers,
-                                     "rows": list(rows)})
+                                     "rows": rows[:PDF_ROW_LIMIT], "cut": len(rows) > PDF_ROW_LIMIT,
+                                     "limit": PDF_ROW_LIMIT})
     page = paginate(request, qs)
     headers, rows = rows_of(page.object_list, spec.columns)
     objects = list(page.object_list)

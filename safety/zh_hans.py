@@ -423,4 +423,5 @@ ZH = {
     "Drills that exercised this plan": "按本预案开展的演练",
     "%(n)s people": "%(n)s 人",
     "Versions": "版本",
+    "only the first %(limit)s: narrow the dates to print the rest": "仅前 %(limit)s 条，请缩小日期范围打印其余记录",
 }
