@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Room
+from schools.models import Department, Room
 from tenants.models import Membership, User
 
 from . import models
@@ -117,6 +117,8 @@ class RoundForm(BootstrapForm):
     title = forms.CharField(label=_("title"), max_length=200)
     template = forms.ModelChoiceField(label=_("checklist template"), queryset=models.ChecklistTemplate.objects.filter(
         is_active=True))
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.filter(is_active=True),
+                                        required=False, help_text=_("For a department self-check"))
     started_on = forms.DateField(label=_("started on"), widget=DATE)
     due_on = forms.DateField(label=_("due on"), widget=DATE, required=False)
 

@@ -85,7 +85,7 @@ def _create_hazard(request, cd):
 
 def _create_round(request, cd):
     return S.round_open(actor=request.user, kind=cd["kind"], title=cd["title"], template=cd["template"],
-                        started_on=cd["started_on"], due_on=cd["due_on"])
+                        started_on=cd["started_on"], due_on=cd["due_on"], department=cd["department"])
 
 
 def _create_checklist(request, cd):
@@ -169,10 +169,12 @@ LEDGERS: dict[str, Ledger] = {
         Ledger(
             "rounds", _("Inspection rounds"), M.InspectionRound,
             [(_("started on"), lambda o: o.started_on), (_("kind"), lambda o: o.get_kind_display()),
-             (_("title"), lambda o: o.title), (_("due on"), lambda o: o.due_on),
+             (_("title"), lambda o: o.title), (_("department"), lambda o: str(o.department or "")),
+             (_("due on"), lambda o: o.due_on),
              (_("completed at"), lambda o: _dt(o.completed_at))],
             search=("title",), filters=[("kind", _("kind"), RoundKind.choices)], date_field="started_on",
             form=F.RoundForm, create=_create_round, detail_url="safety:round_detail", icon="clipboard-check",
+            related=("department",),
         ),
         Ledger(
             "checklists", _("Checklist templates"), M.ChecklistTemplate,

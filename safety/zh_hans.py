@@ -424,4 +424,5 @@ ZH = {
     "%(n)s people": "%(n)s 人",
     "Versions": "版本",
     "only the first %(limit)s: narrow the dates to print the rest": "仅前 %(limit)s 条，请缩小日期范围打印其余记录",
+    "For a department self-check": "部门自查时选择",
 }

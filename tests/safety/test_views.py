@@ -288,3 +288,22 @@ def test_template_page_shows_the_text(client_for, school_a, sam, dave):
     template = _in(school_a, lambda: agreement_template_create(actor=sam, kind=AgreementKind.SAFETY,
                                                                title="安全工作责任状", body="第一条 责任"))
     assert "第一条 责任" in client_for(dave, school_a).get(f"/safety/templates/{template.pk}/").content.decode()
+
+
+def test_department_self_check_round_from_a_template(client_for, school_a, sam):
+    from safety.models import InspectionRound
+    from safety.services import checklist_template_save
+    from schools.models import Department
+
+    def given():
+        template = checklist_template_save(actor=sam, name="部门自查表", kind="self_check",
+                                           items=[{"area": "electricity", "text": "人走断电"}])
+        return template.pk, Department.objects.create(name="教导处-自查").pk
+
+    template_pk, department_pk = _in(school_a, given)
+    response = client_for(sam, school_a).post("/safety/l/rounds/new/", {
+        "kind": "self_check", "title": "教导处十一月自查", "template": template_pk, "department": department_pk,
+        "started_on": "2026-11-20"})
+    assert response.status_code == 302
+    round_ = _in(school_a, lambda: InspectionRound.objects.values_list("kind", "department__name").get())
+    assert round_ == ("self_check", "教导处-自查")
