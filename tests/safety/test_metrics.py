@@ -75,3 +75,19 @@ def test_escalation_task_runs_in_the_school_schema(in_school_a, sam):
     assert hazards_overdue_escalate_task.run(schema_name="alpha") == 1
     assert hazards_overdue_escalate_task.run(schema_name="alpha") == 0
     assert Hazard.objects.filter(escalated_on__isnull=False).count() == 1
+
+
+def test_beat_sweeps_queue_one_task_per_active_school(db, school_a, school_b, school_c):
+    from unittest import mock
+
+    from safety import schedules, tasks
+
+    with mock.patch.object(tasks.hazards_overdue_escalate_task, "delay") as escalate, \
+            mock.patch.object(tasks.agreement_reminders_task, "delay") as remind:
+        assert tasks.hazards_overdue_sweep_task.run() >= 3
+        assert tasks.agreement_reminders_sweep_task.run() >= 3
+    queued = {call.kwargs["schema_name"] for call in escalate.call_args_list}
+    assert {"alpha", "beta", "gamma"} <= queued
+    assert len(remind.call_args_list) == len(escalate.call_args_list)
+    assert {entry["task"] for entry in schedules.BEAT_SCHEDULE.values()} == {
+        "safety.tasks.hazards_overdue_sweep_task", "safety.tasks.agreement_reminders_sweep_task"}
