@@ -1,8 +1,8 @@
 """Demo staff of the seed's XX路小学: its 37 teachers and staff, imported from the sheet that ships
 in schools/demo_data/ (the same importer a principal uses).
 
-The lead adds "schools.people_demo" to tenants.demo.DEMO_APPS-style loading; `load_school` has the
-signature every `<app>/demo.py` hook has.
+Listed in tenants.demo.DEMO_APPS after the school core; `load_school` has the signature every
+`<app>/demo.py` hook has.
 """
 
 from __future__ import annotations

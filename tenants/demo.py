@@ -15,7 +15,8 @@ from .models import Bureau, School, User
 from .roles import Role
 from .services import bureau_create, membership_grant, school_create
 
-DEMO_APPS = ("schools", "assets", "repairs", "safety", "reporting", "api")
+# Demo loaders in order: an app name means `<app>.demo`; a dotted name is the module itself.
+DEMO_APPS = ("schools", "schools.people_demo", "assets", "repairs", "safety", "reporting", "api")
 
 BUREAU = {"name": "某某区教育局", "code": "demo", "region": "某某区"}
 SEED_SCHOOL = {"name": "XX路小学", "slug": "xxlu", "students": 481, "staff": 37}
@@ -59,10 +60,11 @@ def demo_loaded() -> bool:
 
 
 def _app_hook(app: str, name: str):
+    module_name = app if "." in app else f"{app}.demo"
     try:
-        module = importlib.import_module(f"{app}.demo")
+        module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name != f"{app}.demo":
+        if exc.name != module_name:
             raise
         return None
     return getattr(module, name, None)

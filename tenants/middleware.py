@@ -34,7 +34,9 @@ class TenantRoutingMiddleware(MiddlewareMixin):
         connection.set_schema_to_public()
         host = request_host(request)
         base = settings.BASE_DOMAIN
-        request.tenant = None
+        # On the portal the "tenant" is django-tenants' public stand-in (its admin templates read it);
+        # code asks isinstance(request.tenant, School) to know it is on a school's host.
+        request.tenant = connection.tenant
         if host == base or host in ("127.0.0.1", f"www.{base}"):
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
