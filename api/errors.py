@@ -8,6 +8,7 @@ import re
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from strawberry.extensions import SchemaExtension
 
+from django.http import Http404
 from graphql import GraphQLError
 
 logger = logging.getLogger("houqin.graphql")
@@ -50,6 +51,20 @@ _PATTERNS = [
 ]
 
 
+# A malformed global id, or a value Django cannot turn into a key: the caller's input, not our fault.
+_BAD_ID = re.compile(r"cannot represent a GlobalID|expected to contain only 2 items|expected a number but got")
+
+
+def _raised_in_relay(exc: BaseException) -> bool:
+    """A ValueError from strawberry's relay code is a malformed id or cursor sent by the caller."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if "/strawberry/relay/" in tb.tb_frame.f_code.co_filename.replace("\\", "/"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def _code_for(error: GraphQLError) -> tuple[str, str | None, dict]:
     """(code, replacement message or None, extra extensions) of one error."""
     if error.extensions and error.extensions.get("code"):
@@ -70,8 +85,12 @@ def _code_for(error: GraphQLError) -> tuple[str, str | None, dict]:
         return Code.BAD_USER_INPUT, message, ({"fields": fields} if fields else {})
     if isinstance(original, PermissionDenied):
         return Code.FORBIDDEN, str(original) or "You may not do this here.", {}
-    if isinstance(original, ObjectDoesNotExist):
+    if isinstance(original, (ObjectDoesNotExist, Http404)):
         return Code.NOT_FOUND, "Not found.", {}
+    if type(original).__name__ in ("GlobalIDValueError", "InvalidGlobalIDError") or _BAD_ID.search(str(original)):
+        return Code.BAD_USER_INPUT, "This id is not valid.", {}
+    if isinstance(original, ValueError) and _raised_in_relay(original):
+        return Code.BAD_USER_INPUT, "This id or cursor is not valid.", {}
     if isinstance(original, ValueError):
         for pattern, code in _PATTERNS:
             if pattern.search(str(original)):

@@ -171,9 +171,12 @@ def _parse_row(values: dict[str, object], lookups: _Lookups, bureau) -> tuple[di
             continue
         if not amount.is_finite() or amount < 0:
             err(key, _("Must be zero or more."))
+            data[key] = None
         elif amount >= Decimal("1e12"):
             err(key, _("Too large."))
-        data[key] = amount.quantize(Decimal("0.01")) if amount.is_finite() else None
+            data[key] = None  # quantize would overflow the context's precision
+        else:
+            data[key] = amount.quantize(Decimal("0.01"))
     raw_quantity = values.get("quantity")
     try:
         quantity = int(Decimal(_text(raw_quantity))) if _text(raw_quantity) else 1
