@@ -6,9 +6,9 @@ import logging
 import re
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404
 from strawberry.extensions import SchemaExtension
 
-from django.http import Http404
 from graphql import GraphQLError
 
 logger = logging.getLogger("houqin.graphql")
