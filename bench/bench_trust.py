@@ -49,7 +49,10 @@ def run() -> None:
                 failed.append(name)
             for prop in case.iter("property"):
                 props[prop.get("name")] = float(prop.get("value"))
-        stats = json.load(open(matrix)) if os.path.exists(matrix) else {"stats": {}, "leaks": []}
+        stats = {"stats": {}, "leaks": []}
+        if os.path.exists(matrix):
+            with open(matrix) as handle:
+                stats = json.load(handle)
     s = stats["stats"]
     report("trust_matrix_cases", s.get("page_cases", 0) + s.get("graphql_cases", 0) + s.get("write_cases", 0), "cases")
     report("trust_matrix_leaks", len(stats["leaks"]), "leaks", target="0")
