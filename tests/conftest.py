@@ -9,11 +9,25 @@ Each school holds a row with a unique marker (MARKER[slug]) so leaks can be sear
 from __future__ import annotations
 
 import pytest
+import pytest_django.fixtures as _pytest_django_fixtures
 from django.db import connection
 from django.test import Client
 
 from tenants.models import Bureau, School, User
 from tenants.roles import Role
+
+# Browser tests use the database only through their live server thread, so pytest-django would see
+# no test asking for it and skip creating the test database (the server would then read the dev
+# database). Always set the test database up.
+_databases_for_setup = _pytest_django_fixtures._get_databases_for_setup
+
+
+def _always_the_default_database(items):
+    aliases, serialized = _databases_for_setup(items)
+    return (aliases or {"default"}), serialized
+
+
+_pytest_django_fixtures._get_databases_for_setup = _always_the_default_database
 
 PASSWORD = "correct-horse-42"
 MARKER = {"alpha": "MARKER-ALPHA-7f3a", "beta": "MARKER-BETA-19c2", "gamma": "MARKER-GAMMA-55e1"}
