@@ -1,6 +1,7 @@
 """Jobs survive faults: kill the worker mid-task many times; nothing lost, no side effect doubled.
 
-Needs a broker that redelivers unacknowledged tasks (Redis): REDIS_URL, or Redis on 127.0.0.1:6379.
+Needs a broker that redelivers unacknowledged tasks: BENCH_JOB_BROKER (amqp://… or redis://…), else
+RabbitMQ on 127.0.0.1:5672, else Redis (REDIS_URL or 127.0.0.1:6379).
 Sizes: BENCH_JOB_TASKS (default 300), BENCH_JOB_KILLS (default 10).
 """
 
@@ -23,6 +24,20 @@ from .harness import report
 
 TASKS = int(os.environ.get("BENCH_JOB_TASKS", "300"))
 KILLS = int(os.environ.get("BENCH_JOB_KILLS", "10"))
+
+
+def _broker_url() -> str | None:
+    chosen = os.environ.get("BENCH_JOB_BROKER")
+    if chosen:
+        return chosen
+    try:
+        import kombu
+
+        with kombu.Connection("amqp://guest:guest@127.0.0.1:5672//", connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+        return "amqp://guest:guest@127.0.0.1:5672//"
+    except Exception:
+        return _redis_url()
 
 
 def _redis_url() -> str | None:
@@ -52,15 +67,20 @@ def _kill(worker: subprocess.Popen) -> None:
 
 
 def run() -> None:
-    url = _redis_url()
+    url = _broker_url()
     if url is None:
-        print("# skipped: no Redis broker reachable (set REDIS_URL)")
+        print("# skipped: no RabbitMQ or Redis broker reachable")
         return
-    import redis
+    print(f"# broker: {url.split('@')[-1]}", flush=True)
+    import kombu
 
-    redis.Redis.from_url(url).flushdb()
-    env = {**os.environ, "REDIS_URL": url, "CELERY_BROKER_URL": url, "CELERY_VISIBILITY_TIMEOUT": "4",
+    with kombu.Connection(url) as conn:  # start from an empty queue
+        kombu.Queue("celery", kombu.Exchange("celery", type="direct"), routing_key="celery")(conn.default_channel).declare()
+        conn.default_channel.queue_purge("celery")
+    env = {**os.environ, "CELERY_BROKER_URL": url, "CELERY_VISIBILITY_TIMEOUT": "4",
            "CELERY_RESULT_BACKEND": "", "CACHE_BACKEND": "locmem"}
+    if url.startswith("redis"):
+        env["REDIS_URL"] = url
     user, _ = User.objects.get_or_create(username="drill-probe", defaults={"name": "drill"})
     run_id = uuid.uuid4().hex[:8]
     keys = [f"{run_id}-{i}" for i in range(TASKS)]
@@ -74,7 +94,7 @@ def run() -> None:
         f"    trust_probe_task.delay(key=key, user_id={user.pk}, seconds=0.05)\n"
     )
     subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, check=True)
-    print(f"# queued {redis.Redis.from_url(url).llen('celery')} of {TASKS} tasks", flush=True)
+    print(f"# queued {TASKS} tasks", flush=True)
 
     def done() -> int:
         return Notification.objects.filter(recipient=user, dedupe_key__startswith=f"probe:{run_id}-").count()
