@@ -1,0 +1,68 @@
+"""The data generator: N schools with records by cloning a populated model school, against the naive way
+(provision each school through the service and run every app's demo loader in it).
+
+BENCH_SCHOOLS (default 100) schools are made afresh (an earlier run's are dropped first); they are kept
+for the other benchmarks (the `gen` bureau) unless BENCH_KEEP=0. BENCH_NAIVE_ROUNDS (default 3) naive
+schools give the baseline.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.db import connection
+
+from tenants.models import Membership, School
+
+from . import generator
+from .harness import env_int, note, report
+
+NAIVE_SLUG = "gennaive"
+
+
+def _naive(rounds: int) -> float:
+    """Seconds per school made the naive way: school_create + memberships + demo loaders."""
+    from tenants.services import school_create
+
+    bureau = generator._bureau(generator.PREFIX)
+    people = generator._people(generator.PREFIX)
+    samples = []
+    for i in range(rounds):
+        slug = f"{NAIVE_SLUG}{i}"
+        old = School.objects.filter(slug=slug).first()
+        if old:
+            old.delete(force_drop=True)
+        profile = generator._profile(i + 1)
+        start = time.perf_counter()
+        school = school_create(bureau=bureau, name=f"逐个创建学校{i}", slug=slug,
+                               student_count=profile["student_count"], staff_count=profile["staff_count"],
+                               address=profile["address"])
+        Membership.objects.bulk_create([Membership(user=u, role=r, school=school) for r, u in people.items()])
+        generator.load_model_school(school, people)
+        samples.append(time.perf_counter() - start)
+        connection.set_schema_to_public()
+        school.delete(force_drop=True)
+    return sum(samples) / len(samples)
+
+
+def run() -> None:
+    count = env_int("BENCH_SCHOOLS", 100)
+    existing = School.objects.filter(slug__regex=f"^{generator.PREFIX}[0-9]{{5}}$").count()
+    if existing:
+        note(f"dropping the {existing} generated schools of an earlier run, to time a fresh generation")
+        generator.drop(keep=0)
+    started = time.perf_counter()
+    model = generator.model_school()
+    loaded = getattr(model, "loaded_apps", [])
+    note(f"model school ready in {time.perf_counter() - started:.1f}s; "
+         f"apps with a demo loader: {', '.join(loaded) or 'none yet'}")
+    district = generator.generate(count=count)
+    per_school = district.seconds / max(district.created, 1)
+    naive = _naive(env_int("BENCH_NAIVE_ROUNDS", 3))
+    report(f"generate_{count}_schools", district.seconds, "s", baseline=naive * count)
+    report("generate_per_school", per_school, "s", baseline=naive)
+    rows = generator.catalog_rows(district.schools[0].schema_name)
+    report("catalog_rows_per_school", rows, "pg_class")
+    if os.environ.get("BENCH_KEEP", "1") == "0":
+        generator.drop()
