@@ -239,13 +239,15 @@ def drop(*, prefix: str = PREFIX, keep: int = 0) -> int:
         | _existing_schemas(prefix)
         if int(s[len(prefix):]) > keep
     )
+    # Schemas first, one DROP per transaction: dropping a schema locks each of its ~100 relations, and
+    # django-tenants' post_delete signal would drop them all in the rows' transaction, which runs out
+    # of lock slots (max_locks_per_transaction) after a few dozen schools.
+    _drop_schemas(slugs)
     with transaction.atomic():
         ids = list(School.objects.filter(slug__in=slugs).values_list("pk", flat=True))
         Membership.objects.filter(school_id__in=ids).delete()
         Domain.objects.filter(tenant_id__in=ids).delete()
-        School.objects.filter(pk__in=ids).delete()  # queryset delete: no per-row schema drop
-    for i in range(0, len(slugs), 50):  # one DROP per schema, committed in batches of locks
-        _drop_schemas(slugs[i:i + 50])
+        School.objects.filter(pk__in=ids).delete()  # the signal finds no schema left to drop
     if keep == 0:
         model = School.objects.filter(slug=f"{prefix}model").first()
         if model is not None:
