@@ -31,15 +31,17 @@ class TenantRoutingMiddleware(MiddlewareMixin):
     """Set the schema and URLconf from the Host header, with one tenant lookup per request."""
 
     def process_request(self, request):
-        connection.set_schema_to_public()
+        _public_readable_without_set()
         host = request_host(request)
         base = settings.BASE_DOMAIN
         request.tenant = None
         if host == base or host in ("127.0.0.1", f"www.{base}"):
+            _public_for_the_request()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return None
         if not host.endswith(f".{base}"):
+            _public_for_the_request()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return _not_found(request)
@@ -47,6 +49,7 @@ class TenantRoutingMiddleware(MiddlewareMixin):
             Domain.objects.select_related("tenant", "tenant__bureau").filter(domain=host).first()
         )
         if domain is None or domain.tenant.status == SchoolStatus.ARCHIVED:
+            _public_for_the_request()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return _not_found(request)
@@ -65,9 +68,31 @@ class TenantRoutingMiddleware(MiddlewareMixin):
         return None
 
     def process_response(self, request, response):
-        # Leave the pooled connection on the public schema between requests.
+        # Leave the pooled connection on the public schema between requests (lazily: the SET is
+        # issued by the next query that needs it), remembering the path the session really holds.
+        connection._houqin_session_path = connection.search_path_set_schemas
         connection.set_schema_to_public()
         return response
+
+
+def _public_readable_without_set() -> None:
+    """Let the Domain lookup run without a `SET search_path` of its own: one SET per request.
+
+    The tenants tables exist only in public, and every path this project sets ends with public, so
+    on a pooled connection whose session already reaches public the lookup reads the right table
+    whatever school the previous request left. A fresh connection sets public first.
+    """
+    path = getattr(connection, "_houqin_session_path", None)
+    connection._houqin_session_path = None
+    connection.set_schema_to_public()
+    if path and "public" in path and connection.connection is not None:
+        connection.search_path_set_schemas = path
+
+
+def _public_for_the_request() -> None:
+    """The request stays on public: make sure its queries do not run on a path left by a school."""
+    if connection.search_path_set_schemas not in (None, ["public"]):
+        connection.set_schema_to_public()
 
 
 class HostBoundSessionMiddleware(MiddlewareMixin):
