@@ -46,9 +46,16 @@ def _naive(rounds: int) -> float:
     return sum(samples) / len(samples)
 
 
+def _per_school_at_scale(count: int, method: str, extra: int) -> float:
+    """Seconds per school to copy `extra` more schools with `method`, with `count` already there."""
+    district = generator.generate(count=count + extra, method=method)
+    generator.drop(keep=count)
+    return district.seconds / max(district.created, 1)
+
+
 def run() -> None:
     count = env_int("BENCH_SCHOOLS", 100)
-    existing = School.objects.filter(slug__regex=f"^{generator.PREFIX}[0-9]{{5}}$").count()
+    existing = len(generator._existing_schemas(generator.PREFIX))
     if existing:
         note(f"dropping the {existing} generated schools of an earlier run, to time a fresh generation")
         generator.drop(keep=0)
@@ -58,11 +65,18 @@ def run() -> None:
     note(f"model school ready in {time.perf_counter() - started:.1f}s; "
          f"apps with a demo loader: {', '.join(loaded) or 'none yet'}")
     district = generator.generate(count=count)
+    note(f"{district.created} schools by {district.method} in {district.seconds:.1f}s")
     per_school = district.seconds / max(district.created, 1)
     naive = _naive(env_int("BENCH_NAIVE_ROUNDS", 3))
     report(f"generate_{count}_schools", district.seconds, "s", baseline=naive * count)
     report("generate_per_school", per_school, "s", baseline=naive)
     rows = generator.catalog_rows(district.schools[0].schema_name)
     report("catalog_rows_per_school", rows, "pg_class")
+    # Copying a school once `count` exist: clone_schema against replaying the model's SQL.
+    extra = env_int("BENCH_SCALE_ROUNDS", 4)
+    if generator.dump_available():
+        cloned = _per_school_at_scale(count, "clone", extra)
+        dumped = _per_school_at_scale(count, "dump", extra)
+        report(f"copy_school_dump_at_{count}", dumped, "s", baseline=cloned)
     if os.environ.get("BENCH_KEEP", "1") == "0":
         generator.drop()

@@ -3,8 +3,12 @@
 1. A "model school" is provisioned once (cloned from the template like any school) and filled by
    every installed app's demo loader (`<app>.demo.load_school(school=, people=, seed=False)`; apps
    without one are skipped), with one demo person per school role.
-2. Its schema is cloned N times with django-tenants' `clone_schema` function in DATA mode (rows,
-   sequences, triggers and migration records come along), on BENCH_WORKERS connections at once.
+2. Its schema is copied N times, on BENCH_WORKERS connections at once (rows, sequences, triggers and
+   migration records come along), by BENCH_CLONE: `clone` — django-tenants' `clone_schema` function in
+   DATA mode — or `dump` (the default where pg_dump/psql exist) — pg_dump of the model schema once,
+   replayed by psql under each new name. clone_schema reads information_schema for every column, and
+   those views scan the whole catalog: its cost grows with the number of schools already there
+   (bench_generator measures both at the end).
 3. The School, Domain and Membership rows of the clones are inserted in bulk, in one transaction.
 
 Generated schools are `<prefix>00001`, `<prefix>00002`, … in the bureau `<prefix>`; `generate()` only
@@ -19,6 +23,9 @@ from __future__ import annotations
 
 import os
 import random
+import re
+import shutil
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +46,7 @@ class District:
     schools: list = field(default_factory=list)
     created: int = 0
     seconds: float = 0.0
+    method: str = ""
 
 
 def _workers() -> int:
@@ -164,6 +172,53 @@ def _clone_many(base: str, slugs: list[str]) -> None:
         connections["default"].close()
 
 
+def _database_url() -> str:
+    """The libpq URL of the Django connection (for pg_dump and psql)."""
+    from urllib.parse import quote
+
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "postgres") + (f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else "")
+    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def dump_available() -> bool:
+    return bool(shutil.which("pg_dump") and shutil.which("psql"))
+
+
+def _model_sql(base: str) -> str:
+    """The model school's schema as SQL (DDL, rows, sequences, triggers), every name schema-qualified."""
+    result = subprocess.run(
+        ["pg_dump", _database_url(), f"--schema={base}", "--no-owner", "--no-privileges"],
+        capture_output=True, text=True, check=True,
+    )
+    return result.stdout
+
+
+def _restore_many(sql: str, base: str, slugs: list[str], batch: int = 10) -> None:
+    """Replay the model's SQL under each new schema name, `batch` schools per psql, one transaction each."""
+    pattern = re.compile(rf"\b{re.escape(base)}\b")
+    for i in range(0, len(slugs), batch):
+        script = "".join(f"BEGIN;\n{pattern.sub(slug, sql)}\nCOMMIT;\n" for slug in slugs[i:i + batch])
+        result = subprocess.run(["psql", _database_url(), "-q", "-X", "-v", "ON_ERROR_STOP=1"],
+                                input=script, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql restore failed: {result.stderr[-2000:]}")
+
+
+def clone_method() -> str:
+    """BENCH_CLONE: `clone` (django-tenants' clone_schema) or `dump` (pg_dump once, replay per school).
+
+    The default is `dump` where pg_dump and psql exist: clone_schema's catalog queries grow with the
+    number of schemas in the database (see SCALING.md), replaying SQL does not.
+    """
+    method = os.environ.get("BENCH_CLONE", "auto")
+    if method == "auto":
+        return "dump" if dump_available() else "clone"
+    if method not in ("clone", "dump"):
+        raise ValueError("BENCH_CLONE is clone, dump or auto")
+    return method
+
+
 def _existing_schemas(prefix: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -172,7 +227,7 @@ def _existing_schemas(prefix: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def generate(*, count: int, prefix: str = PREFIX, workers: int | None = None) -> District:
+def generate(*, count: int, prefix: str = PREFIX, workers: int | None = None, method: str | None = None) -> District:
     """Make sure schools <prefix>00001..<prefix>{count} exist (clones of the model school); return them."""
     from django_tenants.clone import CloneSchema
 
@@ -188,14 +243,21 @@ def generate(*, count: int, prefix: str = PREFIX, workers: int | None = None) ->
     orphans = _existing_schemas(prefix) - set(School.objects.filter(slug__regex=f"^{prefix}[0-9]{{5}}$")
                                                 .values_list("slug", flat=True))
     _drop_schemas(sorted(orphans))
+    started = time.perf_counter()  # the copies, not the clean-up of an interrupted run
     missing = [slug for slug in wanted if slug not in have_rows]
     if missing:
-        CloneSchema()._create_clone_schema_function()  # once, not per clone (concurrent REPLACE fails)
+        method = method or clone_method()
         n = min(workers or _workers(), len(missing))
         chunks = [missing[i::n] for i in range(n)]
+        if method == "dump":
+            sql = _model_sql(model.schema_name)
+            work = lambda chunk: _restore_many(sql, model.schema_name, chunk)  # noqa: E731
+        else:
+            CloneSchema()._create_clone_schema_function()  # once, not per clone (concurrent REPLACE fails)
+            work = lambda chunk: _clone_many(model.schema_name, chunk)  # noqa: E731
         try:
             with ThreadPoolExecutor(max_workers=n) as pool:
-                list(pool.map(lambda chunk: _clone_many(model.schema_name, chunk), chunks))
+                list(pool.map(work, chunks))
             people = list(Membership.objects.filter(school=model, is_active=True).values_list("user_id", "role"))
             with transaction.atomic():
                 rows = []
@@ -220,7 +282,7 @@ def generate(*, count: int, prefix: str = PREFIX, workers: int | None = None) ->
             raise
     schools = list(School.objects.filter(slug__in=wanted).order_by("slug"))
     return District(bureau=bureau, model=model, schools=schools, created=len(missing),
-                    seconds=time.perf_counter() - started)
+                    seconds=time.perf_counter() - started, method=method or "")
 
 
 def _drop_schemas(names: list[str]) -> None:
