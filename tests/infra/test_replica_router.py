@@ -13,6 +13,8 @@ from django.test import override_settings
 from config.routers import REPLICA, ReplicaRouter
 from tenants.models import School
 
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+
 
 def _model(app_label: str):
     return SimpleNamespace(_meta=SimpleNamespace(app_label=app_label))
