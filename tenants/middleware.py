@@ -70,7 +70,7 @@ class TenantRoutingMiddleware(MiddlewareMixin):
     def process_response(self, request, response):
         # Leave the pooled connection on the public schema between requests (lazily: the SET is
         # issued by the next query that needs it), remembering the path the session really holds.
-        connection._houqin_session_path = connection.search_path_set_schemas
+        connection._houqin_session_path = (connection.connection, connection.search_path_set_schemas)
         connection.set_schema_to_public()
         return response
 
@@ -82,8 +82,13 @@ def _public_readable_without_set() -> None:
     on a pooled connection whose session already reaches public the lookup reads the right table
     whatever school the previous request left. A fresh connection sets public first.
     """
-    path = getattr(connection, "_houqin_session_path", None)
+    stored = getattr(connection, "_houqin_session_path", None)
     connection._houqin_session_path = None
+    # A path recorded since the last request is what the session holds now (set after a real SET);
+    # otherwise the one the last request left, if this is still the same database session.
+    path = connection.search_path_set_schemas
+    if path is None and stored and stored[0] is not None and stored[0] is connection.connection:
+        path = stored[1]
     connection.set_schema_to_public()
     if path and "public" in path and connection.connection is not None:
         connection.search_path_set_schemas = path
