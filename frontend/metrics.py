@@ -4,7 +4,8 @@ Two kinds:
 - per request, recorded by frontend.middleware.HealthCheckMiddleware (the outermost middleware):
   `houqin_requests_total`, `houqin_request_duration_seconds` and `houqin_request_queries` by host kind
   (school / bureau / unknown) and URL name — never by school, so the series stay few with 1,000 schools;
-- per scrape, from the database: schools by status, bureaus.
+- per scrape, from the database: schools by status, bureaus, and the scale signals of SCALING.md
+  (relations in the catalog, schemas, database size).
 
 Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR (infra/gunicorn.conf.py does) so
 that one scrape sums every worker's counters.
@@ -67,6 +68,18 @@ def _database_registry() -> CollectorRegistry:
     for row in School.objects.values("status").order_by().annotate(n=Count("id")):
         schools.labels(row["status"]).set(row["n"])
     Gauge("houqin_bureaus", "Bureaus", registry=registry).set(Bureau.objects.count())
+    # The signals of infra/SCALING.md: the catalog grows by every school's relations.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_catalog.pg_class")
+        relations = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
+                       "AND nspname <> 'information_schema'")
+        schemas = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_database_size(current_database())")
+        size = cursor.fetchone()[0]
+    Gauge("houqin_catalog_relations", "Relations in pg_class (all schemas)", registry=registry).set(relations)
+    Gauge("houqin_schemas", "Schemas in the database (schools, template, public)", registry=registry).set(schemas)
+    Gauge("houqin_database_bytes", "Size of the database", registry=registry).set(size)
     return registry
 
 

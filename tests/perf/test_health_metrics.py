@@ -93,3 +93,23 @@ def test_metrics_need_the_token_when_one_is_set(db):
     assert HostClient("localhost").get("/metrics").status_code == 403
     assert HostClient("localhost").get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
     assert HostClient("localhost").get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+
+
+def test_metrics_expose_the_scale_signals_of_the_catalog(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_catalog.pg_class")
+        relations = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname IN "
+                       "('public', 'school_template', 'alpha', 'beta', 'gamma')")
+        known = cursor.fetchone()[0]
+    body = HostClient("localhost").get("/metrics").content.decode()
+    assert _gauge(body, "houqin_catalog_relations") == relations
+    assert _gauge(body, "houqin_schemas") >= known == 5
+    assert _gauge(body, "houqin_database_bytes") > 1_000_000
+
+
+def _gauge(body: str, name: str) -> float:
+    (line,) = [line for line in body.splitlines() if line.startswith(f"{name} ")]
+    return float(line.split()[1])
