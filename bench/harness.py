@@ -25,8 +25,10 @@ _DB_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 def format_line(name: str, value: float, unit: str, *, baseline: float | None = None, lower_is_better: bool = True,
                 target: str = "") -> tuple[str, float | None]:
     """The BENCH line of one figure and its ratio (None without a baseline or when it is undefined)."""
-    if not name or any(c.isspace() for c in name) or not unit or any(c.isspace() for c in unit):
-        raise ValueError(f"benchmark names and units are single words: {name!r} {unit!r}")
+    if not name.strip() or not unit.strip():
+        raise ValueError(f"a figure needs a name and a unit: {name!r} {unit!r}")
+    # One word each, so the line splits on spaces: "per school" → "per_school".
+    name, unit = "_".join(name.split()), "_".join(unit.split())
     line = f"BENCH {name} {value:.4g} {unit}"
     ratio = None
     if baseline is not None:
