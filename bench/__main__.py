@@ -69,9 +69,10 @@ def main(argv: list[str]) -> int:
     failed = []
     for name in wanted:
         started = time.perf_counter()
-        note(f"{name} …")
         try:
             module = importlib.import_module(f"bench.{name}")
+            doc = module.__doc__.strip().splitlines()[0] if module.__doc__ else ""
+            note(f"{name}: {doc}")
             module.run()
         except Exception:  # one broken benchmark does not hide the others' figures
             failed.append(name)
