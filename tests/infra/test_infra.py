@@ -187,8 +187,13 @@ def test_compose_and_kubernetes_commands_exist():
 
 
 def test_gunicorn_config_loads():
+    from unittest import mock
+
     namespace: dict = {"__file__": str(INFRA / "gunicorn.conf.py")}
-    exec(compile((INFRA / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)  # noqa: S102
+    # The config sets PROMETHEUS_MULTIPROC_DIR for gunicorn's workers: keep it out of this process.
+    with mock.patch.dict(os.environ):
+        exec(compile((INFRA / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)  # noqa: S102
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == "/dev/shm/houqin-prometheus"
     assert namespace["bind"] == f"0.0.0.0:{os.environ.get('PORT', '8000')}"
     assert namespace["workers"] >= 1
     assert callable(namespace["child_exit"])

@@ -24,10 +24,27 @@ class Budget:
 
 # (host kind, URL name) → budget. Host kinds: "school" (config.urls_school), "public" (config.urls_public).
 PAGES: dict[tuple[str, str], Budget] = {
-    ("school", "home"): Budget(6),
+    ("school", "home"): Budget(13),
     ("school", "notifications"): Budget(8, rows="notifications"),
     ("public", "home"): Budget(10, rows="schools"),
     ("public", "notifications"): Budget(7, rows="notifications"),
+    # schools
+    ("school", "schools:department_list"): Budget(8, rows="departments"),
+    ("school", "schools:department_create"): Budget(7),
+    ("school", "schools:building_list"): Budget(8, rows="buildings"),
+    ("school", "schools:building_create"): Budget(6),
+    ("school", "schools:room_list"): Budget(9, rows="rooms"),
+    ("school", "schools:room_create"): Budget(9),
+    ("school", "schools:unit_list"): Budget(8, rows="units"),
+    ("school", "schools:unit_create"): Budget(7),
+    ("school", "schools:project_list"): Budget(9, rows="projects"),
+    ("school", "schools:project_create"): Budget(7),
+    ("school", "schools:feedback_list"): Budget(8, rows="feedback"),
+    ("school", "schools:feedback_create"): Budget(6),
+    ("school", "schools:lost_item_list"): Budget(8, rows="lost_items"),
+    ("school", "schools:lost_item_create"): Budget(6),
+    ("school", "schools:service_list"): Budget(9, rows="services"),
+    ("school", "schools:service_create"): Budget(6),
 }
 
 # Named URLs that are not pages: actions (POST), sign-in/out, the GraphQL endpoint, the admin.
@@ -36,8 +53,19 @@ NOT_PAGE_NAMESPACES = {"admin"}
 
 # GraphQL list fields (connections and lists of objects) by path → budget.
 GRAPHQL: dict[str, Budget] = {
-    "bureau.schools": Budget(5, rows="schools", as_="dave", host="public"),
+    "bureau.schools": Budget(6, rows="schools", as_="dave", host="public"),
     "viewer.memberships": Budget(5, rows="memberships", as_="alice", host="school"),
+    # schools
+    "departmentList": Budget(6, rows="departments"),
+    "buildingList": Budget(6, rows="buildings"),
+    "buildingAppraisalList": Budget(6, rows="appraisals"),
+    "roomList": Budget(6, rows="rooms"),
+    "onCampusUnitList": Budget(6, rows="units"),
+    "capitalProjectList": Budget(7, rows="projects"),
+    "feedbackList": Budget(6, rows="feedback"),
+    "lostItemList": Budget(6, rows="lost_items"),
+    "convenienceServiceList": Budget(6, rows="services"),
+    "convenienceServiceCounts": Budget(6, rows="services"),
 }
 
 # How many rows a connection page asks for (the page cap).

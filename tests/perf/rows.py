@@ -6,8 +6,10 @@ with the test. Modules add theirs here (keyed by the name used in budgets.py).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 
@@ -53,4 +55,85 @@ def memberships(n: int, ctx: Context) -> None:
     )
 
 
-MAKERS = {"notifications": notifications, "schools": schools, "memberships": memberships}
+# --- school-schema rows: made inside school A's schema, with the foreign keys the pages show ---------
+@contextmanager
+def _in_school(ctx: Context):
+    connection.set_tenant(ctx.school)
+    try:
+        yield
+    finally:
+        connection.set_schema_to_public()
+
+
+def departments(n: int, ctx: Context) -> None:
+    from tests.schools.factories import DepartmentFactory
+
+    with _in_school(ctx):
+        DepartmentFactory.create_batch(n, head=ctx.user)
+
+
+def buildings(n: int, ctx: Context) -> None:
+    from tests.schools.factories import BuildingFactory
+
+    with _in_school(ctx):
+        BuildingFactory.create_batch(n)
+
+
+def appraisals(n: int, ctx: Context) -> None:
+    from schools.models import BuildingAppraisal
+    from tests.schools.factories import BuildingFactory
+
+    with _in_school(ctx):
+        for building in BuildingFactory.create_batch(n):
+            BuildingAppraisal.objects.create(building=building, grade="B", appraised_on=timezone.localdate(),
+                                             recorded_by=ctx.user)
+
+
+def rooms(n: int, ctx: Context) -> None:
+    from tests.schools.factories import BuildingFactory, DepartmentFactory, RoomFactory
+
+    with _in_school(ctx):
+        building, department = BuildingFactory(), DepartmentFactory()
+        RoomFactory.create_batch(n, building=building, department=department, custodian=ctx.user)
+
+
+def units(n: int, ctx: Context) -> None:
+    from tests.schools.factories import UnitFactory
+
+    with _in_school(ctx):
+        UnitFactory.create_batch(n, contact_user=ctx.user)
+
+
+def projects(n: int, ctx: Context) -> None:
+    from tests.schools.factories import ProjectFactory
+
+    with _in_school(ctx):
+        ProjectFactory.create_batch(n, created_by=ctx.user)
+
+
+def feedback(n: int, ctx: Context) -> None:
+    from tests.schools.factories import FeedbackFactory
+
+    with _in_school(ctx):
+        FeedbackFactory.create_batch(n, submitted_by=ctx.user)
+
+
+def lost_items(n: int, ctx: Context) -> None:
+    from tests.schools.factories import LostItemFactory
+
+    with _in_school(ctx):
+        LostItemFactory.create_batch(n, reported_by=ctx.user)
+
+
+def services(n: int, ctx: Context) -> None:
+    from tests.schools.factories import ServiceFactory
+
+    with _in_school(ctx):
+        ServiceFactory.create_batch(n, recorded_by=ctx.user)
+
+
+MAKERS = {
+    "notifications": notifications, "schools": schools, "memberships": memberships,
+    "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
+    "units": units, "projects": projects, "feedback": feedback, "lost_items": lost_items, "services": services,
+}
