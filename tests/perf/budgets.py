@@ -20,11 +20,12 @@ class Budget:
     rows: str | None = None  # a maker in tests/perf/rows.py: make(n, ctx) adds n rows the page lists
     as_: str | None = None  # a user of tests/conftest.py; default alice on a school, dave on the bureau
     host: str = "school"  # GraphQL only: "school" (school A) or "public" (the base domain)
+    status: int = 200  # pages only: the status `as_` gets (403 pins the cost of a refusal)
 
 
 # (host kind, URL name) → budget. Host kinds: "school" (config.urls_school), "public" (config.urls_public).
 PAGES: dict[tuple[str, str], Budget] = {
-    ("school", "home"): Budget(13),
+    ("school", "home"): Budget(17),
     ("school", "notifications"): Budget(8, rows="notifications"),
     ("public", "home"): Budget(10, rows="schools"),
     ("public", "notifications"): Budget(7, rows="notifications"),
@@ -45,6 +46,33 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "schools:lost_item_create"): Budget(6),
     ("school", "schools:service_list"): Budget(9, rows="services"),
     ("school", "schools:service_create"): Budget(6),
+    # assets (the principal reads; writing pages refuse her: 403, pinned as such)
+    ("school", "assets:asset_list"): Budget(10, rows="assets"),
+    ("school", "assets:asset_create"): Budget(6, status=403),
+    ("school", "assets:asset_import"): Budget(6, status=403),
+    ("school", "assets:asset_import_errors"): Budget(6, status=403),
+    ("school", "assets:asset_import_template"): Budget(6, status=403),
+    ("school", "assets:category_list"): Budget(8),
+    ("school", "assets:consumable_list"): Budget(8, rows="consumables"),
+    ("school", "assets:consumable_create"): Budget(6, status=403),
+    ("school", "assets:disposal_list"): Budget(7),
+    ("school", "assets:loan_list"): Budget(7),
+    ("school", "assets:purchase_list"): Budget(7),
+    ("school", "assets:purchase_create"): Budget(12),
+    ("school", "assets:requisition_list"): Budget(7),
+    ("school", "assets:requisition_create"): Budget(8),
+    ("school", "assets:stocktake_list"): Budget(7),
+    ("school", "assets:transfer_list"): Budget(7),
+    # repairs (row makers still to add: the counts are pinned on the empty lists)
+    ("school", "repairs:list"): Budget(7),
+    ("school", "repairs:board"): Budget(11),
+    ("school", "repairs:mine"): Budget(8),
+    ("school", "repairs:labels"): Budget(7),
+    ("school", "repairs:plans"): Budget(7),
+    ("school", "repairs:settings"): Budget(7),
+    ("school", "repairs:public_report"): Budget(7),
+    ("school", "repairs:public_status"): Budget(6),
+    ("school", "repairs:report_signed_in"): Budget(7),
 }
 
 # Named URLs that are not pages: actions (POST), sign-in/out, the GraphQL endpoint, the admin.
@@ -66,6 +94,21 @@ GRAPHQL: dict[str, Budget] = {
     "lostItemList": Budget(6, rows="lost_items"),
     "convenienceServiceList": Budget(6, rows="services"),
     "convenienceServiceCounts": Budget(6, rows="services"),
+    # assets
+    "assetList": Budget(7, rows="assets"),
+    "assetTotals": Budget(8, rows="assets"),
+    "categoryList": Budget(6),
+    "consumableItemList": Budget(6, rows="consumables"),
+    "disposalList": Budget(7),
+    "loanList": Budget(7),
+    "purchaseRequestList": Budget(7),
+    "requisitionList": Budget(7),
+    "stockMovementList": Budget(7),
+    "stocktakeList": Budget(7),
+    "transferList": Budget(7),
+    # repairs
+    "workOrderList": Budget(7),
+    "myWorkOrders": Budget(6),
 }
 
 # How many rows a connection page asks for (the page cap).

@@ -132,8 +132,23 @@ def services(n: int, ctx: Context) -> None:
         ServiceFactory.create_batch(n, recorded_by=ctx.user)
 
 
+def assets(n: int, ctx: Context) -> None:
+    from tests.assets.factories import AssetFactory, RoomFactory
+
+    with _in_school(ctx):
+        AssetFactory.create_batch(n, room=RoomFactory())
+
+
+def consumables(n: int, ctx: Context) -> None:
+    from tests.assets.factories import ConsumableItemFactory
+
+    with _in_school(ctx):
+        ConsumableItemFactory.create_batch(n)
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
     "units": units, "projects": projects, "feedback": feedback, "lost_items": lost_items, "services": services,
+    "assets": assets, "consumables": consumables,
 }
