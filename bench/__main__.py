@@ -1,4 +1,8 @@
-"""./dev bench [name ...]: run the benchmarks (every bench/bench_*.py, or the ones named)."""
+"""./dev bench [name ...]: run the benchmarks (every bench/bench_*.py, or the ones named).
+
+Sizes come from the environment (BENCH_SCHOOLS, BENCH_ROUNDS, ...; see each module's docstring);
+the database is BENCH_DATABASE (default `houqin_bench`) on the DATABASE_URL server.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,80 @@ import importlib
 import os
 import pkgutil
 import sys
+import time
+import traceback
 
-from .harness import ensure_bench_database
+from .harness import RESULTS, bench_database_name, ensure_bench_database, note
+
+
+def discover() -> list[str]:
+    folder = os.path.dirname(os.path.abspath(__file__))
+    return sorted(m.name for m in pkgutil.iter_modules([folder]) if m.name.startswith("bench_"))
+
+
+def prepare_database() -> None:
+    """Migrate public and the template; the schools only when the template was behind.
+
+    Migrating every one of 1,000 generated schools at each run would cost minutes for nothing: they
+    are copies of the template, so while it is current they are too. When it was behind, the
+    generated schools are dropped (the next generation copies the new state) and the rest migrated.
+    """
+    from django.core.management import call_command
+    from django_tenants.utils import schema_exists
+
+    from frontend.middleware import _unapplied
+    from tenants.services import template_schema_migrate
+
+    from . import generator
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    template = settings_template()
+    behind = not schema_exists(template) or _unapplied(template) > 0
+    template_schema_migrate()
+    if behind:
+        dropped = generator.drop(keep=0)
+        note(f"the template was behind: {dropped} generated schools dropped, migrating the others")
+        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+
+
+def settings_template() -> str:
+    from django.conf import settings
+
+    return settings.TENANT_BASE_SCHEMA
 
 
 def main(argv: list[str]) -> int:
+    names = discover()
+    wanted = [n if n.startswith("bench_") else f"bench_{n}" for n in argv] or names
+    unknown = [n for n in wanted if n not in names]
+    if unknown:
+        note(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(n[6:] for n in names)}")
+        return 2
     ensure_bench_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    folder = os.path.dirname(os.path.abspath(__file__))
-    names = [m.name for m in pkgutil.iter_modules([folder]) if m.name.startswith("bench_")]
-    wanted = [f"bench_{n}" if not n.startswith("bench_") else n for n in argv] or sorted(names)
-    failed = 0
+    note(f"database {bench_database_name()}: migrating")
+    prepare_database()
+    failed = []
     for name in wanted:
-        module = importlib.import_module(f"bench.{name}")
-        doc = module.__doc__.strip().splitlines()[0] if module.__doc__ else ""
-        print(f"# {name}: {doc}", flush=True)
+        started = time.perf_counter()
         try:
+            module = importlib.import_module(f"bench.{name}")
+            doc = module.__doc__.strip().splitlines()[0] if module.__doc__ else ""
+            note(f"{name}: {doc}")
             module.run()
-        except Exception as exc:  # one broken benchmark does not hide the others' figures
-            failed += 1
-            print(f"# {name} FAILED: {type(exc).__name__}: {exc}", flush=True)
+        except Exception:  # one broken benchmark does not hide the others' figures
+            failed.append(name)
+            traceback.print_exc()
+        finally:
+            from django.db import connection
+
+            connection.set_schema_to_public()
+        note(f"{name} done in {time.perf_counter() - started:.1f}s")
+    note(f"{len(RESULTS)} figures from {len(wanted) - len(failed)} benchmark(s)"
+         + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 

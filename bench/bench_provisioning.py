@@ -1,4 +1,7 @@
-"""School provisioning: cloning the template schema against migrating a new schema from zero."""
+"""School provisioning: cloning the template schema against migrating a new schema from zero.
+
+Run after `./dev bench generator` (BENCH_SCHOOLS) to measure it beside that many schools.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +38,8 @@ def _time_create(bureau: Bureau, prefix: str, use_template: bool) -> list[float]
 
 def run() -> None:
     bureau = _bureau()
+    # clone_schema's cost grows with the catalog: say how many schools the figure was measured beside.
+    report("provision_schools_present", School.objects.count(), "schools")
     _time_create(bureau, "benchwarm", True)  # warm the template and the clone function
     cloned = _time_create(bureau, "benchclone", True)
     migrated = _time_create(bureau, "benchmig", False)

@@ -129,7 +129,8 @@ def cmd_test(args: list[str]) -> int:
 
 
 def cmd_bench(args: list[str]) -> int:
-    ensure_database("houqin_bench")
+    # BENCH_DATABASE (default houqin_bench) on the DATABASE_URL server, or on the embedded one.
+    ensure_database(os.environ.get("BENCH_DATABASE") or "houqin_bench")
     env = test_environment()
     env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     return subprocess.run([PY, "-m", "bench", *args], cwd=ROOT, env=env).returncode

@@ -70,6 +70,16 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_houqin")
+# Optional read replica: reporting reads go to it through config.routers.ReplicaRouter.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+REPLICA_READ_APPS = ["reporting"]
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = env.db_url("REPLICA_DATABASE_URL")
+    DATABASES["replica"].update(
+        ENGINE="django_tenants.postgresql_backend", CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        TEST={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter", *DATABASE_ROUTERS]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenants.User"

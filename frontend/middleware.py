@@ -1,10 +1,25 @@
-"""Health and metrics endpoints, answered on every host before tenant routing."""
+"""Health, liveness and metrics endpoints, answered on every host before tenant routing, and the
+per-request metrics (count, latency, SQL statements by host kind and URL name).
+
+- /healthz: ready to serve — the database answers, the broker accepts a connection, and no migration
+  is unapplied, neither in public nor in the template schema that every school is cloned from (the
+  migration command migrates it last). 200 or 503 with the failing check. Readiness/start-up probes.
+- /livez: the process answers (no dependency), for liveness probes: a database outage must not
+  restart every web pod.
+- /metrics: Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`.
+"""
 
 from __future__ import annotations
+
+import time
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+
+# Once every migration is applied, this process keeps it that way (a new migration comes with a new
+# image): the migration graph is read from disk once, not at every probe.
+_migrations_ok = False
 
 
 def _check_database() -> tuple[bool, str]:
@@ -16,14 +31,36 @@ def _check_database() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
-def _check_migrations() -> tuple[bool, str]:
+def _unapplied(schema: str) -> int:
     from django.db.migrations.executor import MigrationExecutor
 
+    connection.set_schema(schema)
     try:
         executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        return (not plan), ("ok" if not plan else f"{len(plan)} unapplied")
+        return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    finally:
+        connection.set_schema_to_public()
+
+
+def _check_migrations() -> tuple[bool, str]:
+    global _migrations_ok
+    if _migrations_ok:
+        return True, "ok"
+    from django_tenants.utils import schema_exists
+
+    try:
+        pending = _unapplied("public")
+        if pending:
+            return False, f"{pending} unapplied"
+        template = settings.TENANT_BASE_SCHEMA
+        if template and not schema_exists(template):
+            return False, "template schema missing"
+        if template and (pending := _unapplied(template)):
+            return False, f"{pending} unapplied in {template}"
+        _migrations_ok = True
+        return True, "ok"
     except Exception as exc:  # noqa: BLE001
+        connection.set_schema_to_public()
         return False, type(exc).__name__
 
 
@@ -38,23 +75,53 @@ def _check_broker() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+def health() -> tuple[bool, dict[str, str]]:
+    connection.set_schema_to_public()
+    checks = {
+        "database": _check_database(),
+        "migrations": _check_migrations(),
+        "broker": _check_broker(),
+    }
+    return all(passed for passed, _ in checks.values()), {name: detail for name, (_, detail) in checks.items()}
+
+
+def _host_kind(request) -> str:
+    from tenants.models import School
+
+    tenant = getattr(request, "tenant", None)
+    if isinstance(tenant, School):
+        return "school"
+    return "bureau" if getattr(request, "urlconf", None) == settings.PUBLIC_SCHEMA_URLCONF else "unknown"
+
+
+def _view_name(request, status: int) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched" if status == 404 else "none"
+    return match.view_name or "unnamed"  # "namespace:name": a bounded set, never the raw path
+
+
+class _QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 class HealthCheckMiddleware:
+    """The outermost middleware: the three endpoints above, and the metrics of every other request."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path == "/livez":
+            return HttpResponse("ok", content_type="text/plain")
         if request.path == "/healthz":
-            connection.set_schema_to_public()
-            checks = {
-                "database": _check_database(),
-                "migrations": _check_migrations(),
-                "broker": _check_broker(),
-            }
-            ok = all(passed for passed, _ in checks.values())
-            return JsonResponse(
-                {"status": "ok" if ok else "fail", "checks": {k: v for k, (_, v) in checks.items()}},
-                status=200 if ok else 503,
-            )
+            ok, checks = health()
+            return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
         if request.path == "/metrics":
             token = settings.METRICS_TOKEN
             if token and request.headers.get("Authorization") != f"Bearer {token}":
@@ -63,7 +130,24 @@ class HealthCheckMiddleware:
 
             body, content_type = render_metrics()
             return HttpResponse(body, content_type=content_type)
-        return self.get_response(request)
+        return self._measured(request)
+
+    def _measured(self, request):
+        from .metrics import observe_request
+
+        counter = _QueryCounter()
+        started = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        observe_request(
+            host=_host_kind(request),
+            view=_view_name(request, response.status_code),
+            method=request.method if request.method in ("GET", "POST", "HEAD") else "other",
+            status=response.status_code,
+            seconds=time.perf_counter() - started,
+            queries=counter.count,
+        )
+        return response
 
 
 class DefaultChineseLocaleMiddleware:

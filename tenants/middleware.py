@@ -31,17 +31,19 @@ class TenantRoutingMiddleware(MiddlewareMixin):
     """Set the schema and URLconf from the Host header, with one tenant lookup per request."""
 
     def process_request(self, request):
-        connection.set_schema_to_public()
+        _public_readable_without_set()
         host = request_host(request)
         base = settings.BASE_DOMAIN
         # On the portal the "tenant" is django-tenants' public stand-in (its admin templates read it);
         # code asks isinstance(request.tenant, School) to know it is on a school's host.
         request.tenant = connection.tenant
         if host == base or host in ("127.0.0.1", f"www.{base}"):
+            _public_for_the_request()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return None
         if not host.endswith(f".{base}"):
+            _public_for_the_request()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return _not_found(request)
@@ -49,6 +51,7 @@ class TenantRoutingMiddleware(MiddlewareMixin):
             Domain.objects.select_related("tenant", "tenant__bureau").filter(domain=host).first()
         )
         if domain is None or domain.tenant.status == SchoolStatus.ARCHIVED:
+            _public_for_the_request()
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return _not_found(request)
@@ -67,9 +70,36 @@ class TenantRoutingMiddleware(MiddlewareMixin):
         return None
 
     def process_response(self, request, response):
-        # Leave the pooled connection on the public schema between requests.
+        # Leave the pooled connection on the public schema between requests (lazily: the SET is
+        # issued by the next query that needs it), remembering the path the session really holds.
+        connection._houqin_session_path = (connection.connection, connection.search_path_set_schemas)
         connection.set_schema_to_public()
         return response
+
+
+def _public_readable_without_set() -> None:
+    """Let the Domain lookup run without a `SET search_path` of its own: one SET per request.
+
+    The tenants tables exist only in public, and every path this project sets ends with public, so
+    on a pooled connection whose session already reaches public the lookup reads the right table
+    whatever school the previous request left. A fresh connection sets public first.
+    """
+    stored = getattr(connection, "_houqin_session_path", None)
+    connection._houqin_session_path = None
+    # A path recorded since the last request is what the session holds now (set after a real SET);
+    # otherwise the one the last request left, if this is still the same database session.
+    path = connection.search_path_set_schemas
+    if path is None and stored and stored[0] is not None and stored[0] is connection.connection:
+        path = stored[1]
+    connection.set_schema_to_public()
+    if path and "public" in path and connection.connection is not None:
+        connection.search_path_set_schemas = path
+
+
+def _public_for_the_request() -> None:
+    """The request stays on public: make sure its queries do not run on a path left by a school."""
+    if connection.search_path_set_schemas not in (None, ["public"]):
+        connection.set_schema_to_public()
 
 
 class HostBoundSessionMiddleware(MiddlewareMixin):

@@ -1,0 +1,115 @@
+"""The query budget of every page and every GraphQL list field: ONE table, read by test_query_counts.py.
+
+A page (a named URL without arguments, on the school host or the base domain) costs exactly `queries`
+SQL statements for the user `as_`; when `rows` names a maker in tests/perf/rows.py, it costs the same
+with 10 and with 100 rows behind it (no query per row). A GraphQL list field is keyed by its path from
+the root ("bureau.schools") and fetched with every scalar field of its items and of their objects.
+
+A new page or list field fails `test_every_*_has_a_budget` with its measured count: check that the
+count does not grow with the rows (add a row maker), then add the line here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Budget:
+    queries: int
+    rows: str | None = None  # a maker in tests/perf/rows.py: make(n, ctx) adds n rows the page lists
+    as_: str | None = None  # a user of tests/conftest.py; default alice on a school, dave on the bureau
+    host: str = "school"  # GraphQL only: "school" (school A) or "public" (the base domain)
+    status: int = 200  # pages only: the status `as_` gets (403 pins the cost of a refusal)
+
+
+# (host kind, URL name) → budget. Host kinds: "school" (config.urls_school), "public" (config.urls_public).
+PAGES: dict[tuple[str, str], Budget] = {
+    ("school", "home"): Budget(17),
+    ("school", "notifications"): Budget(8, rows="notifications"),
+    ("public", "home"): Budget(10, rows="schools"),
+    ("public", "notifications"): Budget(7, rows="notifications"),
+    # schools
+    ("school", "schools:department_list"): Budget(8, rows="departments"),
+    ("school", "schools:department_create"): Budget(7),
+    ("school", "schools:building_list"): Budget(8, rows="buildings"),
+    ("school", "schools:building_create"): Budget(6),
+    ("school", "schools:room_list"): Budget(9, rows="rooms"),
+    ("school", "schools:room_create"): Budget(9),
+    ("school", "schools:unit_list"): Budget(8, rows="units"),
+    ("school", "schools:unit_create"): Budget(7),
+    ("school", "schools:project_list"): Budget(9, rows="projects"),
+    ("school", "schools:project_create"): Budget(7),
+    ("school", "schools:feedback_list"): Budget(8, rows="feedback"),
+    ("school", "schools:feedback_create"): Budget(6),
+    ("school", "schools:lost_item_list"): Budget(8, rows="lost_items"),
+    ("school", "schools:lost_item_create"): Budget(6),
+    ("school", "schools:service_list"): Budget(9, rows="services"),
+    ("school", "schools:service_create"): Budget(6),
+    # assets (the principal reads; writing pages refuse her: 403, pinned as such)
+    ("school", "assets:asset_list"): Budget(10, rows="assets"),
+    ("school", "assets:asset_create"): Budget(6, status=403),
+    ("school", "assets:asset_import"): Budget(6, status=403),
+    ("school", "assets:asset_import_errors"): Budget(6, status=403),
+    ("school", "assets:asset_import_template"): Budget(6, status=403),
+    ("school", "assets:category_list"): Budget(8),
+    ("school", "assets:consumable_list"): Budget(8, rows="consumables"),
+    ("school", "assets:consumable_create"): Budget(6, status=403),
+    ("school", "assets:disposal_list"): Budget(7),
+    ("school", "assets:loan_list"): Budget(7),
+    ("school", "assets:purchase_list"): Budget(7),
+    ("school", "assets:purchase_create"): Budget(12),
+    ("school", "assets:requisition_list"): Budget(7),
+    ("school", "assets:requisition_create"): Budget(8),
+    ("school", "assets:stocktake_list"): Budget(7),
+    ("school", "assets:transfer_list"): Budget(7),
+    # repairs (row makers still to add: the counts are pinned on the empty lists)
+    ("school", "repairs:list"): Budget(7),
+    ("school", "repairs:board"): Budget(11),
+    ("school", "repairs:mine"): Budget(8),
+    ("school", "repairs:labels"): Budget(7),
+    ("school", "repairs:plans"): Budget(7),
+    ("school", "repairs:settings"): Budget(7),
+    ("school", "repairs:public_report"): Budget(7),
+    ("school", "repairs:public_status"): Budget(6),
+    ("school", "repairs:report_signed_in"): Budget(7),
+}
+
+# Named URLs that are not pages: actions (POST), sign-in/out, the GraphQL endpoint, the admin.
+NOT_PAGES = {"login", "logout", "notifications_read", "graphql", "set_language"}
+NOT_PAGE_NAMESPACES = {"admin"}
+
+# GraphQL list fields (connections and lists of objects) by path → budget.
+GRAPHQL: dict[str, Budget] = {
+    "bureau.schools": Budget(6, rows="schools", as_="dave", host="public"),
+    "viewer.memberships": Budget(5, rows="memberships", as_="alice", host="school"),
+    # schools
+    "departmentList": Budget(6, rows="departments"),
+    "buildingList": Budget(6, rows="buildings"),
+    "buildingAppraisalList": Budget(6, rows="appraisals"),
+    "roomList": Budget(6, rows="rooms"),
+    "onCampusUnitList": Budget(6, rows="units"),
+    "capitalProjectList": Budget(7, rows="projects"),
+    "feedbackList": Budget(6, rows="feedback"),
+    "lostItemList": Budget(6, rows="lost_items"),
+    "convenienceServiceList": Budget(6, rows="services"),
+    "convenienceServiceCounts": Budget(6, rows="services"),
+    # assets
+    "assetList": Budget(7, rows="assets"),
+    "assetTotals": Budget(8, rows="assets"),
+    "categoryList": Budget(6),
+    "consumableItemList": Budget(6, rows="consumables"),
+    "disposalList": Budget(7),
+    "loanList": Budget(7),
+    "purchaseRequestList": Budget(7),
+    "requisitionList": Budget(7),
+    "stockMovementList": Budget(7),
+    "stocktakeList": Budget(7),
+    "transferList": Budget(7),
+    # repairs
+    "workOrderList": Budget(7),
+    "myWorkOrders": Budget(6),
+}
+
+# How many rows a connection page asks for (the page cap).
+PAGE = 100

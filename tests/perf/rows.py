@@ -1,0 +1,154 @@
+"""Row makers for the query-count tests: make(n, ctx) adds n rows that the page or field lists.
+
+`ctx` carries `user` (the acting user) and `school` (school A). Rows are bulk-inserted and rolled back
+with the test. Modules add theirs here (keyed by the name used in budgets.py).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+
+@dataclass
+class Context:
+    user: object
+    school: object
+
+
+def notifications(n: int, ctx: Context) -> None:
+    from tenants.models import Notification
+
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(recipient=ctx.user, school=ctx.school if i % 2 else None, kind="perf", title=f"通知{i}",
+                     body="正文", url="/", dedupe_key=f"perf-{ctx.user.pk}-{i}-{n}", created_at=now)
+        for i in range(n)
+    )
+
+
+def schools(n: int, ctx: Context) -> None:
+    """School rows in school A's bureau (bulk: no schema is created, the lists do not need one)."""
+    from tenants.models import School
+
+    start = School.objects.count()
+    School.objects.bulk_create(
+        School(bureau_id=ctx.school.bureau_id, name=f"列表学校{start + i}", slug=f"perf{start + i}",
+               schema_name=f"perf{start + i}", student_count=i)
+        for i in range(n)
+    )
+
+
+def memberships(n: int, ctx: Context) -> None:
+    """n more schools where the user is a teacher (a district-wide team member)."""
+    from tenants.models import Membership, School
+    from tenants.roles import Role
+
+    before = set(School.objects.values_list("pk", flat=True))
+    schools(n, ctx)
+    Membership.objects.bulk_create(
+        Membership(user=ctx.user, school=school, role=Role.TEACHER)
+        for school in School.objects.exclude(pk__in=before)
+    )
+
+
+# --- school-schema rows: made inside school A's schema, with the foreign keys the pages show ---------
+@contextmanager
+def _in_school(ctx: Context):
+    connection.set_tenant(ctx.school)
+    try:
+        yield
+    finally:
+        connection.set_schema_to_public()
+
+
+def departments(n: int, ctx: Context) -> None:
+    from tests.schools.factories import DepartmentFactory
+
+    with _in_school(ctx):
+        DepartmentFactory.create_batch(n, head=ctx.user)
+
+
+def buildings(n: int, ctx: Context) -> None:
+    from tests.schools.factories import BuildingFactory
+
+    with _in_school(ctx):
+        BuildingFactory.create_batch(n)
+
+
+def appraisals(n: int, ctx: Context) -> None:
+    from schools.models import BuildingAppraisal
+    from tests.schools.factories import BuildingFactory
+
+    with _in_school(ctx):
+        for building in BuildingFactory.create_batch(n):
+            BuildingAppraisal.objects.create(building=building, grade="B", appraised_on=timezone.localdate(),
+                                             recorded_by=ctx.user)
+
+
+def rooms(n: int, ctx: Context) -> None:
+    from tests.schools.factories import BuildingFactory, DepartmentFactory, RoomFactory
+
+    with _in_school(ctx):
+        building, department = BuildingFactory(), DepartmentFactory()
+        RoomFactory.create_batch(n, building=building, department=department, custodian=ctx.user)
+
+
+def units(n: int, ctx: Context) -> None:
+    from tests.schools.factories import UnitFactory
+
+    with _in_school(ctx):
+        UnitFactory.create_batch(n, contact_user=ctx.user)
+
+
+def projects(n: int, ctx: Context) -> None:
+    from tests.schools.factories import ProjectFactory
+
+    with _in_school(ctx):
+        ProjectFactory.create_batch(n, created_by=ctx.user)
+
+
+def feedback(n: int, ctx: Context) -> None:
+    from tests.schools.factories import FeedbackFactory
+
+    with _in_school(ctx):
+        FeedbackFactory.create_batch(n, submitted_by=ctx.user)
+
+
+def lost_items(n: int, ctx: Context) -> None:
+    from tests.schools.factories import LostItemFactory
+
+    with _in_school(ctx):
+        LostItemFactory.create_batch(n, reported_by=ctx.user)
+
+
+def services(n: int, ctx: Context) -> None:
+    from tests.schools.factories import ServiceFactory
+
+    with _in_school(ctx):
+        ServiceFactory.create_batch(n, recorded_by=ctx.user)
+
+
+def assets(n: int, ctx: Context) -> None:
+    from tests.assets.factories import AssetFactory, RoomFactory
+
+    with _in_school(ctx):
+        AssetFactory.create_batch(n, room=RoomFactory())
+
+
+def consumables(n: int, ctx: Context) -> None:
+    from tests.assets.factories import ConsumableItemFactory
+
+    with _in_school(ctx):
+        ConsumableItemFactory.create_batch(n)
+
+
+MAKERS = {
+    "notifications": notifications, "schools": schools, "memberships": memberships,
+    "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
+    "units": units, "projects": projects, "feedback": feedback, "lost_items": lost_items, "services": services,
+    "assets": assets, "consumables": consumables,
+}
