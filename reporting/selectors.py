@@ -67,11 +67,12 @@ class Comparison:
     totals: dict[str, float | None]
     metrics: list[protocol.Metric] = field(default_factory=list)
     sort: str = ""
+    page: object = None
 
 
 def comparison_for(
     *, user, bureau: Bureau, term: Term, sort: str = "", query: str = "", previous: Term | None = None,
-    limit: int | None = None,
+    page_number=None, per_page: int = 50, metric_filter: tuple[str, float | None, float | None] | None = None,
 ) -> Comparison:
     """The bureau's comparison table for a term: one row per school with its metrics, rank and the
     previous term's values, the district averages and totals — all from SchoolMetrics in SQL."""
@@ -103,9 +104,21 @@ def comparison_for(
         rows_qs = rows_qs.order_by("-school__name" if sort == "-name" else "school__name")
     rows_qs = rows_qs.values("school_id", "school__name", "school__student_count", "values", "computed_at",
                              *annotations.keys())
-    if limit:
-        rows_qs = rows_qs[:limit]
-    rows = list(rows_qs)
+    if metric_filter and metric_filter[0] in keys:
+        key, low, high = metric_filter
+        rows_qs = rows_qs.annotate(_filter_value=_metric_expr(key))
+        if low is not None:
+            rows_qs = rows_qs.filter(_filter_value__gte=low)
+        if high is not None:
+            rows_qs = rows_qs.filter(_filter_value__lte=high)
+    page = None
+    if page_number is not None:
+        from django.core.paginator import Paginator
+
+        page = Paginator(rows_qs, per_page).get_page(page_number)
+        rows = list(page.object_list)
+    else:
+        rows = list(rows_qs)
     if previous is not None and rows:
         before = dict(
             SchoolMetrics.objects.filter(term=previous, school_id__in=[r["school_id"] for r in rows]).values_list(
@@ -116,7 +129,7 @@ def comparison_for(
         before = {}
     for row in rows:
         row["previous"] = before.get(row["school_id"], {})
-    return Comparison(term=term, rows=rows, averages=averages, totals=totals, metrics=metrics, sort=sort)
+    return Comparison(term=term, rows=rows, averages=averages, totals=totals, metrics=metrics, sort=sort, page=page)
 
 
 def trend_for(*, user, bureau: Bureau, keys: list[str], school: School | None = None, terms: int = 6) -> dict:

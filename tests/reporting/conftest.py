@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from reporting.services import term_create
 from tenants.services import membership_grant
@@ -25,7 +26,7 @@ def fake_metrics_module(monkeypatch):
 @pytest.fixture
 def terms(bureau_north, bureau_south):
     """Three terms in each bureau; the current one holds today."""
-    today = dt.date.today()
+    today = timezone.localdate()
     made = {}
     for bureau in (bureau_north, bureau_south):
         made[bureau.code] = [
