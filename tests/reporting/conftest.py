@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.db import connection
@@ -40,13 +41,16 @@ def terms(bureau_north, bureau_south):
     return made
 
 
+_serial = itertools.count()
+
+
 def add_hazards(school, found: int, rectified: int) -> None:
     from schools.models import Department
 
     connection.set_tenant(school)
     try:
         for i in range(found):
-            Department.objects.create(name=f"隐患{i}-{school.slug}", is_active=i >= rectified)
+            Department.objects.create(name=f"隐患{next(_serial)}-{school.slug}", is_active=i >= rectified)
     finally:
         connection.set_schema_to_public()
 
