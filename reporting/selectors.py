@@ -73,12 +73,14 @@ class Comparison:
 def comparison_for(
     *, user, bureau: Bureau, term: Term, sort: str = "", query: str = "", previous: Term | None = None,
     page_number=None, per_page: int = 50, metric_filter: tuple[str, float | None, float | None] | None = None,
+    schools: QuerySet[School] | None = None,
 ) -> Comparison:
     """The bureau's comparison table for a term: one row per school with its metrics, rank and the
     previous term's values, the district averages and totals — all from SchoolMetrics in SQL."""
     metrics = protocol.all_metrics()
     keys = [m.key for m in metrics]
-    schools = schools_of(user=user, bureau=bureau)
+    # `schools` narrows further (a partner's grant); it never widens past the user's bureau.
+    schools = schools_of(user=user, bureau=bureau) if schools is None else schools.filter(bureau=bureau)
     if query:
         schools = schools.filter(name__icontains=query)
     rows_qs = SchoolMetrics.objects.filter(term=term, school__in=schools)
@@ -201,9 +203,13 @@ def campaigns_for(*, user, bureau: Bureau) -> QuerySet[Campaign]:
     return Campaign.objects.filter(bureau=bureau).select_related("issued_by")
 
 
-def campaign_progress(*, user, campaign: Campaign) -> list[dict]:
-    """Each target school's round: items checked, hazards found, completion — from the safety mirror."""
-    schools_of(user=user, bureau=campaign.bureau)
+def campaign_progress(*, user, campaign: Campaign, check: bool = True) -> list[dict]:
+    """Each target school's round: items checked, hazards found, completion — from the safety mirror.
+
+    `check=False` when the caller's schools were already decided (a partner's grant, in GraphQL).
+    """
+    if check:
+        schools_of(user=user, bureau=campaign.bureau)
     targets = list(campaign.targets.select_related("school").order_by("school__name"))
     mirrors = {
         m.school_id: m
