@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from tenants import metrics as protocol
 from tenants.access import bureau_roles, is_platform_operator, school_roles
@@ -88,7 +88,7 @@ def school_metrics_compute(*, school: School, term: Term) -> dict:
     """Every module's metrics of one school for one term, computed inside its schema (reads only)."""
     period = protocol.Period(term.start, term.end)
     values: dict = {}
-    with schema_context(school.schema_name):
+    with tenant_context(school):
         for metric in protocol.all_metrics():
             try:
                 values[metric.key] = catalogue.to_json(metric.compute(period))
@@ -101,7 +101,7 @@ def school_metrics_compute(*, school: School, term: Term) -> dict:
 def school_mirrors_compute(*, school: School) -> dict[str, list[dict]]:
     """Every mirrored list of one school, read inside its schema."""
     result: dict[str, list[dict]] = {}
-    with schema_context(school.schema_name):
+    with tenant_context(school):
         for kind, rows_of in protocol.all_mirrors().items():
             try:
                 result[kind] = list(rows_of())
@@ -277,7 +277,7 @@ def campaign_round_open_in_school(*, campaign_id: int, school_id: int) -> bool:
             CampaignTarget.objects.filter(pk=target.pk).update(error="safety module not installed")
         return False
     campaign = target.campaign
-    with schema_context(target.school.schema_name), transaction.atomic():
+    with tenant_context(target.school), transaction.atomic():
         opener(campaign_id=campaign.pk, title=campaign.title, items=campaign.items, due_on=campaign.due_on)
     with schema_context("public"):
         CampaignTarget.objects.filter(pk=target.pk).update(opened_at=timezone.now(), error="")

@@ -29,9 +29,9 @@ from .models import Term, WorkSummary
 
 # Metrics shown in the console by default, when the modules define them (the rest are one click away).
 KEY_METRICS = [
-    "hazards_found", "hazards_rectified", "hazard_rectification_rate", "hazards_overdue", "hazards_major_open",
-    "drills_held", "repairs_received", "repairs_completed", "repair_sla_rate", "asset_count", "asset_value",
-    "buildings_d_grade", "buildings_cd",
+    "hazards_found", "hazards_rectified", "hazard_rectification_rate", "hazards_overdue", "major_hazards_open",
+    "drills_held", "repairs_received", "repairs_completion_rate", "repairs_sla_minor", "repairs_intact_rate",
+    "buildings_grade_d", "feedback_callback_rate", "asset_count", "asset_value",
 ]
 MAX_COLUMNS = 8
 

@@ -103,3 +103,20 @@ def test_terms_may_not_overlap(bureau_north):
         term_create(bureau=bureau_north, name="B", start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 1))
     assert "start" in error.value.message_dict
     assert Term.objects.filter(bureau=bureau_north).count() == 1
+
+
+def test_demo_bureau_holds_terms_programmes_and_the_seed_titles(fake_metrics_module, bureau_north, school_a):
+    from reporting.demo import load_bureau
+    from reporting.models import AwardProgramme, AwardRecord
+
+    # given the seed school in this bureau (the demo looks it up by slug)
+    from tenants.models import School
+
+    School.objects.filter(pk=school_a.pk).update(slug="xxlu")
+    load_bureau(bureau=bureau_north)
+    load_bureau(bureau=bureau_north)  # twice: nothing doubles
+    assert Term.objects.filter(bureau=bureau_north).count() == 3
+    assert AwardProgramme.objects.filter(bureau=bureau_north).count() == 5
+    assert sorted(AwardRecord.objects.filter(school=school_a).values_list("title", flat=True)) == [
+        "市绿色学校", "市花园式学校", "省级平安校园"]
+    assert SchoolMetrics.objects.filter(school=school_a).count() == 3
