@@ -83,7 +83,7 @@ class AwardProgrammeForm(forms.Form):
     criteria = forms.CharField(
         label=_("Criteria (metric thresholds)"), required=False,
         widget=forms.Textarea(attrs={**_INPUT, "rows": 5}),
-        help_text=_("One a line, e.g. hazard_rectification_rate >= 95% or buildings_d_grade <= 0. "
+        help_text=_("One a line, e.g. hazard_rectification_rate >= 95% or buildings_grade_d <= 0. "
                     "See the metrics glossary for the keys."),
     )
     evidence = forms.CharField(
