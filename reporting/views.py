@@ -248,7 +248,8 @@ def school_detail(request, school_id: int):
                   for v in trend["series"][k]]} for k in keys]}
     context = {
         "bureau": bureau, "term": term, "terms": terms, "school": school, "groups": groups,
-        "mirrors": {kind: rows for kind, rows in mirrors.items() if kind != selectors.CAMPAIGN_MIRROR_KIND},
+        "mirrors": {catalogue.mirror_label(kind): rows for kind, rows in mirrors.items()
+                    if kind != selectors.CAMPAIGN_MIRROR_KIND},
         "records": selectors.records_for_school(user=request.user, school=school), "chart": chart,
     }
     return render(request, "reporting/school_detail.html", context)
@@ -279,10 +280,14 @@ def records(request):
     rows = selectors.mirrored_for(user=request.user, bureau=bureau, kind=kind, query=query)
     if wants_export(request):
         headers = [_("Kind"), _("School"), _("Title"), _("Status"), _("Date")]
-        data = ([r.kind, r.school.name, r.title, r.status, r.occurred_on] for r in rows)
+        data = ([catalogue.mirror_label(r.kind), r.school.name, r.title, r.status, r.occurred_on] for r in rows)
         return xlsx_response(filename=f"{bureau.name}-清单", headers=headers, rows=data)
-    context = {"bureau": bureau, "page_obj": paginate(request, rows), "kind": kind, "query": query,
-               "kinds": selectors.mirrored_kinds(user=request.user, bureau=bureau)}
+    page_obj = paginate(request, rows)
+    for row in page_obj:
+        row.kind_label = catalogue.mirror_label(row.kind)
+    context = {"bureau": bureau, "page_obj": page_obj, "kind": kind, "query": query,
+               "kinds": [(k, catalogue.mirror_label(k)) for k in selectors.mirrored_kinds(user=request.user,
+                                                                                         bureau=bureau)]}
     return render(request, "reporting/records.html", context)
 
 

@@ -214,3 +214,12 @@ ZH = {
     "The review was saved.": "评审已保存。",
     "The summary was saved.": "总结已保存。",
 }
+
+ZH.update({
+    "Major hazards under supervision": "挂牌督办重大隐患",
+    "C/D-grade buildings": "C、D级校舍",
+    "Capital projects": "基建项目",
+    "Overdue repairs": "超期维修",
+    "Campaign rounds": "专项检查",
+    "Filter": "筛选",
+})
