@@ -37,8 +37,18 @@ def bureau_for(*, user, bureau_id: int | None = None) -> Bureau:
     return bureau
 
 
+def _may_open(user, bureau: Bureau) -> bool:
+    """Whether the user may open this bureau's console (remembered on the user object: one request)."""
+    cache = getattr(user, "_reporting_bureaus", None)
+    if cache is None:
+        cache = user._reporting_bureaus = {}
+    if bureau.pk not in cache:
+        cache[bureau.pk] = bureaus_for(user).filter(pk=bureau.pk).exists()
+    return cache[bureau.pk]
+
+
 def schools_of(*, user, bureau: Bureau) -> QuerySet[School]:
-    if not bureaus_for(user).filter(pk=bureau.pk).exists():
+    if not _may_open(user, bureau):
         raise PermissionDenied
     return School.objects.filter(bureau=bureau).exclude(schema_name="public")
 
