@@ -510,3 +510,15 @@ def _summary_page(request, *, bureau, term: Term, terms, school, schools, base: 
                "schools": schools.order_by("name") if schools is not None else None, "form": form, "saved": saved,
                "base": base}
     return render(request, "reporting/summary.html", context)
+
+
+@bureau_view
+def evidence_file(request, application_id: int):
+    """An application's evidence file, read from the school's own media folder."""
+    from .school_views import file_response
+
+    bureau = selectors.bureau_for(user=request.user, bureau_id=_int(request.GET.get("bureau")))
+    application = selectors.application_of(user=request.user, bureau=bureau, application_id=application_id)
+    if not application.evidence_file:
+        raise PermissionDenied
+    return file_response(application)

@@ -223,3 +223,8 @@ ZH.update({
     "Campaign rounds": "专项检查",
     "Filter": "筛选",
 })
+ZH.update({
+    "evidence file": "佐证文件",
+    "Evidence file": "佐证文件",
+    "PDF, image, Word or Excel file.": "PDF、图片、Word 或 Excel 文件。",
+})

@@ -177,3 +177,26 @@ def test_unknown_metric_in_criteria_is_refused(programme, dave, bureau_north):
     with pytest.raises(ValidationError):
         award_programme_create(user=dave, bureau=bureau_north, name="绿色学校", kind="green", level="city",
                                criteria=[{"metric": "no_such_metric", "op": ">=", "value": 1}])
+
+
+def test_evidence_file_is_checked_stored_and_served_only_to_readers(programme, alice, dave, erin, bob, school_a,
+                                                                    client_for, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    bad = SimpleUploadedFile("演练.pdf", b"MZ\x90\x00not a pdf", content_type="application/pdf")
+    response = client_for(alice, school_a).post(f"/awards/{programme.pk}/apply/",
+                                                {"evidence_0": "台账", "evidence_file": bad})
+    assert response.status_code == 200
+    assert not AwardApplication.objects.exists()
+    good = SimpleUploadedFile("演练.pdf", b"%PDF-1.4 drill records", content_type="application/pdf")
+    response = client_for(alice, school_a).post(f"/awards/{programme.pk}/apply/",
+                                                {"evidence_0": "台账", "evidence_file": good})
+    assert response.status_code == 302
+    application = AwardApplication.objects.get()
+    assert (tmp_path / "alpha").exists()  # in the school's own media folder
+    download = client_for(dave).get(f"/bureau/awards/applications/{application.pk}/file/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 drill records"
+    assert client_for(erin).get(f"/bureau/awards/applications/{application.pk}/file/").status_code == 403
+    assert client_for(bob, school_a).get(f"/awards/applications/{application.pk}/file/").status_code == 200
+    assert client_for(None, school_a).get(f"/awards/applications/{application.pk}/file/").status_code == 302
