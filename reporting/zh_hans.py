@@ -163,7 +163,7 @@ ZH = {
     "Max": "最大值",
     "Columns": "显示列",
     "Apply": "申报",
-    "Filter": "筛选",
+    "Apply filters": "筛选",
     "Percent thresholds as ratios, e.g. 0.95.": "百分比门槛按小数填写，例如0.95。",
     "Rank": "排名",
     "Better than the previous term": "好于上学期",
@@ -221,7 +221,7 @@ ZH.update({
     "Capital projects": "基建项目",
     "Overdue repairs": "超期维修",
     "Campaign rounds": "专项检查",
-    "Filter": "筛选",
+    "Apply filters": "筛选",
 })
 ZH.update({
     "evidence file": "佐证文件",
