@@ -61,6 +61,15 @@ SENTENCES = [
     ("repairs", ("repairs_received", "repairs_completed"), "共受理报修{repairs_received}单，完成维修{repairs_completed}单。"),
     ("repairs", ("repairs_sla_minor",), "小修不过夜按时完成率为{repairs_sla_minor%}%。"),
     ("repairs", ("repairs_intact_rate",), "设施设备完好率为{repairs_intact_rate%}%。"),
+    ("schools", ("buildings_grade_c", "buildings_grade_d"),
+     "经鉴定，C级校舍{buildings_grade_c}栋、D级校舍{buildings_grade_d}栋，加固改造项目正积极争取。",
+     lambda v: (v["buildings_grade_c"] or 0) + (v["buildings_grade_d"] or 0) > 0),
+    ("schools", ("buildings_grade_c", "buildings_grade_d"), "经鉴定，我校无C、D级校舍。",
+     lambda v: (v["buildings_grade_c"] or 0) + (v["buildings_grade_d"] or 0) == 0),
+    ("assets", ("assets_fixed_count", "assets_fixed_value"),
+     "固定资产{assets_fixed_count}件，总值{assets_fixed_value}元，实行分室保管、专人负责的管理体制。"),
+    ("assets", ("assets_procured_government",), "严格执行政府采购，通过政府采购渠道采购{assets_procured_government}元。"),
+    ("safety", ("agreement_coverage_safety",), "层层签订《安全工作责任状》，签订率为{agreement_coverage_safety%}%。"),
     ("schools", ("feedback_received", "feedback_callback_rate"),
      "收到师生意见反馈{feedback_received}条，24小时内回访率为{feedback_callback_rate%}%。"),
 ]
@@ -68,8 +77,10 @@ SENTENCES = [
 
 def _sentences(module: str, values: dict) -> tuple[list[str], set[str]]:
     lines, used = [], set()
-    for owner, keys, template in SENTENCES:
+    for owner, keys, template, *when in SENTENCES:
         if owner != module or any(catalogue.number(values.get(k)) is None for k in keys):
+            continue
+        if when and not when[0]({k: catalogue.number(values[k]) for k in keys}):
             continue
         figures = {}
         for key in keys:

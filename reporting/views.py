@@ -31,7 +31,7 @@ from .models import Term, WorkSummary
 KEY_METRICS = [
     "hazards_found", "hazards_rectified", "hazard_rectification_rate", "hazards_overdue", "major_hazards_open",
     "drills_held", "repairs_received", "repairs_completion_rate", "repairs_sla_minor", "repairs_intact_rate",
-    "buildings_grade_d", "feedback_callback_rate", "asset_count", "asset_value",
+    "buildings_grade_d", "feedback_callback_rate", "assets_fixed_count", "assets_fixed_value",
 ]
 MAX_COLUMNS = 8
 
