@@ -17,7 +17,7 @@ from tenants.models import Bureau, School, SchoolStatus, User
 from tenants.roles import BUREAU_ROLES, SCHOOL_ADMIN_ROLES, Role
 
 from . import catalogue
-from .choices import ApplicationStatus
+from .choices import ApplicationStatus, area_code
 from .models import (
     AwardApplication,
     AwardProgramme,
@@ -220,7 +220,7 @@ def _clean_items(items: list[dict]) -> list[dict]:
     for item in items or []:
         text = str(item.get("text", "")).strip()
         if text:
-            cleaned.append({"area": str(item.get("area", "")).strip(), "text": text})
+            cleaned.append({"area": area_code(str(item.get("area", ""))), "text": text})
     if not cleaned:
         raise ValidationError({"items": _("List at least one checklist item.")})
     return cleaned

@@ -17,7 +17,7 @@ from frontend.lists import paginate, wants_export
 from tenants.access import bureau_roles, bureau_view, is_platform_operator
 
 from . import catalogue, selectors, services, summary
-from .choices import ApplicationStatus
+from .choices import ApplicationStatus, CampaignArea
 from .forms import (
     AwardProgrammeForm,
     AwardReviewForm,
@@ -371,8 +371,10 @@ def campaign_detail(request, campaign_id: int):
         data = [[r["school"].name, r["items_checked"], r["items_total"], r["hazards_found"], r["completed_at"] or ""]
                 for r in rows]
         return xlsx_response(filename=f"{campaign.title}-进度", headers=headers, rows=data)
+    items = [{"area": CampaignArea(i["area"]).label if i["area"] in CampaignArea.values else i["area"],
+              "text": i["text"]} for i in campaign.items]
     return render(request, "reporting/campaign_detail.html",
-                  {"campaign": campaign, "rows": rows, "summary": selectors.campaign_summary(rows)})
+                  {"campaign": campaign, "rows": rows, "summary": selectors.campaign_summary(rows), "items": items})
 
 
 # ---------------------------------------------------------------- awards

@@ -228,3 +228,12 @@ ZH.update({
     "Evidence file": "佐证文件",
     "PDF, image, Word or Excel file.": "PDF、图片、Word 或 Excel 文件。",
 })
+ZH.update({
+    "School buildings": "校舍",
+    "Fire safety": "消防",
+    "Electricity": "用电",
+    "Food": "食品",
+    "Traffic": "交通",
+    "Surroundings": "周边环境",
+    "Equipment": "设施设备",
+})
