@@ -125,7 +125,7 @@ def school_summary(*, school: School, term: Term) -> tuple[str, str]:
                 sentence = hazard_sentence(values)
                 if sentence:
                     lines.append("认真排查隐患，积极消除安全隐患。" + sentence)
-                    skip |= {"hazards_found", "hazards_rectified"}
+                    skip |= {"hazards_found", "hazards_rectified", "hazard_rectification_rate"}
             sentences, used = _sentences(module, values)
             lines += sentences
             clauses = _metric_clauses(groups.get(module, []), values, skip | used)
@@ -167,7 +167,7 @@ def bureau_summary(*, bureau: Bureau, term: Term, schools) -> tuple[str, str]:
                 sentence = hazard_sentence(totals)
                 if sentence:
                     lines.append("全区" + sentence)
-                    skip |= {"hazards_found", "hazards_rectified"}
+                    skip |= {"hazards_found", "hazards_rectified", "hazard_rectification_rate"}
             summable = [m for m in groups.get(module, []) if m.unit not in ("percent", "score", "days", "hours")]
             clauses = _metric_clauses(summable, totals, skip)
             if clauses:
