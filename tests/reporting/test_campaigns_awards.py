@@ -181,10 +181,10 @@ def test_unknown_metric_in_criteria_is_refused(programme, dave, bureau_north):
 
 
 def test_evidence_file_is_checked_stored_and_served_only_to_readers(programme, alice, dave, erin, bob, school_a,
-                                                                    client_for, settings, tmp_path):
+                                                                    client_for):
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_tenants.utils import tenant_context
 
-    settings.MEDIA_ROOT = str(tmp_path)
     bad = SimpleUploadedFile("演练.pdf", b"MZ\x90\x00not a pdf", content_type="application/pdf")
     response = client_for(alice, school_a).post(f"/awards/{programme.pk}/apply/",
                                                 {"evidence_0": "台账", "evidence_file": bad})
@@ -195,7 +195,8 @@ def test_evidence_file_is_checked_stored_and_served_only_to_readers(programme, a
                                                 {"evidence_0": "台账", "evidence_file": good})
     assert response.status_code == 302
     application = AwardApplication.objects.get()
-    assert (tmp_path / "alpha").exists()  # in the school's own media folder
+    with tenant_context(school_a):
+        assert "/alpha/reporting/evidence/" in application.evidence_file.path  # the school's own media folder
     download = client_for(dave).get(f"/bureau/awards/applications/{application.pk}/file/")
     assert b"".join(download.streaming_content) == b"%PDF-1.4 drill records"
     assert client_for(erin).get(f"/bureau/awards/applications/{application.pk}/file/").status_code == 403
@@ -220,3 +221,5 @@ def test_real_safety_round_opens_in_the_school_and_its_progress_comes_back(
     school_metrics_refresh(school=school_a)
     (row,) = client_for(dave).get(f"/bureau/campaigns/{campaign.pk}/").context["rows"]
     assert (row["opened"], row["items_total"], row["items_checked"], row["completed_at"]) == (True, 2, 0, None)
+    with tenant_context(school_a):
+        application.evidence_file.delete(save=False)
