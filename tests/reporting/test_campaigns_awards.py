@@ -202,6 +202,8 @@ def test_evidence_file_is_checked_stored_and_served_only_to_readers(programme, a
     assert client_for(erin).get(f"/bureau/awards/applications/{application.pk}/file/").status_code == 403
     assert client_for(bob, school_a).get(f"/awards/applications/{application.pk}/file/").status_code == 200
     assert client_for(None, school_a).get(f"/awards/applications/{application.pk}/file/").status_code == 302
+    with tenant_context(school_a):
+        application.evidence_file.delete(save=False)
 
 
 def test_real_safety_round_opens_in_the_school_and_its_progress_comes_back(
@@ -221,5 +223,3 @@ def test_real_safety_round_opens_in_the_school_and_its_progress_comes_back(
     school_metrics_refresh(school=school_a)
     (row,) = client_for(dave).get(f"/bureau/campaigns/{campaign.pk}/").context["rows"]
     assert (row["opened"], row["items_total"], row["items_checked"], row["completed_at"]) == (True, 2, 0, None)
-    with tenant_context(school_a):
-        application.evidence_file.delete(save=False)
