@@ -3,7 +3,7 @@ freshness from a school-side write to the bureau's row (in-process worker), and 
 
 Sizes (environment):
   BENCH_REPORTING_SCHOOLS  schools in the read-model (default 200; 1000 for the issue's target)
-  BENCH_REPORTING_REAL     real schemas cloned for the naive loop, freshness and the nightly (default 12)
+  BENCH_REPORTING_REAL     real schemas (cloned, filled by the demo loaders) for the naive loop, freshness, nightly (default 8)
   BENCH_REPORTING_ROUNDS   timed requests per figure (default 30)
 The naive loop computes every metric in each real schema per request; its cost for N schools is
 extrapolated linearly from the real schemas (it is linear: one schema after another).
@@ -29,7 +29,7 @@ from tenants.services import bureau_create, membership_grant, school_create, sch
 from .harness import p95, report
 
 N = int(os.environ.get("BENCH_REPORTING_SCHOOLS", "200"))
-REAL = int(os.environ.get("BENCH_REPORTING_REAL", "12"))
+REAL = int(os.environ.get("BENCH_REPORTING_REAL", "8"))
 ROUNDS = int(os.environ.get("BENCH_REPORTING_ROUNDS", "30"))
 CODE = "benchrep"
 GQL = """query { schoolMetricsList(sort: "-hazard_rectification_rate", first: 50) {
@@ -48,14 +48,39 @@ def _leader(bureau: Bureau) -> User:
 
 
 def _real_schools(bureau: Bureau) -> list[School]:
+    """REAL schools with schemas, each filled by the modules' demo loaders (realistic ledgers)."""
     schools = []
     for i in range(REAL):
-        slug = f"brep{i}"
-        school = School.objects.filter(slug=slug).first() or school_create(
-            bureau=bureau, name=f"基准实体学校{i:03d}", slug=slug, student_count=400 + i)
+        slug = f"brepd{i}"
+        school = School.objects.filter(slug=slug).first()
+        if school is None:
+            school = school_create(bureau=bureau, name=f"基准实体学校{i:03d}", slug=slug, student_count=400 + i)
+            _load_demo_data(school)
         schools.append(school)
     connection.set_schema_to_public()
     return schools
+
+
+def _load_demo_data(school: School) -> None:
+    from tenants.demo import DEMO_APPS, SCHOOL_PEOPLE, _app_hook
+
+    people = {}
+    for username, name, role, post in SCHOOL_PEOPLE:
+        user, _created = User.objects.get_or_create(username=f"{school.slug}-{username}", defaults={"name": name})
+        membership_grant(user=user, role=role, school=school, post=post)
+        people[role] = user
+    connection.set_tenant(school)
+    try:
+        for app in DEMO_APPS:
+            hook = _app_hook(app, "load_school")
+            if hook and app != "reporting":
+                try:
+                    with transaction.atomic():
+                        hook(school=school, people=people, seed=False)
+                except Exception as exc:  # a module's demo failing leaves that module's ledgers empty
+                    sys.stderr.write(f"demo {app} in {school.slug}: {exc}\n")
+    finally:
+        connection.set_schema_to_public()
 
 
 def _fake_values(rng: random.Random) -> dict:
