@@ -17,10 +17,11 @@ from api.permissions import current_partner, current_school, require_authenticat
 from tenants.models import Bureau, School
 
 from .. import catalogue, selectors, services
-from ..models import AwardRecord, Campaign, MirroredRecord, Term
+from ..models import AwardRecord, Campaign, MirroredRecord, SchoolMetrics, Term
 from .types import (
     AwardCriterionType,
     AwardProgrammeType,
+    AwardReadinessType,
     AwardRecordType,
     CampaignProgressType,
     CampaignType,
@@ -191,6 +192,24 @@ class ReportingQuery:
             id=strawberry.ID(str(p.pk)), name=p.name, kind=p.kind, level=p.level,
             criteria=[AwardCriterionType(**c) for c in p.criteria], evidence_required=list(p.evidence_required),
         ) for p in caller.bureau.award_programmes.all()]
+
+    @strawberry.field(description="Each visible school's readiness (0–100) for an award programme, from a term's metrics.")
+    def award_readiness(self, info: Info, programme_id: strawberry.ID, term_id: strawberry.ID | None = None,
+                        bureau_code: str | None = None) -> list[AwardReadinessType]:
+        caller = _caller(info, bureau_code)
+        programme = caller.bureau.award_programmes.filter(pk=programme_id).first()
+        if programme is None:
+            raise HouqinGraphQLError("No such award programme.", Code.NOT_FOUND)
+        term = _term(caller, term_id)
+        values = dict(SchoolMetrics.objects.filter(term=term, school__in=caller.schools).values_list(
+            "school_id", "values"))
+        rows = []
+        for school in caller.schools.order_by("name"):
+            readiness = selectors.award_readiness(programme=programme, values=values.get(school.pk, {}))
+            rows.append(AwardReadinessType(
+                school_id=strawberry.ID(str(school.pk)), school_name=school.name, score=readiness["score"],
+                criteria_met=readiness["met"], criteria_total=readiness["total"]))
+        return sorted(rows, key=lambda r: (-r.score, r.school_name))
 
     @strawberry.field(description="Titles the visible schools hold.")
     def award_record_list(self, info: Info, bureau_code: str | None = None) -> list[AwardRecordType]:

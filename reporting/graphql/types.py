@@ -138,3 +138,12 @@ class SchoolDrilldownType:
     term: TermType
     values: JSON = strawberry.field(description="Computed now, inside the school's schema.")
     mirrors: JSON = strawberry.field(description="Mirrored lists read now, inside the school's schema.")
+
+
+@strawberry.type
+class AwardReadinessType:
+    school_id: strawberry.ID
+    school_name: str
+    score: int
+    criteria_met: int
+    criteria_total: int

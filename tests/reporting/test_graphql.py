@@ -151,3 +151,19 @@ def test_partner_needs_scope_and_sees_only_its_grant(district, client_for, monke
     _as_partner(monkeypatch, _Partner([school_a], {"assets:read"}))
     result = client_for(None).gql("{ reportingTerms { name } }")
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_award_readiness_for_the_bureau_schools_only(district, client_for, dave, erin, bureau_north):
+    from reporting.services import award_programme_create
+
+    programme = award_programme_create(
+        user=dave, bureau=bureau_north, name="区级平安校园", kind="safe_campus", level="district",
+        criteria=[{"metric": "hazard_rectification_rate", "op": ">=", "value": 0.7},
+                  {"metric": "buildings_d_grade", "op": "<=", "value": 0}])
+    query = "query($id: ID!) { awardReadiness(programmeId: $id) { schoolName score criteriaMet criteriaTotal } }"
+    rows = client_for(dave).gql(query, {"id": str(programme.pk)})["data"]["awardReadiness"]
+    # alpha: 5/7 = 71% ≥ 70% met, one D-grade building failed → 50; beta: no hazards (no rate) and a D → 0
+    assert rows == [{"schoolName": "阿尔法小学", "score": 50, "criteriaMet": 1, "criteriaTotal": 2},
+                    {"schoolName": "贝塔小学", "score": 0, "criteriaMet": 0, "criteriaTotal": 2}]
+    other = client_for(erin).gql(query, {"id": str(programme.pk)})
+    assert other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
