@@ -89,12 +89,12 @@ def _code_for(error: GraphQLError) -> tuple[str, str | None, dict]:
         return Code.NOT_FOUND, "Not found.", {}
     if type(original).__name__ in ("GlobalIDValueError", "InvalidGlobalIDError") or _BAD_ID.search(str(original)):
         return Code.BAD_USER_INPUT, "This id is not valid.", {}
-    if isinstance(original, ValueError) and _raised_in_relay(original):
-        return Code.BAD_USER_INPUT, "This id or cursor is not valid.", {}
     if isinstance(original, ValueError):
         for pattern, code in _PATTERNS:
             if pattern.search(str(original)):
                 return code, str(original), {}
+    if isinstance(original, ValueError) and _raised_in_relay(original):
+        return Code.BAD_USER_INPUT, "This id or cursor is not valid.", {}
     logger.exception("Unexpected GraphQL error", exc_info=original)
     return Code.INTERNAL, "Internal server error.", {}
 

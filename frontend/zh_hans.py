@@ -97,7 +97,7 @@ ZH = {
     "Students": "学生",
     "Teachers and staff": "教职工",
     "Status": "状态",
-    "Open": "进入",
+    "Open school": "进入",
     "No schools.": "暂无学校。",
     "Your schools": "我的学校",
     "You do not belong to any school or bureau yet.": "您尚未加入任何学校或教育局。",

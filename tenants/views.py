@@ -543,7 +543,7 @@ def _creator_bureaus(user):
 
 
 def _platform_guard(request):
-    if getattr(request, "tenant", None) is not None:
+    if isinstance(getattr(request, "tenant", None), School):  # the platform pages live on the portal
         raise PermissionDenied
     bureaus = _creator_bureaus(request.user)
     if not bureaus.exists():

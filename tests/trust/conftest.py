@@ -61,8 +61,8 @@ def _build_trust_world() -> None:
     from tenants.demo import DEMO_APPS, _app_hook
     from tenants.services import bureau_create, membership_grant, school_create
 
-    east = bureau_create(name="东区教育局", code="east")
-    west = bureau_create(name="西区教育局", code="west")
+    east = bureau_create(name="信任东区教育局", code="trusteast")
+    west = bureau_create(name="信任西区教育局", code="trustwest")
     spec = {"delta": east, "epsilon": east, "zeta": west}
     for slug, bureau in spec.items():
         school = school_create(bureau=bureau, name=f"信任{slug}学校", slug=slug, student_count=300)
@@ -81,7 +81,7 @@ def _build_trust_world() -> None:
             mark_every_row(TRUST_MARKER[slug])
         finally:
             connection.set_schema_to_public()
-    for code, bureau in (("east", east), ("west", west)):
+    for code, bureau in (("east", east), ("west", west)):  # logins east-leader / west-leader
         user = User.objects.create_user(username=f"{code}-leader", password=TRUST_PASSWORD, name=f"{code}-leader")
         membership_grant(user=user, role=Role.BUREAU_LEADER, bureau=bureau)
 

@@ -24,7 +24,8 @@ PRODUCTION_ENV = {
 
 
 def _run(code: str, extra_env: dict) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "FAST_PASSWORD_HASHER"}
+    # A production process: none of the test-only switches (the browser tests set the async one).
+    env = {k: v for k, v in os.environ.items() if k not in ("FAST_PASSWORD_HASHER", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(extra_env)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           cwd=settings.BASE_DIR, check=False)
