@@ -31,10 +31,12 @@ def current_partner(info: Info):
 def _partner_check(info: Info, school: School, scope: str | None) -> None:
     """A partner acts only in the schools of its grant and only with the scopes it holds."""
     partner = current_partner(info)
+    # A field that names no scope reads the school's own profile: that takes schools:read.
+    scope = scope or "schools:read"
     if not partner.may_access_school(school):
         raise HouqinGraphQLError("This token is not granted this school.", Code.FORBIDDEN)
-    if scope is None or not partner.has_scope(scope):
-        raise HouqinGraphQLError(f"This token lacks the scope {scope or '(none)'}.", Code.FORBIDDEN)
+    if not partner.has_scope(scope):
+        raise HouqinGraphQLError(f"This token lacks the scope {scope}.", Code.FORBIDDEN, requiredScope=scope)
 
 
 def require_authenticated(info: Info):
