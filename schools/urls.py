@@ -1,4 +1,44 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "schools"
-urlpatterns: list = []
+urlpatterns = [
+    path("departments/", views.department_list, name="department_list"),
+    path("departments/new/", views.department_edit, name="department_create"),
+    path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/new/", views.unit_edit, name="unit_create"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
+    path("buildings/", views.building_list, name="building_list"),
+    path("buildings/new/", views.building_edit, name="building_create"),
+    path("buildings/<int:pk>/", views.building_detail, name="building_detail"),
+    path("buildings/<int:pk>/edit/", views.building_edit, name="building_edit"),
+    path("buildings/<int:pk>/appraise/", views.building_appraise, name="building_appraise"),
+    path("buildings/<int:pk>/report/", views.building_report, name="building_report"),
+    path("rooms/", views.room_list, name="room_list"),
+    path("rooms/new/", views.room_edit, name="room_create"),
+    path("rooms/<int:pk>/", views.room_detail, name="room_detail"),
+    path("rooms/<int:pk>/edit/", views.room_edit, name="room_edit"),
+    path("projects/", views.project_list, name="project_list"),
+    path("projects/new/", views.project_edit, name="project_create"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("projects/<int:pk>/advance/", views.project_advance, name="project_advance"),
+    path("projects/<int:pk>/milestones/new/", views.milestone_edit, name="milestone_create"),
+    path("projects/<int:pk>/milestones/<int:milestone_pk>/edit/", views.milestone_edit, name="milestone_edit"),
+    path("projects/<int:pk>/contracts/new/", views.contract_add, name="contract_create"),
+    path("projects/<int:pk>/documents/new/", views.document_upload, name="document_upload"),
+    path("projects/<int:pk>/documents/<int:document_pk>/", views.document_download, name="document_download"),
+    path("feedback/", views.feedback_list, name="feedback_list"),
+    path("feedback/new/", views.feedback_create, name="feedback_create"),
+    path("feedback/<int:pk>/", views.feedback_detail, name="feedback_detail"),
+    path("feedback/<int:pk>/callback/", views.feedback_callback, name="feedback_callback"),
+    path("lost-and-found/", views.lost_item_list, name="lost_item_list"),
+    path("lost-and-found/new/", views.lost_item_create, name="lost_item_create"),
+    path("lost-and-found/<int:pk>/", views.lost_item_detail, name="lost_item_detail"),
+    path("lost-and-found/<int:pk>/return/", views.lost_item_return, name="lost_item_return"),
+    path("services/", views.service_list, name="service_list"),
+    path("services/new/", views.service_create, name="service_create"),
+]
