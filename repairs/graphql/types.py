@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import strawberry
+import strawberry_django
+from strawberry import relay
+
+from api.types import SchoolScopedType
+from repairs import models
+
+
+@strawberry_django.type(
+    models.WorkOrder,
+    fields=[
+        "reference", "source", "title", "description", "location_note", "status", "severity", "reported_at",
+        "due_at", "triaged_at", "started_at", "paused_at", "pause_reason", "paused_seconds", "completed_at",
+        "closing_note", "labour_minutes", "confirmed_at", "rating", "reopen_count", "vendor_name", "vendor_due_at",
+    ],
+)
+class WorkOrderType(SchoolScopedType, relay.Node):
+    """A repair work order of this school."""
+
+    read_scope = "repairs:read"
+
+    @strawberry_django.field(only=["room_id"], select_related=["room__building"])
+    def where(self) -> str:
+        return self.where
+
+    @strawberry_django.field(only=["room_id"])
+    def room_id(self) -> int | None:
+        return self.room_id
+
+    @strawberry_django.field(only=["assignee_id"], select_related=["assignee"])
+    def assignee_name(self) -> str | None:
+        return self.assignee.display_name if self.assignee_id else None
+
+    @strawberry_django.field(only=["status", "due_at", "completed_at"])
+    def is_overdue(self) -> bool:
+        return self.is_overdue
+
+
+@strawberry_django.type(models.ClockEvent, fields=["kind", "at", "reason", "old_due_at", "new_due_at"])
+class ClockEventType(SchoolScopedType):
+    """One change of an order's SLA clock."""
+
+    read_scope = "repairs:read"
+
+
+@strawberry.type
+class RepairSettingsType:
+    minor_due_time: str
+    major_due_days: int
+    vendor_due_days: int
+    due_soon_hours: int

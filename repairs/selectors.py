@@ -1,0 +1,104 @@
+"""Reads of the repairs module; every selector takes the acting user."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tenants.access import can_read_school, school_roles
+from tenants.models import Membership, School, User
+from tenants.roles import Role
+
+from .choices import OPEN_STATUSES, RUNNING_STATUSES, Status
+from .models import WorkOrder
+
+BOARD_COLUMNS = (Status.REPORTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.PAUSED, Status.COMPLETED)
+
+
+def _school() -> School | None:
+    tenant = getattr(connection, "tenant", None)
+    return tenant if isinstance(tenant, School) else None
+
+
+def work_order_list_for(
+    *, user: User | None, filters: dict | None = None, as_partner: bool = False
+) -> QuerySet[WorkOrder]:
+    """Orders the user may see (everyone who reads the school), filtered by q/status/severity/…
+
+    `as_partner`: the caller is a partner token already checked for this school and repairs:read.
+    """
+    school = _school()
+    if school is None or not (as_partner or (user is not None and can_read_school(user, school))):
+        return WorkOrder.objects.none()
+    qs = WorkOrder.objects.select_related("room", "room__building", "assignee", "reporter")
+    filters = filters or {}
+    q = (filters.get("q") or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(reference__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q)
+            | Q(location_note__icontains=q) | Q(vendor_name__icontains=q) | Q(room__number__icontains=q)
+        )
+    if filters.get("status") in Status.values:
+        qs = qs.filter(status=filters["status"])
+    if filters.get("status") == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if filters.get("severity") in ("minor", "major"):
+        qs = qs.filter(severity=filters["severity"])
+    if filters.get("source"):
+        qs = qs.filter(source=filters["source"])
+    if filters.get("vendor") == "1":
+        qs = qs.exclude(vendor_name="")
+    if filters.get("overdue") == "1":
+        qs = qs.filter(status__in=RUNNING_STATUSES, due_at__lt=timezone.now())
+    if str(filters.get("assignee") or "").isdigit():
+        qs = qs.filter(assignee_id=int(filters["assignee"]))
+    return qs
+
+
+def work_order_get_for(*, user: User | None, pk: int) -> WorkOrder:
+    """One order the user may see, or WorkOrder.DoesNotExist."""
+    return work_order_list_for(user=user).get(pk=pk)
+
+
+def work_order_mine_for(*, user: User) -> QuerySet[WorkOrder]:
+    """A worker's open orders, the most urgent first."""
+    return (
+        WorkOrder.objects.select_related("room", "room__building")
+        .filter(assignee=user, status__in=OPEN_STATUSES)
+        .order_by("due_at")
+    )
+
+
+def work_order_reported_by(*, user: User) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.select_related("room", "room__building").filter(reporter=user)
+
+
+def work_order_by_reference(*, reference: str) -> WorkOrder | None:
+    """The public status page: anyone holding the reference sees the order's progress (no personal data)."""
+    return WorkOrder.objects.select_related("room", "room__building").filter(reference=reference.strip().upper()).first()
+
+
+def maintenance_workers_for(*, user: User) -> QuerySet[User]:
+    school = _school()
+    if school is None or not school_roles(user, school):
+        return User.objects.none()
+    ids = Membership.objects.active().filter(school=school, role=Role.MAINTENANCE_WORKER).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("name", "username")
+
+
+def board_for(*, user: User, filters: dict | None = None) -> list[tuple[str, str, list[WorkOrder]]]:
+    """The board's columns (status, label, up to 50 orders each, most urgent first)."""
+    qs = work_order_list_for(user=user, filters=filters)
+    columns = []
+    for status in BOARD_COLUMNS:
+        orders = list(qs.filter(status=status).order_by("due_at")[:50])
+        columns.append((status, Status(status).label, orders))
+    return columns
+
+
+def assert_can_read(user: User) -> None:
+    school = _school()
+    if school is None or not can_read_school(user, school):
+        raise PermissionDenied
