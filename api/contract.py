@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from graphql import build_schema
 from graphql.utilities import find_breaking_changes
+
+from graphql import build_schema
 
 CONTRACT_DIR = Path(settings.BASE_DIR) / "graphql"
 BASELINE_PATH = CONTRACT_DIR / "schema.baseline.graphql"
