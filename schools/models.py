@@ -150,6 +150,10 @@ class Room(models.Model):
     number = models.CharField(_("number"), max_length=20)
     name = models.CharField(_("name"), max_length=50, blank=True)
     purpose = models.CharField(_("purpose"), max_length=20, choices=RoomPurpose.choices, default=RoomPurpose.CLASSROOM)
+    area = models.DecimalField(
+        _("area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     custodian = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("custodian"),

@@ -33,7 +33,7 @@ from .models import (
 CALLBACK_WINDOW = dt.timedelta(hours=24)
 
 BUILDING_FIELDS = ("name", "year_built", "floors", "floor_area", "structure", "use", "notes")
-ROOM_FIELDS = ("building", "floor", "number", "name", "purpose", "custodian", "department")
+ROOM_FIELDS = ("building", "floor", "number", "name", "purpose", "area", "custodian", "department")
 DEPARTMENT_FIELDS = ("name", "head", "sort_order", "is_active")
 UNIT_FIELDS = ("name", "kind", "contact_name", "contact_phone", "contact_user", "lease_start", "lease_end",
                "headcount", "notes")
@@ -129,8 +129,6 @@ def project_save(
 ) -> CapitalProject:
     """Create a capital project (at the proposal stage) or change its details."""
     values = _only(values, PROJECT_FIELDS)
-    if values.get("budget") is not None and Decimal(values["budget"]) < 0:
-        raise ValidationError({"budget": _("The budget cannot be negative.")})
     created = project is None
     project = project or CapitalProject(created_by=actor)
     _save(project, **values)

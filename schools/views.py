@@ -263,7 +263,7 @@ def room_list(request):
         request, title=_("Rooms"), qs=qs, filename=_("Rooms"),
         columns=[(_("building"), lambda r: r.building.name), (_("floor"), lambda r: r.floor),
                  (_("number"), lambda r: r.number), (_("name"), lambda r: r.name),
-                 (_("purpose"), lambda r: r.get_purpose_display()), (_("department"), lambda r: str(r.department or "")),
+                 (_("purpose"), lambda r: r.get_purpose_display()), (_("area (m²)"), lambda r: r.area), (_("department"), lambda r: str(r.department or "")),
                  (_("custodian"), lambda r: str(r.custodian or ""))],
         row_url=lambda r: reverse("schools:room_detail", args=[r.pk]),
         filters=[("building", _("building"), _choices([(str(b.pk), b.name) for b in Building.objects.order_by("name")], building)),
@@ -276,7 +276,7 @@ def room_list(request):
 def room_detail(request, pk):
     room = selectors.room_get_for(user=request.user, pk=pk)
     fields = [(_("building"), room.building.name), (_("floor"), room.floor), (_("number"), room.number),
-              (_("name"), room.name), (_("purpose"), room.get_purpose_display()),
+              (_("name"), room.name), (_("purpose"), room.get_purpose_display()), (_("area (m²)"), room.area),
               (_("department"), room.department or ""), (_("custodian"), room.custodian or "")]
     return render(request, "schools/detail.html", {
         "title": str(room), "fields": fields, "history": history_for(room),

@@ -56,7 +56,7 @@ class BuildingType(_Scoped, relay.Node):
         return not has
 
 
-@strawberry_django.type(models.Room, fields=["floor", "number", "name", "purpose"])
+@strawberry_django.type(models.Room, fields=["floor", "number", "name", "purpose", "area"])
 class RoomType(_Scoped, relay.Node):
     """A room of a building."""
 

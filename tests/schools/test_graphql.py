@@ -32,7 +32,8 @@ def test_building_list_flags_weak_buildings_without_an_active_project(school_a, 
     assert [(n["name"], n["needsReinforcementProject"]) for n in nodes] == [("旧楼", True)]
     everything = client_for(bob, school_a).gql(BUILDINGS, {})["data"]["buildingList"]["edges"]
     flags = {e["node"]["name"]: e["node"]["needsReinforcementProject"] for e in everything}
-    assert flags["危楼"] is False and flags["新楼"] is False
+    assert flags["危楼"] is False
+    assert flags["新楼"] is False
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@ import pytest
 from django.urls import reverse
 
 from tests.schools.factories import (
-    BuildingFactory,
     FeedbackFactory,
     LostItemFactory,
     MilestoneFactory,
