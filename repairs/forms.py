@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assets.models import ConsumableItem
 from schools.models import Room
 
 from .choices import Frequency, PhotoKind, Severity
@@ -88,10 +89,21 @@ class PhotoForm(forms.Form):
 
 
 class PartForm(forms.Form):
-    name = forms.CharField(label=_("Part"), max_length=100, widget=_text())
+    item = forms.ModelChoiceField(
+        label=_("From stock"), queryset=ConsumableItem.objects.filter(on_hand__gt=0), required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_("A stocked consumable is issued from stock; leave empty for a part bought outside."),
+    )
+    name = forms.CharField(label=_("Part"), max_length=100, required=False, widget=_text())
     quantity = forms.DecimalField(label=_("Quantity"), min_value=0, max_digits=10, decimal_places=2,
                                   widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}))
     unit = forms.CharField(label=_("Unit"), max_length=10, required=False, widget=_text())
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("item") and not (data.get("name") or "").strip():
+            self.add_error("name", _("Name the part or choose it from stock."))
+        return data
 
 
 class CompleteForm(forms.Form):

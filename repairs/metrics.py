@@ -75,22 +75,19 @@ def satisfaction(period: Period) -> float | None:
 
 def _facility_counts(period: Period) -> tuple[int, int]:
     """(registered facilities, facilities with an order open at the end of the period): rooms and assets."""
+    from assets.choices import Condition
+    from assets.models import Asset
     from schools.models import Room
 
     end = period.datetime_range()[1]
     open_at_end = WorkOrder.objects.filter(reported_at__lt=end).exclude(status=Status.CANCELLED).filter(
         Q(completed_at__isnull=True) | Q(completed_at__gte=end)
     )
-    total = Room.objects.count()
-    broken_rooms = open_at_end.filter(room__isnull=False).values("room_id").distinct().count()
-    has_asset = any(f.name == "asset" for f in WorkOrder._meta.get_fields())
-    if has_asset:
-        from assets.models import Asset
-
-        total += Asset.objects.count()
-        broken_rooms = open_at_end.filter(room__isnull=False, asset__isnull=True).values("room_id").distinct().count()
-        broken_rooms += open_at_end.filter(asset__isnull=False).values("asset_id").distinct().count()
-    return total, broken_rooms
+    total = Room.objects.count() + Asset.objects.exclude(condition__in=[Condition.DISPOSED, Condition.LOST]).count()
+    # An order about an asset counts the asset out, not its room.
+    broken = open_at_end.filter(room__isnull=False, asset__isnull=True).values("room_id").distinct().count()
+    broken += open_at_end.filter(asset__isnull=False).values("asset_id").distinct().count()
+    return total, broken
 
 
 def facilities(period: Period) -> int:

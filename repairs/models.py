@@ -93,7 +93,9 @@ class MaintenancePlan(models.Model):
         return self.title
 
 
-@tracked()
+# The escalation marks are bookkeeping of the beat task (the notifications record what was sent):
+# left out of the row history so a run over a backlog writes no history rows.
+@tracked(exclude=["due_soon_notified_at", "overdue_escalated_at", "vendor_reminded_at", "vendor_escalated_at"])
 class WorkOrder(models.Model):
     """A repair work order: what is broken where, who fixes it, and the SLA clock."""
 
@@ -101,6 +103,10 @@ class WorkOrder(models.Model):
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.WEB)
     room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("room")
+    )
+    asset = models.ForeignKey(
+        "assets.Asset", on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders",
+        verbose_name=_("asset"),
     )
     title = models.CharField(_("what is broken"), max_length=100)
     description = models.TextField(_("description"), blank=True)
@@ -119,6 +125,10 @@ class WorkOrder(models.Model):
         verbose_name=_("assignee"),
     )
     vendor_name = models.CharField(_("vendor"), max_length=100, blank=True)
+    supplier = models.ForeignKey(
+        "assets.Supplier", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("supplier (warranty)"),
+    )
     vendor_due_at = models.DateTimeField(_("vendor due at"), null=True, blank=True)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     due_at = models.DateTimeField(_("due at"))
@@ -187,7 +197,7 @@ class WorkOrder(models.Model):
 
     @property
     def where(self) -> str:
-        parts = [str(self.room) if self.room_id else "", self.location_note]
+        parts = [str(self.room) if self.room_id else "", str(self.asset) if self.asset_id else "", self.location_note]
         return " ".join(p for p in parts if p)
 
 
@@ -257,6 +267,10 @@ class PartUsage(models.Model):
     """Parts used on an order (taken from consumables stock when the item is a stocked one)."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="parts")
+    item = models.ForeignKey(
+        "assets.ConsumableItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("stocked item"),
+    )
     name = models.CharField(_("part"), max_length=100)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     unit = models.CharField(_("unit"), max_length=10, blank=True)

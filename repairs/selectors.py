@@ -32,7 +32,7 @@ def work_order_list_for(
     school = _school()
     if school is None or not (as_partner or (user is not None and can_read_school(user, school))):
         return WorkOrder.objects.none()
-    qs = WorkOrder.objects.select_related("room", "room__building", "assignee", "reporter")
+    qs = WorkOrder.objects.select_related("room", "room__building", "assignee", "reporter", "asset")
     filters = filters or {}
     q = (filters.get("q") or "").strip()
     if q:

@@ -16,6 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assets.choices import Condition
+from assets.selectors import asset_under_warranty
+from assets.services import asset_condition_set, consumable_issue
 from frontend.uploads import IMAGE_KINDS, validate_upload
 from tenants.access import school_roles
 from tenants.models import Membership, School, User
@@ -129,18 +132,21 @@ def _save_photos(order: WorkOrder, photos: Sequence, kinds: Sequence[str], *, ki
 
 def _asset_warranty(order: WorkOrder) -> bool | None:
     """True/False when the order is about an asset (under warranty or not), None when it is not."""
-    asset = getattr(order, "asset", None)
-    if asset is None:
+    if order.asset_id is None:
         return None
-    from assets.selectors import asset_under_warranty
-
-    return bool(asset_under_warranty(asset, on=timezone.localdate()))
+    return bool(asset_under_warranty(order.asset, on=timezone.localdate()))
 
 
-def _supplier_name(order: WorkOrder) -> str:
-    asset = getattr(order, "asset", None)
-    supplier = getattr(asset, "supplier", None) if asset is not None else None
-    return str(supplier) if supplier else ""
+def _asset_condition(order: WorkOrder, condition: str, *, actor: User | None, only_from: str | None = None) -> None:
+    """Keep the asset card's condition in step with its repair (under repair ↔ in use)."""
+    if order.asset_id is None or actor is None:
+        return
+    asset = order.asset
+    if only_from is not None and asset.condition != only_from:
+        return
+    if asset.condition in (Condition.DISPOSED, Condition.LOST) or asset.condition == condition:
+        return
+    asset_condition_set(asset=asset, condition=condition, actor=actor, reason=order.reference)
 
 
 # --- reporting ----------------------------------------------------------------------------------
@@ -184,15 +190,14 @@ def work_order_report(
         reported_at=reported_at,
         due_at=sla_due_at(severity=severity, reported_at=reported_at, preset=preset),
     )
-    if asset is not None:
-        order.asset = asset
+    order.asset = asset
     order.full_clean()
     order.save()
     _clock(order, ClockEventKind.STARTED, actor=reporter, new=order.due_at, at=reported_at)
     _save_photos(order, photos, kinds, kind=PhotoKind.REPORT, actor=reporter)
-    if _asset_warranty(order):
+    if _asset_warranty(order) and order.asset.supplier_id:
         # 催修: an asset under warranty goes to its supplier straight away.
-        _vendor_route(order, actor=None, vendor_name=_supplier_name(order) or _("Supplier"), preset=preset)
+        _vendor_route(order, actor=None, vendor_name=order.asset.supplier.name, preset=preset)
     notify(
         kind="repairs.reported",
         title=_("New repair report %(ref)s: %(title)s") % {"ref": order.reference, "title": order.title},
@@ -218,6 +223,8 @@ def _set_due(order: WorkOrder, due_at: dt.datetime, *, actor: User | None, reaso
 
 def _vendor_route(order: WorkOrder, *, actor: User | None, vendor_name: str, preset: RepairSettings) -> None:
     order.vendor_name = vendor_name[:100]
+    if order.asset_id and order.asset.supplier_id and order.asset.supplier.name == order.vendor_name:
+        order.supplier_id = order.asset.supplier_id
     order.assignee = None
     due = timezone.now() + dt.timedelta(days=preset.vendor_due_days)
     _clock(order, ClockEventKind.VENDOR_DUE, actor=actor, old=order.vendor_due_at, new=due)
@@ -260,7 +267,9 @@ def work_order_triage(
         raise ValidationError({"assignee": _("Assign either a worker or a vendor, not both.")})
     warranty = _asset_warranty(order)
     if vendor_name.strip() and warranty is False:
-        raise ValidationError({"vendor_name": _("This asset is out of warranty: its supplier cannot be asked to repair it.")})
+        raise ValidationError(
+            {"vendor_name": _("This asset is out of warranty: its supplier cannot be asked to repair it.")}
+        )
     if assignee is not None:
         _check_assignee(assignee)
     preset = RepairSettings.current()
@@ -274,11 +283,13 @@ def work_order_triage(
     elif assignee is not None:
         order.assignee = assignee
         order.vendor_name = ""
+        order.supplier = None
         order.vendor_due_at = None
         if order.status == Status.REPORTED:
             order.status = Status.ASSIGNED
     order.full_clean()
     order.save()
+    _asset_condition(order, Condition.UNDER_REPAIR, actor=actor)
     if order.assignee_id:
         notify(
             kind="repairs.assigned",
@@ -404,13 +415,14 @@ def work_order_part_add(
     if quantity <= 0:
         raise ValidationError({"quantity": _("The quantity must be more than zero.")})
     if item is not None:
-        from assets.services import consumable_issue
-
-        consumable_issue(item=item, quantity=quantity, actor=actor, reason=_("Repair"), reference=order.reference)
+        if quantity != quantity.to_integral_value():
+            raise ValidationError({"quantity": _("Stocked items are issued in whole units.")})
+        # Taken from the consumables stock in the same transaction: no stock, no part.
+        consumable_issue(item=item, quantity=int(quantity), actor=actor, reason=_("Repair %(ref)s") % {
+            "ref": order.reference}, reference=order.reference)
         name = name or str(item)
-    part = PartUsage(order=order, name=(name or "").strip(), quantity=quantity, unit=unit, added_by=actor)
-    if item is not None:
-        part.item = item
+        unit = unit or item.unit
+    part = PartUsage(order=order, item=item, name=(name or "").strip(), quantity=quantity, unit=unit, added_by=actor)
     part.full_clean()
     part.save()
     return part
@@ -440,6 +452,7 @@ def work_order_complete(
     order.full_clean()
     order.save()
     _clock(order, ClockEventKind.STOPPED, actor=actor, at=now)
+    _asset_condition(order, Condition.IN_USE, actor=actor, only_from=Condition.UNDER_REPAIR)
     if order.reporter_id:
         notify(
             kind="repairs.completed",
@@ -776,9 +789,7 @@ def maintenance_plan_create(*, actor: User, **fields) -> MaintenancePlan:
 
 
 def asset_by_number(asset_number: str):
-    """The asset a QR label names, or None (None as well while the assets module is absent)."""
-    try:
-        from assets.models import Asset
-    except ImportError:
-        return None
+    """The asset a QR label names, or None."""
+    from assets.models import Asset
+
     return Asset.objects.select_related("room", "room__building").filter(asset_number=asset_number).first()

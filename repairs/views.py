@@ -336,7 +336,7 @@ def photos(request, pk: int):
 @school_view(write=True)
 def part(request, pk: int):
     return _form_action(request, pk, PartForm, lambda o, d: services.work_order_part_add(
-        order=o, actor=request.user, name=d["name"], quantity=d["quantity"], unit=d["unit"]))
+        order=o, actor=request.user, name=d["name"], quantity=d["quantity"], unit=d["unit"], item=d["item"]))
 
 
 @require_POST

@@ -64,3 +64,29 @@ def text_file(name: str = "fault.png") -> SimpleUploadedFile:
 @pytest.fixture
 def photo_bytes():
     return io.BytesIO(PNG)
+
+
+@pytest.fixture
+def client_for(client_for):
+    """The shared client_for, but each request leaves the test inside the school's schema again.
+
+    The routing middleware sets the public schema after every response; the tests go on reading
+    the school's rows.
+    """
+    from django.db import connection
+
+    def make(user, school=None):
+        client = client_for(user, school)
+        original = client.request
+
+        def request(**kwargs):
+            try:
+                return original(**kwargs)
+            finally:
+                if school is not None:
+                    connection.set_tenant(school)
+
+        client.request = request
+        return client
+
+    return make

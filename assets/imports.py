@@ -1,0 +1,347 @@
+"""Excel import of asset cards: column mapping, every row validated, all or nothing, an error report.
+
+The file is checked before it is parsed: size and type by content (frontend.uploads), then the zip's
+declared uncompressed sizes (a zip bomb is refused without inflating it), then openpyxl reads it
+in read-only mode (defusedxml is installed, so openpyxl parses the XML with it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from frontend.uploads import validate_upload
+from schools.models import Department, Room
+from tenants.models import User
+
+from .choices import AssetKind, AssetUse, Condition, ProcurementForm
+from .models import Asset, Category, Supplier
+
+IMPORT_MAX_BYTES = getattr(settings, "ASSETS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 500
+MAX_ROWS = 50_000
+BATCH = 1000
+
+# field → (header shown in the template, other accepted headers, required)
+COLUMNS: dict[str, tuple] = {
+    "asset_number": (gettext_lazy("Asset number"), ("资产编号", "asset_number"), False),
+    "name": (gettext_lazy("Name"), ("资产名称", "名称", "name"), True),
+    "category": (gettext_lazy("Category code"), ("分类代码", "资产分类代码", "category"), True),
+    "kind": (gettext_lazy("Kind"), ("资产类型", "kind"), False),
+    "brand": (gettext_lazy("Brand"), ("品牌", "brand"), False),
+    "model": (gettext_lazy("Model"), ("型号", "model"), False),
+    "spec": (gettext_lazy("Specification"), ("规格", "spec"), False),
+    "serial_number": (gettext_lazy("Serial number"), ("序列号", "serial_number"), False),
+    "unit_price": (gettext_lazy("Unit price"), ("单价", "unit_price"), True),
+    "quantity": (gettext_lazy("Quantity"), ("数量", "quantity"), False),
+    "unit": (gettext_lazy("Unit"), ("计量单位", "单位", "unit"), False),
+    "original_value": (gettext_lazy("Original value"), ("原值", "original_value"), False),
+    "booked_on": (gettext_lazy("Booked on"), ("入账日期", "取得日期", "booked_on"), True),
+    "invoice_number": (gettext_lazy("Invoice number"), ("发票号", "invoice_number"), False),
+    "funding_source": (gettext_lazy("Funding source"), ("经费来源", "funding_source"), False),
+    "procurement_form": (gettext_lazy("Procurement form"), ("采购组织形式", "procurement_form"), False),
+    "supplier": (gettext_lazy("Supplier"), ("供应商", "supplier"), False),
+    "warranty_end": (gettext_lazy("Warranty end"), ("保修截止日期", "保修截止", "warranty_end"), False),
+    "department": (gettext_lazy("Managing department"), ("管理部门", "使用部门", "department"), False),
+    "user": (gettext_lazy("User"), ("使用人", "user"), False),
+    "use": (gettext_lazy("Use"), ("用途", "use"), False),
+    "room": (gettext_lazy("Room"), ("存放地点", "房间", "room"), False),
+    "condition": (gettext_lazy("Condition"), ("使用状况", "资产状态", "condition"), False),
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportFailed(Exception):
+    errors: list[RowError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{e.row}/{e.column}: {e.message}" for e in self.errors[:5])
+
+
+def template_headers() -> list[str]:
+    """The headers of the import template, in Chinese as users see them."""
+    return [aliases[0] for _label, aliases, _required in COLUMNS.values()]
+
+
+def check_container(upload) -> None:
+    """Refuse oversize files, non-xlsx content and zip bombs, before any XML is parsed."""
+    validate_upload(upload, kinds=("zip",), max_bytes=IMPORT_MAX_BYTES)
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ValidationError(_("This is not a valid .xlsx file.")) from exc
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" not in names:
+        raise ValidationError(_("This is not an Excel workbook (.xlsx)."))
+    declared = sum(info.file_size for info in infos)
+    compressed = sum(info.compress_size for info in infos) or 1
+    if declared > MAX_UNCOMPRESSED_BYTES or declared / compressed > MAX_RATIO:
+        raise ValidationError(
+            _("The file expands to %(mb)s MB when opened, which is over the limit; it is refused.")
+            % {"mb": round(declared / 1048576)}
+        )
+    upload.seek(0)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _choice(value: str, choices) -> str | None:
+    for key, label in choices.choices:
+        if value in (key, str(label)):
+            return key
+    return None
+
+
+class _Lookups:
+    """Everything a row may refer to, loaded once."""
+
+    def __init__(self):
+        self.categories = {c.code: c for c in Category.objects.all()}
+        self.rooms = {}
+        for room in Room.objects.select_related("building"):
+            for key in (f"{room.building.name} {room.number}", f"{room.building.name}{room.number}", room.name):
+                if key:
+                    self.rooms.setdefault(key, room)
+        self.departments = {d.name: d for d in Department.objects.all()}
+        self.suppliers = {s.name: s for s in Supplier.objects.all()}
+        self.users: dict[str, User] = {}
+
+
+def _parse_row(values: dict[str, object], lookups: _Lookups, bureau) -> tuple[dict, list[tuple[str, str]]]:
+    errors: list[tuple[str, str]] = []
+    data: dict = {}
+
+    def err(field_name: str, message: str) -> None:
+        errors.append((field_name, message))
+
+    for key in ("asset_number", "name", "brand", "model", "spec", "serial_number", "unit", "invoice_number",
+                "funding_source"):
+        text = _text(values.get(key))
+        limit = Asset._meta.get_field(key).max_length
+        if len(text) > limit:
+            err(key, _("At most %(n)s characters.") % {"n": limit})
+        data[key] = text
+    if not data["name"]:
+        err("name", _("This field is required."))
+    data["unit"] = data["unit"] or "台"
+    code = _text(values.get("category"))
+    category = lookups.categories.get(code)
+    if not code:
+        err("category", _("This field is required."))
+    elif category is None:
+        err("category", _("Unknown category code %(code)s.") % {"code": code})
+    data["category"] = category
+    for key, required in (("unit_price", True), ("original_value", False)):
+        raw = values.get(key)
+        if raw is None or _text(raw) == "":
+            if required:
+                err(key, _("This field is required."))
+            data[key] = None
+            continue
+        try:
+            amount = Decimal(_text(raw).replace(",", "").replace("¥", "").replace("￥", ""))
+        except InvalidOperation:
+            err(key, _("Not a number: %(value)s.") % {"value": _text(raw)})
+            data[key] = None
+            continue
+        if not amount.is_finite() or amount < 0:
+            err(key, _("Must be zero or more."))
+        elif amount >= Decimal("1e12"):
+            err(key, _("Too large."))
+        data[key] = amount.quantize(Decimal("0.01")) if amount.is_finite() else None
+    raw_quantity = values.get("quantity")
+    try:
+        quantity = int(Decimal(_text(raw_quantity))) if _text(raw_quantity) else 1
+        if quantity < 1 or Decimal(_text(raw_quantity) or "1") != quantity:
+            raise ValueError
+    except (ValueError, InvalidOperation):
+        err("quantity", _("Must be a whole number of at least 1."))
+        quantity = 1
+    data["quantity"] = quantity
+    for key, required in (("booked_on", True), ("warranty_end", False)):
+        raw = values.get(key)
+        if isinstance(raw, dt.datetime):
+            data[key] = raw.date()
+        elif isinstance(raw, dt.date):
+            data[key] = raw
+        elif _text(raw) == "":
+            data[key] = None
+            if required:
+                err(key, _("This field is required."))
+        else:
+            text = _text(raw).replace("/", "-").replace(".", "-")
+            try:
+                data[key] = dt.date.fromisoformat(text)
+            except ValueError:
+                data[key] = None
+                err(key, _("Not a date (use YYYY-MM-DD): %(value)s.") % {"value": _text(raw)})
+    if data.get("booked_on") and data["booked_on"] > timezone.localdate():
+        err("booked_on", _("The booking date is in the future."))
+    for key, choices, default in (
+        ("kind", AssetKind, None),
+        ("procurement_form", ProcurementForm, ProcurementForm.DECENTRALISED),
+        ("use", AssetUse, AssetUse.TEACHING),
+        ("condition", Condition, Condition.IN_USE),
+    ):
+        text = _text(values.get(key))
+        if not text:
+            data[key] = default
+            continue
+        value = _choice(text, choices)
+        if value is None:
+            err(key, _("Unknown value %(value)s.") % {"value": text})
+        data[key] = value
+    for key, table in (("room", lookups.rooms), ("department", lookups.departments), ("supplier", lookups.suppliers)):
+        text = _text(values.get(key))
+        data[key] = table.get(text) if text else None
+        if text and data[key] is None:
+            err(key, _("Unknown %(what)s: %(value)s.") % {"what": COLUMNS[key][0], "value": text})
+    user_text = _text(values.get("user"))
+    data["user"] = None
+    if user_text:
+        if user_text not in lookups.users:
+            lookups.users[user_text] = User.objects.filter(username=user_text).first() or User.objects.filter(
+                name=user_text
+            ).first()
+        data["user"] = lookups.users[user_text]
+        if data["user"] is None:
+            err("user", _("Unknown person: %(value)s.") % {"value": user_text})
+    if not errors:
+        if data["original_value"] is None:
+            data["original_value"] = data["unit_price"] * data["quantity"]
+        if data["kind"] is None:
+            from .services import asset_kind_for
+
+            data["kind"] = asset_kind_for(category=category, unit_price=data["unit_price"])
+    return data, errors
+
+
+def _header_map(header: list, mapping: dict[str, str] | None) -> tuple[dict[int, str], list[RowError]]:
+    aliases = {}
+    for key, (label, others, _required) in COLUMNS.items():
+        for name in (str(label), *others):
+            aliases[name.strip().lower()] = key
+    for source, target in (mapping or {}).items():
+        aliases[source.strip().lower()] = target
+    errors: list[RowError] = []
+    columns: dict[int, str] = {}
+    for index, cell in enumerate(header):
+        title = _text(cell)
+        if not title:
+            continue
+        key = aliases.get(title.lower())
+        if key == "":
+            continue  # mapped to "ignore"
+        if key is None or key not in COLUMNS:
+            errors.append(RowError(1, title, _("Unknown column.")))
+        elif key in columns.values():
+            errors.append(RowError(1, title, _("This column appears twice.")))
+        else:
+            columns[index] = key
+    for key, (_label, others, required) in COLUMNS.items():
+        if required and key not in columns.values():
+            errors.append(RowError(1, others[0], _("Required column is missing.")))
+    return columns, errors
+
+
+def assets_import(*, upload, actor: User, mapping: dict[str, str] | None = None) -> int:
+    """Validate every row of the workbook, then create all cards or none; raise ImportFailed with the errors."""
+    from openpyxl import load_workbook
+
+    from .services import asset_numbers_allocate, current_bureau
+
+    check_container(upload)
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise ValidationError(_("This is not a valid .xlsx file.")) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise ImportFailed([RowError(1, "", _("The sheet is empty."))])
+        columns, errors = _header_map(list(header), mapping)
+        if errors:
+            raise ImportFailed(errors)
+        labels = {key: COLUMNS[key][1][0] for key in COLUMNS}
+        lookups = _Lookups()
+        bureau = current_bureau()
+        parsed: list[tuple[int, dict]] = []
+        seen_numbers: dict[str, int] = {}
+        for number, row in enumerate(rows, start=2):
+            if number > MAX_ROWS + 1:
+                errors.append(RowError(number, "", _("Too many rows; the limit is %(n)s.") % {"n": MAX_ROWS}))
+                break
+            values = {key: row[index] for index, key in columns.items() if index < len(row)}
+            if all(_text(v) == "" for v in values.values()):
+                continue
+            data, row_errors = _parse_row(values, lookups, bureau)
+            errors.extend(RowError(number, labels[key], message) for key, message in row_errors)
+            code = data.get("asset_number")
+            if code:
+                if code in seen_numbers:
+                    errors.append(RowError(number, labels["asset_number"],
+                                           _("Duplicate of row %(row)s.") % {"row": seen_numbers[code]}))
+                seen_numbers.setdefault(code, number)
+            parsed.append((number, data))
+    finally:
+        workbook.close()
+    if seen_numbers:
+        taken = set()
+        codes = list(seen_numbers)
+        for start in range(0, len(codes), 5000):
+            taken.update(Asset.objects.filter(asset_number__in=codes[start:start + 5000]).values_list("asset_number", flat=True))
+        for code in sorted(taken, key=seen_numbers.get):
+            errors.append(RowError(seen_numbers[code], labels["asset_number"],
+                                   _("Asset number %(code)s already exists.") % {"code": code}))
+    if not parsed and not errors:
+        errors.append(RowError(2, "", _("There are no rows to import.")))
+    if errors:
+        errors.sort(key=lambda e: (e.row, e.column))
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        missing = [data for _n, data in parsed if not data["asset_number"]]
+        for data, code in zip(missing, asset_numbers_allocate(count=len(missing)), strict=True):
+            data["asset_number"] = code
+        batch: list[Asset] = []
+        for _number, data in parsed:
+            batch.append(Asset(**data))
+            if len(batch) >= BATCH:
+                Asset.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            Asset.objects.bulk_create(batch)
+    from tenants.services import school_metrics_request_refresh
+
+    school_metrics_request_refresh()
+    return len(parsed)
+
+
+def error_report_rows(errors: list[RowError]) -> tuple[list[str], list[list]]:
+    return [_("Row"), _("Column"), _("Message")], [[e.row, e.column, e.message] for e in errors]

@@ -1,0 +1,221 @@
+"""Reads: every selector takes the acting user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from tenants.access import can_read_school, school_roles
+
+from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus
+from .models import (
+    Asset,
+    Category,
+    ConsumableItem,
+    Disposal,
+    Loan,
+    PurchaseRequest,
+    Requisition,
+    StockMovement,
+    Stocktake,
+    Transfer,
+)
+from .roles import MANAGERS
+
+
+def _school():
+    from .services import current_school
+
+    return current_school()
+
+
+def _check_reader(user) -> None:
+    school = _school()
+    if school is None or not can_read_school(user, school):
+        raise PermissionDenied
+
+
+def asset_under_warranty(asset: Asset, on: dt.date | None = None) -> bool:
+    """True while the supplier's warranty still covers the asset on that date."""
+    on = on or timezone.localdate()
+    return asset.warranty_end is not None and on <= asset.warranty_end
+
+
+def asset_list_for(*, user, q: str = "", kind: str = "", condition: str = "", category: str = "",
+                   room: int | None = None, department: int | None = None) -> QuerySet[Asset]:
+    """The assets a reader of the school may list, filtered; rows carry what the list shows."""
+    _check_reader(user)
+    qs = Asset.objects.select_related("category", "room__building", "department", "user")
+    if q:
+        qs = qs.filter(Q(asset_number__startswith=q) | Q(name__icontains=q) | Q(serial_number=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if condition:
+        qs = qs.filter(condition=condition)
+    if category:
+        qs = qs.filter(category__code__startswith=category.rstrip("0") or category)
+    if room:
+        qs = qs.filter(room_id=room)
+    if department:
+        qs = qs.filter(department_id=department)
+    return qs
+
+
+def asset_get_for(*, user, pk: int | None = None, asset_number: str | None = None) -> Asset:
+    _check_reader(user)
+    qs = Asset.objects.select_related("category", "room__building", "department", "user", "supplier")
+    try:
+        return qs.get(pk=pk) if pk is not None else qs.get(asset_number=asset_number)
+    except Asset.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def asset_totals(*, user) -> dict:
+    """Count and original value by kind and by top-level category (in-service assets only)."""
+    _check_reader(user)
+    live = Asset.objects.exclude(condition__in=[Condition.DISPOSED, Condition.LOST])
+    by_kind = {
+        row["kind"]: row
+        for row in live.values("kind").annotate(count=Count("id"), value=Coalesce(Sum("original_value"), Decimal("0")))
+    }
+    by_category: dict[str, dict] = {}
+    categories = {c.code: c for c in Category.objects.all()}
+    for row in live.values("category__code").annotate(count=Count("id"), value=Sum("original_value")):
+        code = row["category__code"]
+        top_code = code[:1] + "0" * (len(code) - 1)
+        top = categories.get(top_code)
+        key = str(top) if top else code
+        entry = by_category.setdefault(key, {"name": key, "count": 0, "value": Decimal("0")})
+        entry["count"] += row["count"]
+        entry["value"] += row["value"] or Decimal("0")
+    return {"by_kind": by_kind, "by_category": sorted(by_category.values(), key=lambda e: e["name"])}
+
+
+def category_list_for(*, user) -> QuerySet[Category]:
+    _check_reader(user)
+    return Category.objects.all()
+
+
+def consumable_list_for(*, user, low_only: bool = False, q: str = "") -> QuerySet[ConsumableItem]:
+    _check_reader(user)
+    qs = ConsumableItem.objects.select_related("category", "room")
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if low_only:
+        from django.db.models import F
+
+        qs = qs.filter(on_hand__lte=F("reorder_level"))
+    return qs
+
+
+def consumption_per_day(*, item: ConsumableItem, days: int = 30, on: dt.date | None = None) -> Decimal:
+    """Average quantity issued per day over the last `days` days (actual consumption)."""
+    on = on or timezone.localdate()
+    since = timezone.make_aware(dt.datetime.combine(on - dt.timedelta(days=days), dt.time.min))
+    issued = StockMovement.objects.filter(item=item, kind=MovementKind.OUT, created_at__gte=since).aggregate(
+        total=Coalesce(Sum("quantity"), 0)
+    )["total"]
+    return Decimal(-issued) / days
+
+
+def consumables_running_low(*, lead_days: int = 14, on: dt.date | None = None) -> list[tuple[ConsumableItem, Decimal]]:
+    """Items at or under their reorder level, or that will run out within `lead_days` at the actual rate."""
+    found = []
+    for item in ConsumableItem.objects.all():
+        rate = consumption_per_day(item=item, on=on)
+        if item.on_hand <= item.reorder_level or (rate > 0 and item.on_hand < rate * lead_days):
+            found.append((item, rate))
+    return found
+
+
+def movement_list_for(*, user, item: ConsumableItem | None = None) -> QuerySet[StockMovement]:
+    _check_reader(user)
+    qs = StockMovement.objects.select_related("item", "actor")
+    return qs.filter(item=item) if item else qs
+
+
+def requisition_list_for(*, user, mine: bool = False) -> QuerySet[Requisition]:
+    _check_reader(user)
+    qs = Requisition.objects.select_related("item", "requester", "approved_by", "department")
+    roles = school_roles(user, _school())
+    if mine or not (roles & (MANAGERS | {"principal"})) and roles:
+        qs = qs.filter(requester=user)
+    return qs
+
+
+def requisitions_waiting(*, user) -> QuerySet[Requisition]:
+    return requisition_list_for(user=user).filter(status__in=[RequisitionStatus.PENDING, RequisitionStatus.APPROVED])
+
+
+def purchase_list_for(*, user, status: str = "") -> QuerySet[PurchaseRequest]:
+    _check_reader(user)
+    qs = PurchaseRequest.objects.select_related("department", "requested_by")
+    return qs.filter(status=status) if status else qs
+
+
+def loan_list_for(*, user, open_only: bool = False, overdue_only: bool = False) -> QuerySet[Loan]:
+    _check_reader(user)
+    qs = Loan.objects.select_related("asset", "borrower", "lent_by")
+    roles = school_roles(user, _school())
+    if roles and not roles & (MANAGERS | {"principal"}):
+        qs = qs.filter(borrower=user)
+    if open_only or overdue_only:
+        qs = qs.filter(returned_on__isnull=True)
+    if overdue_only:
+        qs = qs.filter(due_on__lt=timezone.localdate())
+    return qs
+
+
+def transfer_list_for(*, user) -> QuerySet[Transfer]:
+    _check_reader(user)
+    return Transfer.objects.select_related(
+        "asset", "requested_by", "to_department", "to_room__building", "to_user", "from_room__building"
+    )
+
+
+def disposal_list_for(*, user) -> QuerySet[Disposal]:
+    _check_reader(user)
+    return Disposal.objects.select_related("asset", "requested_by", "decided_by")
+
+
+def disposals_pending(*, user) -> QuerySet[Disposal]:
+    return disposal_list_for(user=user).filter(status=DisposalStatus.PENDING)
+
+
+def stocktake_list_for(*, user) -> QuerySet[Stocktake]:
+    _check_reader(user)
+    return Stocktake.objects.annotate(scan_count=Count("scans"))
+
+
+def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dict]]:
+    """盘盈 (scanned, not on the books), 盘亏 (on the books here, not scanned) and misplaced (scanned in another room)."""
+    _check_reader(user)
+    resolved = dict(stocktake.resolutions.values_list("code", "action"))
+    scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building"))
+    rows = {Finding.SURPLUS: [], Finding.MISPLACED: []}
+    for scan in scans:
+        if scan.finding in rows:
+            rows[scan.finding].append(
+                {"code": scan.code, "asset": scan.asset, "scanned_room": scan.room, "booked_room": scan.booked_room,
+                 "resolution": resolved.get(scan.code)}
+            )
+    scanned_ids = {s.asset_id for s in scans if s.asset_id}
+    expected = (
+        Asset.objects.filter(room__in=stocktake.rooms.all())
+        .exclude(condition=Condition.DISPOSED)
+        .exclude(pk__in=scanned_ids)
+        .select_related("room__building")
+    )
+    missing = [
+        {"code": a.asset_number, "asset": a, "booked_room": a.room, "scanned_room": None,
+         "resolution": resolved.get(a.asset_number)}
+        for a in expected
+        if a.condition != Condition.LOST or a.asset_number in resolved
+    ]
+    return {"surplus": rows[Finding.SURPLUS], "missing": missing, "misplaced": rows[Finding.MISPLACED]}

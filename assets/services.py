@@ -1,0 +1,783 @@
+"""Writes: every business action on a school's property, one transaction each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from schools.models import Department, Room
+from tenants.access import bureau_roles, school_roles
+from tenants.models import Bureau, School, User
+from tenants.notifications import notify
+from tenants.services import school_metrics_request_refresh
+
+from .choices import (
+    ApprovalLevel,
+    AssetKind,
+    Condition,
+    Decision,
+    DisposalMethod,
+    DisposalStatus,
+    Finding,
+    MovementKind,
+    PurchaseStatus,
+    RequisitionStatus,
+    Resolution,
+    StocktakeStatus,
+    TransferStatus,
+)
+from .models import (
+    Acceptance,
+    AcceptanceLine,
+    AcceptanceMember,
+    Asset,
+    AssetNumberCounter,
+    Category,
+    ConsumableItem,
+    Disposal,
+    Loan,
+    PurchaseApproval,
+    PurchaseLine,
+    PurchaseRequest,
+    Requisition,
+    StockMovement,
+    Stocktake,
+    StocktakeResolution,
+    StocktakeScan,
+    Supplier,
+    Transfer,
+)
+from .roles import APPROVERS, BUREAU_APPROVERS, MANAGERS, PRINCIPALS
+
+DEFAULT_FIXED_THRESHOLD = Decimal("1000.00")
+DEFAULT_SPECIAL_THRESHOLD = Decimal("1500.00")
+DEFAULT_PROCUREMENT_LIMIT = Decimal("50000.00")
+
+
+# ---------------------------------------------------------------- context
+
+
+def current_school() -> School | None:
+    tenant = getattr(connection, "tenant", None)
+    return tenant if isinstance(tenant, School) else None
+
+
+def current_bureau() -> Bureau | None:
+    school = current_school()
+    return school.bureau if school is not None else None
+
+
+def _require_school_role(user: User, roles) -> None:
+    if not (school_roles(user, current_school()) & set(roles)):
+        raise PermissionDenied(_("Your role here does not allow this."))
+
+
+def _is_bureau_approver(user: User) -> bool:
+    return bool(bureau_roles(user, current_bureau()) & BUREAU_APPROVERS)
+
+
+def _refresh() -> None:
+    school_metrics_request_refresh()
+
+
+# ---------------------------------------------------------------- categories and kinds
+
+
+def asset_kind_for(*, category: Category, unit_price: Decimal) -> str:
+    """固定资产 when the life is over a year and the unit price reaches the bureau's threshold."""
+    if category.service_life_years <= 1:
+        return AssetKind.CONSUMABLE
+    bureau = current_bureau()
+    if category.is_special_equipment:
+        threshold = bureau.special_equipment_threshold if bureau else DEFAULT_SPECIAL_THRESHOLD
+    else:
+        threshold = bureau.fixed_asset_threshold if bureau else DEFAULT_FIXED_THRESHOLD
+    return AssetKind.FIXED if unit_price >= threshold else AssetKind.LOW_VALUE
+
+
+@transaction.atomic
+def category_table_import(*, rows: Sequence[dict], actor: User) -> int:
+    """Import (create or update) category rows of the full GB/T 14885 table."""
+    from .categories import category_rows_upsert
+
+    _require_school_role(actor, MANAGERS)
+    errors = []
+    codes = {str(r.get("code") or "").strip() for r in rows}
+    for index, row in enumerate(rows, start=2):
+        code = str(row.get("code") or "").strip()
+        if not code.isdigit():
+            errors.append(_("Row %(row)s: the code must be digits.") % {"row": index})
+        if not str(row.get("name") or "").strip():
+            errors.append(_("Row %(row)s: the name is missing.") % {"row": index})
+        parent = str(row.get("parent") or "").strip()
+        if parent and parent not in codes and not Category.objects.filter(code=parent).exists():
+            errors.append(_("Row %(row)s: unknown parent code %(code)s.") % {"row": index, "code": parent})
+        try:
+            int(row.get("service_life_years") or 0)
+        except (TypeError, ValueError):
+            errors.append(_("Row %(row)s: the service life must be a whole number of years.") % {"row": index})
+    if errors:
+        raise ValidationError(errors)
+    return category_rows_upsert(rows, model=Category)
+
+
+@transaction.atomic
+def supplier_create(*, name: str, contact: str = "", phone: str = "") -> Supplier:
+    """Register a supplier."""
+    supplier = Supplier(name=name, contact=contact, phone=phone)
+    supplier.full_clean()
+    supplier.save()
+    return supplier
+
+
+# ---------------------------------------------------------------- asset cards
+
+
+def asset_numbers_allocate(*, count: int, year: int | None = None) -> list[str]:
+    """Reserve `count` consecutive asset numbers of the year (YYYY + 6 digits)."""
+    year = year or timezone.localdate().year
+    AssetNumberCounter.objects.get_or_create(year=year)
+    counter = AssetNumberCounter.objects.select_for_update().get(year=year)
+    start = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return [f"{year}{n:06d}" for n in range(start, start + count)]
+
+
+ASSET_FIELDS = (
+    "name", "category", "kind", "brand", "model", "spec", "serial_number", "unit_price", "quantity", "unit",
+    "original_value", "booked_on", "invoice_number", "funding_source", "procurement_form", "supplier",
+    "warranty_end", "department", "user", "use", "room", "condition", "service_life_years", "notes",
+)
+
+
+@transaction.atomic
+def asset_create(*, actor: User, asset_number: str = "", **fields) -> Asset:
+    """Book a new asset card; the number is generated when not given, the kind from the thresholds."""
+    unknown = set(fields) - set(ASSET_FIELDS) - {"purchase_line"}
+    if unknown:
+        raise TypeError(f"unknown asset fields {sorted(unknown)}")
+    asset = Asset(**fields)
+    if not asset.asset_number:
+        asset.asset_number = asset_number or asset_numbers_allocate(count=1)[0]
+    if not fields.get("original_value"):
+        asset.original_value = (asset.unit_price or Decimal("0")) * (asset.quantity or 1)
+    if not fields.get("kind") and asset.category_id:
+        asset.kind = asset_kind_for(category=asset.category, unit_price=asset.unit_price)
+    asset.full_clean()
+    asset.save()
+    _refresh()
+    return asset
+
+
+@transaction.atomic
+def asset_update(*, asset: Asset, actor: User, **fields) -> Asset:
+    """Correct an asset card's fields (each change is kept in its history)."""
+    for key, value in fields.items():
+        if key not in ASSET_FIELDS:
+            raise TypeError(f"unknown asset field {key}")
+        setattr(asset, key, value)
+    asset.full_clean()
+    asset.save()
+    _refresh()
+    return asset
+
+
+@transaction.atomic
+def asset_condition_set(*, asset: Asset, condition: str, actor: User, reason: str) -> Asset:
+    """Set an asset's condition (in use, idle, lent, under repair, disposed, lost), with the reason in its history."""
+    if condition not in Condition.values:
+        raise ValidationError({"condition": _("Unknown condition.")})
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    if asset.condition == Condition.DISPOSED and condition != Condition.DISPOSED:
+        raise ValidationError({"condition": _("A disposed asset cannot be put back in service.")})
+    with pghistory.context(reason=reason, actor=actor.pk):
+        asset.condition = condition
+        if condition == Condition.DISPOSED and asset.disposed_on is None:
+            asset.disposed_on = timezone.localdate()
+        asset.save(update_fields=["condition", "disposed_on"])
+    _refresh()
+    return asset
+
+
+# ---------------------------------------------------------------- consumables
+
+
+@transaction.atomic
+def consumable_item_create(
+    *, name: str, unit: str, actor: User, spec: str = "", category: Category | None = None,
+    unit_price: Decimal = Decimal("0"), reorder_level: int = 0, room: Room | None = None,
+) -> ConsumableItem:
+    """Add a consumable to the stock list (on hand starts at zero)."""
+    item = ConsumableItem(
+        name=name, spec=spec, unit=unit, category=category, unit_price=unit_price, reorder_level=reorder_level, room=room
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+def _movement(*, item: ConsumableItem, kind: str, quantity: int, actor: User, reason: str, reference: str,
+              unit_price: Decimal | None = None) -> StockMovement:
+    locked = ConsumableItem.objects.select_for_update().get(pk=item.pk)
+    balance = locked.on_hand + quantity
+    if balance < 0:
+        raise ValidationError(
+            {"quantity": _("Only %(on_hand)s %(unit)s of %(item)s in stock; cannot issue %(quantity)s.")
+             % {"on_hand": locked.on_hand, "unit": locked.unit, "item": locked, "quantity": -quantity}}
+        )
+    movement = StockMovement(
+        item=locked, kind=kind, quantity=quantity, balance_after=balance, actor=actor, reason=reason,
+        reference=reference, unit_price=locked.unit_price if unit_price is None else unit_price,
+    )
+    movement.full_clean()
+    movement.save()
+    ConsumableItem.objects.filter(pk=locked.pk).update(on_hand=F("on_hand") + quantity)
+    item.on_hand = balance
+    _refresh()
+    return movement
+
+
+@transaction.atomic
+def consumable_receive(
+    *, item: ConsumableItem, quantity: int, actor: User, reason: str, reference: str = "",
+    unit_price: Decimal | None = None,
+) -> StockMovement:
+    """Put stock in (入库)."""
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("The quantity must be positive.")})
+    if unit_price is not None and unit_price != item.unit_price:
+        ConsumableItem.objects.filter(pk=item.pk).update(unit_price=unit_price)
+        item.unit_price = unit_price
+    return _movement(item=item, kind=MovementKind.IN, quantity=quantity, actor=actor, reason=reason,
+                     reference=reference, unit_price=unit_price)
+
+
+@transaction.atomic
+def consumable_issue(*, item: ConsumableItem, quantity: int, actor: User, reason: str, reference: str = "") -> StockMovement:
+    """Take stock out (出库); refuses to issue more than is on hand."""
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("The quantity must be positive.")})
+    return _movement(item=item, kind=MovementKind.OUT, quantity=-quantity, actor=actor, reason=reason, reference=reference)
+
+
+@transaction.atomic
+def consumable_adjust(*, item: ConsumableItem, counted: int, actor: User, reason: str) -> StockMovement | None:
+    """Bring the books to a physical count (an adjustment line with the difference)."""
+    locked = ConsumableItem.objects.select_for_update().get(pk=item.pk)
+    delta = counted - locked.on_hand
+    if delta == 0:
+        return None
+    return _movement(item=locked, kind=MovementKind.ADJUST, quantity=delta, actor=actor, reason=reason, reference="")
+
+
+# ---------------------------------------------------------------- requisitions
+
+
+@transaction.atomic
+def requisition_create(
+    *, item: ConsumableItem, quantity: int, requester: User, reason: str, department: Department | None = None
+) -> Requisition:
+    """A member of staff asks for a consumable (领用申请)."""
+    requisition = Requisition(item=item, quantity=quantity, requester=requester, reason=reason, department=department)
+    requisition.full_clean()
+    requisition.save()
+    notify(
+        kind="assets.requisition", title=_("Requisition to approve: %(item)s × %(n)s") % {"item": item, "n": quantity},
+        url=f"/assets/requisitions/{requisition.pk}/", roles=list(APPROVERS), dedupe_key=f"requisition-{requisition.pk}",
+    )
+    return requisition
+
+
+@transaction.atomic
+def requisition_decide(*, requisition: Requisition, actor: User, approve: bool) -> Requisition:
+    """Approve or reject a pending requisition."""
+    _require_school_role(actor, APPROVERS)
+    requisition = Requisition.objects.select_for_update().get(pk=requisition.pk)
+    if requisition.status != RequisitionStatus.PENDING:
+        raise ValidationError(_("This requisition has already been decided."))
+    requisition.status = RequisitionStatus.APPROVED if approve else RequisitionStatus.REJECTED
+    requisition.approved_by = actor
+    requisition.save(update_fields=["status", "approved_by"])
+    return requisition
+
+
+@transaction.atomic
+def requisition_issue(*, requisition: Requisition, actor: User) -> Requisition:
+    """The custodian hands the approved goods out; the stock goes down."""
+    _require_school_role(actor, MANAGERS)
+    requisition = Requisition.objects.select_for_update().get(pk=requisition.pk)
+    if requisition.status != RequisitionStatus.APPROVED:
+        raise ValidationError(_("Only an approved requisition can be issued."))
+    requisition.movement = consumable_issue(
+        item=requisition.item, quantity=requisition.quantity, actor=actor,
+        reason=_("Requisition by %(who)s") % {"who": requisition.requester}, reference=f"LY{requisition.pk}",
+    )
+    requisition.status = RequisitionStatus.ISSUED
+    requisition.save(update_fields=["movement", "status"])
+    return requisition
+
+
+@transaction.atomic
+def requisition_confirm(*, requisition: Requisition, actor: User) -> Requisition:
+    """The receiver confirms they got the goods."""
+    requisition = Requisition.objects.select_for_update().get(pk=requisition.pk)
+    if requisition.requester_id != actor.pk:
+        raise PermissionDenied(_("Only the person who asked can confirm receipt."))
+    if requisition.status != RequisitionStatus.ISSUED:
+        raise ValidationError(_("Nothing has been issued on this requisition yet."))
+    requisition.status = RequisitionStatus.RECEIVED
+    requisition.received_at = timezone.now()
+    requisition.save(update_fields=["status", "received_at"])
+    return requisition
+
+
+# ---------------------------------------------------------------- procurement
+
+
+@dataclass
+class LineInput:
+    name: str
+    category: Category
+    quantity: int
+    estimated_unit_price: Decimal
+    unit: str = "台"
+    spec: str = ""
+    kind: str = ""
+    consumable_item: ConsumableItem | None = None
+
+
+def _next_number(prefix: str, model) -> str:
+    today = timezone.localdate()
+    stem = f"{prefix}{today:%Y%m}"
+    count = model.objects.filter(number__startswith=stem).count()
+    return f"{stem}{count + 1:04d}"
+
+
+@transaction.atomic
+def purchase_request_create(
+    *, actor: User, department: Department, title: str, reason: str, channel: str, lines: Sequence[LineInput],
+    funding_source: str = "", supplier: Supplier | None = None,
+) -> PurchaseRequest:
+    """Draft a purchase request with its lines."""
+    if not lines:
+        raise ValidationError({"lines": _("Add at least one line.")})
+    request = PurchaseRequest(
+        number=_next_number("CG", PurchaseRequest), title=title, department=department, requested_by=actor,
+        reason=reason, channel=channel, funding_source=funding_source, supplier=supplier,
+    )
+    request.full_clean()
+    request.save()
+    total = Decimal("0")
+    for data in lines:
+        line = PurchaseLine(
+            request=request, name=data.name, category=data.category, quantity=data.quantity, unit=data.unit,
+            spec=data.spec, estimated_unit_price=data.estimated_unit_price, consumable_item=data.consumable_item,
+            kind=data.kind or asset_kind_for(category=data.category, unit_price=data.estimated_unit_price),
+        )
+        line.full_clean()
+        line.save()
+        total += line.estimated_amount
+    request.estimated_total = total
+    request.save(update_fields=["estimated_total"])
+    return request
+
+
+@transaction.atomic
+def purchase_request_submit(*, request: PurchaseRequest, actor: User) -> PurchaseRequest:
+    """Send a draft for approval; above the bureau's limit it will also need the bureau."""
+    request = PurchaseRequest.objects.select_for_update().get(pk=request.pk)
+    if request.requested_by_id != actor.pk and not (school_roles(actor, current_school()) & MANAGERS):
+        raise PermissionDenied(_("Your role here does not allow this."))
+    if request.status != PurchaseStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be submitted."))
+    bureau = current_bureau()
+    limit = bureau.procurement_approval_limit if bureau else DEFAULT_PROCUREMENT_LIMIT
+    request.needs_bureau_approval = request.estimated_total > limit
+    request.status = PurchaseStatus.SUBMITTED
+    request.submitted_at = timezone.now()
+    request.save(update_fields=["needs_bureau_approval", "status", "submitted_at"])
+    notify(
+        kind="assets.purchase", title=_("Purchase request to approve: %(title)s") % {"title": request.title},
+        url=f"/assets/purchases/{request.pk}/", roles=list(PRINCIPALS), dedupe_key=f"purchase-submit-{request.pk}",
+    )
+    return request
+
+
+@transaction.atomic
+def purchase_request_decide(*, request: PurchaseRequest, actor: User, approve: bool, comment: str = "") -> PurchaseRequest:
+    """The principal decides, then (above the limit) a bureau approver from the school's bureau."""
+    request = PurchaseRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status == PurchaseStatus.SUBMITTED:
+        _require_school_role(actor, PRINCIPALS)
+        level = ApprovalLevel.SCHOOL
+    elif request.status == PurchaseStatus.BUREAU_PENDING:
+        if not _is_bureau_approver(actor):
+            raise PermissionDenied(_("Only the bureau can approve purchases above its limit."))
+        level = ApprovalLevel.BUREAU
+    else:
+        raise ValidationError(_("This request is not awaiting a decision."))
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("Say why the request is rejected.")})
+    PurchaseApproval.objects.create(
+        request=request, level=level, decision=Decision.APPROVED if approve else Decision.REJECTED,
+        decided_by=actor, comment=comment,
+    )
+    if not approve:
+        request.status = PurchaseStatus.REJECTED
+    elif level == ApprovalLevel.SCHOOL and request.needs_bureau_approval:
+        request.status = PurchaseStatus.BUREAU_PENDING
+    else:
+        request.status = PurchaseStatus.APPROVED
+    request.save(update_fields=["status"])
+    notify(
+        kind="assets.purchase", title=_("Purchase request %(number)s: %(status)s")
+        % {"number": request.number, "status": request.get_status_display()},
+        url=f"/assets/purchases/{request.pk}/", users=[request.requested_by],
+        dedupe_key=f"purchase-{request.pk}-{request.status}",
+    )
+    return request
+
+
+@dataclass
+class AcceptedLine:
+    line: PurchaseLine
+    accepted: int
+    rejected: int = 0
+    unit_price: Decimal | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def acceptance_record(
+    *, request: PurchaseRequest, actor: User, members: Sequence[User], actual_user: User,
+    lines: Sequence[AcceptedLine], accepted_on: dt.date | None = None, invoice_number: str = "",
+    room: Room | None = None, notes: str = "",
+) -> Acceptance:
+    """Record an acceptance check (验收) and book what passed: one card per fixed-asset unit, stock for consumables."""
+    _require_school_role(actor, MANAGERS)
+    request = PurchaseRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in (PurchaseStatus.APPROVED, PurchaseStatus.PARTLY_ACCEPTED):
+        raise ValidationError(_("Only an approved request can be accepted."))
+    member_ids = {m.pk for m in members} | {actual_user.pk}
+    if len(member_ids) < 2:
+        raise ValidationError({"members": _("An acceptance needs at least two members.")})
+    if not any(item.accepted or item.rejected for item in lines):
+        raise ValidationError({"lines": _("Enter the quantity accepted or rejected on at least one line.")})
+    acceptance = Acceptance(
+        request=request, recorded_by=actor, accepted_on=accepted_on or timezone.localdate(),
+        invoice_number=invoice_number, room=room, notes=notes,
+    )
+    acceptance.full_clean()
+    acceptance.save()
+    for user_id in sorted(member_ids):
+        AcceptanceMember.objects.create(acceptance=acceptance, user_id=user_id, is_actual_user=user_id == actual_user.pk)
+    for item in lines:
+        line = PurchaseLine.objects.select_for_update().get(pk=item.line.pk)
+        if line.request_id != request.pk:
+            raise ValidationError({"lines": _("A line of another request was given.")})
+        if item.accepted < 0 or item.rejected < 0:
+            raise ValidationError({"lines": _("Quantities cannot be negative.")})
+        if item.accepted + item.rejected > line.open_quantity:
+            raise ValidationError(
+                {"lines": _("%(name)s: %(n)s ordered, %(open)s still open; cannot accept or reject %(m)s.")
+                 % {"name": line.name, "n": line.quantity, "open": line.open_quantity, "m": item.accepted + item.rejected}}
+            )
+        unit_price = item.unit_price if item.unit_price is not None else line.estimated_unit_price
+        AcceptanceLine.objects.create(
+            acceptance=acceptance, line=line, accepted_quantity=item.accepted, rejected_quantity=item.rejected,
+            unit_price=unit_price, note=item.note,
+        )
+        line.accepted_quantity += item.accepted
+        line.rejected_quantity += item.rejected
+        line.save(update_fields=["accepted_quantity", "rejected_quantity"])
+        if item.accepted:
+            _inbound(line=line, quantity=item.accepted, unit_price=unit_price, acceptance=acceptance,
+                     actual_user=actual_user, actor=actor)
+    open_left = sum(line.open_quantity for line in request.lines.all())
+    request.status = PurchaseStatus.PARTLY_ACCEPTED if open_left else PurchaseStatus.ACCEPTED
+    request.save(update_fields=["status"])
+    _refresh()
+    return acceptance
+
+
+def _inbound(*, line: PurchaseLine, quantity: int, unit_price: Decimal, acceptance: Acceptance,
+             actual_user: User, actor: User) -> None:
+    request = acceptance.request
+    if line.kind == AssetKind.CONSUMABLE:
+        item = line.consumable_item
+        if item is None:
+            item, _created = ConsumableItem.objects.get_or_create(
+                name=line.name, spec=line.spec,
+                defaults={"unit": line.unit, "unit_price": unit_price, "category": line.category},
+            )
+            line.consumable_item = item
+            line.save(update_fields=["consumable_item"])
+        consumable_receive(item=item, quantity=quantity, actor=actor, unit_price=unit_price,
+                           reason=_("Acceptance of %(number)s") % {"number": request.number}, reference=request.number)
+        return
+    common = {
+        "name": line.name, "category": line.category, "kind": line.kind, "spec": line.spec, "unit": line.unit,
+        "unit_price": unit_price, "booked_on": acceptance.accepted_on, "invoice_number": acceptance.invoice_number,
+        "funding_source": request.funding_source, "procurement_form": request.channel, "supplier": request.supplier,
+        "department": request.department, "user": actual_user, "room": acceptance.room, "purchase_line": line,
+    }
+    if line.kind == AssetKind.FIXED:
+        numbers = asset_numbers_allocate(count=quantity)
+        cards = [Asset(asset_number=n, quantity=1, original_value=unit_price, **common) for n in numbers]
+        for card in cards:
+            card.full_clean(validate_unique=False)
+        Asset.objects.bulk_create(cards)
+    else:
+        asset_create(actor=actor, quantity=quantity, original_value=unit_price * quantity, **common)
+
+
+# ---------------------------------------------------------------- loans
+
+
+@transaction.atomic
+def loan_create(*, asset: Asset, borrower: User, actor: User, due_on: dt.date, purpose: str = "") -> Loan:
+    """Lend an asset (借用); only an asset in use or idle can be lent."""
+    _require_school_role(actor, MANAGERS)
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    if asset.condition not in (Condition.IN_USE, Condition.IDLE):
+        raise ValidationError(
+            {"asset": _("%(asset)s is %(condition)s and cannot be lent.")
+             % {"asset": asset, "condition": asset.get_condition_display()}}
+        )
+    loan = Loan(asset=asset, borrower=borrower, lent_by=actor, due_on=due_on, purpose=purpose,
+                lent_on=timezone.localdate())
+    loan.full_clean()
+    loan.save()
+    asset_condition_set(asset=asset, condition=Condition.LENT, actor=actor, reason=_("Lent"))
+    return loan
+
+
+@transaction.atomic
+def loan_return(*, asset: Asset, actor: User, condition_note: str = "", damaged: bool = False) -> Loan:
+    """Take a lent asset back and note its condition."""
+    _require_school_role(actor, MANAGERS)
+    loan = Loan.objects.select_for_update().filter(asset=asset, returned_on__isnull=True).first()
+    if loan is None:
+        raise ValidationError({"asset": _("%(asset)s is not on loan.") % {"asset": asset}})
+    loan.returned_on = timezone.localdate()
+    loan.return_condition = condition_note
+    loan.received_by = actor
+    loan.save(update_fields=["returned_on", "return_condition", "received_by"])
+    asset_condition_set(
+        asset=asset, condition=Condition.UNDER_REPAIR if damaged else Condition.IN_USE, actor=actor, reason=_("Returned")
+    )
+    return loan
+
+
+def loans_overdue_notify(*, today: dt.date | None = None) -> int:
+    """Remind borrowers and the custodian of overdue loans, once a day each; returns how many."""
+    today = today or timezone.localdate()
+    count = 0
+    overdue = Loan.objects.filter(returned_on__isnull=True, due_on__lt=today).exclude(overdue_notified_on=today)
+    for loan in overdue.select_related("asset", "borrower"):
+        notify(
+            kind="assets.loan_overdue",
+            title=_("Overdue loan: %(asset)s was due on %(due)s") % {"asset": loan.asset, "due": loan.due_on},
+            url=f"/assets/{loan.asset_id}/", users=[loan.borrower], roles=list(MANAGERS),
+            dedupe_key=f"loan-overdue-{loan.pk}-{today}",
+        )
+        Loan.objects.filter(pk=loan.pk).update(overdue_notified_on=today)
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- transfers
+
+
+@transaction.atomic
+def transfer_request(
+    *, asset: Asset, actor: User, reason: str, to_department: Department | None = None,
+    to_room: Room | None = None, to_user: User | None = None,
+) -> Transfer:
+    """Ask to move an asset to another department, room or user."""
+    if not (to_department or to_room or to_user):
+        raise ValidationError(_("Say where the asset goes: a department, a room or a user."))
+    if asset.condition in (Condition.DISPOSED, Condition.LOST):
+        raise ValidationError({"asset": _("A disposed or lost asset cannot be transferred.")})
+    transfer = Transfer(
+        asset=asset, requested_by=actor, reason=reason, from_department=asset.department, from_room=asset.room,
+        from_user=asset.user, to_department=to_department, to_room=to_room, to_user=to_user,
+    )
+    transfer.full_clean()
+    transfer.save()
+    return transfer
+
+
+@transaction.atomic
+def transfer_decide(*, transfer: Transfer, actor: User, confirm: bool) -> Transfer:
+    """The logistics office confirms (and the card moves) or rejects a transfer."""
+    _require_school_role(actor, MANAGERS)
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != TransferStatus.PENDING:
+        raise ValidationError(_("This transfer has already been decided."))
+    transfer.status = TransferStatus.CONFIRMED if confirm else TransferStatus.REJECTED
+    transfer.confirmed_by = actor
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["status", "confirmed_by", "decided_at"])
+    if confirm:
+        asset = Asset.objects.select_for_update().get(pk=transfer.asset_id)
+        fields = {}
+        if transfer.to_department_id:
+            fields["department"] = transfer.to_department
+        if transfer.to_room_id:
+            fields["room"] = transfer.to_room
+        if transfer.to_user_id:
+            fields["user"] = transfer.to_user
+        with pghistory.context(reason=transfer.reason):
+            asset_update(asset=asset, actor=actor, **fields)
+    return transfer
+
+
+# ---------------------------------------------------------------- disposal
+
+
+@transaction.atomic
+def disposal_request(
+    *, asset: Asset, actor: User, method: str, reason: str, justification: str = "", proceeds: Decimal = Decimal("0")
+) -> Disposal:
+    """Propose a disposal; scrapping before the minimum service life needs a written justification."""
+    _require_school_role(actor, MANAGERS)
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    if asset.condition == Condition.DISPOSED:
+        raise ValidationError({"asset": _("%(asset)s has already been disposed of.") % {"asset": asset}})
+    if asset.condition == Condition.LENT:
+        raise ValidationError({"asset": _("%(asset)s is on loan; take it back first.") % {"asset": asset}})
+    if Disposal.objects.filter(asset=asset, status=DisposalStatus.PENDING).exists():
+        raise ValidationError({"asset": _("A disposal of %(asset)s is already awaiting approval.") % {"asset": asset}})
+    early = method in (DisposalMethod.SCRAP, DisposalMethod.WRITE_OFF) and not asset.minimum_life_reached()
+    if early and len(justification.strip()) < 10:
+        raise ValidationError(
+            {"justification": _("%(asset)s has not reached its minimum service life; write a justification.")
+             % {"asset": asset}}
+        )
+    disposal = Disposal(asset=asset, method=method, reason=reason, justification=justification, is_early=early,
+                        proceeds=proceeds, requested_by=actor)
+    disposal.full_clean()
+    disposal.save()
+    return disposal
+
+
+@transaction.atomic
+def disposal_decide(*, disposal: Disposal, actor: User, approve: bool) -> Disposal:
+    """The principal approves a disposal; an early scrapping needs the bureau's approval."""
+    disposal = Disposal.objects.select_for_update().select_related("asset").get(pk=disposal.pk)
+    if disposal.status != DisposalStatus.PENDING:
+        raise ValidationError(_("This disposal has already been decided."))
+    if disposal.is_early:
+        if not _is_bureau_approver(actor):
+            raise PermissionDenied(_("Scrapping before the minimum service life needs the bureau's approval."))
+    else:
+        _require_school_role(actor, PRINCIPALS)
+    disposal.status = DisposalStatus.APPROVED if approve else DisposalStatus.REJECTED
+    disposal.decided_by = actor
+    disposal.decided_at = timezone.now()
+    disposal.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve:
+        asset_condition_set(asset=disposal.asset, condition=Condition.DISPOSED, actor=actor,
+                            reason=disposal.get_method_display())
+    return disposal
+
+
+# ---------------------------------------------------------------- stocktake
+
+
+@transaction.atomic
+def stocktake_create(*, actor: User, name: str, rooms: Sequence[Room], planned_on: dt.date | None = None) -> Stocktake:
+    """Plan a stocktake of the given rooms."""
+    _require_school_role(actor, MANAGERS)
+    if not rooms:
+        raise ValidationError({"rooms": _("Choose at least one room.")})
+    stocktake = Stocktake(name=name, created_by=actor, planned_on=planned_on or timezone.localdate())
+    stocktake.full_clean()
+    stocktake.save()
+    stocktake.rooms.set(rooms)
+    return stocktake
+
+
+@transaction.atomic
+def stocktake_scan(*, stocktake: Stocktake, room: Room, code: str, actor: User) -> StocktakeScan:
+    """Record one scanned label in a room (a code scanned twice keeps the first scan)."""
+    _require_school_role(actor, MANAGERS | {"teacher"})
+    if stocktake.status != StocktakeStatus.COUNTING:
+        raise ValidationError(_("This stocktake is finished."))
+    code = code.strip().rsplit("/", 1)[-1].split("=")[-1].strip()
+    if not code:
+        raise ValidationError({"code": _("Scan or type an asset number.")})
+    existing = StocktakeScan.objects.filter(stocktake=stocktake, code=code).first()
+    if existing:
+        return existing
+    asset = Asset.objects.filter(asset_number=code).first()
+    if asset is None or asset.condition in (Condition.DISPOSED, Condition.LOST):
+        finding = Finding.SURPLUS
+    elif asset.room_id != room.pk:
+        finding = Finding.MISPLACED
+    else:
+        finding = Finding.OK
+    scan = StocktakeScan(stocktake=stocktake, room=room, code=code, asset=asset, scanned_by=actor, finding=finding,
+                         booked_room=asset.room if asset else None)
+    scan.full_clean()
+    scan.save()
+    return scan
+
+
+@transaction.atomic
+def stocktake_finish(*, stocktake: Stocktake, actor: User) -> Stocktake:
+    """Close counting; the discrepancy lists are then final."""
+    _require_school_role(actor, MANAGERS)
+    stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+    if stocktake.status == StocktakeStatus.FINISHED:
+        raise ValidationError(_("This stocktake is already finished."))
+    stocktake.status = StocktakeStatus.FINISHED
+    stocktake.finished_at = timezone.now()
+    stocktake.save(update_fields=["status", "finished_at"])
+    _refresh()
+    return stocktake
+
+
+@transaction.atomic
+def stocktake_resolve(*, stocktake: Stocktake, code: str, action: str, actor: User, note: str = "") -> StocktakeResolution:
+    """Act on one discrepancy: mark lost, correct the room, restore a found asset, or note a new card."""
+    from .selectors import stocktake_discrepancies
+
+    _require_school_role(actor, MANAGERS)
+    found = stocktake_discrepancies(stocktake=stocktake, user=actor)
+    rows = {r["code"]: (kind, r) for kind in ("surplus", "missing", "misplaced") for r in found[kind]}
+    if code not in rows:
+        raise ValidationError({"code": _("%(code)s is not a discrepancy of this stocktake.") % {"code": code}})
+    kind, row = rows[code]
+    asset = row.get("asset")
+    allowed = {
+        "missing": {Resolution.MARK_LOST, Resolution.IGNORE},
+        "misplaced": {Resolution.MOVE_ROOM, Resolution.IGNORE},
+        "surplus": {Resolution.RESTORE, Resolution.REGISTER, Resolution.IGNORE},
+    }[kind]
+    if action not in allowed or (action == Resolution.RESTORE and asset is None):
+        raise ValidationError({"action": _("This action does not fit this discrepancy.")})
+    if action == Resolution.MARK_LOST:
+        asset_condition_set(asset=asset, condition=Condition.LOST, actor=actor, reason=stocktake.name)
+    elif action == Resolution.MOVE_ROOM:
+        with pghistory.context(reason=stocktake.name):
+            asset_update(asset=asset, actor=actor, room=row["scanned_room"])
+    elif action == Resolution.RESTORE:
+        asset = Asset.objects.get(pk=asset.pk)
+        with pghistory.context(reason=stocktake.name):
+            asset_update(asset=asset, actor=actor, room=row["scanned_room"], condition=Condition.IN_USE)
+    resolution = StocktakeResolution(stocktake=stocktake, asset=asset, code=code, action=action, note=note, actor=actor)
+    resolution.full_clean()
+    resolution.save()
+    return resolution
