@@ -1,0 +1,264 @@
+"""SafetyQuery and SafetyMutation: reads for members and the bureau, writes by role (scope safety:write)."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+import strawberry_django
+from django.core.exceptions import ValidationError
+from strawberry import relay
+from strawberry.types import Info
+from strawberry_django.relay import DjangoListConnection
+
+from api.permissions import current_user, require_school_reader, require_school_role
+from safety import models, selectors, services
+from safety import roles as R
+from safety.terms import current_term, term_label
+from schools.models import Room
+from tenants.models import User
+
+from .inputs import (
+    AgreementIssueInput,
+    AgreementTemplateInput,
+    CameraInput,
+    DisinfectionInput,
+    DrillInput,
+    EducationInput,
+    EscortInput,
+    HazardReportInput,
+    HealthCheckInput,
+    PatrolInput,
+    RoundItemCheckInput,
+    RoundOpenInput,
+    VisitorRegisterInput,
+)
+from .types import (
+    AgreementCampaignType,
+    AgreementTemplateType,
+    AgreementType,
+    CameraType,
+    CoverageType,
+    DisinfectionType,
+    DrillType,
+    EducationActivityType,
+    EmergencyPlanType,
+    EscortRecordType,
+    HazardType,
+    HealthCheckType,
+    InspectionRoundType,
+    PatrolType,
+    RoundItemType,
+    SafetyBoardType,
+    SchoolClassType,
+    SecurityEquipmentType,
+    SecurityTeamMemberType,
+    StaffExitType,
+    VisitorType,
+)
+
+WRITE = "safety:write"
+
+
+def _pk(value) -> int:
+    """A primary key from a plain id or a relay global id."""
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    try:
+        return int(relay.GlobalID.from_id(text).node_id)
+    except Exception as exc:
+        raise ValidationError({"id": "Not a valid id."}) from exc
+
+
+def _get(model, value):
+    return model.objects.get(pk=_pk(value))
+
+
+def _class(uid: str) -> models.SchoolClass:
+    try:
+        key = uuid.UUID(str(uid))
+    except ValueError as exc:
+        raise ValidationError({"class_uid": "Not a valid class."}) from exc
+    found = models.SchoolClass.objects.filter(uid=key).first()
+    if found is None:
+        raise ValidationError({"class_uid": "This class is not a class of this school."})
+    return found
+
+
+def _user(username: str | None) -> User | None:
+    if not username:
+        return None
+    return User.objects.get(username=username)
+
+
+@strawberry.type
+class SafetyQuery:
+    hazard_list: DjangoListConnection[HazardType] = strawberry_django.connection()
+    inspection_round_list: DjangoListConnection[InspectionRoundType] = strawberry_django.connection()
+    agreement_template_list: DjangoListConnection[AgreementTemplateType] = strawberry_django.connection()
+    agreement_campaign_list: DjangoListConnection[AgreementCampaignType] = strawberry_django.connection()
+    agreement_list: DjangoListConnection[AgreementType] = strawberry_django.connection()
+    visitor_list: DjangoListConnection[VisitorType] = strawberry_django.connection()
+    staff_exit_list: DjangoListConnection[StaffExitType] = strawberry_django.connection()
+    patrol_list: DjangoListConnection[PatrolType] = strawberry_django.connection()
+    security_team_member_list: DjangoListConnection[SecurityTeamMemberType] = strawberry_django.connection()
+    drill_list: DjangoListConnection[DrillType] = strawberry_django.connection()
+    emergency_plan_list: DjangoListConnection[EmergencyPlanType] = strawberry_django.connection()
+    education_activity_list: DjangoListConnection[EducationActivityType] = strawberry_django.connection()
+    escort_record_list: DjangoListConnection[EscortRecordType] = strawberry_django.connection()
+    health_check_list: DjangoListConnection[HealthCheckType] = strawberry_django.connection()
+    disinfection_list: DjangoListConnection[DisinfectionType] = strawberry_django.connection()
+    camera_list: DjangoListConnection[CameraType] = strawberry_django.connection()
+    security_equipment_list: DjangoListConnection[SecurityEquipmentType] = strawberry_django.connection()
+    school_class_list: DjangoListConnection[SchoolClassType] = strawberry_django.connection()
+
+    @strawberry.field(description="One hazard by id.")
+    def hazard(self, info: Info, id: strawberry.ID) -> HazardType:
+        require_school_reader(info, "safety:read")
+        return models.Hazard.objects.get(pk=_pk(id))  # type: ignore[return-value]
+
+    @strawberry.field(description="One inspection round by id.")
+    def inspection_round(self, info: Info, id: strawberry.ID) -> InspectionRoundType:
+        require_school_reader(info, "safety:read")
+        return models.InspectionRound.objects.get(pk=_pk(id))  # type: ignore[return-value]
+
+    @strawberry.field(description="The school's safety figures this term.")
+    def safety_board(self, info: Info) -> SafetyBoardType:
+        require_school_reader(info, "safety:read")
+        stats = selectors.hazard_stats()
+        drills = selectors.drills_vs_required()
+        term = term_label(current_term())
+        return SafetyBoardType(
+            term=term, hazards_found=stats["found"], hazards_rectified=stats["rectified"],
+            rectification_rate=stats["rate"], hazards_open=stats["open"], hazards_overdue=stats["overdue"],
+            major_hazards_open=stats["major_open"], drills_held=drills["held"], drills_required=drills["required"],
+            coverage=[CoverageType(kind=r["kind"], signed=r["signed"], total=r["total"], rate=r["rate"])
+                      for r in selectors.agreement_coverage(term=term)],
+        )
+
+
+@strawberry.type
+class SafetyMutation:
+    @strawberry.mutation(description="Report a hazard (a major one needs all of the 五定).")
+    def hazard_report(self, info: Info, data: HazardReportInput) -> HazardType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.hazard_report(  # type: ignore[return-value]
+            reporter=current_user(info), category=data.category, description=data.description, grade=data.grade,
+            location_text=data.location_text, room=Room.objects.get(pk=_pk(data.room_id)) if data.room_id else None,
+            found_on=data.found_on, responsible=_user(data.responsible_username), measures=data.measures,
+            funds=data.funds, deadline=data.deadline, contingency_plan=data.contingency_plan,
+        )
+
+    @strawberry.mutation(description="Record the rectification of a hazard.")
+    def hazard_rectify(self, info: Info, id: strawberry.ID, actions: str) -> HazardType:
+        require_school_role(info, R.RECTIFY | R.LEDGER, scope=WRITE)
+        return services.hazard_rectify(actor=current_user(info), hazard=_get(models.Hazard, id),  # type: ignore[return-value]
+                                       actions=actions)
+
+    @strawberry.mutation(description="Verify a rectification: accepted closes the hazard (销号).")
+    def hazard_verify(self, info: Info, id: strawberry.ID, accepted: bool, note: str = "") -> HazardType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.hazard_verify(actor=current_user(info), hazard=_get(models.Hazard, id),  # type: ignore[return-value]
+                                      accepted=accepted, note=note)
+
+    @strawberry.mutation(description="Open an inspection round with its checklist.")
+    def inspection_round_open(self, info: Info, data: RoundOpenInput) -> InspectionRoundType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.round_open(  # type: ignore[return-value]
+            actor=current_user(info), kind=data.kind, title=data.title, started_on=data.started_on,
+            due_on=data.due_on, items=[{"area": i.area, "text": i.text} for i in data.items],
+        )
+
+    @strawberry.mutation(description="Record a checklist line's result; a failed line opens a hazard.")
+    def round_item_check(self, info: Info, data: RoundItemCheckInput) -> RoundItemType:
+        require_school_role(info, R.MANAGERS | R.PATROL, scope=WRITE)
+        hazard = {"location_text": data.location_text, "grade": data.grade}
+        return services.round_item_check(actor=current_user(info), item=_get(models.RoundItem, data.item_id),  # type: ignore[return-value]
+                                         result=data.result, note=data.note, hazard=hazard)
+
+    @strawberry.mutation(description="Add an agreement template (or a new version of one).")
+    def agreement_template_create(self, info: Info, data: AgreementTemplateInput) -> AgreementTemplateType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.agreement_template_create(actor=current_user(info), kind=data.kind, title=data.title,  # type: ignore[return-value]
+                                                  body=data.body, post=data.post)
+
+    @strawberry.mutation(description="Issue a template for a term to groups of parties.")
+    def agreement_campaign_issue(self, info: Info, data: AgreementIssueInput) -> AgreementCampaignType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.agreement_campaign_issue(  # type: ignore[return-value]
+            actor=current_user(info), template=_get(models.AgreementTemplate, data.template_id), term=data.term,
+            groups=data.groups, due_on=data.due_on,
+        )
+
+    @strawberry.mutation(description="Sign my copy of an agreement online (typed name).")
+    def agreement_sign(self, info: Info, id: strawberry.ID, signer_name: str, seen_sha256: str | None = None) -> AgreementType:
+        from tenants.roles import SCHOOL_ROLES
+
+        require_school_role(info, SCHOOL_ROLES, scope=WRITE)
+        return services.agreement_sign(agreement=_get(models.Agreement, id), signer_name=signer_name,  # type: ignore[return-value]
+                                       user=current_user(info), seen_sha256=seen_sha256)
+
+    @strawberry.mutation(description="Register a visitor at the gate (the ID number is stored masked).")
+    def visitor_register(self, info: Info, data: VisitorRegisterInput) -> VisitorType:
+        require_school_role(info, R.GATE, scope=WRITE)
+        return services.visitor_register(  # type: ignore[return-value]
+            actor=current_user(info), name=data.name, id_number=data.id_number, host_name=data.host_name,
+            purpose=data.purpose, host_verified=data.host_verified, phone=data.phone,
+        )
+
+    @strawberry.mutation(description="Record that a visitor left.")
+    def visitor_checkout(self, info: Info, id: strawberry.ID) -> VisitorType:
+        require_school_role(info, R.GATE, scope=WRITE)
+        return services.visitor_checkout(actor=current_user(info), visitor=_get(models.Visitor, id))  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Record a patrol; a finding may open a hazard.")
+    def patrol_record(self, info: Info, data: PatrolInput) -> PatrolType:
+        require_school_role(info, R.PATROL, scope=WRITE)
+        hazard = ({"category": data.hazard_category, "location_text": data.hazard_location or data.route}
+                  if data.open_hazard else None)
+        return services.patrol_record(actor=current_user(info), shift=data.shift, route=data.route,  # type: ignore[return-value]
+                                      started_at=data.started_at, ended_at=data.ended_at, findings=data.findings,
+                                      hazard=hazard)
+
+    @strawberry.mutation(description="Record a drill.")
+    def drill_record(self, info: Info, data: DrillInput) -> DrillType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.drill_record(actor=current_user(info), kind=data.kind, held_on=data.held_on,  # type: ignore[return-value]
+                                     participants=data.participants, evacuation_seconds=data.evacuation_seconds,
+                                     review=data.review)
+
+    @strawberry.mutation(description="Record a safety education activity.")
+    def education_record(self, info: Info, data: EducationInput) -> EducationActivityType:
+        require_school_role(info, R.LEDGER, scope=WRITE)
+        return services.education_record(  # type: ignore[return-value]
+            actor=current_user(info), kind=data.kind, held_on=data.held_on, title=data.title, audience=data.audience,
+            school_class=_class(data.class_uid) if data.class_uid else None,
+        )
+
+    @strawberry.mutation(description="Record my route escort of a class on a day.")
+    def escort_record(self, info: Info, data: EscortInput) -> EscortRecordType:
+        require_school_role(info, R.LEDGER, scope=WRITE)
+        return services.escort_record(actor=current_user(info), on=data.on, school_class=_class(data.class_uid),  # type: ignore[return-value]
+                                      teacher=current_user(info), present=data.present, note=data.note)
+
+    @strawberry.mutation(description="Record a class's morning or noon health check.")
+    def health_check_record(self, info: Info, data: HealthCheckInput) -> HealthCheckType:
+        require_school_role(info, R.HEALTH, scope=WRITE)
+        return services.health_check_record(  # type: ignore[return-value]
+            actor=current_user(info), school_class=_class(data.class_uid), on=data.on, session=data.session,
+            present=data.present, absent=data.absent, fever=data.fever,
+            absences=[{"student_name": a.student_name, "reason": a.reason} for a in data.absences],
+        )
+
+    @strawberry.mutation(description="Record a disinfection.")
+    def disinfection_record(self, info: Info, data: DisinfectionInput) -> DisinfectionType:
+        require_school_role(info, R.LEDGER | R.GATE, scope=WRITE)
+        return services.disinfection_record(actor=current_user(info), zone=data.zone, done_at=data.done_at,  # type: ignore[return-value]
+                                            agent=data.agent, operator=data.operator)
+
+    @strawberry.mutation(description="Add a camera to the CCTV registry.")
+    def camera_add(self, info: Info, data: CameraInput) -> CameraType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.camera_save(actor=current_user(info), location=data.location, status=data.status,  # type: ignore[return-value]
+                                    retention_days=data.retention_days, installed_on=data.installed_on)

@@ -1,0 +1,234 @@
+"""GraphQL types of safety: every type is one school's rows, read by its members and its bureau."""
+
+from __future__ import annotations
+
+import strawberry
+import strawberry_django
+from strawberry import relay
+from strawberry.types import Info
+
+from api.types import SchoolScopedType
+from safety import models
+from tenants.access import school_roles
+from tenants.roles import PHONE_VISIBLE_ROLES
+
+
+class _Safety(SchoolScopedType):
+    read_scope = "safety:read"
+
+
+@strawberry_django.type(models.SchoolClass, fields=["grade", "name", "student_count"])
+class SchoolClassType(_Safety, relay.Node):
+    """A class of the school."""
+
+    @strawberry_django.field(only=["uid"])
+    def uid(self) -> str:
+        return str(self.uid)
+
+    @strawberry_django.field(only=["head_teacher_id"], select_related=["head_teacher"])
+    def head_teacher_name(self) -> str | None:
+        return self.head_teacher.display_name if self.head_teacher_id else None
+
+
+@strawberry_django.type(models.RoundItem, fields=["area", "text", "result", "note", "checked_at"])
+class RoundItemType(_Safety, relay.Node):
+    """A checklist line of an inspection round."""
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+
+@strawberry_django.type(models.InspectionRound,
+                        fields=["kind", "title", "campaign_id", "started_on", "due_on", "completed_at"])
+class InspectionRoundType(_Safety, relay.Node):
+    """An inspection round with its checklist."""
+
+    items: list[RoundItemType]
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+
+@strawberry_django.type(models.Hazard, fields=[
+    "found_on", "location_text", "category", "grade", "description", "measures", "funds", "deadline",
+    "contingency_plan", "supervised", "status", "rectified_at", "verified_at", "verification_note", "escalated_on",
+])
+class HazardType(_Safety, relay.Node):
+    """A hazard and its 五定."""
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+    @strawberry_django.field(only=["room_id", "location_text"], select_related=["room__building"])
+    def location(self) -> str:
+        return self.location
+
+    @strawberry_django.field(only=["responsible_id"], select_related=["responsible"])
+    def responsible_name(self) -> str | None:
+        return self.responsible.display_name if self.responsible_id else None
+
+    @strawberry_django.field(only=["rectified_by_id"], select_related=["rectified_by"])
+    def rectified_by_name(self) -> str | None:
+        return self.rectified_by.display_name if self.rectified_by_id else None
+
+    @strawberry_django.field(only=["verified_by_id"], select_related=["verified_by"])
+    def verified_by_name(self) -> str | None:
+        return self.verified_by.display_name if self.verified_by_id else None
+
+
+@strawberry_django.type(models.AgreementTemplate, fields=["kind", "post", "title", "version", "body"])
+class AgreementTemplateType(_Safety, relay.Node):
+    """A version of an agreement text."""
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+
+@strawberry_django.type(models.AgreementCampaign, fields=["term", "issued_at", "due_on"])
+class AgreementCampaignType(_Safety, relay.Node):
+    """A template issued for a term to groups of parties."""
+
+    template: AgreementTemplateType
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+    @strawberry_django.field(only=["groups"])
+    def groups(self) -> list[str]:
+        return list(self.groups)
+
+
+@strawberry_django.type(models.Agreement, fields=[
+    "kind", "party_kind", "party_name", "seat_no", "text", "signed_at", "signer_name", "text_sha256", "signed_via",
+])
+class AgreementType(_Safety, relay.Node):
+    """One party's copy of an agreement (the parent's signing token is never exposed)."""
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+
+@strawberry_django.type(models.Visitor, fields=[
+    "name", "id_number_masked", "host_name", "host_verified", "purpose", "in_at", "out_at",
+])
+class VisitorType(_Safety, relay.Node):
+    """A visitor of the gate log."""
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+    @strawberry_django.field(only=["phone"])
+    def phone(self, info: Info) -> str | None:
+        """Only roles that need it see the phone number."""
+        request = info.context.request
+        if school_roles(request.user, getattr(request, "tenant", None)) & PHONE_VISIBLE_ROLES:
+            return self.phone
+        return None
+
+
+@strawberry_django.type(models.StaffExit, fields=["name", "reason", "approved_by", "out_at", "back_at"])
+class StaffExitType(_Safety, relay.Node):
+    """A staff member's exit during working hours."""
+
+
+@strawberry_django.type(models.Patrol, fields=["patroller_name", "shift", "route", "started_at", "ended_at", "findings"])
+class PatrolType(_Safety, relay.Node):
+    """A patrol."""
+
+    hazard: HazardType | None
+
+
+@strawberry_django.type(models.SecurityTeamMember, fields=["name", "team", "shift", "weekday", "is_active"])
+class SecurityTeamMemberType(_Safety, relay.Node):
+    """A member of the security roster."""
+
+
+@strawberry_django.type(models.EmergencyPlan, fields=["title", "kind", "version", "adopted_on", "summary"])
+class EmergencyPlanType(_Safety, relay.Node):
+    """An emergency plan version."""
+
+
+@strawberry_django.type(models.Drill, fields=["kind", "held_on", "participants", "evacuation_seconds", "review"])
+class DrillType(_Safety, relay.Node):
+    """A drill."""
+
+    plan: EmergencyPlanType | None
+
+
+@strawberry_django.type(models.EducationActivity, fields=["kind", "held_on", "title", "audience"])
+class EducationActivityType(_Safety, relay.Node):
+    """A safety education activity."""
+
+    school_class: SchoolClassType | None
+
+
+@strawberry_django.type(models.EscortRecord, fields=["on", "present", "note"])
+class EscortRecordType(_Safety, relay.Node):
+    """A route escort record."""
+
+    school_class: SchoolClassType
+
+    @strawberry_django.field(only=["teacher_id"], select_related=["teacher"])
+    def teacher_name(self) -> str:
+        return self.teacher.display_name
+
+
+@strawberry_django.type(models.Absence, fields=["student_name", "reason", "followed_up", "follow_up"])
+class AbsenceType(_Safety, relay.Node):
+    """An absent pupil and the follow-up."""
+
+
+@strawberry_django.type(models.HealthCheck, fields=["on", "session", "present", "absent", "fever", "recorded_at"])
+class HealthCheckType(_Safety, relay.Node):
+    """A morning or noon check of a class."""
+
+    school_class: SchoolClassType
+    absences: list[AbsenceType]
+
+
+@strawberry_django.type(models.Disinfection, fields=["zone", "done_at", "agent", "operator"])
+class DisinfectionType(_Safety, relay.Node):
+    """A disinfection of a zone."""
+
+
+@strawberry_django.type(models.Camera, fields=["location", "installed_on", "status", "retention_days"])
+class CameraType(_Safety, relay.Node):
+    """A camera of the CCTV registry."""
+
+
+@strawberry_django.type(models.SecurityEquipment, fields=["kind", "quantity", "location", "checked_on"])
+class SecurityEquipmentType(_Safety, relay.Node):
+    """Security equipment."""
+
+
+@strawberry.type
+class CoverageType:
+    """Copies signed against issued, for one agreement kind."""
+
+    kind: str
+    signed: int
+    total: int
+    rate: float | None
+
+
+@strawberry.type
+class SafetyBoardType:
+    """The school's safety figures for the current term."""
+
+    term: str
+    hazards_found: int
+    hazards_rectified: int
+    rectification_rate: float | None
+    hazards_open: int
+    hazards_overdue: int
+    major_hazards_open: int
+    drills_held: int
+    drills_required: int
+    coverage: list[CoverageType]

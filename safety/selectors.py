@@ -1,0 +1,127 @@
+"""Reads of the safety app; every selector takes the acting user (and the school's schema is active)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+
+from tenants.access import can_read_school
+from tenants.metrics import Period
+
+from . import roles as R
+from .choices import HazardGrade, HazardStatus
+from .models import Agreement, Drill, Hazard, HealthCheck, Patrol, SchoolClass, Visitor
+from .terms import current_term, term_label, term_months, today
+
+
+def require_reader(user) -> None:
+    school = R.current_school()
+    if school is None or not can_read_school(user, school):
+        raise PermissionDenied
+
+
+def hazard_list_for(*, user, status: str = "", grade: str = "", q: str = "") -> QuerySet[Hazard]:
+    require_reader(user)
+    qs = Hazard.objects.select_related("room__building", "responsible", "round")
+    if status == "overdue":
+        qs = qs.filter(status=HazardStatus.OPEN, deadline__lt=today())
+    elif status:
+        qs = qs.filter(status=status)
+    if grade:
+        qs = qs.filter(grade=grade)
+    if q:
+        qs = qs.filter(Q(description__icontains=q) | Q(location_text__icontains=q))
+    return qs
+
+
+def hazard_get_for(*, user, hazard_id: int) -> Hazard:
+    return hazard_list_for(user=user).get(pk=hazard_id)
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """A ratio 0..1, or None when there is nothing to divide by."""
+    return numerator / denominator if denominator else None
+
+
+def hazard_stats(*, period: Period | None = None, on: dt.date | None = None) -> dict:
+    """Found, rectified (closed after verification), rate, open, overdue and major-open hazards of a term."""
+    period = period or current_term()
+    on = on or today()
+    open_q = Q(status__in=[HazardStatus.OPEN, HazardStatus.RECTIFIED])
+    found = Hazard.objects.filter(found_on__range=period.range).aggregate(
+        found=Count("pk"),
+        rectified=Count("pk", filter=Q(status=HazardStatus.CLOSED)),
+        open=Count("pk", filter=open_q),
+        overdue=Count("pk", filter=Q(status=HazardStatus.OPEN, deadline__lt=on)),
+        major_open=Count("pk", filter=open_q & Q(grade=HazardGrade.MAJOR)),
+    )
+    found["rate"] = rate(found["rectified"], found["found"])
+    found["rate_percent"] = None if found["rate"] is None else round(found["rate"] * 100)
+    return found
+
+
+def agreement_coverage(*, term: str | None = None) -> list[dict]:
+    """Signed against issued, per agreement kind, for a term (one aggregate query)."""
+    term = term or term_label(current_term())
+    rows = (
+        Agreement.objects.filter(campaign__term=term)
+        .values("kind")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+        .order_by("kind")
+    )
+    return [{**row, "rate": rate(row["signed"], row["total"])} for row in rows]
+
+
+def campaign_coverage(*, campaign_id: int) -> dict:
+    """Signed against issued, per party kind, for one campaign (one aggregate query)."""
+    rows = (
+        Agreement.objects.filter(campaign_id=campaign_id)
+        .values("party_kind")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+        .order_by("party_kind")
+    )
+    by_kind = {row["party_kind"]: row for row in rows}
+    total = sum(r["total"] for r in by_kind.values())
+    signed = sum(r["signed"] for r in by_kind.values())
+    return {"total": total, "signed": signed, "rate": rate(signed, total), "by_party": by_kind}
+
+
+def drills_vs_required(*, period: Period | None = None, on: dt.date | None = None) -> dict:
+    """Drills held in the term against one a month required (months so far), and months without one."""
+    period = period or current_term()
+    on = on or today()
+    months = term_months(period, until=on)
+    held = Drill.objects.filter(held_on__range=period.range)
+    with_drill = {(d.year, d.month) for d in held.values_list("held_on", flat=True)}
+    return {"held": held.count(), "required": len(months),
+            "months_missing": [m for m in months if m not in with_drill]}
+
+
+def health_completeness(*, period: Period | None = None, on: dt.date | None = None) -> float | None:
+    """Checks recorded ÷ checks due (two a school day per class) over the term's weekdays so far."""
+    period = period or current_term()
+    on = min(on or today(), period.end)
+    classes = SchoolClass.objects.count()
+    first = HealthCheck.objects.filter(on__range=(period.start, on)).order_by("on").values_list("on", flat=True).first()
+    if not classes or first is None:
+        return None
+    days = sum(1 for i in range((on - first).days + 1) if (first + dt.timedelta(days=i)).weekday() < 5)
+    done = HealthCheck.objects.filter(on__range=(first, on)).count()
+    return min(1.0, done / (days * classes * 2)) if days else None
+
+
+def patrols_per_day(*, period: Period | None = None) -> float | None:
+    period = period or current_term()
+    start, end = period.datetime_range()
+    rows = Patrol.objects.filter(started_at__gte=start, started_at__lt=end)
+    total = rows.count()
+    days = rows.dates("started_at", "day").count()
+    return round(total / days, 2) if days else None
+
+
+def visitors_in_term(*, period: Period | None = None) -> int:
+    period = period or current_term()
+    start, end = period.datetime_range()
+    return Visitor.objects.filter(in_at__gte=start, in_at__lt=end).count()

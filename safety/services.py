@@ -1,0 +1,761 @@
+"""Writes of the safety app: each function is one business action in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from schools.models import Department, OnCampusUnit, Room, StaffMember
+from tenants.models import Membership, User
+from tenants.notifications import notify
+from tenants.services import school_metrics_request_refresh
+
+from . import roles as R
+from .choices import (
+    HazardGrade,
+    HazardStatus,
+    ItemResult,
+    PartyKind,
+    PhotoStage,
+    RoundKind,
+    SignedVia,
+)
+from .models import (
+    Absence,
+    Agreement,
+    AgreementCampaign,
+    AgreementTemplate,
+    Camera,
+    ChecklistItem,
+    ChecklistTemplate,
+    Disinfection,
+    Drill,
+    EducationActivity,
+    EmergencyPlan,
+    EscortRecord,
+    Hazard,
+    HazardAction,
+    HazardPhoto,
+    HealthCheck,
+    InspectionRound,
+    Patrol,
+    RoundItem,
+    SchoolClass,
+    SecurityEquipment,
+    SecurityTeamMember,
+    StaffExit,
+    Visitor,
+)
+from .terms import today
+
+
+def _save(obj, *, refresh_metrics: bool = True):
+    obj.full_clean()
+    obj.save()
+    if refresh_metrics:
+        school_metrics_request_refresh()
+    return obj
+
+
+def _require(user, allowed: Iterable[str], message: str | None = None) -> None:
+    if not (R.roles_of(user) & set(allowed)):
+        raise PermissionDenied(message or _("Your role here does not allow this."))
+
+
+def text_sha256(text: str) -> str:
+    """The SHA-256 (hex) of the exact text, as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- classes
+
+
+@transaction.atomic
+def school_class_create(*, grade: int, name: str, student_count: int, head_teacher: User | None = None) -> SchoolClass:
+    """Add a class to the school."""
+    return _save(SchoolClass(grade=grade, name=name, student_count=student_count, head_teacher=head_teacher),
+                 refresh_metrics=False)
+
+
+def school_class_check_ours(school_class: SchoolClass) -> SchoolClass:
+    """The same class read from this school's schema; refuse a class of another school."""
+    ours = SchoolClass.objects.filter(pk=school_class.pk, uid=school_class.uid).first()
+    if ours is None:
+        raise ValidationError({"school_class": _("This class is not a class of this school.")})
+    return ours
+
+
+# ---------------------------------------------------------------- checklists and rounds
+
+
+@transaction.atomic
+def checklist_template_save(
+    *, actor: User, name: str, kind: str, items: list[dict], template: ChecklistTemplate | None = None
+) -> ChecklistTemplate:
+    """Create or edit a checklist template; its items are replaced by `items` ({"area", "text"})."""
+    _require(actor, R.MANAGERS)
+    template = template or ChecklistTemplate()
+    template.name = name
+    template.kind = kind
+    _save(template, refresh_metrics=False)
+    if not items:
+        raise ValidationError({"items": _("A checklist needs at least one item.")})
+    template.items.all().delete()
+    for index, item in enumerate(items):
+        _save(ChecklistItem(template=template, area=item["area"], text=item["text"], sort_order=index),
+              refresh_metrics=False)
+    return template
+
+
+def _round_items_create(round_: InspectionRound, items: Iterable[dict]) -> None:
+    for index, item in enumerate(items):
+        _save(RoundItem(round=round_, area=item["area"], text=item["text"], sort_order=index), refresh_metrics=False)
+
+
+@transaction.atomic
+def round_open(
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    started_on: dt.date,
+    template: ChecklistTemplate | None = None,
+    items: list[dict] | None = None,
+    due_on: dt.date | None = None,
+    department: Department | None = None,
+) -> InspectionRound:
+    """Open an inspection round with its own copy of the checklist."""
+    _require(actor, R.MANAGERS)
+    if kind == RoundKind.CAMPAIGN:
+        raise ValidationError({"kind": _("Campaign rounds are opened by the bureau.")})
+    if items is None:
+        items = [{"area": i.area, "text": i.text} for i in template.items.all()] if template else []
+    if not items:
+        raise ValidationError({"template": _("Choose a checklist template or give the items.")})
+    round_ = _save(InspectionRound(kind=kind, title=title, template=template, started_on=started_on, due_on=due_on,
+                                   department=department, created_by=actor), refresh_metrics=False)
+    _round_items_create(round_, items)
+    return round_
+
+
+@transaction.atomic
+def campaign_round_open(*, campaign_id: int, title: str, items: list[dict], due_on: dt.date) -> InspectionRound:
+    """Open (once) the round of a bureau campaign (专项) in this school; a second call returns the same round."""
+    existing = InspectionRound.objects.filter(campaign_id=campaign_id).first()
+    if existing is not None:
+        return existing
+    if not items:
+        raise ValidationError({"items": _("A checklist needs at least one item.")})
+    round_ = _save(
+        InspectionRound(kind=RoundKind.CAMPAIGN, title=title, campaign_id=campaign_id, started_on=today(),
+                        due_on=due_on),
+    )
+    _round_items_create(round_, items)
+    notify(school=R.current_school(), kind="safety.campaign", title=_("Bureau campaign: %(title)s") % {"title": title},
+           url=f"/safety/rounds/{round_.pk}/", roles=R.MANAGERS, dedupe_key=f"safety-campaign:{campaign_id}")
+    return round_
+
+
+@transaction.atomic
+def round_item_check(
+    *,
+    actor: User,
+    item: RoundItem,
+    result: str,
+    note: str = "",
+    hazard: dict | None = None,
+) -> RoundItem:
+    """Record the result of one checklist line; a failed line opens a hazard (give its fields in `hazard`)."""
+    _require(actor, R.MANAGERS | R.PATROL)
+    item = RoundItem.objects.select_for_update().select_related("round").get(pk=item.pk)
+    if item.round.completed_at:
+        raise ValidationError({"result": _("This round is completed.")})
+    if item.result != ItemResult.PENDING:
+        raise ValidationError({"result": _("This line has already been checked.")})
+    if result not in (ItemResult.PASS, ItemResult.FAIL):
+        raise ValidationError({"result": _("Choose passed or failed.")})
+    item.result = result
+    item.note = note
+    item.checked_by = actor
+    item.checked_at = timezone.now()
+    _save(item, refresh_metrics=False)
+    if result == ItemResult.FAIL:
+        fields = {"description": note or item.text, "category": item.area, **(hazard or {})}
+        hazard_report(reporter=actor, round_item=item, **fields)
+    return item
+
+
+@transaction.atomic
+def round_complete(*, actor: User, round_: InspectionRound) -> InspectionRound:
+    """Close a round once every line is checked."""
+    _require(actor, R.MANAGERS)
+    if round_.items.filter(result=ItemResult.PENDING).exists():
+        raise ValidationError({"items": _("Check every line before completing the round.")})
+    round_.completed_at = timezone.now()
+    return _save(round_)
+
+
+# ---------------------------------------------------------------- hazards
+
+FIVE_FIXES = ("responsible", "measures", "funds", "deadline", "contingency_plan")
+
+
+def _five_fixes_check(hazard: Hazard) -> None:
+    """A major hazard needs all five of the 五定; it is then listed for supervision (挂牌督办)."""
+    if hazard.grade != HazardGrade.MAJOR:
+        return
+    labels = {
+        "responsible": _("A major hazard needs a responsible person."),
+        "measures": _("A major hazard needs rectification measures."),
+        "funds": _("A major hazard needs the funds set aside."),
+        "deadline": _("A major hazard needs a deadline."),
+        "contingency_plan": _("A major hazard needs a contingency plan."),
+    }
+    errors = {}
+    for field in FIVE_FIXES:
+        value = getattr(hazard, field if field != "responsible" else "responsible_id")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors[field] = labels[field]
+    if errors:
+        raise ValidationError(errors)
+    hazard.supervised = True
+
+
+@transaction.atomic
+def hazard_report(
+    *,
+    reporter: User,
+    category: str,
+    description: str,
+    grade: str = HazardGrade.GENERAL,
+    found_on: dt.date | None = None,
+    room: Room | None = None,
+    location_text: str = "",
+    round_item: RoundItem | None = None,
+    responsible: User | None = None,
+    measures: str = "",
+    funds: Decimal | None = None,
+    deadline: dt.date | None = None,
+    contingency_plan: str = "",
+    photos: Iterable = (),
+) -> Hazard:
+    """Record a hazard; a major one must carry all of the 五定 and is listed for supervision at once."""
+    if room is None and not location_text.strip():
+        raise ValidationError({"location_text": _("Give the room or describe where the hazard is.")})
+    hazard = Hazard(
+        round=round_item.round if round_item else None, round_item=round_item, found_on=found_on or today(),
+        reporter=reporter, room=room, location_text=location_text, category=category, grade=grade,
+        description=description, responsible=responsible, measures=measures, funds=funds, deadline=deadline,
+        contingency_plan=contingency_plan,
+    )
+    _five_fixes_check(hazard)
+    _save(hazard)
+    for image in photos:
+        hazard_photo_add(actor=reporter, hazard=hazard, stage=PhotoStage.BEFORE, image=image)
+    if hazard.grade == HazardGrade.MAJOR:
+        notify(school=R.current_school(), kind="safety.major_hazard", title=_("Major hazard: %(text)s") % {"text": description[:60]},
+               url=f"/safety/hazards/{hazard.pk}/", roles=R.MANAGERS, dedupe_key=f"safety-major:{hazard.pk}")
+    return hazard
+
+
+@transaction.atomic
+def hazard_plan(
+    *,
+    actor: User,
+    hazard: Hazard,
+    grade: str,
+    responsible: User | None,
+    measures: str,
+    funds: Decimal | None,
+    deadline: dt.date | None,
+    contingency_plan: str,
+) -> Hazard:
+    """Set a hazard's grade and 五定 (all five for a major hazard)."""
+    _require(actor, R.MANAGERS)
+    hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
+    if hazard.status == HazardStatus.CLOSED:
+        raise ValidationError({"status": _("A closed hazard cannot be changed.")})
+    hazard.grade, hazard.responsible, hazard.measures = grade, responsible, measures
+    hazard.funds, hazard.deadline, hazard.contingency_plan = funds, deadline, contingency_plan
+    _five_fixes_check(hazard)
+    return _save(hazard)
+
+
+@transaction.atomic
+def hazard_photo_add(*, actor: User, hazard: Hazard, stage: str, image) -> HazardPhoto:
+    """Attach a photo (checked to be an image) to a hazard."""
+    from frontend.uploads import IMAGE_KINDS, validate_upload
+
+    try:
+        validate_upload(image, kinds=IMAGE_KINDS)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from exc
+    return _save(HazardPhoto(hazard=hazard, stage=stage, image=image, uploaded_by=actor), refresh_metrics=False)
+
+
+@transaction.atomic
+def hazard_rectify(*, actor: User, hazard: Hazard, actions: str, photos: Iterable = ()) -> Hazard:
+    """Record the rectification (actions and after-photos); the hazard then awaits verification."""
+    hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
+    if not (R.roles_of(actor) & R.RECTIFY) and hazard.responsible_id != actor.pk:
+        raise PermissionDenied(_("Your role here does not allow this."))
+    if hazard.status != HazardStatus.OPEN:
+        raise ValidationError({"status": _("Only an open hazard can be rectified.")})
+    if not actions.strip():
+        raise ValidationError({"actions": _("Describe what was done.")})
+    _save(HazardAction(hazard=hazard, text=actions, by=actor), refresh_metrics=False)
+    for image in photos:
+        hazard_photo_add(actor=actor, hazard=hazard, stage=PhotoStage.AFTER, image=image)
+    hazard.status = HazardStatus.RECTIFIED
+    hazard.rectified_by = actor
+    hazard.rectified_at = timezone.now()
+    return _save(hazard)
+
+
+@transaction.atomic
+def hazard_verify(*, actor: User, hazard: Hazard, accepted: bool, note: str = "") -> Hazard:
+    """Verify a rectification: accepted closes the hazard (销号), refused reopens it. Never by the rectifier."""
+    hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
+    allowed = R.MAJOR_VERIFIER if hazard.grade == HazardGrade.MAJOR else R.MANAGERS
+    if not (R.roles_of(actor) & allowed):
+        raise PermissionDenied(
+            _("Only the principal verifies a major hazard.") if hazard.grade == HazardGrade.MAJOR
+            else _("Your role here does not allow this.")
+        )
+    if hazard.status != HazardStatus.RECTIFIED:
+        raise ValidationError({"status": _("A hazard is closed only after its rectification is recorded and verified.")})
+    if hazard.rectified_by_id == actor.pk:
+        raise ValidationError({"verified_by": _("Someone other than the rectifier must verify the rectification.")})
+    if accepted:
+        hazard.status = HazardStatus.CLOSED
+        hazard.verified_by = actor
+        hazard.verified_at = timezone.now()
+        hazard.verification_note = note
+    else:
+        if not note.strip():
+            raise ValidationError({"verification_note": _("Say why the rectification is not accepted.")})
+        _save(HazardAction(hazard=hazard, text=_("Not accepted: %(note)s") % {"note": note}, by=actor),
+              refresh_metrics=False)
+        hazard.status = HazardStatus.OPEN
+        hazard.rectified_by = None
+        hazard.rectified_at = None
+    return _save(hazard)
+
+
+def hazards_escalate_overdue(*, on: dt.date | None = None) -> int:
+    """Notify the responsible person and the managers of each open hazard past its deadline, once each."""
+    on = on or today()
+    count = 0
+    overdue = Hazard.objects.filter(status=HazardStatus.OPEN, deadline__lt=on, escalated_on__isnull=True)
+    for hazard in overdue.select_related("responsible"):
+        with transaction.atomic():
+            notify(
+                school=R.current_school(),
+                kind="safety.hazard_overdue",
+                title=_("Hazard overdue: %(text)s") % {"text": hazard.description[:60]},
+                body=_("Deadline %(deadline)s, location %(location)s")
+                % {"deadline": hazard.deadline, "location": hazard.location},
+                url=f"/safety/hazards/{hazard.pk}/",
+                users=[hazard.responsible] if hazard.responsible_id else [],
+                roles=[*R.MANAGERS],
+                dedupe_key=f"safety-hazard-overdue:{connection.schema_name}:{hazard.pk}",
+            )
+            Hazard.objects.filter(pk=hazard.pk, escalated_on__isnull=True).update(escalated_on=on)
+            count += 1
+    if count:
+        school_metrics_request_refresh()
+    return count
+
+
+# ---------------------------------------------------------------- agreements
+
+
+@transaction.atomic
+def agreement_template_create(*, actor: User, kind: str, title: str, body: str, post: str = "") -> AgreementTemplate:
+    """Add a template, or a new version of a template of the same kind and post."""
+    _require(actor, R.MANAGERS)
+    last = AgreementTemplate.objects.filter(kind=kind, post=post).order_by("-version").first()
+    return _save(AgreementTemplate(kind=kind, post=post, title=title, body=body,
+                                   version=(last.version + 1) if last else 1), refresh_metrics=False)
+
+
+GROUPS = ("teachers", "departments", "units", "parents")
+
+
+def _agreement_text(template: AgreementTemplate, party: str) -> str:
+    return f"{template.title}（第{template.version}版）\n\n{template.body}\n\n责任人：{party}"
+
+
+@transaction.atomic
+def agreement_campaign_issue(
+    *, actor: User, template: AgreementTemplate, term: str, groups: list[str], due_on: dt.date | None = None
+) -> AgreementCampaign:
+    """Issue a template for a term to groups; every party gets its own copy to sign."""
+    _require(actor, R.MANAGERS)
+    if not groups or any(g not in GROUPS for g in groups):
+        raise ValidationError({"groups": _("Choose who signs: teachers, departments, on-campus units or parents.")})
+    campaign = _save(AgreementCampaign(template=template, term=term, groups=list(groups), issued_by=actor,
+                                       due_on=due_on), refresh_metrics=False)
+    school = R.current_school()
+    rows: list[Agreement] = []
+
+    def add(party_kind, name, **kw):
+        rows.append(Agreement(campaign=campaign, kind=template.kind, party_kind=party_kind, party_name=name,
+                              text=_agreement_text(template, name), **kw))
+
+    if "teachers" in groups:
+        users = (User.objects.filter(pk__in=Membership.objects.active().filter(school=school).values("user_id"),
+                                     is_active=True).order_by("name", "pk"))
+        for user in users:
+            add(PartyKind.TEACHER, user.display_name, user=user)
+    if "departments" in groups:
+        for department in Department.objects.filter(is_active=True):
+            add(PartyKind.DEPARTMENT, department.name, department=department, user=department.head)
+    if "units" in groups:
+        for unit in OnCampusUnit.objects.all():
+            add(PartyKind.UNIT, unit.name, unit=unit, user=unit.contact_user)
+    if "parents" in groups:
+        for school_class in SchoolClass.objects.all():
+            for seat in range(1, school_class.student_count + 1):
+                name = f"{school_class.name} {seat}号学生家长"
+                add(PartyKind.PARENT, name, school_class=school_class, seat_no=seat,
+                    token=secrets.token_urlsafe(24))
+    if not rows:
+        raise ValidationError({"groups": _("Nobody in these groups to sign.")})
+    Agreement.objects.bulk_create(rows, batch_size=1000)
+    school_metrics_request_refresh()
+    return campaign
+
+
+def _may_sign(user: User | None, agreement: Agreement) -> bool:
+    if user is None:
+        return False
+    if agreement.user_id == user.pk:
+        return True
+    return agreement.party_kind != PartyKind.TEACHER and bool(R.roles_of(user) & R.MANAGERS)
+
+
+@transaction.atomic
+def agreement_sign(
+    *,
+    agreement: Agreement,
+    signer_name: str,
+    user: User | None = None,
+    token: str | None = None,
+    seen_sha256: str | None = None,
+) -> Agreement:
+    """Sign online: the typed name, the time and the SHA-256 of the exact text signed are kept for good."""
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if token is not None:
+        if not agreement.token or not secrets.compare_digest(agreement.token, token):
+            raise PermissionDenied(_("This signing link is not valid."))
+    elif not _may_sign(user, agreement):
+        raise PermissionDenied(_("This agreement is not yours to sign."))
+    if agreement.signed_at is not None:
+        raise ValidationError({"signed_at": _("This agreement is already signed; it cannot be signed twice.")})
+    signer_name = (signer_name or "").strip()
+    if not signer_name:
+        raise ValidationError({"signer_name": _("Type your name to sign.")})
+    digest = text_sha256(agreement.text)
+    if seen_sha256 and seen_sha256 != digest:
+        raise ValidationError({"text": _("The text changed after you opened it; open it again and sign.")})
+    agreement.signer_name = signer_name
+    agreement.signed_at = timezone.now()
+    agreement.text_sha256 = digest
+    agreement.signed_via = SignedVia.ONLINE
+    return _save(agreement)
+
+
+@transaction.atomic
+def agreement_scan_upload(*, actor: User, agreement: Agreement, scan, signer_name: str) -> Agreement:
+    """Record a signed paper copy by its scan (PDF or image)."""
+    from frontend.uploads import validate_upload
+
+    _require(actor, R.MANAGERS)
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.signed_at is not None:
+        raise ValidationError({"signed_at": _("This agreement is already signed; it cannot be signed twice.")})
+    try:
+        validate_upload(scan, kinds=("pdf", "png", "jpeg"))
+    except ValidationError as exc:
+        raise ValidationError({"scan": exc.messages}) from exc
+    if not (signer_name or "").strip():
+        raise ValidationError({"signer_name": _("Type the name of whoever signed the paper copy.")})
+    agreement.scan = scan
+    agreement.signer_name = signer_name.strip()
+    agreement.signed_at = timezone.now()
+    agreement.text_sha256 = text_sha256(agreement.text)
+    agreement.signed_via = SignedVia.SCAN
+    return _save(agreement)
+
+
+@transaction.atomic
+def agreement_text_update(*, actor: User, agreement: Agreement, text: str) -> Agreement:
+    """Correct the text of an agreement not yet signed (a signed one is immutable)."""
+    _require(actor, R.MANAGERS)
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.signed_at is not None:
+        raise ValidationError({"text": _("A signed agreement cannot be changed.")})
+    agreement.text = text
+    return _save(agreement, refresh_metrics=False)
+
+
+@transaction.atomic
+def agreement_campaign_remind(*, campaign: AgreementCampaign, on: dt.date | None = None) -> int:
+    """Remind each party with an account who has not signed (once a day); returns how many were reminded."""
+    on = on or today()
+    unsigned = campaign.agreements.filter(signed_at__isnull=True)
+    users = User.objects.filter(pk__in=unsigned.exclude(user__isnull=True).values("user_id"), is_active=True)
+    title = _("Please sign: %(title)s") % {"title": campaign.template.title}
+    sent = 0
+    for user in users:
+        sent += len(notify(kind="safety.agreement_reminder", title=title, url="/safety/agreements/mine/",
+                           users=[user], dedupe_key=f"safety-agreement-remind:{campaign.pk}:{on}"))
+    unsigned.update(reminded_at=timezone.now())
+    return sent
+
+
+# ---------------------------------------------------------------- gate
+
+def id_number_mask(raw: str) -> str:
+    """Keep the first 3 and the last 4 characters of an ID number; star the rest (never store it whole)."""
+    raw = "".join((raw or "").split()).upper()
+    if not raw:
+        return ""
+    if len(raw) <= 7:
+        return "*" * len(raw)
+    return raw[:3] + "*" * (len(raw) - 7) + raw[-4:]
+
+
+@transaction.atomic
+def visitor_register(
+    *,
+    actor: User,
+    name: str,
+    id_number: str,
+    host_name: str,
+    purpose: str,
+    host_verified: bool,
+    phone: str = "",
+    in_at: dt.datetime | None = None,
+) -> Visitor:
+    """Register a visitor at the gate; only a masked ID number is stored."""
+    _require(actor, R.GATE)
+    return _save(Visitor(name=name, id_number_masked=id_number_mask(id_number), phone=phone, host_name=host_name,
+                         host_verified=host_verified, purpose=purpose, in_at=in_at or timezone.now(),
+                         registered_by=actor))
+
+
+@transaction.atomic
+def visitor_checkout(*, actor: User, visitor: Visitor, out_at: dt.datetime | None = None) -> Visitor:
+    """Record when a visitor left."""
+    _require(actor, R.GATE)
+    visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
+    out_at = out_at or timezone.now()
+    if visitor.out_at is not None:
+        raise ValidationError({"out_at": _("This visitor has already left.")})
+    if out_at < visitor.in_at:
+        raise ValidationError({"out_at": _("The time out cannot be before the time in.")})
+    visitor.out_at = out_at
+    return _save(visitor, refresh_metrics=False)
+
+
+@transaction.atomic
+def staff_exit_register(
+    *, actor: User, name: str, reason: str, approved_by: str = "", staff: StaffMember | None = None,
+    out_at: dt.datetime | None = None,
+) -> StaffExit:
+    """Register a staff member leaving during working hours."""
+    _require(actor, R.GATE)
+    return _save(StaffExit(staff=staff, name=name, reason=reason, approved_by=approved_by,
+                           out_at=out_at or timezone.now(), registered_by=actor), refresh_metrics=False)
+
+
+@transaction.atomic
+def staff_exit_return(*, actor: User, exit_: StaffExit, back_at: dt.datetime | None = None) -> StaffExit:
+    """Record a staff member's return."""
+    _require(actor, R.GATE)
+    exit_ = StaffExit.objects.select_for_update().get(pk=exit_.pk)
+    back_at = back_at or timezone.now()
+    if exit_.back_at is not None:
+        raise ValidationError({"back_at": _("The return is already recorded.")})
+    if back_at < exit_.out_at:
+        raise ValidationError({"back_at": _("The time back cannot be before the time out.")})
+    exit_.back_at = back_at
+    return _save(exit_, refresh_metrics=False)
+
+
+# ---------------------------------------------------------------- patrols
+
+
+@transaction.atomic
+def patrol_record(
+    *,
+    actor: User,
+    shift: str,
+    route: str,
+    started_at: dt.datetime,
+    ended_at: dt.datetime | None = None,
+    findings: str = "",
+    hazard: dict | None = None,
+) -> Patrol:
+    """Record a patrol; give `hazard` ({"category", "location_text", ...}) to open a hazard from a finding."""
+    _require(actor, R.PATROL)
+    if ended_at is not None and ended_at < started_at:
+        raise ValidationError({"ended_at": _("The end cannot be before the start.")})
+    opened = None
+    if hazard:
+        opened = hazard_report(reporter=actor, description=hazard.pop("description", "") or findings, **hazard)
+    return _save(Patrol(patroller=actor, patroller_name=actor.display_name, shift=shift, route=route,
+                        started_at=started_at, ended_at=ended_at, findings=findings, hazard=opened))
+
+
+@transaction.atomic
+def security_member_add(*, actor: User, name: str, team: str, user: User | None = None, shift: str = "",
+                        weekday: int | None = None) -> SecurityTeamMember:
+    """Put someone on the security roster."""
+    _require(actor, R.MANAGERS)
+    return _save(SecurityTeamMember(user=user, name=name, team=team, shift=shift, weekday=weekday),
+                 refresh_metrics=False)
+
+
+# ---------------------------------------------------------------- drills, education, escort
+
+
+@transaction.atomic
+def emergency_plan_add(*, actor: User, title: str, kind: str, adopted_on: dt.date, summary: str = "",
+                       document=None) -> EmergencyPlan:
+    """Add an emergency plan, or a new version of a plan with the same title."""
+    _require(actor, R.MANAGERS)
+    if document is not None:
+        from frontend.uploads import validate_upload
+
+        try:
+            validate_upload(document)
+        except ValidationError as exc:
+            raise ValidationError({"document": exc.messages}) from exc
+    last = EmergencyPlan.objects.filter(title=title).order_by("-version").first()
+    return _save(EmergencyPlan(title=title, kind=kind, adopted_on=adopted_on, summary=summary,
+                               document=document or "", version=(last.version + 1) if last else 1),
+                 refresh_metrics=False)
+
+
+@transaction.atomic
+def drill_record(*, actor: User, kind: str, held_on: dt.date, participants: int, evacuation_seconds: int | None = None,
+                 review: str = "", plan: EmergencyPlan | None = None) -> Drill:
+    """Record a drill and its review."""
+    _require(actor, R.MANAGERS)
+    return _save(Drill(kind=kind, held_on=held_on, participants=participants, evacuation_seconds=evacuation_seconds,
+                       review=review, plan=plan, recorded_by=actor))
+
+
+@transaction.atomic
+def education_record(*, actor: User, kind: str, held_on: dt.date, title: str, audience: int = 0,
+                     school_class: SchoolClass | None = None) -> EducationActivity:
+    """Record a safety education activity."""
+    _require(actor, R.LEDGER)
+    if school_class is not None:
+        school_class = school_class_check_ours(school_class)
+    return _save(EducationActivity(kind=kind, held_on=held_on, title=title, audience=audience,
+                                   school_class=school_class, recorded_by=actor))
+
+
+@transaction.atomic
+def escort_record(*, actor: User, on: dt.date, school_class: SchoolClass, teacher: User, present: bool = True,
+                  note: str = "") -> EscortRecord:
+    """Record (or correct) a teacher's route escort of a class on a day."""
+    _require(actor, R.LEDGER)
+    school_class = school_class_check_ours(school_class)
+    record = EscortRecord.objects.filter(on=on, school_class=school_class, teacher=teacher).first()
+    record = record or EscortRecord(on=on, school_class=school_class, teacher=teacher)
+    record.present, record.note = present, note
+    return _save(record, refresh_metrics=False)
+
+
+# ---------------------------------------------------------------- health
+
+
+@transaction.atomic
+def health_check_record(
+    *,
+    actor: User,
+    school_class: SchoolClass,
+    on: dt.date,
+    session: str,
+    present: int,
+    absent: int = 0,
+    fever: int = 0,
+    absences: list[dict] | None = None,
+) -> HealthCheck:
+    """Record a class's morning or noon check; each absent pupil is listed for follow-up."""
+    school_class = school_class_check_ours(school_class)
+    my_roles = R.roles_of(actor)
+    if not (my_roles & R.MANAGERS) and not (my_roles & R.HEALTH and school_class.head_teacher_id == actor.pk):
+        raise PermissionDenied(_("Only the class teacher records this class's health check."))
+    absences = absences or []
+    if absent != len(absences):
+        raise ValidationError({"absent": _("List each absent pupil (%(n)s absent).") % {"n": absent}})
+    if present + absent > school_class.student_count:
+        raise ValidationError({"present": _("Present and absent exceed the class's %(n)s pupils.")
+                               % {"n": school_class.student_count}})
+    if fever > present:
+        raise ValidationError({"fever": _("More pupils with fever than present.")})
+    if HealthCheck.objects.filter(school_class=school_class, on=on, session=session).exists():
+        raise ValidationError({"session": _("This check is already recorded for the class today.")})
+    check = _save(HealthCheck(school_class=school_class, on=on, session=session, present=present, absent=absent,
+                              fever=fever, recorded_by=actor))
+    for row in absences:
+        _save(Absence(health_check=check, student_name=row.get("student_name", ""), reason=row.get("reason", "")),
+              refresh_metrics=False)
+    return check
+
+
+@transaction.atomic
+def absence_follow_up(*, actor: User, absence: Absence, follow_up: str) -> Absence:
+    """Record the follow-up of an absence (call to the family, reason confirmed)."""
+    _require(actor, R.HEALTH)
+    if not follow_up.strip():
+        raise ValidationError({"follow_up": _("Describe the follow-up.")})
+    absence.followed_up, absence.follow_up = True, follow_up
+    return _save(absence)
+
+
+@transaction.atomic
+def disinfection_record(*, actor: User, zone: str, done_at: dt.datetime, agent: str, operator: str) -> Disinfection:
+    """Record a disinfection of a zone."""
+    _require(actor, R.LEDGER | R.GATE)
+    return _save(Disinfection(zone=zone, done_at=done_at, agent=agent, operator=operator, recorded_by=actor),
+                 refresh_metrics=False)
+
+
+# ---------------------------------------------------------------- CCTV and equipment
+
+
+@transaction.atomic
+def camera_save(*, actor: User, location: str, status: str, retention_days: int,
+                installed_on: dt.date | None = None, camera: Camera | None = None) -> Camera:
+    """Add or update a camera of the CCTV registry."""
+    _require(actor, R.MANAGERS)
+    camera = camera or Camera()
+    camera.location, camera.status, camera.retention_days, camera.installed_on = (
+        location, status, retention_days, installed_on)
+    return _save(camera)
+
+
+@transaction.atomic
+def equipment_save(*, actor: User, kind: str, quantity: int, location: str, checked_on: dt.date | None = None,
+                   equipment: SecurityEquipment | None = None) -> SecurityEquipment:
+    """Add or update security equipment."""
+    _require(actor, R.MANAGERS)
+    equipment = equipment or SecurityEquipment()
+    equipment.kind, equipment.quantity, equipment.location, equipment.checked_on = kind, quantity, location, checked_on
+    return _save(equipment, refresh_metrics=False)
+

@@ -1,0 +1,52 @@
+"""Celery entry points of safety (thin: they call services)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from tenants.models import School
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def hazards_overdue_escalate_task(self, *, schema_name: str) -> int:
+    """Escalate one school's overdue hazards (idempotent: each hazard once)."""
+    from .services import hazards_escalate_overdue
+
+    with schema_context(schema_name):
+        return hazards_escalate_overdue()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def agreement_reminders_task(self, *, schema_name: str) -> int:
+    """Remind the unsigned parties of this school's open campaigns (once a day each)."""
+    from .models import AgreementCampaign
+    from .services import agreement_campaign_remind
+    from .terms import current_term, term_label
+
+    with schema_context(schema_name):
+        campaigns = AgreementCampaign.objects.filter(term=term_label(current_term()),
+                                                     agreements__signed_at__isnull=True).distinct()
+        return sum(agreement_campaign_remind(campaign=c) for c in campaigns)
+
+
+def _active_schemas() -> list[str]:
+    return list(School.objects.exclude(schema_name="public").filter(status="active").values_list("schema_name", flat=True))
+
+
+@shared_task(acks_late=True)
+def hazards_overdue_sweep_task() -> int:
+    """Beat: queue one escalation per school."""
+    schemas = _active_schemas()
+    for schema in schemas:
+        hazards_overdue_escalate_task.delay(schema_name=schema)
+    return len(schemas)
+
+
+@shared_task(acks_late=True)
+def agreement_reminders_sweep_task() -> int:
+    """Beat: queue one reminder run per school."""
+    schemas = _active_schemas()
+    for schema in schemas:
+        agreement_reminders_task.delay(schema_name=schema)
+    return len(schemas)
