@@ -15,4 +15,5 @@ urlpatterns = [
     path("assets/", include("assets.urls")),
     path("repairs/", include("repairs.urls")),
     path("safety/", include("safety.urls")),
+    path("awards/", include("reporting.school_urls")),
 ]

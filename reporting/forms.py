@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .choices import AwardKind, AwardLevel
+
+_INPUT = {"class": "form-control"}
+_SELECT = {"class": "form-select"}
+
+
+class TermForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60, widget=forms.TextInput(attrs=_INPUT),
+                           help_text=_("e.g. 2025–2026 第二学期"))
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={**_INPUT, "type": "date"}))
+    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={**_INPUT, "type": "date"}))
+
+
+def parse_items(text: str) -> list[dict]:
+    """One checklist item a line: "area｜text" (or "area|text"; a line without a bar has no area)."""
+    items = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        parts = re.split(r"[|｜]", line, maxsplit=1)
+        area, item_text = (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else ("", line)
+        if item_text:
+            items.append({"area": area, "text": item_text})
+    return items
+
+
+class CampaignForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120, widget=forms.TextInput(attrs=_INPUT),
+                            help_text=_("e.g. 春季开学安全大检查"))
+    due_on = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={**_INPUT, "type": "date"}))
+    items = forms.CharField(
+        label=_("Checklist items"),
+        widget=forms.Textarea(attrs={**_INPUT, "rows": 8}),
+        help_text=_("One item a line, area and item separated by ｜, e.g. 校舍｜墙体有无裂缝"),
+    )
+    schools = forms.ModelMultipleChoiceField(
+        label=_("Schools"), queryset=None, required=False,
+        widget=forms.SelectMultiple(attrs={**_SELECT, "size": 8}),
+        help_text=_("Leave empty to send it to every school of the bureau."),
+    )
+
+    def __init__(self, *args, schools=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = schools
+
+    def clean_items(self):
+        items = parse_items(self.cleaned_data["items"])
+        if not items:
+            raise ValidationError(_("List at least one checklist item."))
+        return items
+
+
+def parse_criteria(text: str) -> list[dict]:
+    """One criterion a line: "metric_key >= 0.95" (percent thresholds as ratios or as 95%)."""
+    criteria = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"([a-z0-9_]+)\s*(>=|<=|==)\s*(-?[\d.]+)\s*(%?)", line)
+        if not match:
+            raise ValidationError(_("Write each criterion as: metric_key >= number"))
+        value = float(match.group(3)) / (100 if match.group(4) else 1)
+        criteria.append({"metric": match.group(1), "op": match.group(2), "value": value})
+    return criteria
+
+
+class AwardProgrammeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs=_INPUT))
+    kind = forms.ChoiceField(label=_("Kind"), choices=AwardKind.choices, widget=forms.Select(attrs=_SELECT))
+    level = forms.ChoiceField(label=_("Level"), choices=AwardLevel.choices, widget=forms.Select(attrs=_SELECT))
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={**_INPUT, "rows": 3}))
+    criteria = forms.CharField(
+        label=_("Criteria (metric thresholds)"), required=False,
+        widget=forms.Textarea(attrs={**_INPUT, "rows": 5}),
+        help_text=_("One a line, e.g. hazard_rectification_rate >= 95% or buildings_grade_d <= 0. "
+                    "See the metrics glossary for the keys."),
+    )
+    evidence = forms.CharField(
+        label=_("Evidence required"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3}),
+        help_text=_("One a line, e.g. 应急演练记录"),
+    )
+
+    def clean_criteria(self):
+        return parse_criteria(self.cleaned_data["criteria"])
+
+    def clean_evidence(self):
+        return [line.strip() for line in self.cleaned_data["evidence"].splitlines() if line.strip()]
+
+
+class AwardApplicationForm(forms.Form):
+    statement = forms.CharField(label=_("Statement"), required=False,
+                                widget=forms.Textarea(attrs={**_INPUT, "rows": 3}))
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labels = list(programme.evidence_required)
+        for index, label in enumerate(self.labels):
+            self.fields[f"evidence_{index}"] = forms.CharField(
+                label=label, widget=forms.Textarea(attrs={**_INPUT, "rows": 2}),
+                help_text=_("Describe the evidence and where it is kept."),
+            )
+
+    def evidence(self) -> dict[str, str]:
+        return {label: self.cleaned_data.get(f"evidence_{i}", "") for i, label in enumerate(self.labels)}
+
+
+class AwardReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("grant", _("Grant")), ("reject", _("Reject"))],
+        widget=forms.Select(attrs=_SELECT),
+    )
+    score = forms.IntegerField(label=_("Score"), min_value=0, max_value=100, widget=forms.NumberInput(attrs=_INPUT))
+    note = forms.CharField(label=_("Review note"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3}))
+
+
+class WorkSummaryForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=_INPUT))
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={**_INPUT, "rows": 24}))

@@ -1,0 +1,275 @@
+"""Bureau-host GraphQL: metrics per school and term, comparisons, rankings, campaigns, awards, mirrored
+lists and drill-down. People see their bureau's schools; partners the schools of their grant, with
+the scope reporting:read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import strawberry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from strawberry.types import Info
+
+from api.errors import Code, HouqinGraphQLError
+from api.permissions import current_partner, current_school, require_authenticated
+from tenants.models import Bureau, School
+
+from .. import catalogue, selectors, services
+from ..models import AwardRecord, Campaign, MirroredRecord, Term
+from .types import (
+    AwardCriterionType,
+    AwardProgrammeType,
+    AwardRecordType,
+    CampaignProgressType,
+    CampaignType,
+    ComparisonType,
+    MetricDefinitionType,
+    MirroredRecordPageType,
+    MirroredRecordType,
+    RankingRowType,
+    RankingType,
+    SchoolDrilldownType,
+    SchoolMetricsType,
+    TermType,
+)
+
+READ_SCOPE = "reporting:read"
+MAX_PAGE = 100
+
+
+@dataclass
+class Caller:
+    user: object
+    bureau: Bureau
+    schools: QuerySet[School]
+    is_partner: bool
+
+
+def _caller(info: Info, bureau_code: str | None = None) -> Caller:
+    """Who asks, on the bureau host, and which schools they may see."""
+    user = require_authenticated(info)
+    if current_school(info) is not None:
+        raise HouqinGraphQLError("This field is served on the bureau host only.", Code.WRONG_HOST)
+    partner = current_partner(info)
+    if partner is not None:
+        if not partner.has_scope(READ_SCOPE):
+            raise HouqinGraphQLError(f"This token lacks the scope {READ_SCOPE}.", Code.FORBIDDEN)
+        granted = partner.schools() if callable(getattr(partner, "schools", None)) else School.objects.none()
+        bureaus = Bureau.objects.filter(pk__in=granted.values("bureau_id"))
+        if bureau_code:
+            bureaus = bureaus.filter(code=bureau_code)
+        bureau = bureaus.order_by("pk").first()
+        if bureau is None:
+            raise HouqinGraphQLError("This token is not granted any school of this bureau.", Code.FORBIDDEN)
+        return Caller(user=user, bureau=bureau, schools=granted.filter(bureau=bureau), is_partner=True)
+    from tenants.access import bureaus_for
+
+    bureaus = bureaus_for(user)
+    if bureau_code:
+        bureaus = bureaus.filter(code=bureau_code)
+    bureau = bureaus.order_by("pk").first()
+    if bureau is None:
+        raise HouqinGraphQLError("You are not a member of this bureau.", Code.FORBIDDEN)
+    return Caller(user=user, bureau=bureau, schools=selectors.schools_of(user=user, bureau=bureau), is_partner=False)
+
+
+def _term(caller: Caller, term_id) -> Term:
+    if term_id:
+        term = Term.objects.filter(bureau=caller.bureau, pk=term_id).first()
+        if term is None:
+            raise HouqinGraphQLError("No such term.", Code.NOT_FOUND)
+        return term
+    return services.term_current(bureau=caller.bureau)
+
+
+def _term_type(term: Term) -> TermType:
+    return TermType(id=strawberry.ID(str(term.pk)), name=term.name, start=term.start, end=term.end)
+
+
+def _metric_type(metric, module: str) -> MetricDefinitionType:
+    return MetricDefinitionType(key=metric.key, label=str(metric.label), unit=metric.unit, formula=str(metric.formula),
+                                module=module, higher_is_better=metric.higher_is_better)
+
+
+def _page(first: int) -> int:
+    if first > MAX_PAGE or first < 1:
+        raise HouqinGraphQLError(f"Ask for 1 to {MAX_PAGE} rows.", Code.PAGE_SIZE_LIMIT)
+    return first
+
+
+def _school(caller: Caller, school_id) -> School:
+    school = caller.schools.filter(pk=school_id).select_related("bureau").first()
+    if school is None:
+        raise HouqinGraphQLError("You may not read this school.", Code.FORBIDDEN)
+    return school
+
+
+@strawberry.type
+class ReportingQuery:
+    @strawberry.field(description="The bureau's terms, newest first.")
+    def reporting_terms(self, info: Info, bureau_code: str | None = None) -> list[TermType]:
+        caller = _caller(info, bureau_code)
+        return [_term_type(t) for t in Term.objects.filter(bureau=caller.bureau).order_by("-start")]
+
+    @strawberry.field(description="Every metric: key, name, unit and formula.")
+    def metric_definitions(self, info: Info) -> list[MetricDefinitionType]:
+        require_authenticated(info)
+        return [_metric_type(m, module) for module, metrics in catalogue.metrics_by_module() for m in metrics]
+
+    @strawberry.field(description="The comparison table: each school's metrics for a term, ranked by `sort`.")
+    def school_metrics_list(
+        self, info: Info, term_id: strawberry.ID | None = None, sort: str = "name", query: str = "",
+        first: int = 50, page: int = 1, bureau_code: str | None = None,
+    ) -> ComparisonType:
+        caller = _caller(info, bureau_code)
+        term = _term(caller, term_id)
+        comparison = selectors.comparison_for(
+            user=caller.user, bureau=caller.bureau, term=term, sort=sort, query=query,
+            previous=services.term_previous(term), page_number=page, per_page=_page(first), schools=caller.schools,
+        )
+        rows = [SchoolMetricsType(
+            school_id=strawberry.ID(str(r["school_id"])), school_name=r["school__name"], rank=r.get("rank"),
+            values=r["values"], previous_values=r["previous"], computed_at=r["computed_at"],
+        ) for r in comparison.rows]
+        return ComparisonType(term=_term_type(term), total_count=comparison.page.paginator.count, rows=rows,
+                              district_average=comparison.averages, district_total=comparison.totals)
+
+    @strawberry.field(description="Schools ranked by one metric, against the district average and the previous term.")
+    def ranking(self, info: Info, metric: str, term_id: strawberry.ID | None = None,
+                bureau_code: str | None = None) -> RankingType:
+        caller = _caller(info, bureau_code)
+        term = _term(caller, term_id)
+        definitions = {m.key: (m, module) for module, ms in catalogue.metrics_by_module() for m in ms}
+        if metric not in definitions:
+            raise HouqinGraphQLError("Unknown metric.", Code.BAD_USER_INPUT)
+        definition, module = definitions[metric]
+        comparison = selectors.comparison_for(
+            user=caller.user, bureau=caller.bureau, term=term,
+            sort=("-" if definition.higher_is_better else "") + metric, previous=services.term_previous(term),
+            schools=caller.schools,
+        )
+        average = comparison.averages.get(metric)
+        rows = []
+        for r in comparison.rows:
+            value = catalogue.number(r["values"].get(metric))
+            rows.append(RankingRowType(
+                rank=r["rank"] if value is not None else None, school_id=strawberry.ID(str(r["school_id"])),
+                school_name=r["school__name"], value=value,
+                previous_value=catalogue.number(r["previous"].get(metric)),
+                difference_from_average=None if value is None or average is None else value - average,
+            ))
+        return RankingType(metric=_metric_type(definition, module), term=_term_type(term), district_average=average,
+                           rows=rows)
+
+    @strawberry.field(description="The bureau's inspection campaigns and each school's progress.")
+    def campaign_list(self, info: Info, bureau_code: str | None = None) -> list[CampaignType]:
+        caller = _caller(info, bureau_code)
+        allowed = set(caller.schools.values_list("pk", flat=True))
+        result = []
+        for campaign in Campaign.objects.filter(bureau=caller.bureau)[:MAX_PAGE]:
+            progress = [r for r in selectors.campaign_progress(user=caller.user, campaign=campaign, check=False)
+                        if r["school"].pk in allowed]
+            summary = selectors.campaign_summary(progress)
+            result.append(CampaignType(
+                id=strawberry.ID(str(campaign.pk)), title=campaign.title, due_on=campaign.due_on,
+                issued_at=campaign.issued_at, items=campaign.items, schools_count=summary["schools"],
+                completed_count=summary["completed"], hazards_found=summary["hazards"],
+                progress=[CampaignProgressType(
+                    school_id=strawberry.ID(str(r["school"].pk)), school_name=r["school"].name, opened=r["opened"],
+                    items_total=r["items_total"], items_checked=r["items_checked"],
+                    hazards_found=r["hazards_found"], completed_at=r["completed_at"],
+                ) for r in progress],
+            ))
+        return result
+
+    @strawberry.field(description="Award programmes of the bureau.")
+    def award_programme_list(self, info: Info, bureau_code: str | None = None) -> list[AwardProgrammeType]:
+        caller = _caller(info, bureau_code)
+        return [AwardProgrammeType(
+            id=strawberry.ID(str(p.pk)), name=p.name, kind=p.kind, level=p.level,
+            criteria=[AwardCriterionType(**c) for c in p.criteria], evidence_required=list(p.evidence_required),
+        ) for p in caller.bureau.award_programmes.all()]
+
+    @strawberry.field(description="Titles the visible schools hold.")
+    def award_record_list(self, info: Info, bureau_code: str | None = None) -> list[AwardRecordType]:
+        caller = _caller(info, bureau_code)
+        return [AwardRecordType(
+            school_id=strawberry.ID(str(r.school_id)), school_name=r.school.name, title=r.title, level=r.level,
+            granted_on=r.granted_on,
+        ) for r in AwardRecord.objects.filter(school__in=caller.schools).select_related("school")]
+
+    @strawberry.field(description="Mirrored lists across schools: major_hazards, weak_buildings, capital_projects, "
+                                  "overdue_repairs, campaign_rounds.")
+    def mirrored_record_list(self, info: Info, kind: str | None = None, first: int = 50, offset: int = 0,
+                             bureau_code: str | None = None) -> MirroredRecordPageType:
+        caller = _caller(info, bureau_code)
+        qs = MirroredRecord.objects.filter(school__in=caller.schools).select_related("school").order_by(
+            "kind", "-occurred_on", "pk")
+        if kind:
+            qs = qs.filter(kind=kind)
+        first = _page(first)
+        offset = max(0, offset)
+        return MirroredRecordPageType(total_count=qs.count(), rows=[MirroredRecordType(
+            school_id=strawberry.ID(str(r.school_id)), school_name=r.school.name, kind=r.kind, ref=r.ref,
+            title=r.title, status=r.status, occurred_on=r.occurred_on, data=r.data,
+        ) for r in qs[offset:offset + first]])
+
+    @strawberry.field(description="One school's metrics computed now inside its schema, and its lists.")
+    def school_drilldown(self, info: Info, school_id: strawberry.ID, term_id: strawberry.ID | None = None,
+                         bureau_code: str | None = None) -> SchoolDrilldownType:
+        caller = _caller(info, bureau_code)
+        school = _school(caller, school_id)
+        term = _term(caller, term_id)
+        values = services.school_metrics_compute(school=school, term=term)
+        mirrors = services.school_mirrors_compute(school=school)
+        return SchoolDrilldownType(
+            school_id=strawberry.ID(str(school.pk)), school_name=school.name, term=_term_type(term), values=values,
+            mirrors={k: [{**row, "occurred_on": _iso(row.get("occurred_on")), "data": services._jsonable(
+                row.get("data") or {})} for row in rows] for k, rows in mirrors.items()},
+        )
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@strawberry.input
+class CampaignItemInput:
+    area: str = ""
+    text: str
+
+
+@strawberry.input
+class CampaignIssueInput:
+    title: str
+    due_on: dt.date
+    items: list[CampaignItemInput]
+    school_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.type
+class ReportingMutation:
+    @strawberry.mutation(description="Issue an inspection campaign to some or all of the bureau's schools.")
+    def campaign_issue(self, info: Info, input: CampaignIssueInput) -> CampaignType:
+        caller = _caller(info)
+        if caller.is_partner:
+            raise HouqinGraphQLError("Partners cannot issue campaigns.", Code.FORBIDDEN)
+        schools = list(caller.schools.filter(pk__in=input.school_ids)) if input.school_ids else None
+        if input.school_ids and len(schools) != len(set(input.school_ids)):
+            raise HouqinGraphQLError("You may not send a campaign to that school.", Code.FORBIDDEN)
+        try:
+            campaign = services.campaign_issue(
+                user=caller.user, bureau=caller.bureau, title=input.title, due_on=input.due_on,
+                items=[{"area": i.area, "text": i.text} for i in input.items], schools=schools,
+            )
+        except PermissionDenied as exc:
+            raise HouqinGraphQLError("Your role does not allow this.", Code.FORBIDDEN) from exc
+        except ValidationError:
+            raise
+        return CampaignType(
+            id=strawberry.ID(str(campaign.pk)), title=campaign.title, due_on=campaign.due_on,
+            issued_at=campaign.issued_at, items=campaign.items, schools_count=campaign.targets.count(),
+            completed_count=0, hazards_found=0, progress=[],
+        )

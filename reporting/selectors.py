@@ -1,0 +1,341 @@
+"""Reads of reporting. Every cross-school read uses the public read-models, never a loop over schemas;
+every selector takes the acting user and returns only the schools that user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, FloatField, QuerySet, Sum, Window
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Rank
+
+from tenants import metrics as protocol
+from tenants.access import bureaus_for, can_read_school
+from tenants.models import Bureau, School
+
+from . import catalogue
+from .models import (
+    AwardApplication,
+    AwardProgramme,
+    AwardRecord,
+    Campaign,
+    MirroredRecord,
+    SchoolMetrics,
+    Term,
+)
+
+CAMPAIGN_MIRROR_KIND = "campaign_rounds"
+
+
+def bureau_for(*, user, bureau_id: int | None = None) -> Bureau:
+    """The bureau whose console the user opens (the first one they belong to, unless one is named)."""
+    bureaus = bureaus_for(user)
+    bureau = bureaus.filter(pk=bureau_id).first() if bureau_id else bureaus.order_by("pk").first()
+    if bureau is None:
+        raise PermissionDenied
+    return bureau
+
+
+def schools_of(*, user, bureau: Bureau) -> QuerySet[School]:
+    if not bureaus_for(user).filter(pk=bureau.pk).exists():
+        raise PermissionDenied
+    return School.objects.filter(bureau=bureau).exclude(schema_name="public")
+
+
+def school_of(*, user, bureau: Bureau, school_id) -> School:
+    school = schools_of(user=user, bureau=bureau).filter(pk=school_id).select_related("bureau").first()
+    if school is None:
+        raise PermissionDenied
+    return school
+
+
+def terms_of(*, user, bureau: Bureau) -> QuerySet[Term]:
+    schools_of(user=user, bureau=bureau)
+    return Term.objects.filter(bureau=bureau).order_by("-start")
+
+
+def _metric_expr(key: str):
+    return Cast(KT(f"values__{key}"), FloatField())
+
+
+@dataclass
+class Comparison:
+    term: Term
+    rows: list[dict]
+    averages: dict[str, float | None]
+    totals: dict[str, float | None]
+    metrics: list[protocol.Metric] = field(default_factory=list)
+    sort: str = ""
+    page: object = None
+
+
+def comparison_for(
+    *, user, bureau: Bureau, term: Term, sort: str = "", query: str = "", previous: Term | None = None,
+    page_number=None, per_page: int = 50, metric_filter: tuple[str, float | None, float | None] | None = None,
+    schools: QuerySet[School] | None = None,
+) -> Comparison:
+    """The bureau's comparison table for a term: one row per school with its metrics, rank and the
+    previous term's values, the district averages and totals — all from SchoolMetrics in SQL."""
+    metrics = protocol.all_metrics()
+    keys = [m.key for m in metrics]
+    # `schools` narrows further (a partner's grant); it never widens past the user's bureau.
+    schools = schools_of(user=user, bureau=bureau) if schools is None else schools.filter(bureau=bureau)
+    if query:
+        schools = schools.filter(name__icontains=query)
+    rows_qs = SchoolMetrics.objects.filter(term=term, school__in=schools)
+    # Averages over the whole district (not the filtered rows): "each school against the district average".
+    district = SchoolMetrics.objects.filter(term=term, school__bureau=bureau)
+    aggregates = district.aggregate(
+        **{f"avg_{k}": Avg(_metric_expr(k)) for k in keys}, **{f"sum_{k}": Sum(_metric_expr(k)) for k in keys}
+    ) if keys else {}
+    averages = {k: aggregates.get(f"avg_{k}") for k in keys}
+    totals = {k: aggregates.get(f"sum_{k}") for k in keys}
+    sort_key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    annotations = {}
+    metric = next((m for m in metrics if m.key == sort_key), None)
+    if metric is not None:
+        expr = _metric_expr(sort_key)
+        best_first = expr.desc(nulls_last=True) if metric.higher_is_better else expr.asc(nulls_last=True)
+        annotations["rank"] = Window(Rank(), order_by=best_first)
+        order = expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
+        rows_qs = rows_qs.annotate(**annotations).order_by(order, "school__name")
+    else:
+        sort = "-name" if sort == "-name" else "name"
+        rows_qs = rows_qs.order_by("-school__name" if sort == "-name" else "school__name")
+    rows_qs = rows_qs.values("school_id", "school__name", "school__student_count", "values", "computed_at",
+                             *annotations.keys())
+    if metric_filter and metric_filter[0] in keys:
+        key, low, high = metric_filter
+        rows_qs = rows_qs.annotate(_filter_value=_metric_expr(key))
+        if low is not None:
+            rows_qs = rows_qs.filter(_filter_value__gte=low)
+        if high is not None:
+            rows_qs = rows_qs.filter(_filter_value__lte=high)
+    page = None
+    if page_number is not None:
+        from django.core.paginator import Paginator
+
+        page = Paginator(rows_qs, per_page).get_page(page_number)
+        rows = list(page.object_list)
+    else:
+        rows = list(rows_qs)
+    if previous is not None and rows:
+        before = dict(
+            SchoolMetrics.objects.filter(term=previous, school_id__in=[r["school_id"] for r in rows]).values_list(
+                "school_id", "values"
+            )
+        )
+    else:
+        before = {}
+    for row in rows:
+        row["previous"] = before.get(row["school_id"], {})
+    return Comparison(term=term, rows=rows, averages=averages, totals=totals, metrics=metrics, sort=sort, page=page)
+
+
+def trend_for(*, user, bureau: Bureau, keys: list[str], school: School | None = None, terms: int = 6) -> dict:
+    """District averages (or one school's values) of some metrics over the last terms, oldest first."""
+    recent = list(terms_of(user=user, bureau=bureau)[:terms])[::-1]
+    result: dict = {"terms": [t.name for t in recent], "series": {k: [] for k in keys}}
+    if school is not None:
+        by_term = dict(SchoolMetrics.objects.filter(school=school, term__in=recent).values_list("term_id", "values"))
+        for term in recent:
+            for key in keys:
+                result["series"][key].append(catalogue.number(by_term.get(term.pk, {}).get(key)))
+        return result
+    rows = (
+        SchoolMetrics.objects.filter(term__in=recent, school__bureau=bureau)
+        .values("term_id")
+        .annotate(**{f"avg_{k}": Avg(_metric_expr(k)) for k in keys})
+    )
+    by_term = {r["term_id"]: r for r in rows}
+    for term in recent:
+        for key in keys:
+            value = by_term.get(term.pk, {}).get(f"avg_{key}")
+            result["series"][key].append(round(value, 4) if value is not None else None)
+    return result
+
+
+def school_metrics_live(*, user, school: School, term: Term) -> dict:
+    """Drill-down: the school's metrics computed now, inside its schema, for this one request."""
+    if not can_read_school(user, school):
+        raise PermissionDenied
+    from .services import school_metrics_compute
+
+    return school_metrics_compute(school=school, term=term)
+
+
+def school_mirrors_live(*, user, school: School) -> dict[str, list[dict]]:
+    if not can_read_school(user, school):
+        raise PermissionDenied
+    from .services import school_mirrors_compute
+
+    return school_mirrors_compute(school=school)
+
+
+def mirrored_for(*, user, bureau: Bureau, kind: str = "", query: str = "") -> QuerySet[MirroredRecord]:
+    qs = MirroredRecord.objects.filter(school__in=schools_of(user=user, bureau=bureau)).select_related("school")
+    if kind:
+        qs = qs.filter(kind=kind)
+    else:
+        qs = qs.exclude(kind=CAMPAIGN_MIRROR_KIND)
+    if query:
+        qs = qs.filter(title__icontains=query)
+    return qs.order_by("kind", "-occurred_on", "school__name", "pk")
+
+
+def mirrored_kinds(*, user, bureau: Bureau) -> list[str]:
+    return list(
+        MirroredRecord.objects.filter(school__bureau=bureau)
+        .exclude(kind=CAMPAIGN_MIRROR_KIND)
+        .order_by("kind")
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+def campaigns_for(*, user, bureau: Bureau) -> QuerySet[Campaign]:
+    schools_of(user=user, bureau=bureau)
+    return Campaign.objects.filter(bureau=bureau).select_related("issued_by")
+
+
+def campaign_progress(*, user, campaign: Campaign, check: bool = True) -> list[dict]:
+    """Each target school's round: items checked, hazards found, completion — from the safety mirror.
+
+    `check=False` when the caller's schools were already decided (a partner's grant, in GraphQL).
+    """
+    if check:
+        schools_of(user=user, bureau=campaign.bureau)
+    targets = list(campaign.targets.select_related("school").order_by("school__name"))
+    mirrors = {
+        m.school_id: m
+        for m in MirroredRecord.objects.filter(kind=CAMPAIGN_MIRROR_KIND, ref=campaign.mirror_ref,
+                                               school_id__in=[t.school_id for t in targets])
+    }
+    rows = []
+    for target in targets:
+        mirror = mirrors.get(target.school_id)
+        data = mirror.data if mirror else {}
+        total = data.get("items_total") or len(campaign.items)
+        checked = data.get("items_checked") or 0
+        rows.append({
+            "school": target.school,
+            "opened": target.opened_at is not None or mirror is not None,
+            "items_total": total,
+            "items_checked": checked,
+            "percent": catalogue.percent(checked / total) if total else 0,
+            "hazards_found": data.get("hazards_found") or 0,
+            "completed_at": data.get("completed_at"),
+            "status": mirror.status if mirror else "",
+        })
+    return rows
+
+
+def campaign_summary(rows: list[dict]) -> dict:
+    done = sum(1 for r in rows if r["completed_at"])
+    return {
+        "schools": len(rows),
+        "completed": done,
+        "hazards": sum(r["hazards_found"] for r in rows),
+        "percent": catalogue.percent(done / len(rows)) if rows else 0,
+    }
+
+
+# ---------------------------------------------------------------- awards
+
+
+def _meets(value, op: str, threshold: float) -> bool:
+    value = catalogue.number(value)
+    if value is None:
+        return False
+    if op == "<=":
+        return value <= threshold
+    if op == "==":
+        return value == threshold
+    return value >= threshold
+
+
+def award_readiness(*, programme: AwardProgramme, values: dict) -> dict:
+    """Which criteria the school meets now, and a 0–100 readiness score (share of criteria met)."""
+    metrics = catalogue.metric_map()
+    checks = []
+    for criterion in programme.criteria:
+        metric = metrics.get(criterion["metric"])
+        value = values.get(criterion["metric"])
+        threshold = criterion["value"]
+        checks.append({
+            "metric": criterion["metric"],
+            "label": metric.label if metric else criterion["metric"],
+            "op": criterion["op"],
+            "threshold": catalogue.display(metric, threshold),
+            "value": catalogue.display(metric, value),
+            "met": _meets(value, criterion["op"], threshold),
+        })
+    met = sum(1 for c in checks if c["met"])
+    score = catalogue.percent(met / len(checks)) if checks else 100
+    return {"score": score, "checks": checks, "met": met, "total": len(checks)}
+
+
+def programmes_for(*, user, bureau: Bureau) -> QuerySet[AwardProgramme]:
+    schools_of(user=user, bureau=bureau)
+    return AwardProgramme.objects.filter(bureau=bureau)
+
+
+def programmes_for_school(*, user, school: School) -> QuerySet[AwardProgramme]:
+    if not can_read_school(user, school):
+        raise PermissionDenied
+    return AwardProgramme.objects.filter(bureau_id=school.bureau_id)
+
+
+def readiness_table(*, user, bureau: Bureau, programme: AwardProgramme, term: Term) -> list[dict]:
+    """Every school's readiness for one programme, from the stored metrics of the term."""
+    rows = []
+    values = dict(
+        SchoolMetrics.objects.filter(term=term, school__bureau=bureau).values_list("school_id", "values")
+    )
+    for school in schools_of(user=user, bureau=bureau).order_by("name"):
+        readiness = award_readiness(programme=programme, values=values.get(school.pk, {}))
+        rows.append({"school": school, **readiness})
+    rows.sort(key=lambda r: (-r["score"], r["school"].name))
+    return rows
+
+
+def applications_for(*, user, bureau: Bureau, status: str = "") -> QuerySet[AwardApplication]:
+    qs = AwardApplication.objects.filter(
+        programme__bureau=bureau, school__in=schools_of(user=user, bureau=bureau)
+    ).select_related("programme", "school", "applied_by")
+    return qs.filter(status=status) if status else qs
+
+
+def application_of(*, user, bureau: Bureau, application_id) -> AwardApplication:
+    application = applications_for(user=user, bureau=bureau).filter(pk=application_id).first()
+    if application is None:
+        raise PermissionDenied
+    return application
+
+
+def records_for_school(*, user, school: School) -> QuerySet[AwardRecord]:
+    if not can_read_school(user, school):
+        raise PermissionDenied
+    return AwardRecord.objects.filter(school=school)
+
+
+def records_for(*, user, bureau: Bureau) -> QuerySet[AwardRecord]:
+    return AwardRecord.objects.filter(school__in=schools_of(user=user, bureau=bureau)).select_related("school")
+
+
+def applications_for_school(*, user, school: School) -> QuerySet[AwardApplication]:
+    if not can_read_school(user, school):
+        raise PermissionDenied
+    return AwardApplication.objects.filter(school=school).select_related("programme")
+
+
+def values_for(*, user, school: School, term: Term) -> dict:
+    if not can_read_school(user, school):
+        raise PermissionDenied
+    row = SchoolMetrics.objects.filter(school=school, term=term).first()
+    return row.values if row else {}
