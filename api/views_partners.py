@@ -40,6 +40,9 @@ def partner_manager_view(view):
     return wrapped
 
 
+_ONCE_KEY = "api_show_once"
+
+
 def _form_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
@@ -119,7 +122,21 @@ def _detail_context(request, client, **extra):
 @partner_manager_view
 def client_detail(request, client_id: int):
     client = services.client_get_for(user=request.user, client_id=client_id)
-    return render(request, "api/client_detail.html", _detail_context(request, client))
+    # A token or secret just issued is shown once: popped from the session on this one page view.
+    once = request.session.pop(_ONCE_KEY, None)
+    extra = {}
+    if once and once.get("client") == client.pk:
+        extra = {once["kind"]: once["value"]}
+    response = render(request, "api/client_detail.html", _detail_context(request, client, **extra))
+    if extra:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+def _show_once(request, client, kind: str, value: str):
+    """Redirect to the client's page, which shows `value` once (a reload does not issue another)."""
+    request.session[_ONCE_KEY] = {"client": client.pk, "kind": kind, "value": value}
+    return redirect("api:client_detail", client.pk)
 
 
 @partner_manager_view
@@ -133,10 +150,8 @@ def token_create(request, client_id: int):
     expires_at = timezone.now() + timedelta(days=days) if days else None
     _token, raw = services.api_token_create(actor=request.user, client=client, name=form.cleaned_data["name"],
                                             expires_at=expires_at)
-    # Shown once, in this response only: never put in a URL, a message or a log.
-    response = render(request, "api/client_detail.html", _detail_context(request, client, new_token=raw))
-    response["Cache-Control"] = "no-store"
-    return response
+    # Shown once: never put in a URL, a message or a log.
+    return _show_once(request, client, "new_token", raw)
 
 
 @partner_manager_view
@@ -161,10 +176,7 @@ def subscription_create(request, client_id: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            response = render(request, "api/client_detail.html",
-                              _detail_context(request, client, new_secret=subscription.secret))
-            response["Cache-Control"] = "no-store"
-            return response
+            return _show_once(request, client, "new_secret", subscription.secret)
     return render(request, "api/client_detail.html", _detail_context(request, client, subscription_form=form),
                   status=400)
 

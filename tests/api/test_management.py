@@ -86,11 +86,13 @@ def test_service_refuses_a_bureau_granting_foreign_schools(dave, bureau_north, s
 
 def test_token_is_shown_once_and_stored_hashed(client_for, dave, north_client):
     client = client_for(dave, None)
-    response = client.post(f"/partners/{north_client.pk}/tokens/", {"name": "生产", "expires_in_days": "30"})
+    posted = client.post(f"/partners/{north_client.pk}/tokens/", {"name": "生产", "expires_in_days": "30"})
+    assert posted.status_code == 302
+    assert "hq_" not in posted["Location"]
+    response = client.get(posted["Location"])
     token = ApiToken.objects.get(client=north_client)
     page = response.content.decode()
     raw = page.split('data-testid="new-token"')[1].split("<code")[1].split(">")[1].split("<")[0]
-    assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     assert token.token_hash == token_hash(raw)
     assert token.expires_at is not None
@@ -130,8 +132,8 @@ def test_subscription_create_shows_secret_once_and_delete(client_for, dave, nort
     response = client.post(f"/partners/{north_client.pk}/subscriptions/", {
         "url": "https://partner.example.com/hooks", "events": ["repair_order.created", "repair_order.overdue"]})
     subscription = WebhookSubscription.objects.get(client=north_client)
-    assert response.status_code == 200
-    assert subscription.secret in response.content.decode()
+    assert response.status_code == 302
+    assert subscription.secret in client.get(response["Location"]).content.decode()
     assert subscription.events == ["repair_order.created", "repair_order.overdue"]
     assert subscription.secret not in client.get(f"/partners/{north_client.pk}/").content.decode()
     client.post(f"/partners/{north_client.pk}/subscriptions/{subscription.pk}/delete/")
