@@ -282,6 +282,8 @@ def assets_import(*, upload, actor: User, mapping: dict[str, str] | None = None)
         raise ValidationError(_("This is not a valid .xlsx file.")) from exc
     try:
         sheet = workbook.worksheets[0]
+        # Declared dimensions are often missing or wrong; without them openpyxl would scan the sheet twice.
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:

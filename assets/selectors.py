@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tenants.access import can_read_school, school_roles
 
-from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus
+from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus, Resolution
 from .models import (
     Asset,
     Category,
@@ -190,12 +190,21 @@ def disposals_pending(*, user) -> QuerySet[Disposal]:
 
 def stocktake_list_for(*, user) -> QuerySet[Stocktake]:
     _check_reader(user)
-    return Stocktake.objects.annotate(scan_count=Count("scans"))
+    return Stocktake.objects.annotate(scan_count=Count("scans")).order_by("-planned_on", "-id")
+
+
+def _label(action: str | None) -> str:
+    return str(Resolution(action).label) if action else ""
 
 
 def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dict]]:
     """盘盈 (scanned, not on the books), 盘亏 (on the books here, not scanned) and misplaced (scanned in another room)."""
     _check_reader(user)
+    return stocktake_lists(stocktake)
+
+
+def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
+    """The discrepancy lists without an access check (for metrics, which run without a person)."""
     resolved = dict(stocktake.resolutions.values_list("code", "action"))
     scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building"))
     rows = {Finding.SURPLUS: [], Finding.MISPLACED: []}
@@ -203,7 +212,7 @@ def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dic
         if scan.finding in rows:
             rows[scan.finding].append(
                 {"code": scan.code, "asset": scan.asset, "scanned_room": scan.room, "booked_room": scan.booked_room,
-                 "resolution": resolved.get(scan.code)}
+                 "resolution": resolved.get(scan.code), "resolution_label": _label(resolved.get(scan.code))}
             )
     scanned_ids = {s.asset_id for s in scans if s.asset_id}
     expected = (
@@ -214,7 +223,7 @@ def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dic
     )
     missing = [
         {"code": a.asset_number, "asset": a, "booked_room": a.room, "scanned_room": None,
-         "resolution": resolved.get(a.asset_number)}
+         "resolution": resolved.get(a.asset_number), "resolution_label": _label(resolved.get(a.asset_number))}
         for a in expected
         if a.condition != Condition.LOST or a.asset_number in resolved
     ]

@@ -85,6 +85,22 @@ def _is_bureau_approver(user: User) -> bool:
     return bool(bureau_roles(user, current_bureau()) & BUREAU_APPROVERS)
 
 
+def _notify_bureau(*, title: str, path: str, dedupe_key: str) -> None:
+    """Tell the bureau's approvers that something of this school waits for them (they act on its host)."""
+    from tenants.models import Membership
+
+    school = current_school()
+    if school is None:
+        return
+    approvers = [
+        m.user
+        for m in Membership.objects.active().filter(bureau=school.bureau, role__in=BUREAU_APPROVERS).select_related("user")
+    ]
+    if approvers:
+        notify(kind="assets.bureau_approval", title=f"{school.name}：{title}", url=school.url(path), users=approvers,
+               school=school, dedupe_key=dedupe_key)
+
+
 def _refresh() -> None:
     school_metrics_request_refresh()
 
@@ -280,6 +296,27 @@ def consumable_adjust(*, item: ConsumableItem, counted: int, actor: User, reason
     return _movement(item=locked, kind=MovementKind.ADJUST, quantity=delta, actor=actor, reason=reason, reference="")
 
 
+def consumables_low_stock_notify(*, today: dt.date | None = None, lead_days: int = 14) -> int:
+    """Tell the custodians which items will run out soon at the actual rate of use; once a day per item."""
+    from .selectors import consumables_running_low
+
+    today = today or timezone.localdate()
+    count = 0
+    for item, rate in consumables_running_low(lead_days=lead_days, on=today):
+        if item.low_stock_notified_on == today:
+            continue
+        days_left = (Decimal(item.on_hand) / rate).quantize(Decimal("1")) if rate > 0 else None
+        notify(
+            kind="assets.low_stock",
+            title=_("Low stock: %(item)s, %(n)s %(unit)s left") % {"item": item, "n": item.on_hand, "unit": item.unit},
+            body=_("About %(days)s days left at the current rate of use.") % {"days": days_left} if days_left is not None else "",
+            url=f"/assets/consumables/{item.pk}/", roles=list(MANAGERS), dedupe_key=f"low-stock-{item.pk}-{today}",
+        )
+        ConsumableItem.objects.filter(pk=item.pk).update(low_stock_notified_on=today)
+        count += 1
+    return count
+
+
 # ---------------------------------------------------------------- requisitions
 
 
@@ -439,6 +476,9 @@ def purchase_request_decide(*, request: PurchaseRequest, actor: User, approve: b
     else:
         request.status = PurchaseStatus.APPROVED
     request.save(update_fields=["status"])
+    if request.status == PurchaseStatus.BUREAU_PENDING:
+        _notify_bureau(title=_("Purchase request to approve: %(title)s") % {"title": request.title},
+                       path=f"/assets/purchases/{request.pk}/", dedupe_key=f"purchase-bureau-{request.pk}")
     notify(
         kind="assets.purchase", title=_("Purchase request %(number)s: %(status)s")
         % {"number": request.number, "status": request.get_status_display()},
@@ -558,7 +598,7 @@ def loan_create(*, asset: Asset, borrower: User, actor: User, due_on: dt.date, p
                 lent_on=timezone.localdate())
     loan.full_clean()
     loan.save()
-    asset_condition_set(asset=asset, condition=Condition.LENT, actor=actor, reason=_("Lent"))
+    loan.asset = asset_condition_set(asset=asset, condition=Condition.LENT, actor=actor, reason=_("Lent"))
     return loan
 
 
@@ -573,7 +613,7 @@ def loan_return(*, asset: Asset, actor: User, condition_note: str = "", damaged:
     loan.return_condition = condition_note
     loan.received_by = actor
     loan.save(update_fields=["returned_on", "return_condition", "received_by"])
-    asset_condition_set(
+    loan.asset = asset_condition_set(
         asset=asset, condition=Condition.UNDER_REPAIR if damaged else Condition.IN_USE, actor=actor, reason=_("Returned")
     )
     return loan
@@ -669,6 +709,12 @@ def disposal_request(
                         proceeds=proceeds, requested_by=actor)
     disposal.full_clean()
     disposal.save()
+    if early:
+        _notify_bureau(title=_("Early scrapping to approve: %(asset)s") % {"asset": asset},
+                       path="/assets/disposals/", dedupe_key=f"disposal-bureau-{disposal.pk}")
+    else:
+        notify(kind="assets.disposal", title=_("Disposal to approve: %(asset)s") % {"asset": asset},
+               url="/assets/disposals/", roles=list(PRINCIPALS), dedupe_key=f"disposal-{disposal.pk}")
     return disposal
 
 
@@ -709,13 +755,21 @@ def stocktake_create(*, actor: User, name: str, rooms: Sequence[Room], planned_o
     return stocktake
 
 
+def scanned_code(text: str) -> str:
+    """The asset number in what a scanner typed: a bare number, the label's URL, or a repair-report URL."""
+    text = text.strip().rstrip("/")
+    if "asset=" in text:
+        text = text.split("asset=", 1)[1].split("&", 1)[0]
+    return text.rsplit("/", 1)[-1].strip()
+
+
 @transaction.atomic
 def stocktake_scan(*, stocktake: Stocktake, room: Room, code: str, actor: User) -> StocktakeScan:
     """Record one scanned label in a room (a code scanned twice keeps the first scan)."""
     _require_school_role(actor, MANAGERS | {"teacher"})
     if stocktake.status != StocktakeStatus.COUNTING:
         raise ValidationError(_("This stocktake is finished."))
-    code = code.strip().rsplit("/", 1)[-1].split("=")[-1].strip()
+    code = scanned_code(code)
     if not code:
         raise ValidationError({"code": _("Scan or type an asset number.")})
     existing = StocktakeScan.objects.filter(stocktake=stocktake, code=code).first()

@@ -1,4 +1,42 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "assets"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.asset_list, name="asset_list"),
+    path("new/", views.asset_create, name="asset_create"),
+    path("<int:pk>/", views.asset_detail, name="asset_detail"),
+    path("<int:pk>/edit/", views.asset_edit, name="asset_edit"),
+    path("<int:pk>/lend/", views.asset_lend, name="asset_lend"),
+    path("<int:pk>/return/", views.asset_return, name="asset_return"),
+    path("<int:pk>/transfer/", views.asset_transfer, name="asset_transfer"),
+    path("<int:pk>/dispose/", views.asset_dispose, name="asset_dispose"),
+    path("qr/<str:asset_number>/", views.asset_qr, name="asset_qr"),
+    path("import/", views.asset_import, name="asset_import"),
+    path("import/errors.xlsx", views.asset_import_errors, name="asset_import_errors"),
+    path("import/template.xlsx", views.asset_import_template, name="asset_import_template"),
+    path("categories/", views.category_list, name="category_list"),
+    path("consumables/", views.consumable_list, name="consumable_list"),
+    path("consumables/new/", views.consumable_create, name="consumable_create"),
+    path("consumables/<int:pk>/", views.consumable_detail, name="consumable_detail"),
+    path("requisitions/", views.requisition_list, name="requisition_list"),
+    path("requisitions/new/", views.requisition_create, name="requisition_create"),
+    path("requisitions/<int:pk>/<str:action>/", views.requisition_act, name="requisition_act"),
+    path("purchases/", views.purchase_list, name="purchase_list"),
+    path("purchases/new/", views.purchase_create, name="purchase_create"),
+    path("purchases/<int:pk>/", views.purchase_detail, name="purchase_detail"),
+    path("purchases/<int:pk>/submit/", views.purchase_submit, name="purchase_submit"),
+    path("purchases/<int:pk>/decide/", views.purchase_decide, name="purchase_decide"),
+    path("purchases/<int:pk>/accept/", views.purchase_accept, name="purchase_accept"),
+    path("loans/", views.loan_list, name="loan_list"),
+    path("transfers/", views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/decide/", views.transfer_decide, name="transfer_decide"),
+    path("disposals/", views.disposal_list, name="disposal_list"),
+    path("disposals/<int:pk>/decide/", views.disposal_decide, name="disposal_decide"),
+    path("stocktakes/", views.stocktake_list, name="stocktake_list"),
+    path("stocktakes/<int:pk>/", views.stocktake_detail, name="stocktake_detail"),
+    path("stocktakes/<int:pk>/finish/", views.stocktake_finish, name="stocktake_finish"),
+    path("stocktakes/<int:pk>/resolve/", views.stocktake_resolve, name="stocktake_resolve"),
+    path("stocktakes/<int:pk>/rooms/<int:room_id>/", views.stocktake_scan, name="stocktake_scan"),
+]

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 
 from assets.imports import ImportFailed, assets_import
 from assets.models import Asset
 
 from .factories import AssetFactory, RoomFactory
-
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,7 @@ def test_good_file_imports_every_row(in_school_a, kate):
     assert (first.kind, first.original_value, first.room) == ("fixed", Decimal("5600.00"), room)
     second = Asset.objects.exclude(asset_number="A0001").get()
     assert (second.kind, second.unit_price) == ("low_value", Decimal("300.50"))
-    assert second.asset_number.startswith(str(dt.date.today().year))
+    assert second.asset_number.startswith(str(timezone.localdate().year))
 
 
 def test_missing_column_is_refused(in_school_a, kate):
@@ -150,3 +150,11 @@ def test_file_over_the_upload_limit_is_refused(in_school_a, kate, settings, monk
     upload = xlsx([good_row(f"A{n:04d}") for n in range(50)])
     assert upload.size > 1000
     assert "too large" in refused(upload, kate)
+
+
+def test_errors_read_in_chinese_by_default(in_school_a, kate):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ImportFailed) as excinfo:
+        assets_import(upload=xlsx([good_row("A0001", 分类代码="9999999")]), actor=kate)
+    assert [(e.row, e.column, e.message) for e in excinfo.value.errors] == [(2, "分类代码", "分类代码 9999999 不存在。")]

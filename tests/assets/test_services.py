@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from assets import selectors, services
 from assets.choices import AssetKind, Condition, DisposalMethod, PurchaseStatus, RequisitionStatus
@@ -146,6 +147,10 @@ def test_purchase_above_the_limit_needs_the_bureau(in_school_a, kate, alice, nor
     services.purchase_request_submit(request=request, actor=kate)
     request = services.purchase_request_decide(request=request, actor=alice, approve=True)
     assert request.status == PurchaseStatus.BUREAU_PENDING
+    # the bureau's approvers are told, with a link to the school's host where they decide
+    told = Notification.objects.get(recipient=nora, dedupe_key=f"purchase-bureau-{request.pk}")
+    assert told.url == in_school_a.url(f"/assets/purchases/{request.pk}/")
+    assert not Notification.objects.filter(recipient=erin, dedupe_key=f"purchase-bureau-{request.pk}").exists()
     # the principal cannot approve twice, another bureau's leader cannot approve
     with pytest.raises(PermissionDenied):
         services.purchase_request_decide(request=request, actor=alice, approve=True)
@@ -247,8 +252,8 @@ def test_loan_and_return(in_school_a, kate, bob):
 
 def test_overdue_loans_are_reminded_once_a_day(in_school_a, kate, bob):
     asset = AssetFactory()
-    loan = services.loan_create(asset=asset, borrower=bob, actor=kate, due_on=dt.date.today())
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    loan = services.loan_create(asset=asset, borrower=bob, actor=kate, due_on=timezone.localdate())
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
     assert services.loans_overdue_notify(today=tomorrow) == 1
     assert services.loans_overdue_notify(today=tomorrow) == 0
     assert Notification.objects.filter(recipient=bob, dedupe_key=f"loan-overdue-{loan.pk}-{tomorrow}").count() == 1
@@ -279,7 +284,7 @@ def test_disposing_an_asset_twice_is_refused(in_school_a, kate, alice):
 
 
 def test_early_scrapping_needs_justification_and_the_bureau(in_school_a, kate, alice, nora):
-    asset = AssetFactory(booked_on=dt.date.today() - dt.timedelta(days=400))
+    asset = AssetFactory(booked_on=timezone.localdate() - dt.timedelta(days=400))
     with pytest.raises(ValidationError) as excinfo:
         services.disposal_request(asset=asset, actor=kate, method=DisposalMethod.SCRAP, reason="坏了")
     assert "justification" in excinfo.value.message_dict
@@ -315,3 +320,54 @@ def test_stocktake_lists_surplus_missing_and_misplaced_and_reconciles(in_school_
         services.stocktake_resolve(stocktake=stocktake, code=here.asset_number, action="mark_lost", actor=kate)
     assert Asset.objects.get(pk=gone.pk).condition == Condition.LOST
     assert Asset.objects.get(pk=moved.pk).room == room_1
+
+
+def test_low_stock_beat_notifies_custodians_once_a_day(in_school_a, kate):
+    item = ConsumableItemFactory(reorder_level=10, name="84消毒液")
+    services.consumable_receive(item=item, quantity=8, actor=kate, reason="采购")
+    assert services.consumables_low_stock_notify() == 1
+    assert services.consumables_low_stock_notify() == 0
+    assert Notification.objects.filter(recipient=kate, kind="assets.low_stock").count() == 1
+
+
+def test_metrics(in_school_a, kate, alice, bob):
+    from assets.metrics import METRICS
+    from tenants.metrics import Period
+
+    AssetFactory(original_value=Decimal("5600.00"))
+    AssetFactory(original_value=Decimal("100.00"), condition=Condition.DISPOSED)
+    request = _approved(kate, alice, quantity=2)
+    services.acceptance_record(request=request, actor=kate, members=[kate], actual_user=bob,
+                               lines=[AcceptedLine(line=request.lines.get(), accepted=2)])
+    today = timezone.localdate()
+    values = {m.key: m.compute(Period(today.replace(day=1), today)) for m in METRICS}
+    assert values["assets_fixed_count"] == 3
+    assert values["assets_fixed_value"] == Decimal("16800.00")
+    assert values["assets_procured_government"] == Decimal("11200.00")
+    assert values["assets_procured_other"] == Decimal("0")
+    assert values["assets_loans_open"] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026000012", " 2026000012 ", "http://alpha.localhost/assets/qr/2026000012/",
+     "http://alpha.localhost/assets/qr/2026000012", "/repairs/report/?asset=2026000012&x=1"],
+)
+def test_scanned_code_reads_numbers_and_label_urls(text):
+    assert services.scanned_code(text) == "2026000012"
+
+
+def test_full_category_table_import_adds_and_updates(in_school_a, kate, bob):
+    from assets.models import Category
+
+    rows = [
+        {"code": "2010104", "name": "台式计算机", "parent": "2010100", "service_life_years": "5", "is_special_equipment": "0"},
+        {"code": "2010199", "name": "其他计算机设备", "parent": "2010100", "service_life_years": "6", "is_special_equipment": "0"},
+    ]
+    with pytest.raises(PermissionDenied):
+        services.category_table_import(rows=rows, actor=bob)
+    assert services.category_table_import(rows=rows, actor=kate) == 2
+    assert Category.objects.get(code="2010104").service_life_years == 5
+    assert Category.objects.get(code="2010199").parent.code == "2010100"
+    with pytest.raises(ValidationError):
+        services.category_table_import(rows=[{"code": "X1", "name": "", "parent": "404"}], actor=kate)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+
+
+@strawberry.input
+class AssetInput:
+    name: str
+    category_code: str
+    unit_price: Decimal
+    quantity: int = 1
+    unit: str = "台"
+    booked_on: dt.date | None = None
+    brand: str = ""
+    model: str = ""
+    spec: str = ""
+    serial_number: str = ""
+    invoice_number: str = ""
+    funding_source: str = ""
+    procurement_form: str = "decentralised"
+    warranty_end: dt.date | None = None
+    use: str = "teaching"
+    room_id: strawberry.ID | None = None
+    department_id: strawberry.ID | None = None
+    asset_number: str = ""
+
+
+@strawberry.input
+class PurchaseLineInput:
+    name: str
+    category_code: str
+    quantity: int
+    estimated_unit_price: Decimal
+    unit: str = "台"
+    spec: str = ""
+
+
+@strawberry.input
+class PurchaseRequestInput:
+    title: str
+    department_id: strawberry.ID
+    reason: str
+    channel: str
+    lines: list[PurchaseLineInput]
+    funding_source: str = ""
+
+
+@strawberry.input
+class AcceptedLineInput:
+    line_id: strawberry.ID
+    accepted: int
+    rejected: int = 0
+    unit_price: Decimal | None = None
+    note: str = ""
+
+
+@strawberry.input
+class AcceptanceInput:
+    purchase_request_id: strawberry.ID
+    member_ids: list[strawberry.ID]
+    actual_user_id: strawberry.ID
+    lines: list[AcceptedLineInput]
+    invoice_number: str = ""
+    room_id: strawberry.ID | None = None
+    accepted_on: dt.date | None = None
+
+
+@strawberry.input
+class LoanInput:
+    asset_number: str
+    borrower_id: strawberry.ID
+    due_on: dt.date
+    purpose: str = ""
+
+
+@strawberry.input
+class TransferInput:
+    asset_number: str
+    reason: str
+    to_department_id: strawberry.ID | None = None
+    to_room_id: strawberry.ID | None = None
+    to_user_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class DisposalInput:
+    asset_number: str
+    method: str
+    reason: str
+    justification: str = ""
+    proceeds: Decimal = Decimal("0")

@@ -1,0 +1,228 @@
+"""GraphQL types of the assets module (read scope assets:read)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+import strawberry_django
+from strawberry import relay
+from strawberry.types import Info
+
+from api.types import SchoolScopedType
+from schools import models as school_models
+from tenants import models as tenant_models
+
+from .. import models
+from ..selectors import asset_under_warranty
+
+DEPRECIATION_FIELDS = ["original_value", "booked_on", "kind", "service_life_years", "category_id"]
+
+
+class AssetsScoped(SchoolScopedType):
+    read_scope = "assets:read"
+
+
+@strawberry_django.type(school_models.Building, fields=["id", "name"])
+class AssetsBuildingType(AssetsScoped):
+    """A building (as the assets module shows it)."""
+
+
+@strawberry_django.type(school_models.Room, fields=["id", "number", "name", "floor"])
+class AssetsRoomType(AssetsScoped):
+    """A room where assets stand (as the assets module shows it)."""
+
+    building: AssetsBuildingType
+
+
+@strawberry_django.type(school_models.Department, fields=["id", "name"])
+class AssetsDepartmentType(AssetsScoped):
+    """A department managing assets."""
+
+
+@strawberry_django.type(tenant_models.User, fields=["id", "name", "username"])
+class AssetsPersonType:
+    """A person using or handling assets (name only)."""
+
+
+@strawberry_django.type(models.Category, fields=["id", "code", "name", "service_life_years", "is_special_equipment"])
+class CategoryType(AssetsScoped):
+    """A GB/T 14885-2022 category."""
+
+
+@strawberry_django.type(models.Supplier, fields=["id", "name", "contact"])
+class SupplierType(AssetsScoped):
+    """A supplier."""
+
+
+@strawberry_django.type(
+    models.Asset,
+    fields=[
+        "id", "asset_number", "name", "kind", "brand", "model", "spec", "serial_number", "unit_price", "quantity",
+        "unit", "original_value", "booked_on", "invoice_number", "funding_source", "procurement_form",
+        "warranty_end", "use", "condition", "disposed_on",
+    ],
+)
+class AssetType(AssetsScoped, relay.Node):
+    """An asset card."""
+
+    category: CategoryType
+    room: AssetsRoomType | None
+    department: AssetsDepartmentType | None
+    user: AssetsPersonType | None
+    supplier: SupplierType | None
+
+    @strawberry_django.field(only=DEPRECIATION_FIELDS, select_related=["category"])
+    def accumulated_depreciation(self) -> Decimal:
+        return self.accumulated_depreciation()
+
+    @strawberry_django.field(only=DEPRECIATION_FIELDS, select_related=["category"])
+    def net_value(self) -> Decimal:
+        return self.net_value()
+
+    @strawberry_django.field(only=["warranty_end"])
+    def under_warranty(self) -> bool:
+        return asset_under_warranty(self)
+
+
+@strawberry_django.type(
+    models.ConsumableItem, fields=["id", "name", "spec", "unit", "unit_price", "on_hand", "reorder_level"]
+)
+class ConsumableItemType(AssetsScoped, relay.Node):
+    """A consumable kept in stock."""
+
+    @strawberry_django.field(only=["on_hand", "reorder_level"])
+    def is_low(self) -> bool:
+        return self.is_low
+
+
+@strawberry_django.type(
+    models.StockMovement, fields=["id", "kind", "quantity", "balance_after", "unit_price", "reason", "reference", "created_at"]
+)
+class StockMovementType(AssetsScoped, relay.Node):
+    """One line of the stock ledger."""
+
+    item: ConsumableItemType
+    actor: AssetsPersonType
+
+
+@strawberry_django.type(
+    models.PurchaseLine,
+    fields=["id", "name", "kind", "spec", "quantity", "unit", "estimated_unit_price", "accepted_quantity", "rejected_quantity"],
+)
+class PurchaseLineType(AssetsScoped):
+    """A line of a purchase request."""
+
+    category: CategoryType
+
+
+@strawberry_django.type(models.PurchaseApproval, fields=["id", "level", "decision", "comment", "decided_at"])
+class PurchaseApprovalType(AssetsScoped):
+    """A decision on a purchase request."""
+
+    decided_by: AssetsPersonType
+
+
+@strawberry_django.type(
+    models.PurchaseRequest,
+    fields=["id", "number", "title", "reason", "channel", "status", "estimated_total", "needs_bureau_approval",
+            "created_at", "submitted_at"],
+)
+class PurchaseRequestType(AssetsScoped, relay.Node):
+    """A purchase request and its approval chain."""
+
+    department: AssetsDepartmentType
+    requested_by: AssetsPersonType
+    lines: list[PurchaseLineType]
+    approvals: list[PurchaseApprovalType]
+
+
+@strawberry_django.type(models.Requisition, fields=["id", "quantity", "reason", "status", "created_at", "received_at"])
+class RequisitionType(AssetsScoped, relay.Node):
+    """A requisition of a consumable."""
+
+    item: ConsumableItemType
+    requester: AssetsPersonType
+
+
+@strawberry_django.type(models.Loan, fields=["id", "purpose", "lent_on", "due_on", "returned_on", "return_condition"])
+class LoanType(AssetsScoped, relay.Node):
+    """A loan of an asset."""
+
+    asset: AssetType
+    borrower: AssetsPersonType
+
+    @strawberry_django.field(only=["returned_on", "due_on"])
+    def is_overdue(self) -> bool:
+        return self.is_overdue
+
+
+@strawberry_django.type(models.Transfer, fields=["id", "reason", "status", "created_at", "decided_at"])
+class TransferType(AssetsScoped, relay.Node):
+    """A transfer of custody."""
+
+    asset: AssetType
+    to_department: AssetsDepartmentType | None
+    to_room: AssetsRoomType | None
+    to_user: AssetsPersonType | None
+
+
+@strawberry_django.type(
+    models.Disposal, fields=["id", "method", "reason", "justification", "is_early", "proceeds", "status", "created_at"]
+)
+class DisposalType(AssetsScoped, relay.Node):
+    """A disposal of an asset."""
+
+    asset: AssetType
+
+
+@strawberry.type
+class DiscrepancyType:
+    code: str
+    asset_number: str | None
+    asset_name: str | None
+    booked_room: str | None
+    scanned_room: str | None
+    resolution: str | None
+
+
+@strawberry_django.type(models.Stocktake, fields=["id", "name", "planned_on", "status", "finished_at"])
+class StocktakeType(AssetsScoped, relay.Node):
+    """A stocktake and its discrepancy lists."""
+
+    @strawberry_django.field
+    def surplus(self, info: Info) -> list[DiscrepancyType]:
+        return _rows(self, info, "surplus")
+
+    @strawberry_django.field
+    def missing(self, info: Info) -> list[DiscrepancyType]:
+        return _rows(self, info, "missing")
+
+    @strawberry_django.field
+    def misplaced(self, info: Info) -> list[DiscrepancyType]:
+        return _rows(self, info, "misplaced")
+
+
+def _rows(stocktake, info, kind: str) -> list[DiscrepancyType]:
+    from ..selectors import stocktake_discrepancies
+
+    cache = getattr(stocktake, "_discrepancies", None)
+    if cache is None:
+        cache = stocktake._discrepancies = stocktake_discrepancies(stocktake=stocktake, user=info.context.request.user)
+    return [
+        DiscrepancyType(
+            code=r["code"], asset_number=r["asset"].asset_number if r.get("asset") else None,
+            asset_name=r["asset"].name if r.get("asset") else None,
+            booked_room=str(r["booked_room"]) if r.get("booked_room") else None,
+            scanned_room=str(r["scanned_room"]) if r.get("scanned_room") else None, resolution=r.get("resolution"),
+        )
+        for r in cache[kind]
+    ]
+
+
+@strawberry.type
+class TotalRowType:
+    key: str
+    label: str
+    count: int
+    value: Decimal

@@ -1,0 +1,77 @@
+"""The figures the bureau reads about a school's property (protocol in tenants/metrics.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenants.metrics import Metric
+
+from .choices import AssetKind, Condition, ProcurementForm, StocktakeStatus
+from .models import AcceptanceLine, Asset, Loan, Stocktake
+
+LIVE = [Condition.IN_USE, Condition.IDLE, Condition.LENT, Condition.UNDER_REPAIR]
+
+
+def _live(kind: str):
+    return Asset.objects.filter(condition__in=LIVE, kind=kind)
+
+
+def _count(kind: str):
+    return lambda period: _live(kind).count()
+
+
+def _value(kind: str):
+    return lambda period: _live(kind).aggregate(v=Coalesce(Sum("original_value"), Decimal("0")))["v"]
+
+
+def _procured(*, government: bool):
+    def compute(period) -> Decimal:
+        lines = AcceptanceLine.objects.filter(acceptance__accepted_on__range=period.range)
+        lines = lines.filter(acceptance__request__channel=ProcurementForm.GOVERNMENT) if government else lines.exclude(
+            acceptance__request__channel=ProcurementForm.GOVERNMENT
+        )
+        total = Decimal("0")
+        for quantity, price in lines.values_list("accepted_quantity", "unit_price"):
+            total += quantity * price
+        return total
+
+    return compute
+
+
+def _discrepancies(period) -> int:
+    from .selectors import stocktake_lists
+
+    finished = Stocktake.objects.filter(status=StocktakeStatus.FINISHED, planned_on__range=period.range)
+    return sum(len(rows) for stocktake in finished for rows in stocktake_lists(stocktake).values())
+
+
+METRICS = [
+    Metric(key="assets_fixed_count", label=_("Fixed assets"), unit="count",
+           formula=_("Fixed asset cards in service (not disposed or lost)"), compute=_count(AssetKind.FIXED)),
+    Metric(key="assets_fixed_value", label=_("Value of fixed assets"), unit="yuan",
+           formula=_("Original value of fixed assets in service"), compute=_value(AssetKind.FIXED)),
+    Metric(key="assets_low_value_count", label=_("Low-value durables"), unit="count",
+           formula=_("Low-value durable cards in service"), compute=_count(AssetKind.LOW_VALUE)),
+    Metric(key="assets_low_value_value", label=_("Value of low-value durables"), unit="yuan",
+           formula=_("Original value of low-value durables in service"), compute=_value(AssetKind.LOW_VALUE)),
+    Metric(key="assets_procured_government", label=_("Bought through government procurement"), unit="yuan",
+           formula=_("Accepted quantity × unit price of government procurement, accepted in the term"),
+           compute=_procured(government=True)),
+    Metric(key="assets_procured_other", label=_("Bought by other channels"), unit="yuan",
+           formula=_("Accepted quantity × unit price of other purchases, accepted in the term"),
+           compute=_procured(government=False)),
+    Metric(key="assets_loans_open", label=_("Open loans"), unit="count", higher_is_better=False,
+           formula=_("Assets lent and not yet returned"),
+           compute=lambda period: Loan.objects.filter(returned_on__isnull=True).count()),
+    Metric(key="assets_loans_overdue", label=_("Overdue loans"), unit="count", higher_is_better=False,
+           formula=_("Open loans past their due date"),
+           compute=lambda period: Loan.objects.filter(returned_on__isnull=True, due_on__lt=timezone.localdate()).count()),
+    Metric(key="assets_stocktake_discrepancies", label=_("Stocktake discrepancies"), unit="count",
+           higher_is_better=False, formula=_("Surplus, missing and misplaced items of stocktakes finished in the term"),
+           compute=_discrepancies),
+]

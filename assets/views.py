@@ -1,0 +1,729 @@
+"""Pages of the assets module: thin views over services and selectors."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from frontend.excel import xlsx_response
+from frontend.lists import paginate, wants_export
+from tenants.access import bureau_roles, can_read_school, school_roles, school_view
+from tenants.audit import history_for
+
+from . import selectors, services
+from .choices import Condition, DisposalStatus, PurchaseStatus, StocktakeStatus, TransferStatus
+from .forms import (
+    AcceptanceForm,
+    AssetFilterForm,
+    AssetForm,
+    CategoryImportForm,
+    ConsumableItemForm,
+    DecisionForm,
+    DisposalForm,
+    ImportForm,
+    LoanForm,
+    PurchaseForm,
+    PurchaseLineFormSet,
+    RequisitionForm,
+    ResolveForm,
+    ReturnForm,
+    ScanForm,
+    StockForm,
+    StocktakeForm,
+    TransferForm,
+)
+from .models import Disposal, PurchaseRequest, Requisition, Stocktake, Transfer
+from .roles import APPROVERS, BUREAU_APPROVERS, MANAGERS, PRINCIPALS, STAFF
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _flash_error(request, exc: ValidationError | PermissionDenied) -> None:
+    text = " ".join(exc.messages) if isinstance(exc, ValidationError) else (str(exc) or _("You may not do this."))
+    messages.error(request, text)
+
+
+def approver_view(*, school_roles_allowed, bureau: bool = True):
+    """A school-host view for a decision: the school's approvers, or (when `bureau`) its bureau's approvers.
+
+    Bureau staff read the school through its host; this lets them act on the approvals that are theirs.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            school = getattr(request, "tenant", None)
+            if school is None or school.is_public:
+                raise PermissionDenied
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            ok = bool(school_roles(request.user, school) & set(school_roles_allowed))
+            if bureau and bureau_roles(request.user, school.bureau) & BUREAU_APPROVERS:
+                ok = True
+            if not ok or school.is_read_only:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.houqin_access = {"kind": "school", "roles": frozenset(school_roles_allowed), "write": True}
+        return wrapped
+
+    return decorator
+
+
+def _export(request, *, filename, rows, columns):
+    """The .xlsx download of a list's filtered rows, or None when no export was asked for."""
+    if not wants_export(request):
+        return None
+    return xlsx_response(filename=filename, headers=[str(title) for title, _getter in columns],
+                         rows=([getter(row) for _title, getter in columns] for row in rows))
+
+
+def _roles(request) -> frozenset[str]:
+    return school_roles(request.user, request.tenant)
+
+
+# ---------------------------------------------------------------- asset cards
+
+ASSET_COLUMNS = [
+    (gettext_lazy("Asset number"), lambda a: a.asset_number),
+    (gettext_lazy("Name"), lambda a: a.name),
+    (gettext_lazy("Category"), lambda a: str(a.category)),
+    (gettext_lazy("Kind"), lambda a: a.get_kind_display()),
+    (gettext_lazy("Brand"), lambda a: a.brand),
+    (gettext_lazy("Model"), lambda a: a.model),
+    (gettext_lazy("Unit price"), lambda a: a.unit_price),
+    (gettext_lazy("Quantity"), lambda a: a.quantity),
+    (gettext_lazy("Original value"), lambda a: a.original_value),
+    (gettext_lazy("Net value"), lambda a: a.net_value()),
+    (gettext_lazy("Booked on"), lambda a: a.booked_on),
+    (gettext_lazy("Managing department"), lambda a: str(a.department or "")),
+    (gettext_lazy("User"), lambda a: str(a.user or "")),
+    (gettext_lazy("Room"), lambda a: str(a.room or "")),
+    (gettext_lazy("Condition"), lambda a: a.get_condition_display()),
+]
+
+
+@school_view()
+def asset_list(request):
+    """Every asset card of the school, searchable and filtered; ?export=xlsx downloads the same rows."""
+    form = AssetFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    assets = selectors.asset_list_for(
+        user=request.user, q=filters.get("q", ""), kind=filters.get("kind", ""),
+        condition=filters.get("condition", ""), category=filters.get("category", ""),
+        room=filters["room"].pk if filters.get("room") else None,
+    )
+    if wants_export(request):
+        headers = [str(title) for title, _getter in ASSET_COLUMNS]
+        rows = ([getter(a) for _title, getter in ASSET_COLUMNS] for a in assets.iterator(chunk_size=2000))
+        return xlsx_response(filename=_("Assets"), headers=headers, rows=rows)
+    if request.GET.get("labels") == "pdf":
+        if not _roles(request) & MANAGERS:
+            raise PermissionDenied
+        from .labels import labels_pdf
+
+        pdf = labels_pdf(school=request.tenant, assets=assets[:500])
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'inline; filename="labels.pdf"'
+        return response
+    # Page over ids first (an index scan, even deep into the list), then load the 25 rows with their joins.
+    page_obj = paginate(request, assets.values_list("pk", flat=True))
+    rows = assets.in_bulk(list(page_obj.object_list))
+    page_obj.object_list = [rows[pk] for pk in page_obj.object_list]
+    context = {"form": form, "page_obj": page_obj, "can_manage": bool(_roles(request) & MANAGERS)}
+    return render(request, "assets/asset_list.html", context)
+
+
+@school_view()
+def asset_detail(request, pk: int):
+    """The asset card: its fields, depreciation, loans, transfers, disposals and full history."""
+    asset = selectors.asset_get_for(user=request.user, pk=pk)
+    roles = _roles(request)
+    context = {
+        "asset": asset,
+        "accumulated": asset.accumulated_depreciation(),
+        "net_value": asset.net_value(),
+        "under_warranty": selectors.asset_under_warranty(asset),
+        "loans": asset.loans.select_related("borrower", "lent_by")[:20],
+        "transfers": asset.transfers.select_related("to_department", "to_room__building", "to_user")[:20],
+        "disposals": asset.disposals.select_related("requested_by", "decided_by")[:10],
+        "history": history_for(asset),
+        "can_manage": bool(roles & MANAGERS),
+        "can_request": bool(roles & STAFF),
+        "open_loan": asset.loans.filter(returned_on__isnull=True).first(),
+        "repair_url": f"/repairs/report/?asset={asset.asset_number}",
+    }
+    return render(request, "assets/asset_detail.html", context)
+
+
+@school_view(roles=MANAGERS, write=True)
+def asset_create(request):
+    form = AssetForm(request.POST or None, school=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            asset = services.asset_create(actor=request.user, **fields)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Asset %(number)s booked.") % {"number": asset.asset_number})
+            return redirect("assets:asset_detail", pk=asset.pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("Book an asset")})
+
+
+@school_view(roles=MANAGERS, write=True)
+def asset_edit(request, pk: int):
+    asset = selectors.asset_get_for(user=request.user, pk=pk)
+    form = AssetForm(request.POST or None, instance=asset, school=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.asset_update(asset=selectors.asset_get_for(user=request.user, pk=pk), actor=request.user, **fields)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("assets:asset_detail", pk=pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("Edit %(asset)s") % {"asset": asset}})
+
+
+@school_view(roles=MANAGERS, write=True)
+def asset_lend(request, pk: int):
+    asset = selectors.asset_get_for(user=request.user, pk=pk)
+    form = LoanForm(request.POST or None, school=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_create(asset=asset, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("assets:asset_detail", pk=pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("Lend %(asset)s") % {"asset": asset}})
+
+
+@school_view(roles=MANAGERS, write=True)
+def asset_return(request, pk: int):
+    asset = selectors.asset_get_for(user=request.user, pk=pk)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_return(asset=asset, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("assets:asset_detail", pk=pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("Return %(asset)s") % {"asset": asset}})
+
+
+@school_view(roles=STAFF, write=True)
+def asset_transfer(request, pk: int):
+    asset = selectors.asset_get_for(user=request.user, pk=pk)
+    form = TransferForm(request.POST or None, school=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_request(asset=asset, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Transfer requested; the logistics office will confirm it."))
+            return redirect("assets:asset_detail", pk=pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("Transfer %(asset)s") % {"asset": asset}})
+
+
+@school_view(roles=MANAGERS, write=True)
+def asset_dispose(request, pk: int):
+    asset = selectors.asset_get_for(user=request.user, pk=pk)
+    form = DisposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "proceeds": form.cleaned_data.get("proceeds") or 0}
+        try:
+            services.disposal_request(asset=asset, actor=request.user, **data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("assets:disposal_list")
+    return render(request, "assets/form.html", {"form": form, "title": _("Dispose of %(asset)s") % {"asset": asset}})
+
+
+def asset_qr(request, asset_number: str):
+    """The QR label's target: the card for a signed-in reader, the public fault report for anyone else."""
+    school = getattr(request, "tenant", None)
+    if school is None or school.is_public:
+        raise Http404
+    if request.user.is_authenticated and can_read_school(request.user, school):
+        asset = selectors.asset_get_for(user=request.user, asset_number=asset_number)
+        return redirect("assets:asset_detail", pk=asset.pk)
+    return redirect(f"/repairs/report/?asset={asset_number}")
+
+
+# ---------------------------------------------------------------- import / export
+
+
+@school_view(roles=MANAGERS, write=True)
+def asset_import(request):
+    """Upload asset cards from .xlsx: all rows are validated, then all are created or none."""
+    from .imports import ImportFailed, assets_import
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = assets_import(upload=form.cleaned_data["file"], actor=request.user,
+                                  mapping=form.cleaned_data["mapping"])
+        except ValidationError as exc:
+            _add_errors(form, ValidationError({"file": exc.messages}))
+        except ImportFailed as exc:
+            errors = exc.errors
+            request.session["assets_import_errors"] = [[e.row, e.column, e.message] for e in errors[:20000]]
+        else:
+            messages.success(request, _("%(count)s asset cards imported.") % {"count": count})
+            return redirect("assets:asset_list")
+    return render(request, "assets/import.html", {"form": form, "errors": errors[:200] if errors else None,
+                                                  "error_count": len(errors) if errors else 0})
+
+
+@school_view(roles=MANAGERS)
+def asset_import_errors(request):
+    rows = request.session.get("assets_import_errors") or []
+    return xlsx_response(filename=_("Import errors"), headers=[_("Row"), _("Column"), _("Message")], rows=rows)
+
+
+@school_view(roles=MANAGERS)
+def asset_import_template(request):
+    from .imports import template_headers
+
+    return xlsx_response(filename=_("Asset import template"), headers=template_headers(), rows=[])
+
+
+# ---------------------------------------------------------------- categories
+
+
+@school_view()
+def category_list(request):
+    categories = selectors.category_list_for(user=request.user).select_related("parent")
+    q = request.GET.get("q", "").strip()
+    if q:
+        categories = categories.filter(code__startswith=q) | categories.filter(name__icontains=q)
+    columns = [
+        (_("Code"), lambda c: c.code), (_("Name"), lambda c: c.name), (_("Parent"), lambda c: c.parent.code if c.parent else ""),
+        (_("Service life (years)"), lambda c: c.service_life_years),
+        (_("Special equipment"), lambda c: c.is_special_equipment),
+    ]
+    if wants_export(request):
+        return xlsx_response(filename=_("Categories"), headers=[str(t) for t, _g in columns],
+                             rows=([g(c) for _t, g in columns] for c in categories))
+    form = CategoryImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not _roles(request) & MANAGERS or request.tenant.is_read_only:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                count = services.category_table_import(rows=_category_rows(form.cleaned_data["file"]), actor=request.user)
+            except ValidationError as exc:
+                _add_errors(form, ValidationError({"file": exc.messages}))
+            else:
+                messages.success(request, _("%(count)s categories imported.") % {"count": count})
+                return redirect("assets:category_list")
+    return render(request, "assets/category_list.html", {
+        "page_obj": paginate(request, categories, per_page=50), "form": form,
+        "can_manage": bool(_roles(request) & MANAGERS),
+    })
+
+
+def _category_rows(upload) -> list[dict]:
+    from openpyxl import load_workbook
+
+    from .imports import check_container
+
+    check_container(upload)
+    workbook = load_workbook(upload, read_only=True, data_only=True)
+    try:
+        keys = ["code", "name", "parent", "service_life_years", "is_special_equipment"]
+        rows = []
+        for index, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+            if index == 0 or not any(row):
+                continue
+            values = [("" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v)) for v in row]
+            rows.append(dict(zip(keys, values + [""] * (5 - len(values)), strict=False)))
+        return rows
+    finally:
+        workbook.close()
+
+
+# ---------------------------------------------------------------- consumables
+
+
+@school_view()
+def consumable_list(request):
+    low = request.GET.get("low") == "1"
+    items = selectors.consumable_list_for(user=request.user, low_only=low, q=request.GET.get("q", "").strip())
+    columns = [(_("Name"), lambda i: i.name), (_("Specification"), lambda i: i.spec), (_("Unit"), lambda i: i.unit),
+               (_("On hand"), lambda i: i.on_hand), (_("Reorder level"), lambda i: i.reorder_level),
+               (_("Unit price"), lambda i: i.unit_price)]
+    if wants_export(request):
+        return xlsx_response(filename=_("Consumables"), headers=[str(t) for t, _g in columns],
+                             rows=([g(i) for _t, g in columns] for i in items))
+    return render(request, "assets/consumable_list.html", {
+        "page_obj": paginate(request, items), "low": low, "can_manage": bool(_roles(request) & MANAGERS),
+        "can_request": bool(_roles(request) & STAFF),
+    })
+
+
+@school_view(roles=MANAGERS, write=True)
+def consumable_create(request):
+    form = ConsumableItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.consumable_item_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("assets:consumable_detail", pk=item.pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("New consumable")})
+
+
+@school_view()
+def consumable_detail(request, pk: int):
+    item = get_object_or_404(selectors.consumable_list_for(user=request.user), pk=pk)
+    can_manage = bool(_roles(request) & MANAGERS)
+    form = StockForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage or request.tenant.is_read_only:
+            raise PermissionDenied
+        if form.is_valid():
+            action = services.consumable_receive if request.POST.get("direction") == "in" else services.consumable_issue
+            try:
+                action(item=item, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect("assets:consumable_detail", pk=pk)
+    movements = selectors.movement_list_for(user=request.user, item=item)
+    return render(request, "assets/consumable_detail.html", {
+        "item": item, "form": form, "page_obj": paginate(request, movements), "can_manage": can_manage,
+        "rate": selectors.consumption_per_day(item=item), "history": history_for(item),
+    })
+
+
+@school_view()
+def requisition_list(request):
+    requisitions = selectors.requisition_list_for(user=request.user)
+    export = _export(request, filename=_("Requisitions"), rows=requisitions, columns=[
+        (_("Item"), lambda r: str(r.item)), (_("Quantity"), lambda r: r.quantity), (_("Requested by"), lambda r: str(r.requester)),
+        (_("Reason"), lambda r: r.reason), (_("Status"), lambda r: r.get_status_display()),
+        (_("Created at"), lambda r: r.created_at),
+    ])
+    if export:
+        return export
+    return render(request, "assets/requisition_list.html", {
+        "page_obj": paginate(request, requisitions), "roles": _roles(request),
+        "can_approve": bool(_roles(request) & APPROVERS), "can_manage": bool(_roles(request) & MANAGERS),
+    })
+
+
+@school_view(roles=STAFF, write=True)
+def requisition_create(request):
+    form = RequisitionForm(request.POST or None, initial={"item": request.GET.get("item")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requisition_create(requester=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Requisition sent for approval."))
+            return redirect("assets:requisition_list")
+    return render(request, "assets/form.html", {"form": form, "title": _("Request consumables")})
+
+
+@require_POST
+@school_view(roles=STAFF, write=True)
+def requisition_act(request, pk: int, action: str):
+    requisition = get_object_or_404(Requisition, pk=pk)
+    try:
+        if action in ("approve", "reject"):
+            services.requisition_decide(requisition=requisition, actor=request.user, approve=action == "approve")
+        elif action == "issue":
+            services.requisition_issue(requisition=requisition, actor=request.user)
+        elif action == "confirm":
+            services.requisition_confirm(requisition=requisition, actor=request.user)
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_error(request, exc)
+    return redirect("assets:requisition_list")
+
+
+# ---------------------------------------------------------------- procurement
+
+
+@school_view()
+def purchase_list(request):
+    status = request.GET.get("status", "")
+    purchases = selectors.purchase_list_for(user=request.user, status=status if status in PurchaseStatus.values else "")
+    export = _export(request, filename=_("Purchase requests"), rows=purchases, columns=[
+        (_("Number"), lambda p: p.number), (_("Title"), lambda p: p.title), (_("Department"), lambda p: str(p.department)),
+        (_("Procurement channel"), lambda p: p.get_channel_display()), (_("Estimated total"), lambda p: p.estimated_total),
+        (_("Status"), lambda p: p.get_status_display()), (_("Requested by"), lambda p: str(p.requested_by)),
+    ])
+    if export:
+        return export
+    return render(request, "assets/purchase_list.html", {
+        "page_obj": paginate(request, purchases), "statuses": PurchaseStatus.choices, "status": status,
+        "can_request": bool(_roles(request) & STAFF),
+    })
+
+
+@school_view(roles=STAFF, write=True)
+def purchase_create(request):
+    form = PurchaseForm(request.POST or None)
+    lines = PurchaseLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        line_inputs = [services.LineInput(**f.cleaned_data) for f in lines.forms if f.cleaned_data]
+        try:
+            request_obj = services.purchase_request_create(actor=request.user, lines=line_inputs, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("assets:purchase_detail", pk=request_obj.pk)
+    return render(request, "assets/purchase_form.html", {"form": form, "lines": lines})
+
+
+@school_view()
+def purchase_detail(request, pk: int):
+    purchase = get_object_or_404(selectors.purchase_list_for(user=request.user), pk=pk)
+    roles = _roles(request)
+    is_bureau_approver = bool(bureau_roles(request.user, request.tenant.bureau) & BUREAU_APPROVERS)
+    can_decide = (purchase.status == PurchaseStatus.SUBMITTED and bool(roles & PRINCIPALS)) or (
+        purchase.status == PurchaseStatus.BUREAU_PENDING and is_bureau_approver
+    )
+    return render(request, "assets/purchase_detail.html", {
+        "purchase": purchase, "lines": purchase.lines.select_related("category"),
+        "approvals": purchase.approvals.select_related("decided_by"),
+        "acceptances": purchase.acceptances.prefetch_related("members__user", "lines__line"),
+        "can_submit": purchase.status == PurchaseStatus.DRAFT and (purchase.requested_by_id == request.user.pk or roles & MANAGERS),
+        "can_decide": can_decide and not request.tenant.is_read_only,
+        "can_accept": purchase.status in (PurchaseStatus.APPROVED, PurchaseStatus.PARTLY_ACCEPTED) and bool(roles & MANAGERS),
+        "decision_form": DecisionForm(), "history": history_for(purchase),
+    })
+
+
+@require_POST
+@school_view(roles=STAFF, write=True)
+def purchase_submit(request, pk: int):
+    purchase = get_object_or_404(PurchaseRequest, pk=pk)
+    try:
+        services.purchase_request_submit(request=purchase, actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_error(request, exc)
+    return redirect("assets:purchase_detail", pk=pk)
+
+
+@require_POST
+@approver_view(school_roles_allowed=PRINCIPALS)
+def purchase_decide(request, pk: int):
+    purchase = get_object_or_404(PurchaseRequest, pk=pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        services.purchase_request_decide(request=purchase, actor=request.user, approve=request.POST.get("decision") == "approve",
+                                         comment=form.cleaned_data.get("comment", ""))
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    return redirect("assets:purchase_detail", pk=pk)
+
+
+@school_view(roles=MANAGERS, write=True)
+def purchase_accept(request, pk: int):
+    purchase = get_object_or_404(PurchaseRequest, pk=pk)
+    lines = [line for line in purchase.lines.all() if line.open_quantity > 0]
+    form = AcceptanceForm(request.POST or None, school=request.tenant, lines=lines,
+                          initial={"accepted_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        accepted = [
+            services.AcceptedLine(line=line, accepted=data[f"accepted_{line.pk}"], rejected=data[f"rejected_{line.pk}"],
+                                  unit_price=data[f"price_{line.pk}"])
+            for line in lines
+        ]
+        try:
+            services.acceptance_record(
+                request=purchase, actor=request.user, members=list(data["members"]), actual_user=data["actual_user"],
+                lines=accepted, accepted_on=data["accepted_on"], invoice_number=data["invoice_number"],
+                room=data["room"], notes=data["notes"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Acceptance recorded and booked."))
+            return redirect("assets:purchase_detail", pk=pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("Acceptance of %(p)s") % {"p": purchase},
+                                                "multipart": False})
+
+
+# ---------------------------------------------------------------- loans, transfers, disposals
+
+
+@school_view()
+def loan_list(request):
+    which = request.GET.get("show", "open")
+    loans = selectors.loan_list_for(user=request.user, open_only=which == "open", overdue_only=which == "overdue")
+    columns = [(_("Asset"), lambda x: str(x.asset)), (_("Borrower"), lambda x: str(x.borrower)),
+               (_("Lent on"), lambda x: x.lent_on), (_("Due on"), lambda x: x.due_on),
+               (_("Returned on"), lambda x: x.returned_on), (_("Condition on return"), lambda x: x.return_condition)]
+    if wants_export(request):
+        return xlsx_response(filename=_("Loans"), headers=[str(t) for t, _g in columns],
+                             rows=([g(x) for _t, g in columns] for x in loans))
+    return render(request, "assets/loan_list.html", {"page_obj": paginate(request, loans), "show": which,
+                                                     "today": timezone.localdate()})
+
+
+@school_view()
+def transfer_list(request):
+    transfers = selectors.transfer_list_for(user=request.user)
+    export = _export(request, filename=_("Transfers"), rows=transfers, columns=[
+        (_("Asset"), lambda t: str(t.asset)), (_("From"), lambda t: str(t.from_room or "")),
+        (_("To"), lambda t: " ".join(str(x) for x in (t.to_department, t.to_room, t.to_user) if x)),
+        (_("Reason"), lambda t: t.reason), (_("Requested by"), lambda t: str(t.requested_by)),
+        (_("Status"), lambda t: t.get_status_display()),
+    ])
+    if export:
+        return export
+    return render(request, "assets/transfer_list.html", {
+        "page_obj": paginate(request, transfers),
+        "can_manage": bool(_roles(request) & MANAGERS), "pending": TransferStatus.PENDING,
+    })
+
+
+@require_POST
+@school_view(roles=MANAGERS, write=True)
+def transfer_decide(request, pk: int):
+    transfer = get_object_or_404(Transfer, pk=pk)
+    try:
+        services.transfer_decide(transfer=transfer, actor=request.user, confirm=request.POST.get("decision") == "confirm")
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    return redirect("assets:transfer_list")
+
+
+@school_view()
+def disposal_list(request):
+    is_bureau_approver = bool(bureau_roles(request.user, request.tenant.bureau) & BUREAU_APPROVERS)
+    disposals = selectors.disposal_list_for(user=request.user)
+    export = _export(request, filename=_("Disposals"), rows=disposals, columns=[
+        (_("Asset"), lambda d: str(d.asset)), (_("Method"), lambda d: d.get_method_display()), (_("Reason"), lambda d: d.reason),
+        (_("Before minimum service life"), lambda d: d.is_early), (_("Proceeds"), lambda d: d.proceeds),
+        (_("Status"), lambda d: d.get_status_display()),
+    ])
+    if export:
+        return export
+    return render(request, "assets/disposal_list.html", {
+        "page_obj": paginate(request, disposals),
+        "is_principal": bool(_roles(request) & PRINCIPALS), "is_bureau_approver": is_bureau_approver,
+        "pending": DisposalStatus.PENDING,
+    })
+
+
+@require_POST
+@approver_view(school_roles_allowed=PRINCIPALS)
+def disposal_decide(request, pk: int):
+    disposal = get_object_or_404(Disposal, pk=pk)
+    try:
+        services.disposal_decide(disposal=disposal, actor=request.user, approve=request.POST.get("decision") == "approve")
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_error(request, exc)
+    return redirect("assets:disposal_list")
+
+
+# ---------------------------------------------------------------- stocktake
+
+
+@school_view()
+def stocktake_list(request):
+    form = StocktakeForm(request.POST or None, initial={"planned_on": timezone.localdate()})
+    if request.method == "POST":
+        if not _roles(request) & MANAGERS or request.tenant.is_read_only:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                stocktake = services.stocktake_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return redirect("assets:stocktake_detail", pk=stocktake.pk)
+    return render(request, "assets/stocktake_list.html", {
+        "page_obj": paginate(request, selectors.stocktake_list_for(user=request.user)), "form": form,
+        "can_manage": bool(_roles(request) & MANAGERS),
+    })
+
+
+@school_view()
+def stocktake_detail(request, pk: int):
+    stocktake = get_object_or_404(selectors.stocktake_list_for(user=request.user), pk=pk)
+    found = selectors.stocktake_discrepancies(stocktake=stocktake, user=request.user)
+    rooms = stocktake.rooms.select_related("building")
+    return render(request, "assets/stocktake_detail.html", {
+        "stocktake": stocktake, "found": found, "rooms": rooms, "can_manage": bool(_roles(request) & MANAGERS),
+        "counting": stocktake.status == StocktakeStatus.COUNTING,
+    })
+
+
+@require_POST
+@school_view(roles=MANAGERS, write=True)
+def stocktake_finish(request, pk: int):
+    try:
+        services.stocktake_finish(stocktake=get_object_or_404(Stocktake, pk=pk), actor=request.user)
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    return redirect("assets:stocktake_detail", pk=pk)
+
+
+@require_POST
+@school_view(roles=MANAGERS, write=True)
+def stocktake_resolve(request, pk: int):
+    stocktake = get_object_or_404(Stocktake, pk=pk)
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.stocktake_resolve(stocktake=stocktake, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _flash_error(request, exc)
+    return redirect("assets:stocktake_detail", pk=pk)
+
+
+@school_view(roles=MANAGERS | {"teacher"}, write=True)
+def stocktake_scan(request, pk: int, room_id: int):
+    """Phone-sized counting page for one room: scan (or type) each label; what is left unscanned is listed."""
+    stocktake = get_object_or_404(Stocktake, pk=pk)
+    room = get_object_or_404(stocktake.rooms.select_related("building"), pk=room_id)
+    form = ScanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            scan = services.stocktake_scan(stocktake=stocktake, room=room, code=form.cleaned_data["code"], actor=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.info(request, _("%(code)s: %(finding)s") % {"code": scan.code, "finding": scan.get_finding_display()})
+            return redirect(reverse("assets:stocktake_scan", args=[pk, room_id]))
+    scans = stocktake.scans.filter(room=room).select_related("asset").order_by("-scanned_at")
+    scanned_ids = [s.asset_id for s in scans if s.asset_id]
+    expected = room.assets.exclude(condition__in=[Condition.DISPOSED, Condition.LOST]).exclude(pk__in=scanned_ids)
+    return render(request, "assets/stocktake_scan.html", {
+        "stocktake": stocktake, "room": room, "form": form, "scans": scans, "expected": expected,
+        "counting": stocktake.status == StocktakeStatus.COUNTING,
+    })
