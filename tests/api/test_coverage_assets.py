@@ -19,8 +19,8 @@ DECIDE = "mutation($id: ID!) { purchaseRequestDecide(id: $id, approve: true) { s
 def submitted_request(school_a):
     from assets import services
     from assets.services import LineInput
-    from tests.assets.factories import DepartmentFactory, category
     from tenants.models import User
+    from tests.assets.factories import DepartmentFactory, category
 
     leo = User.objects.create_user(username="leo-api", password="x-pass-42", name="Leo")
     membership_grant(user=leo, role=Role.LOGISTICS_DIRECTOR, school=school_a)
