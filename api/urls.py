@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:client_id>/tokens/", views.token_create, name="token_create"),
     path("<int:client_id>/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("<int:client_id>/subscriptions/", views.subscription_create, name="subscription_create"),
+    path("<int:client_id>/subscriptions/<int:subscription_id>/ping/", views.subscription_ping,
+         name="subscription_ping"),
     path("<int:client_id>/subscriptions/<int:subscription_id>/delete/", views.subscription_delete,
          name="subscription_delete"),
     path("<int:client_id>/deliveries/<int:delivery_id>/replay/", views.delivery_replay, name="delivery_replay"),

@@ -183,6 +183,22 @@ def subscription_create(request, client_id: int):
 
 @partner_manager_view
 @require_POST
+def subscription_ping(request, client_id: int, subscription_id: int):
+    from .webhooks import webhook_ping
+
+    client = services.client_get_for(user=request.user, client_id=client_id)
+    subscription = get_object_or_404(WebhookSubscription, pk=subscription_id, client=client)
+    try:
+        webhook_ping(subscription=subscription)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("Test ping queued: see the delivery log."))
+    return redirect("api:client_detail", client.pk)
+
+
+@partner_manager_view
+@require_POST
 def subscription_delete(request, client_id: int, subscription_id: int):
     client = services.client_get_for(user=request.user, client_id=client_id)
     subscription = get_object_or_404(WebhookSubscription, pk=subscription_id, client=client)

@@ -103,6 +103,27 @@ def event_emit(*, school: School, event: str, payload: dict) -> list[WebhookDeli
     return created
 
 
+def webhook_ping(*, subscription: WebhookSubscription) -> WebhookDelivery:
+    """Send a `ping` event to one subscription (to test the receiver and its signature check)."""
+    client = subscription.client
+    school = client.schools.order_by("pk").first() or School.objects.filter(
+        bureau_id=client.grant_bureau_id).exclude(schema_name="public").order_by("pk").first()
+    if school is None:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(_("Grant the client a school first."))
+    now = timezone.now()
+    delivery_id = uuid.uuid4()
+    delivery = WebhookDelivery.objects.create(
+        delivery_id=delivery_id, subscription=subscription, school=school, event=Event.PING, next_attempt_at=now,
+        payload={"id": str(delivery_id), "event": Event.PING, "school": school.slug, "occurredAt": now.isoformat(),
+                 "data": {"message": "ping"}},
+    )
+    delivery_enqueue(delivery)
+    return delivery
+
+
 def delivery_enqueue(delivery: WebhookDelivery, *, countdown: int = 0) -> None:
     """Queue the delivery's next attempt once the current transaction commits."""
     from .tasks import webhook_deliver_task

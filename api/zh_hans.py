@@ -129,4 +129,7 @@ ZH = {
     "Token revoked: it stops working at once.": "令牌已吊销，立即失效。",
     "Subscription deleted.": "订阅已删除。",
     "Delivery queued again.": "已重新加入投递队列。",
+    "Send test ping": "发送测试消息",
+    "Test ping queued: see the delivery log.": "测试消息已加入队列，请查看投递记录。",
+    "Grant the client a school first.": "请先为该合作方授权学校。",
 }

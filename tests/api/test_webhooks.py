@@ -217,3 +217,27 @@ def test_partner_cannot_replay_or_list_another_partners_delivery(make_partner, s
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     assert queued == []
+
+
+def test_test_ping_from_the_page_reaches_the_receiver_signed(client_for, dave, bureau_north, school_a, receiver,
+                                                             monkeypatch, django_capture_on_commit_callbacks):
+    from api.services import partner_client_create
+
+    # given a client of bureau north subscribed (to another event) at a local receiver
+    client = partner_client_create(actor=dave, name="北区物业", bureau=bureau_north, scopes=["repairs:read"],
+                                   schools=[school_a])
+    subscription = _subscribe(client, receiver.url)
+    monkeypatch.setattr(webhook_deliver_task, "apply_async",
+                        lambda kwargs=None, countdown=0, **kw: webhooks.delivery_attempt(**kwargs))
+
+    # when the bureau presses "send test ping"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(dave, None).post(f"/partners/{client.pk}/subscriptions/{subscription.pk}/ping/")
+
+    # then the receiver got a signed ping and the log shows it delivered
+    assert response.status_code == 302
+    [request] = receiver.requests
+    assert json.loads(request["body"])["event"] == "ping"
+    assert webhooks.verify(subscription.secret, request["headers"]["X-Houqin-Timestamp"], request["body"],
+                           request["headers"]["X-Houqin-Signature"])
+    assert WebhookDelivery.objects.get(subscription=subscription).status == DeliveryStatus.DELIVERED
