@@ -44,7 +44,15 @@ def _collect(kind_index: int) -> tuple[type, ...]:
 Query = merge_types("Query", _collect(0))
 Mutation = merge_types("Mutation", _collect(1))
 
-schema = strawberry.Schema(
+class HouqinSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # Refusals and bad input are answers, not incidents: log only what ErrorCodes masked as internal.
+        unexpected = [e for e in errors if (e.extensions or {}).get("code") in (None, "INTERNAL_SERVER_ERROR")]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = HouqinSchema(
     query=Query,
     mutation=Mutation,
     config=StrawberryConfig(

@@ -25,10 +25,13 @@ def main(argv: list[str]) -> int:
     failed = 0
     for name in wanted:
         module = importlib.import_module(f"bench.{name}")
+        doc = module.__doc__.strip().splitlines()[0] if module.__doc__ else ""
+        print(f"# {name}: {doc}", flush=True)
         try:
             module.run()
-        except Exception:  # one broken benchmark does not hide the others' figures
+        except Exception as exc:  # one broken benchmark does not hide the others' figures
             failed += 1
+            print(f"# {name} FAILED: {type(exc).__name__}: {exc}", flush=True)
     return 1 if failed else 0
 
 

@@ -67,10 +67,13 @@ def _fill(school: School, rng: random.Random) -> None:
             vendor_due_at=reported + dt.timedelta(days=rng.uniform(1, 8)) if vendor else None,
         ))
     WorkOrder.objects.bulk_create(orders, batch_size=2000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {WorkOrder._meta.db_table}")
     connection.set_schema_to_public()
 
 
-def _timed_run(school: School, *, naive: bool, now) -> tuple[float, dict]:
+def _timed_runs(school: School, *, naive: bool, now) -> tuple[float, float, dict]:
+    """(first run over the backlog, the next beat run ten minutes later, the first run's result)."""
     from repairs.services import escalation_run
 
     connection.set_tenant(school)
@@ -78,29 +81,37 @@ def _timed_run(school: School, *, naive: bool, now) -> tuple[float, dict]:
         with transaction.atomic():
             start = time.perf_counter()
             result = escalation_run(now=now, naive=naive)
-            elapsed = time.perf_counter() - start
+            first = time.perf_counter() - start
+            start = time.perf_counter()
+            escalation_run(now=now + dt.timedelta(minutes=10), naive=naive)
+            steady = time.perf_counter() - start
             transaction.set_rollback(True)  # both ways see the same rows
     finally:
         connection.set_schema_to_public()
-    return elapsed, result
+    return first, steady, result
 
 
 def _escalation(schools: list[School]) -> None:
     now = timezone.now()
-    set_based = naive = 0.0
+    totals = {"naive_first": 0.0, "naive_steady": 0.0, "set_first": 0.0, "set_steady": 0.0}
     same = True
     marked = 0
     for school in schools:
-        t_naive, r_naive = _timed_run(school, naive=True, now=now)
-        t_set, r_set = _timed_run(school, naive=False, now=now)
+        n_first, n_steady, r_naive = _timed_runs(school, naive=True, now=now)
+        s_first, s_steady, r_set = _timed_runs(school, naive=False, now=now)
         same = same and r_naive == r_set
         marked += sum(len(v) for v in r_set.values())
-        naive += t_naive
-        set_based += t_set
-    report(f"repairs_escalation_{len(schools)}x{ORDERS}", set_based, "s", baseline=naive)
-    per_school = set_based / len(schools)
-    report("repairs_escalation_projected_1000_schools", per_school * 1000, "s",
-           baseline=naive / len(schools) * 1000, target="<=60s")
+        totals["naive_first"] += n_first
+        totals["naive_steady"] += n_steady
+        totals["set_first"] += s_first
+        totals["set_steady"] += s_steady
+    n = len(schools)
+    report(f"repairs_escalation_backlog_{n}x{ORDERS}", totals["set_first"], "s", baseline=totals["naive_first"])
+    report(f"repairs_escalation_beat_{n}x{ORDERS}", totals["set_steady"], "s", baseline=totals["naive_steady"])
+    report("repairs_escalation_backlog_projected_1000", totals["set_first"] / n * 1000, "s",
+           baseline=totals["naive_first"] / n * 1000, target="<=60s")
+    report("repairs_escalation_beat_projected_1000", totals["set_steady"] / n * 1000, "s",
+           baseline=totals["naive_steady"] / n * 1000, target="<=60s")
     report("repairs_escalation_same_result", 1.0 if same else 0.0, "bool", lower_is_better=False)
     report("repairs_escalation_orders_marked", marked, "orders", lower_is_better=False)
 

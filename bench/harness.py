@@ -31,6 +31,7 @@ def report(name: str, value: float, unit: str, *, baseline: float | None = None,
             line += f" ratio={ratio:.3g}"
     if target:
         line += f" target={target}"
+    print(line, flush=True)
     RESULTS.append({"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio})
 
 
@@ -53,7 +54,7 @@ def bench_database_url() -> str:
     """The bench database: the same server as DATABASE_URL, database `houqin_bench` (never the dev data)."""
     url = os.environ["DATABASE_URL"]
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/houqin_bench"))
+    return urlunsplit(parts._replace(path="/" + os.environ.get("BENCH_DATABASE", "houqin_bench")))
 
 
 def ensure_bench_database() -> None:
@@ -63,6 +64,7 @@ def ensure_bench_database() -> None:
     parts = urlsplit(url)
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'houqin_bench'").fetchone():
-            conn.execute('CREATE DATABASE "houqin_bench"')
+        name = urlsplit(url).path.lstrip("/")
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = url

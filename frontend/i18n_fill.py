@@ -39,6 +39,6 @@ def fill(po_path: str, translations: dict[str, str]) -> list[str]:
 if __name__ == "__main__":
     po, module = sys.argv[1], sys.argv[2]
     left = fill(po, importlib.import_module(module).ZH)
-    for _msgid in left:
-        pass
+    for msgid in left:
+        print(f"untranslated: {msgid!r}")
     sys.exit(1 if left else 0)

@@ -64,3 +64,26 @@ class HealthCheckMiddleware:
             body, content_type = render_metrics()
             return HttpResponse(body, content_type=content_type)
         return self.get_response(request)
+
+
+class DefaultChineseLocaleMiddleware:
+    """Simplified Chinese unless the person chose another language (the language cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; school computers are often
+    set to English while their users expect Chinese, so only an explicit choice changes it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import render
 
-from tenants.access import bureau_view, can_read_school, is_platform_operator, school_roles, schools_for
+from tenants.access import (
+    bureau_view,
+    is_platform_operator,
+    public_view,
+    school_roles,
+    school_view,
+    schools_for,
+)
 from tenants.models import School
 from tenants.roles import Role
 
@@ -13,12 +18,10 @@ from .cards import cards_for
 from .lists import paginate
 
 
-@login_required
+@school_view()
 def school_home(request):
     """A school's home: who I am here, and each module's summary cards."""
     school: School = request.tenant
-    if not can_read_school(request.user, school):
-        raise PermissionDenied
     roles = school_roles(request.user, school)
     context = {
         "school": school,
@@ -43,6 +46,7 @@ def bureau_home(request):
     return render(request, "frontend/bureau_home.html", context)
 
 
+@public_view
 def portal_home(request):
     """The base domain: the bureau console for bureau members, a pointer for everyone else."""
     if not request.user.is_authenticated:

@@ -34,7 +34,7 @@ def _text(**attrs):
 
 class ReportForm(forms.Form):
     room = forms.ModelChoiceField(
-        label=_("Room"), queryset=Room.objects.select_related("building"), required=False,
+        label=_("Fault location"), queryset=Room.objects.select_related("building"), required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     location_note = forms.CharField(label=_("Location details"), max_length=100, required=False, widget=_text())
@@ -82,7 +82,7 @@ class NoteForm(forms.Form):
 
 
 class PhotoForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[(PhotoKind.BEFORE, PhotoKind.BEFORE.label),
+    kind = forms.ChoiceField(label=_("Photo taken"), choices=[(PhotoKind.BEFORE, PhotoKind.BEFORE.label),
                                                        (PhotoKind.AFTER, PhotoKind.AFTER.label)],
                              widget=forms.Select(attrs={"class": "form-select"}))
     photos = MultiplePhotoField(label=_("Photos"))
@@ -110,7 +110,7 @@ class CompleteForm(forms.Form):
     closing_note = forms.CharField(
         label=_("Closing note"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 3})
     )
-    labour_minutes = forms.IntegerField(label=_("Labour (minutes)"), min_value=0, initial=0,
+    labour_minutes = forms.IntegerField(label=_("Labour (minutes)"), min_value=0, initial=0, required=False,
                                         widget=forms.NumberInput(attrs={"class": "form-control"}))
 
 

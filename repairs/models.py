@@ -14,6 +14,7 @@ from tenants.audit import tracked
 
 from .choices import (
     OPEN_STATUSES,
+    RUNNING_STATUSES,
     ClockEventKind,
     Frequency,
     PhotoKind,
@@ -173,6 +174,16 @@ class WorkOrder(models.Model):
             models.Index(fields=["status", "vendor_due_at"]),
             models.Index(fields=["reported_at"]),
             models.Index(fields=["assignee", "status"]),
+            # What each escalation step still has to look at: rows leave the index once marked,
+            # so a beat run reads only the pending rows, however long the school's history.
+            models.Index(fields=["due_at"], name="workorder_due_soon_pending",
+                         condition=models.Q(status__in=RUNNING_STATUSES, due_soon_notified_at__isnull=True)),
+            models.Index(fields=["due_at"], name="workorder_overdue_pending",
+                         condition=models.Q(status__in=RUNNING_STATUSES, overdue_escalated_at__isnull=True)),
+            models.Index(fields=["vendor_due_at"], name="workorder_vendor_soon_pending",
+                         condition=models.Q(status__in=RUNNING_STATUSES, vendor_reminded_at__isnull=True)),
+            models.Index(fields=["vendor_due_at"], name="workorder_vendor_late_pending",
+                         condition=models.Q(status__in=RUNNING_STATUSES, vendor_escalated_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

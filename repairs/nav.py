@@ -11,6 +11,8 @@ NAV_ITEMS = [
      "section": _("Repairs")},
     {"label": _("Preventive plans"), "url": "repairs:plans", "host": "school", "roles": None, "icon": "calendar-check",
      "section": _("Repairs")},
+    {"label": _("Room QR labels"), "url": "repairs:labels", "host": "school",
+     "roles": {Role.LOGISTICS_DIRECTOR, Role.PRINCIPAL, Role.CUSTODIAN}, "icon": "qr-code", "section": _("Repairs")},
     {"label": _("SLA presets"), "url": "repairs:settings", "host": "school",
      "roles": {Role.LOGISTICS_DIRECTOR, Role.PRINCIPAL}, "icon": "stopwatch", "section": _("Repairs")},
 ]

@@ -106,6 +106,14 @@ def _clock(order: WorkOrder, kind: str, *, actor: User | None, reason: str = "",
     )
 
 
+def _notify(**kwargs) -> list:
+    """In-app notification (tenants.notifications.notify), and an e-mail after commit when e-mail is set up."""
+    created = notify(**kwargs)
+    if created and getattr(django_settings, "EMAIL_ENABLED", False):
+        transaction.on_commit(lambda: _email(created))
+    return created
+
+
 def _refresh() -> None:
     school_metrics_request_refresh()
 
@@ -198,7 +206,7 @@ def work_order_report(
     if _asset_warranty(order) and order.asset.supplier_id:
         # 催修: an asset under warranty goes to its supplier straight away.
         _vendor_route(order, actor=None, vendor_name=order.asset.supplier.name, preset=preset)
-    notify(
+    _notify(
         kind="repairs.reported",
         title=_("New repair report %(ref)s: %(title)s") % {"ref": order.reference, "title": order.title},
         body=order.where,
@@ -291,7 +299,7 @@ def work_order_triage(
     order.save()
     _asset_condition(order, Condition.UNDER_REPAIR, actor=actor)
     if order.assignee_id:
-        notify(
+        _notify(
             kind="repairs.assigned",
             title=_("Work order %(ref)s assigned to you: %(title)s") % {"ref": order.reference, "title": order.title},
             body=order.where,
@@ -454,7 +462,7 @@ def work_order_complete(
     _clock(order, ClockEventKind.STOPPED, actor=actor, at=now)
     _asset_condition(order, Condition.IN_USE, actor=actor, only_from=Condition.UNDER_REPAIR)
     if order.reporter_id:
-        notify(
+        _notify(
             kind="repairs.completed",
             title=_("Your repair %(ref)s is done: please confirm and rate it") % {"ref": order.reference},
             body=closing_note,
@@ -702,7 +710,7 @@ def escalation_run(*, now: dt.datetime | None = None, naive: bool = False) -> di
     users = {u.pk: u for u in User.objects.filter(pk__in=list(by_assignee))}
     for user_id, rows in by_assignee.items():
         if user_id in users:
-            sent += notify(kind="repairs.due_soon", title=titles["due_soon"] % {"n": len(rows)}, body=_lines(rows),
+            sent += _notify(kind="repairs.due_soon", title=titles["due_soon"] % {"n": len(rows)}, body=_lines(rows),
                            url="/repairs/mine/", users=[users[user_id]], dedupe_key=_digest_key("due_soon", rows, now))
     robot_lines = []
     for step in ("overdue", "vendor_due_soon", "vendor_late"):
@@ -710,14 +718,13 @@ def escalation_run(*, now: dt.datetime | None = None, naive: bool = False) -> di
         if not rows:
             continue
         title = titles[step] % {"n": len(rows)}
-        sent += notify(kind=f"repairs.{step}", title=title, body=_lines(rows), url="/repairs/?overdue=1",
+        sent += _notify(kind=f"repairs.{step}", title=title, body=_lines(rows), url="/repairs/?overdue=1",
                        roles=[Role.LOGISTICS_DIRECTOR], dedupe_key=_digest_key(step, rows, now))
         robot_lines.append(f"{title}\n{_lines(rows)}")
     if robot_lines:
         robot_message_queue(text="\n\n".join(robot_lines),
                             dedupe_key=_digest_key("robot", [r for s in marked.values() for r in s], now),
                             preset=preset)
-    transaction.on_commit(lambda: _email(sent))
     return {step: [r[0] for r in rows] for step, rows in marked.items()}
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("settings/", views.settings_edit, name="settings"),
     path("plans/", views.plan_list, name="plans"),
+    path("labels/", views.room_labels, name="labels"),
     path("photo/<int:pk>/", views.photo, name="photo"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/triage/", views.triage, name="triage"),

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
@@ -184,18 +185,18 @@ def board(request):
 
 
 EXPORT_COLUMNS = [
-    (_("Reference"), lambda o: o.reference),
-    (_("Reported at"), lambda o: o.reported_at),
-    (_("Where"), lambda o: o.where),
-    (_("What is broken"), lambda o: o.title),
-    (_("Severity"), lambda o: o.get_severity_display()),
-    (_("Status"), lambda o: o.get_status_display()),
-    (_("Assignee"), lambda o: o.assignee.display_name if o.assignee else ""),
-    (_("Vendor"), lambda o: o.vendor_name),
-    (_("Due at"), lambda o: o.due_at),
-    (_("Completed at"), lambda o: o.completed_at),
-    (_("Overdue"), lambda o: o.is_overdue),
-    (_("Rating"), lambda o: o.rating),
+    (gettext_lazy("Reference"), lambda o: o.reference),
+    (gettext_lazy("Reported at"), lambda o: o.reported_at),
+    (gettext_lazy("Where"), lambda o: o.where),
+    (gettext_lazy("What is broken"), lambda o: o.title),
+    (gettext_lazy("Severity"), lambda o: o.get_severity_display()),
+    (gettext_lazy("Status"), lambda o: o.get_status_display()),
+    (gettext_lazy("Assignee"), lambda o: o.assignee.display_name if o.assignee else ""),
+    (gettext_lazy("Vendor"), lambda o: o.vendor_name),
+    (gettext_lazy("Due at"), lambda o: o.due_at),
+    (gettext_lazy("Completed at"), lambda o: o.completed_at),
+    (gettext_lazy("Overdue"), lambda o: o.is_overdue),
+    (gettext_lazy("Rating"), lambda o: o.rating),
 ]
 
 
@@ -240,6 +241,7 @@ def detail(request, pk: int):
         "is_triager": is_triager and order.is_open,
         "is_worker": is_worker and order.is_open,
         "may_confirm": may_confirm and order.status == Status.COMPLETED,
+        "may_note": bool(roles) and (is_triager or request.user.pk in (order.assignee_id, order.reporter_id)),
         "triage_form": TriageForm(workers=selectors.maintenance_workers_for(user=request.user),
                                   initial={"severity": order.severity, "assignee": order.assignee_id,
                                            "vendor_name": order.vendor_name}),
@@ -405,3 +407,19 @@ def plan_list(request):
                 messages.success(request, _("Saved."))
                 return redirect("repairs:plans")
     return render(request, "repairs/plans.html", {"plans": plans, "form": form, "open_statuses": OPEN_STATUSES})
+
+
+@school_view(roles=(Role.LOGISTICS_DIRECTOR, Role.PRINCIPAL, Role.CUSTODIAN))
+def room_labels(request):
+    """Printable QR labels of the rooms: each opens the public fault-report page for that room."""
+    from assets.labels import qr_svg_data_uri
+
+    rooms = Room.objects.select_related("building").order_by("building__name", "floor", "number")
+    building = request.GET.get("building", "")
+    if building.isdigit():
+        rooms = rooms.filter(building_id=int(building))
+    school = request.tenant
+    labels = [{"room": room, "url": school.url(f"/repairs/report/?room={room.pk}")} for room in rooms[:300]]
+    for label in labels:
+        label["qr"] = qr_svg_data_uri(label["url"])
+    return render(request, "repairs/labels.html", {"labels": labels, "school": school})

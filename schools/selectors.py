@@ -104,7 +104,6 @@ def project_list_for(*, user, q: str = "", kind: str = "", stage: str = "") -> Q
         overdue_milestones=Count(
             "milestones", filter=Q(milestones__done_on__isnull=True, milestones__planned_on__lt=timezone.localdate())
         ),
-        contract_total=Sum("contracts__amount"),
     )
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(approval_number__icontains=q))

@@ -197,6 +197,8 @@ def milestone_save(
     done_on: dt.date | None = None, notes: str = "",
 ) -> Milestone:
     """Add a milestone to a project or change one (its actual date marks it done)."""
+    if done_on and done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("The date cannot be in the future.")})
     milestone = milestone or Milestone(project=project)
     return _save(milestone, title=title, planned_on=planned_on, done_on=done_on, notes=notes)
 
@@ -319,3 +321,31 @@ def convenience_service_log(
     )
     school_metrics_request_refresh()
     return service
+
+
+def overdue_notify() -> int:
+    """Tell the principal and logistics director about late callbacks and overdue milestones (once each)."""
+    from django.db import connection
+    from django.urls import reverse
+
+    from tenants.notifications import notify
+
+    from .roles import EDITOR_ROLES
+
+    schema = connection.schema_name
+    now, today = timezone.now(), timezone.localdate()
+    sent = 0
+    for feedback in Feedback.objects.filter(callback_at__isnull=True, callback_due_at__lt=now):
+        sent += len(notify(
+            kind="feedback_overdue", title=_("Feedback not called back within 24 hours"), body=feedback.content[:200],
+            url=reverse("schools:feedback_detail", args=[feedback.pk], urlconf="config.urls_school"),
+            roles=EDITOR_ROLES, dedupe_key=f"schools:feedback-overdue:{schema}:{feedback.pk}",
+        ))
+    for milestone in Milestone.objects.filter(done_on__isnull=True, planned_on__lt=today).select_related("project"):
+        sent += len(notify(
+            kind="milestone_overdue", title=_("Project milestone overdue"),
+            body=f"{milestone.project.title}：{milestone.title}（{milestone.planned_on}）",
+            url=reverse("schools:project_detail", args=[milestone.project_id], urlconf="config.urls_school"),
+            roles=EDITOR_ROLES, dedupe_key=f"schools:milestone-overdue:{schema}:{milestone.pk}:{milestone.planned_on}",
+        ))
+    return sent

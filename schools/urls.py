@@ -6,6 +6,7 @@ app_name = "schools"
 urlpatterns = [
     path("departments/", views.department_list, name="department_list"),
     path("departments/new/", views.department_edit, name="department_create"),
+    path("departments/<int:pk>/", views.department_detail, name="department_detail"),
     path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
     path("units/", views.unit_list, name="unit_list"),
     path("units/new/", views.unit_edit, name="unit_create"),

@@ -112,10 +112,23 @@ def department_list(request):
         request, title=_("Departments"), qs=qs, filename=_("Departments"),
         columns=[(_("name"), lambda d: d.name), (_("head"), lambda d: str(d.head or "")),
                  (_("Rooms"), lambda d: d.room_count), (_("active"), lambda d: d.is_active)],
-        row_url=lambda d: reverse("schools:department_edit", args=[d.pk]) if _can(request, EDITOR_ROLES) else "",
+        row_url=lambda d: reverse("schools:department_detail", args=[d.pk]),
         filters=[("active", _("active"), _choices([("1", _("Yes")), ("0", _("No"))], request.GET.get("active", "")))],
         create_url=reverse("schools:department_create") if _can(request, EDITOR_ROLES) else None,
     )
+
+
+@school_view()
+def department_detail(request, pk):
+    department = get_object_or_404(Department.objects.select_related("head"), pk=pk)
+    rooms = "、".join(str(r) for r in department.rooms.select_related("building"))
+    fields = [(_("head"), department.head or ""), (_("order"), department.sort_order),
+              (_("active"), department.is_active), (_("Rooms"), rooms)]
+    return render(request, "schools/detail.html", {
+        "title": department.name, "fields": fields, "history": history_for(department),
+        "edit_url": reverse("schools:department_edit", args=[pk]) if _can(request, EDITOR_ROLES) else None,
+        "back_url": reverse("schools:department_list"),
+    })
 
 
 @school_view(roles=EDITOR_ROLES, write=True)
@@ -124,8 +137,8 @@ def department_edit(request, pk=None):
     form = DepartmentForm(request.POST or None, instance=department)
 
     def save(data):
-        services.department_save(actor=request.user, department=department, **data)
-        return "schools:department_list"
+        saved = services.department_save(actor=request.user, department=department, **data)
+        return reverse("schools:department_detail", args=[saved.pk])
 
     return _form(request, form=form, title=_("Department"), save=save, cancel_url=reverse("schools:department_list"))
 

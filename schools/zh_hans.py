@@ -101,4 +101,6 @@ ZH = {
     "Report a found item": "登记拾获物品", "Term": "学期", "This term": "本学期", "All": "全部",
     "Times this term (%(start)s – %(end)s)": "本学期次数（%(start)s – %(end)s）",
     "Log a convenience service": "登记便民服务",
+    "Feedback not called back within 24 hours": "意见超过24小时未回访",
+    "Project milestone overdue": "项目里程碑逾期",
 }

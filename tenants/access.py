@@ -146,3 +146,18 @@ def bureau_view(view):
 
     wrapped.houqin_access = {"kind": "bureau"}
     return wrapped
+
+
+def public_view(view):
+    """Mark a view anyone may open (sign-in page, a public report page): it shows no private rows."""
+    view.houqin_access = {"kind": "public"}
+    return view
+
+
+def personal_view(view):
+    """Mark a signed-in view that shows only the person's own things (their notifications)."""
+    from django.contrib.auth.decorators import login_required
+
+    wrapped = login_required(view)
+    wrapped.houqin_access = {"kind": "personal"}
+    return wrapped

@@ -238,3 +238,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+from .integrity_models import HistorySeal  # noqa: E402,F401  (history hash chain, tenants/integrity.py)

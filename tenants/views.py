@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from frontend.lists import paginate
 
+from .access import personal_view
 from .forms import LoginForm
 from .middleware import request_host
 from .notifications import notification_mark_read
@@ -67,7 +67,7 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
-@login_required
+@personal_view
 def notification_list(request):
     """The notification centre: my notifications, newest first."""
     notifications = request.user.notifications.select_related("school")
@@ -76,7 +76,7 @@ def notification_list(request):
     return render(request, "tenants/notifications.html", {"page_obj": paginate(request, notifications)})
 
 
-@login_required
+@personal_view
 @require_POST
 def notification_read(request):
     ids = request.POST.getlist("id")

@@ -29,6 +29,10 @@ class WorkOrderType(SchoolScopedType, relay.Node):
     def room_id(self) -> int | None:
         return self.room_id
 
+    @strawberry_django.field(only=["asset_id"], select_related=["asset"])
+    def asset_number(self) -> str | None:
+        return self.asset.asset_number if self.asset_id else None
+
     @strawberry_django.field(only=["assignee_id"], select_related=["assignee"])
     def assignee_name(self) -> str | None:
         return self.assignee.display_name if self.assignee_id else None

@@ -64,6 +64,11 @@ def _get(model, gid: relay.GlobalID, type_name: str):
     return model.objects.get(pk=_pk(gid, type_name))
 
 
+def _values(data) -> dict:
+    """An input's fields, shallow (strawberry.asdict would turn global ids into dicts)."""
+    return {name: getattr(data, name) for name in data.__dataclass_fields__}
+
+
 def _reader(info: Info):
     require_school_reader(info, READ)
     return current_user(info)
@@ -189,25 +194,25 @@ class SchoolsMutation:
     @strawberry.mutation(description="Create a building (principal or logistics director).")
     def building_create(self, info: Info, data: BuildingInput) -> BuildingType:
         user = _editor(info)
-        return services.building_save(actor=_actor(user), **strawberry.asdict(data))
+        return services.building_save(actor=_actor(user), **_values(data))
 
     @strawberry.mutation(description="Change a building's description.")
     def building_update(self, info: Info, id: relay.GlobalID, data: BuildingInput) -> BuildingType:
         user = _editor(info)
         building = _get(models.Building, id, "BuildingType")
-        return services.building_save(actor=_actor(user), building=building, **strawberry.asdict(data))
+        return services.building_save(actor=_actor(user), building=building, **_values(data))
 
     @strawberry.mutation(description="Record a safety appraisal; it becomes the building's current grade.")
     def building_appraise(self, info: Info, data: BuildingAppraiseInput) -> BuildingAppraisalType:
         user = _editor(info)
-        values = strawberry.asdict(data)
+        values = _values(data)
         building = _get(models.Building, values.pop("building_id"), "BuildingType")
         return services.building_appraise(actor=_actor(user), building=building, **values)
 
     @strawberry.mutation
     def room_create(self, info: Info, data: RoomInput) -> RoomType:
         user = _editor(info)
-        values = strawberry.asdict(data)
+        values = _values(data)
         values["building"] = _get(models.Building, values.pop("building_id"), "BuildingType")
         dep = values.pop("department_id")
         values["department"] = _get(models.Department, dep, "DepartmentType") if dep else None
@@ -216,17 +221,17 @@ class SchoolsMutation:
     @strawberry.mutation
     def department_create(self, info: Info, data: DepartmentInput) -> DepartmentType:
         user = _editor(info)
-        return services.department_save(actor=_actor(user), **strawberry.asdict(data))
+        return services.department_save(actor=_actor(user), **_values(data))
 
     @strawberry.mutation
     def on_campus_unit_create(self, info: Info, data: OnCampusUnitInput) -> OnCampusUnitType:
         user = _editor(info)
-        return services.unit_save(actor=_actor(user), **strawberry.asdict(data))
+        return services.unit_save(actor=_actor(user), **_values(data))
 
     @strawberry.mutation(description="Create a capital project at the proposal stage.")
     def capital_project_create(self, info: Info, data: CapitalProjectInput) -> CapitalProjectType:
         user = _editor(info)
-        values = strawberry.asdict(data)
+        values = _values(data)
         ids = values.pop("building_ids") or []
         buildings = [_get(models.Building, gid, "BuildingType") for gid in ids]
         return services.project_save(actor=_actor(user), buildings=buildings, **values)
@@ -235,7 +240,7 @@ class SchoolsMutation:
     def capital_project_update(self, info: Info, id: relay.GlobalID, data: CapitalProjectInput) -> CapitalProjectType:
         user = _editor(info)
         project = _get(models.CapitalProject, id, "CapitalProjectType")
-        values = strawberry.asdict(data)
+        values = _values(data)
         ids = values.pop("building_ids")
         buildings = None if ids is None else [_get(models.Building, gid, "BuildingType") for gid in ids]
         return services.project_save(actor=_actor(user), project=project, buildings=buildings, **values)
@@ -249,42 +254,42 @@ class SchoolsMutation:
     @strawberry.mutation
     def milestone_create(self, info: Info, data: MilestoneInput) -> MilestoneType:
         user = _editor(info)
-        values = strawberry.asdict(data)
+        values = _values(data)
         project = _get(models.CapitalProject, values.pop("project_id"), "CapitalProjectType")
         return services.milestone_save(actor=_actor(user), project=project, **values)
 
     @strawberry.mutation
     def contract_create(self, info: Info, data: ContractInput) -> ContractType:
         user = _editor(info)
-        values = strawberry.asdict(data)
+        values = _values(data)
         project = _get(models.CapitalProject, values.pop("project_id"), "CapitalProjectType")
         return services.contract_add(actor=_actor(user), project=project, **values)
 
     @strawberry.mutation(description="Submit an opinion or complaint (any member of the school).")
     def feedback_submit(self, info: Info, data: FeedbackInput) -> FeedbackType:
         require_school_role(info, MEMBER_ROLES, scope=WRITE)
-        return services.feedback_submit(actor=_actor(current_user(info)), **strawberry.asdict(data))
+        return services.feedback_submit(actor=_actor(current_user(info)), **_values(data))
 
     @strawberry.mutation(description="Record the callback of a feedback.")
     def feedback_callback(self, info: Info, data: FeedbackCallbackInput) -> FeedbackType:
         require_school_role(info, SERVICE_ROLES, scope=WRITE)
-        values = strawberry.asdict(data)
+        values = _values(data)
         feedback = _get(models.Feedback, values.pop("feedback_id"), "FeedbackType")
         return services.feedback_callback(actor=_actor(current_user(info)), feedback=feedback, **values)
 
     @strawberry.mutation(description="Report an item found on campus (any member of the school).")
     def lost_item_report(self, info: Info, data: LostItemInput) -> LostItemType:
         require_school_role(info, MEMBER_ROLES, scope=WRITE)
-        return services.lost_item_report(actor=_actor(current_user(info)), **strawberry.asdict(data))
+        return services.lost_item_report(actor=_actor(current_user(info)), **_values(data))
 
     @strawberry.mutation(description="Hand a found item back to its owner.")
     def lost_item_return(self, info: Info, data: LostItemReturnInput) -> LostItemType:
         require_school_role(info, SERVICE_ROLES, scope=WRITE)
-        values = strawberry.asdict(data)
+        values = _values(data)
         lost = _get(models.LostItem, values.pop("lost_item_id"), "LostItemType")
         return services.lost_item_return(actor=_actor(current_user(info)), lost=lost, **values)
 
     @strawberry.mutation(description="Log a convenience service.")
     def convenience_service_log(self, info: Info, data: ConvenienceServiceInput) -> ConvenienceServiceType:
         require_school_role(info, SERVICE_ROLES, scope=WRITE)
-        return services.convenience_service_log(actor=_actor(current_user(info)), **strawberry.asdict(data))
+        return services.convenience_service_log(actor=_actor(current_user(info)), **_values(data))

@@ -8,7 +8,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from tenants import models
-from tenants.access import schools_for
+from tenants.access import bureaus_for, schools_for
 
 
 @strawberry_django.type(models.School, fields=["name", "slug", "status", "student_count", "staff_count", "address"])
@@ -34,6 +34,10 @@ class SchoolType(relay.Node):
 class BureauType(relay.Node):
     """A district education bureau."""
 
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset.filter(pk__in=bureaus_for(info.context.request.user).values("pk"))
+
     @strawberry_django.connection(strawberry_django.relay.ListConnectionWithTotalCount[SchoolType])
     def schools(self, info: Info) -> list[SchoolType]:
         return models.School.objects.filter(bureau=self).filter(
@@ -44,6 +48,10 @@ class BureauType(relay.Node):
 @strawberry_django.type(models.Membership, fields=["role", "post"])
 class MembershipType:
     """Where the viewer may act, and as what."""
+
+    @classmethod
+    def get_queryset(cls, queryset, info: Info, **kwargs):
+        return queryset.filter(user_id=info.context.request.user.pk, is_active=True)
 
     @strawberry.field
     def school_name(self) -> str | None:

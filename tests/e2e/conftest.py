@@ -49,7 +49,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN")
+    # The browser says English: Houqin must still answer in Chinese until the person switches.
+    context = browser.new_context(locale="en-US")
     page = context.new_page()
     yield page
     context.close()

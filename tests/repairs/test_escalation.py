@@ -160,3 +160,13 @@ def test_a_failing_robot_is_recorded_for_retry(in_school_a):
     assert robot_message_post(message_id=message.pk, timeout=1) is False
     message.refresh_from_db()
     assert (message.status, message.attempts) == (RobotStatus.FAILED, 1)
+
+
+def test_escalation_emails_when_email_is_configured(orders, settings, mailoutbox, django_capture_on_commit_callbacks,
+                                                    lena):
+    settings.EMAIL_ENABLED = True
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation_run(now=NOW)
+    recipients = sorted(address for mail in mailoutbox for address in mail.to)
+    assert "lena@example.test" in recipients
+    assert "mario@example.test" in recipients

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from repairs import metrics
 from repairs.choices import Severity, Status
@@ -85,7 +86,8 @@ def test_demo_year_shows_the_seed_figures(in_school_a, bob, lena, mario, alice):
     people = {Role.TEACHER: bob, Role.LOGISTICS_DIRECTOR: lena, Role.MAINTENANCE_WORKER: mario, Role.PRINCIPAL: alice}
     load_school(school=in_school_a, people=people, seed=True)
 
-    year = Period(dt.date.today() - dt.timedelta(days=365), dt.date.today())
+    today = timezone.localdate()
+    year = Period(today - dt.timedelta(days=365), today)
     values = {m.key: m.compute(year) for m in metrics.METRICS}
     assert values["repairs_received"] == 360
     assert values["repairs_intact_rate"] >= 0.9

@@ -188,3 +188,14 @@ def test_settings_page_only_for_director_and_principal(client_for, school_a, in_
     assert response.status_code == 302
     assert RepairSettings.current().major_due_days == 2
     assert client_for(alice, school_a).get("/repairs/settings/").status_code == 200
+
+
+@pytest.mark.parametrize(("who", "expected"), [("bob", 403), ("lena", 200), (None, 302)])
+def test_room_labels_link_to_the_public_page(client_for, school_a, room, lena, bob, who, expected, request):
+    user = request.getfixturevalue(who) if who else None
+    response = client_for(user, school_a).get("/repairs/labels/")
+    assert response.status_code == expected
+    if expected == 200:
+        page = response.content.decode()
+        assert f"/repairs/report/?room={room.pk}" in page
+        assert "data:image/svg+xml" in page

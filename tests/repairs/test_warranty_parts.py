@@ -106,3 +106,28 @@ def test_public_page_opened_by_an_asset_label(client_for, school_a, under_warran
     order = WorkOrder.objects.get()
     assert (order.asset, order.source, order.vendor_name) == (under_warranty, Source.PUBLIC, "联想售后")
     assert public.get("/repairs/report/?asset=NOPE").status_code == 404
+
+
+def test_vendor_assignment_out_of_warranty_is_refused_on_the_page(client_for, school_a, out_of_warranty, bob, lena):
+    order = work_order_report(reporter=bob, title="电脑无法开机", asset=out_of_warranty)
+    client = client_for(lena, school_a)
+    response = client.post(f"/repairs/{order.pk}/triage/", {"severity": "major", "vendor_name": "联想售后"}, follow=True)
+    assert "已过保修期" in response.content.decode()
+    order.refresh_from_db()
+    assert (order.vendor_name, order.severity, order.status) == ("", Severity.MINOR, Status.REPORTED)
+
+
+def test_bureau_reader_sees_the_order_but_no_forms(client_for, school_a, room, bob, dave):
+    order = work_order_report(reporter=bob, title="灯不亮", room=room)
+    page = client_for(dave, school_a).get(f"/repairs/{order.pk}/").content.decode()
+    assert order.reference in page
+    assert "/note/" not in page
+    assert "/triage/" not in page
+
+
+def test_graphql_reports_against_an_asset_and_shows_the_routing(client_for, school_a, under_warranty, bob):
+    result = client_for(bob, school_a).gql(
+        "mutation($n: String!) { workOrderReport(data: {title: \"电脑蓝屏\", assetNumber: $n}) "
+        "{ assetNumber vendorName status } }", {"n": under_warranty.asset_number})
+    assert result["data"]["workOrderReport"] == {
+        "assetNumber": under_warranty.asset_number, "vendorName": "联想售后", "status": "assigned"}

@@ -110,3 +110,15 @@ def _gid(type_name: str, pk: int) -> str:
     from strawberry.relay import to_base64
 
     return to_base64(type_name, pk)
+
+
+def test_approval_without_document_number_is_refused_with_chinese_field_errors(school_a, alice, client_for, in_school_a):
+    project = ProjectFactory(stage=ProjectStage.FEASIBILITY)
+    result = client_for(alice, school_a).gql(ADVANCE, {"id": _gid("CapitalProjectType", project.pk), "to": "approval"})
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["fields"] == {"approval_number": ["批复须填写批复文号。"],
+                                             "approval_date": ["批复须填写批复日期。"]}
+    connection.set_tenant(school_a)
+    project.refresh_from_db()
+    assert project.stage == ProjectStage.FEASIBILITY

@@ -225,3 +225,33 @@ def test_convenience_counts_per_term(in_school_a, alice):
     start, end = term_of(dt.date(2026, 11, 25))
     assert (start, end) == (dt.date(2026, 9, 1), dt.date(2027, 1, 31))
     assert convenience_counts(user=alice, start=start, end=end) == {"hospital": 1, "pump": 12}
+
+
+def test_overdue_callbacks_and_milestones_notify_editors_once(in_school_a, alice, bob):
+    from tenants.models import Notification
+    from tests.schools.factories import MilestoneFactory
+
+    FeedbackFactory(received_at=timezone.now() - dt.timedelta(hours=30), callback_due_at=timezone.now() - dt.timedelta(hours=6))
+    FeedbackFactory()
+    MilestoneFactory(planned_on=timezone.localdate() - dt.timedelta(days=1))
+
+    services.overdue_notify()
+    services.overdue_notify()
+
+    kinds = sorted(Notification.objects.filter(recipient=alice).values_list("kind", flat=True))
+    assert kinds == ["feedback_overdue", "milestone_overdue"]
+    assert not Notification.objects.filter(recipient=bob).exists()
+
+
+def test_milestone_overdue_until_done_and_done_date_not_in_future(in_school_a, alice):
+    project = ProjectFactory()
+    today = timezone.localdate()
+    milestone = services.milestone_save(actor=alice, project=project, title="审图", planned_on=today - dt.timedelta(days=1))
+    assert milestone.is_overdue() is True
+    with pytest.raises(ValidationError) as exc:
+        services.milestone_save(actor=alice, project=project, milestone=milestone, title="审图",
+                                planned_on=milestone.planned_on, done_on=today + dt.timedelta(days=1))
+    assert list(_errors(exc)) == ["done_on"]
+    milestone = services.milestone_save(actor=alice, project=project, milestone=milestone, title="审图",
+                                        planned_on=milestone.planned_on, done_on=today)
+    assert milestone.is_overdue() is False

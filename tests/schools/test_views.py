@@ -201,3 +201,19 @@ def test_unit_phone_hidden_from_teachers(school_a, alice, bob, client_for, in_sc
     unit = UnitFactory(contact_phone="13812345678")
     assert "13812345678" in client_for(alice, school_a).get(url("unit_detail", unit.pk)).content.decode()
     assert "13812345678" not in client_for(bob, school_a).get(url("unit_detail", unit.pk)).content.decode()
+
+
+def test_excel_export_holds_the_same_filtered_rows(school_a, bob, client_for, in_school_a):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    BuildingFactory(name="旧教学楼", safety_grade="C")
+    BuildingFactory(name="新教学楼", safety_grade="A")
+    response = client_for(bob, school_a).get(url("building_list") + "?grade=C&export=xlsx")
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("名称", "建成年份")
+    assert [r[0] for r in rows[1:]] == ["旧教学楼"]
+    assert rows[1][5] == "C级"

@@ -37,3 +37,20 @@ def test_history_carries_user_and_request_id(client_for, alice, school_a):
     assert rows[0]["user"] == alice
     assert rows[0]["request_id"] == "req-123"
     assert rows[0]["diff"]["name"] == ["教导处-审计", "教导处-改名"]
+
+
+def test_history_rows_cannot_be_updated_or_deleted(in_school_a):
+    import pytest
+    from django.db import DatabaseError, transaction
+
+    department = Department.objects.create(name="只增不改")
+    event_model = Department.pgh_event_models["insert"] if hasattr(Department, "pgh_event_models") else None
+    from django.apps import apps
+
+    event_model = event_model or apps.get_model("schools", "DepartmentEvent")
+    event = event_model.objects.get(pgh_obj_id=department.pk)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        event_model.objects.filter(pk=event.pk).update(name="篡改")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        event_model.objects.filter(pk=event.pk).delete()
+    assert event_model.objects.get(pk=event.pk).name == "只增不改"

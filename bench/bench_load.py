@@ -1,0 +1,169 @@
+"""Bounded load over loopback: concurrent users on mixed pages and GraphQL, p95 per endpoint, errors.
+
+gunicorn on 127.0.0.1 only. Sizes: BENCH_LOAD_USERS (default 50), BENCH_LOAD_SECONDS (default 60;
+the issue's run is 300), BENCH_LOAD_SCHOOLS (schools to spread over, default 50; cloned if missing).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from tenants.models import Bureau, School, User
+from tenants.roles import Role
+from tenants.services import bureau_create, membership_grant, school_create
+
+from .harness import p95, report
+
+USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+SCHOOLS = int(os.environ.get("BENCH_LOAD_SCHOOLS", "50"))
+PASSWORD = "load-pass-42"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _world() -> tuple[list[School], Bureau]:
+    bureau = Bureau.objects.filter(code="load").first() or bureau_create(name="压测教育局", code="load")
+    schools = list(School.objects.filter(bureau=bureau).order_by("slug")[:SCHOOLS])
+    for i in range(len(schools), SCHOOLS):
+        schools.append(school_create(bureau=bureau, name=f"压测学校{i}", slug=f"load{i}"))
+    for school in schools:
+        user, created = User.objects.get_or_create(username=f"load-{school.slug}", defaults={"name": school.name})
+        if created:
+            user.set_password(PASSWORD)
+            user.save()
+            membership_grant(user=user, role=Role.PRINCIPAL, school=school)
+    leader, created = User.objects.get_or_create(username="load-leader", defaults={"name": "压测局领导"})
+    if created:
+        leader.set_password(PASSWORD)
+        leader.save()
+        membership_grant(user=leader, role=Role.BUREAU_LEADER, bureau=bureau)
+    return schools, bureau
+
+
+class Session:
+    """One simulated person: a cookie jar for one host."""
+
+    def __init__(self, port: int, host: str):
+        self.port, self.host, self.cookies = port, host, {}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        all_headers = {"Host": self.host, **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        conn.request(method, path, body=body, headers=all_headers)
+        response = conn.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status, data
+
+    def login(self, username: str) -> None:
+        status, body = self.request("GET", "/accounts/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        form = urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}).encode()
+        status, _ = self.request("POST", "/accounts/login/", form, {
+            "Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{self.host}/accounts/login/"})
+        if status != 302:
+            raise RuntimeError(f"login failed for {username}: {status}")
+
+
+def _gql(session: Session, query: str):
+    body = json.dumps({"query": query}).encode()
+    return session.request("POST", "/graphql/", body, {
+        "Content-Type": "application/json", "X-CSRFToken": session.cookies.get("csrftoken", ""),
+        "Referer": f"http://{session.host}/"})
+
+
+def run() -> None:
+    schools, bureau = _world()
+    port = _free_port()
+    env = {**os.environ, "DEBUG": "false", "SITE_PORT": str(port), "CONN_MAX_AGE": "60"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3",
+         "--threads", "4", "--log-level", "warning"],
+        cwd=settings.BASE_DIR, env=env,
+    )
+    try:
+        for _ in range(120):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.5)
+        timings: dict[str, list[float]] = defaultdict(list)
+        errors: dict[str, int] = defaultdict(int)
+        lock = threading.Lock()
+        stop_at = time.monotonic() + SECONDS
+
+        def user_loop(index: int) -> None:
+            rng = random.Random(index)
+            bureau_user = index % 10 == 0
+            if bureau_user:
+                session = Session(port, "localhost")
+                session.login("load-leader")
+            else:
+                school = schools[index % len(schools)]
+                session = Session(port, school.host)
+                session.login(f"load-{school.slug}")
+            while time.monotonic() < stop_at:
+                if bureau_user:
+                    name, call = rng.choice([
+                        ("bureau_home", lambda: session.request("GET", "/")),
+                        ("bureau_graphql", lambda: _gql(session, "{ bureau { name schools(first: 50) { totalCount edges { node { name slug } } } } }")),
+                    ])
+                else:
+                    name, call = rng.choice([
+                        ("school_home", lambda: session.request("GET", "/")),
+                        ("school_graphql", lambda: _gql(session, "{ school { name studentCount } viewer { username } }")),
+                        ("notifications", lambda: session.request("GET", "/notifications/")),
+                        ("healthz", lambda: session.request("GET", "/healthz")),
+                    ])
+                start = time.perf_counter()
+                try:
+                    status, body = call()
+                    ok = status < 400 and (not name.endswith("graphql") or b'"errors"' not in body)
+                except Exception:
+                    ok = False
+                elapsed = time.perf_counter() - start
+                with lock:
+                    timings[name].append(elapsed)
+                    if not ok:
+                        errors[name] += 1
+
+        threads = [threading.Thread(target=user_loop, args=(i,), daemon=True) for i in range(USERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(SECONDS + 120)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    total = sum(len(v) for v in timings.values())
+    report("load_users", USERS, "users")
+    report("load_seconds", SECONDS, "s")
+    report("load_requests", total, "requests")
+    report("load_errors", sum(errors.values()), "errors", target="0")
+    for name in sorted(timings):
+        report(f"load_p95_{name}", p95(timings[name]) * 1000, "ms")

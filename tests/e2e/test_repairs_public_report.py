@@ -1,0 +1,69 @@
+"""The public fault-report page a room's QR label opens: no sign-in, a photo, a reference to follow."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def labelled_room(django_db_blocker):
+    """A room of school alpha, committed so the live server sees it; removed afterwards with what it got."""
+    from repairs.models import ReferenceCounter, WorkOrder
+    from schools.models import Building, Room
+    from tenants.models import School
+
+    with django_db_blocker.unblock():
+        school = School.objects.get(slug="alpha")
+        connection.set_tenant(school)
+        building, _ = Building.objects.get_or_create(name="E2E楼")
+        room = Room.objects.create(building=building, number="E201", name="三年级二班")
+        connection.set_schema_to_public()
+        yield room
+        connection.set_tenant(school)
+        for order in WorkOrder.objects.filter(room=room):
+            for photo in order.photos.all():
+                photo.image.delete(save=False)
+            order.delete()
+        ReferenceCounter.objects.all().delete()
+        room.delete()
+        building.delete()
+        connection.set_schema_to_public()
+
+
+def test_anyone_reports_a_fault_from_the_qr_page_and_gets_a_reference(live_url, page, labelled_room):
+    # given someone scans the label of room E201 with a phone
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_url("alpha.localhost", f"/repairs/report/?room={labelled_room.pk}"))
+    assert "E201" in page.inner_text("[data-testid=target]")
+
+    # when they describe the fault, attach a photo and submit, without signing in
+    page.fill("input[name=title]", "灯管不亮")
+    page.fill("input[name=reporter_name]", "家长")
+    page.set_input_files("input[name=photos]", files=[{"name": "fault.png", "mimeType": "image/png", "buffer": PNG}])
+    page.click("button[type=submit]")
+
+    # then they see a reference number and the status, in Chinese
+    page.wait_for_selector("[data-testid=reference]")
+    reference = page.inner_text("[data-testid=reference]")
+    assert re.fullmatch(r"BX-\d{8}-\d{4}", reference)
+    assert "已收到" in page.inner_text("body")
+    assert page.inner_text("[data-testid=status]") == "已报修"
+
+    # and the status page finds it again by reference
+    page.goto(live_url("alpha.localhost", f"/repairs/status/?ref={reference}"))
+    assert page.inner_text("[data-testid=reference]") == reference
+
+
+def test_a_non_image_photo_is_refused_on_the_page(live_url, page, labelled_room):
+    page.goto(live_url("alpha.localhost", f"/repairs/report/?room={labelled_room.pk}"))
+    page.fill("input[name=title]", "窗户坏了")
+    page.set_input_files("input[name=photos]", files=[{"name": "fault.png", "mimeType": "image/png",
+                                                        "buffer": b"not an image"}])
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-field-error=photos]")
+    assert page.locator("[data-testid=reference]").count() == 0

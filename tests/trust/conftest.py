@@ -1,0 +1,95 @@
+"""A separate world for the trust tests: three schools filled by every module's demo loader, with a
+unique marker written into the text of every row, so a leak of any row shows up as its marker.
+
+delta, epsilon: bureau "east"; zeta: bureau "west". The session fixture of tests/conftest.py (alpha,
+beta, gamma) is left untouched, so other tests' exact counts do not see these rows.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, models, transaction
+
+from tenants.models import School, User
+from tenants.roles import SCHOOL_ROLES, Role
+
+TRUST_MARKER = {"delta": "ZQXDELTA", "epsilon": "ZQXEPSILON", "zeta": "ZQXZETA"}
+TRUST_PASSWORD = "trust-pass-42"
+
+
+def _tenant_models():
+    labels = {a.split(".")[-1] for a in settings.TENANT_APPS if a not in settings.SHARED_APPS}
+    return [m for m in apps.get_models() if m._meta.app_label in labels and m._meta.managed and not m._meta.proxy]
+
+
+def mark_every_row(marker: str) -> int:
+    """Append the marker to one text column of every row of every school table (history excluded)."""
+    import pgtrigger
+    from pghistory.models import Event
+
+    marked = 0
+    for model in _tenant_models():
+        if issubclass(model, Event):
+            continue
+        fields = [
+            f for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField))
+            and not f.choices and not f.unique and not f.primary_key
+            and (f.max_length is None or f.max_length >= len(marker) + 2)
+            and not isinstance(f, (models.EmailField, models.URLField, models.SlugField, models.FileField))
+            and f.name not in ("phone", "contact_phone", "id_number", "password", "token_hash", "content_hash",
+                               "text_hash", "reference", "asset_number", "serial_number", "code")
+        ]
+        if not fields:
+            continue
+        field = max(fields, key=lambda f: f.max_length or 10_000)
+        column = field.column
+        limit = field.max_length
+        value = f"COALESCE(\"{column}\", '')"
+        if limit:
+            value = f"left({value}, {limit - len(marker) - 1})"
+        # Signed agreements and similar rows are protected by triggers; the fixture writes around them.
+        with pgtrigger.ignore(), connection.cursor() as cursor:
+            cursor.execute(f'UPDATE "{model._meta.db_table}" SET "{column}" = {value} || \' \' || %s', [marker])
+            marked += cursor.rowcount
+    return marked
+
+
+def _build_trust_world() -> None:
+    from tenants.demo import DEMO_APPS, _app_hook
+    from tenants.services import bureau_create, membership_grant, school_create
+
+    east = bureau_create(name="东区教育局", code="east")
+    west = bureau_create(name="西区教育局", code="west")
+    spec = {"delta": east, "epsilon": east, "zeta": west}
+    for slug, bureau in spec.items():
+        school = school_create(bureau=bureau, name=f"信任{slug}学校", slug=slug, student_count=300)
+        people = {}
+        for role in sorted(SCHOOL_ROLES):
+            user = User.objects.create_user(username=f"{slug}-{role}", password=TRUST_PASSWORD, name=f"{slug}-{role}")
+            membership_grant(user=user, role=role, school=school)
+            people[Role(role)] = user
+        connection.set_tenant(school)
+        try:
+            for app in DEMO_APPS:
+                hook = _app_hook(app, "load_school")
+                if hook:
+                    with transaction.atomic():
+                        hook(school=school, people=people, seed=False)
+            mark_every_row(TRUST_MARKER[slug])
+        finally:
+            connection.set_schema_to_public()
+    for code, bureau in (("east", east), ("west", west)):
+        user = User.objects.create_user(username=f"{code}-leader", password=TRUST_PASSWORD, name=f"{code}-leader")
+        membership_grant(user=user, role=Role.BUREAU_LEADER, bureau=bureau)
+
+
+@pytest.fixture(scope="session")
+def trust_world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        if not School.objects.filter(slug="delta").exists():
+            _build_trust_world()
+    return TRUST_MARKER

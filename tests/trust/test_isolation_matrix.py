@@ -1,0 +1,325 @@
+"""The isolation matrix, generated: every URL pattern and every GraphQL field, tried as every kind of
+caller. No response on a school's host ever contains another school's marker, and callers who may not
+see a school never see its marker. A view that does not declare who may see it fails the test.
+
+Counts are written to $TRUST_REPORT (JSON) when set, for bench/bench_trust.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from api.schema import schema
+from tenants.models import School, User
+from tests.conftest import HostClient
+
+from .conftest import TRUST_MARKER
+
+SKIP_PREFIXES = ("admin/", "i18n/", "static/", "media/")
+STATS: Counter = Counter()
+LEAKS: list[str] = []
+
+
+def _patterns(urlconf: str):
+    """(route, name, view callback, kwargs) for every pattern, with sample values for its converters."""
+
+    def walk(resolver, prefix=""):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern), entry.name, entry.callback
+
+    for route, name, callback in walk(get_resolver(urlconf)):
+        if route.startswith(SKIP_PREFIXES):
+            continue
+        path = re.sub(r"<int:\w+>", "1", route)
+        path = re.sub(r"<uuid:\w+>", str(uuid.UUID(int=1)), path)
+        path = re.sub(r"<(?:str|slug|path):\w+>", "1", path)
+        path = re.sub(r"<\w+>", "1", path)
+        if "^" in path or "(?" in path:
+            continue
+        yield "/" + path, name, callback
+
+
+def _access(callback) -> dict | None:
+    seen = callback
+    for _ in range(10):
+        meta = getattr(seen, "houqin_access", None)
+        if meta is not None:
+            return meta
+        seen = getattr(seen, "__wrapped__", None) or getattr(seen, "view_class", None)
+        if seen is None:
+            return None
+    return None
+
+
+def _client(username: str | None, host: str) -> HostClient:
+    client = HostClient(host)
+    if username:
+        client.force_login(User.objects.get(username=username))
+    return client
+
+
+def _check(body: str, *, host_slug: str | None, may_see: set[str], label: str) -> None:
+    STATS["responses"] += 1
+    for slug, marker in TRUST_MARKER.items():
+        if marker in body and slug not in may_see:
+            LEAKS.append(f"{label}: shows {slug}'s rows")
+
+
+def _school_actors(target: str, access: dict | None) -> list[tuple[str, str | None, bool]]:
+    """(label, username, allowed) for a view of school `target` (delta)."""
+    actors = [
+        ("anonymous", None, False),
+        ("other school", "epsilon-principal", False),
+        ("other bureau school", "zeta-principal", False),
+        ("other bureau", "west-leader", False),
+        ("right role", f"{target}-principal", True),
+    ]
+    roles = (access or {}).get("roles")
+    if roles:
+        right = sorted(roles)[0]
+        actors[-1] = ("right role", f"{target}-{right}", True)
+        wrong = sorted({"teacher", "guard", "unit_contact", "maintenance_worker", "custodian"} - set(roles))
+        if wrong:
+            actors.append(("wrong role", f"{target}-{wrong[0]}", False))
+    else:
+        actors.append(("own bureau", "east-leader", not (access or {}).get("write")))
+    return actors
+
+
+def _table_counts(schema_name: str) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE schemaname = %s", [schema_name]
+        )
+        tables = [r[0] for r in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{schema_name}"."{table}"')
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _write_report():
+    yield
+    path = os.environ.get("TRUST_REPORT")
+    if path:
+        with open(path, "w") as handle:
+            json.dump({"stats": dict(STATS), "leaks": LEAKS}, handle, ensure_ascii=False, indent=1)
+
+
+def test_every_view_declares_who_may_see_it(trust_world):
+    undeclared = []
+    for urlconf in ("config.urls_school", "config.urls_public"):
+        for path, name, callback in _patterns(urlconf):
+            if _access(callback) is None:
+                undeclared.append(f"{urlconf}:{name or path}")
+    assert undeclared == [], "views without school_view/bureau_view/public_view/personal_view"
+
+
+@pytest.mark.django_db(transaction=False)
+def test_school_host_pages_as_every_caller(trust_world):
+    start = len(LEAKS)
+    host = School.objects.get(slug="delta").host
+    failures = []
+    for path, _name, callback in _patterns("config.urls_school"):
+        access = _access(callback) or {}
+        if access.get("kind") == "graphql":
+            continue
+        for label, username, allowed in _school_actors("delta", access):
+            STATS["page_cases"] += 1
+            response = _client(username, host).get(path)
+            body = response.content.decode(errors="replace")
+            if response.status_code >= 500:
+                failures.append(f"{path} as {label}: {response.status_code}")
+            public = access.get("kind") in ("public", "personal")
+            _check(body, host_slug="delta", may_see={"delta"} if (allowed or public) else set(),
+                   label=f"{path} as {label}")
+            if not allowed and not public and response.status_code == 200:
+                failures.append(f"{path} as {label}: 200")
+    assert failures == []
+    assert LEAKS[start:] == []
+
+
+@pytest.mark.django_db(transaction=False)
+def test_refused_writes_change_nothing(trust_world):
+    school = School.objects.get(slug="delta")
+    connection.set_schema_to_public()
+    before = _table_counts("delta")
+    for path, _name, callback in _patterns("config.urls_school"):
+        access = _access(callback) or {}
+        if access.get("kind") in ("graphql", "public", "personal"):
+            continue
+        for label, username, allowed in _school_actors("delta", access):
+            if allowed:
+                continue
+            STATS["write_cases"] += 1
+            response = _client(username, school.host).post(path, {"name": "x", "title": "x"})
+            assert response.status_code < 500, f"POST {path} as {label}"
+            assert response.status_code in (302, 400, 403, 404, 405), f"POST {path} as {label}: {response.status_code}"
+    connection.set_schema_to_public()
+    assert _table_counts("delta") == before
+
+
+@pytest.mark.django_db(transaction=False)
+def test_bureau_host_pages_as_every_caller(trust_world):
+    start = len(LEAKS)
+    failures = []
+    actors = [
+        ("anonymous", None, set()),
+        ("school user", "delta-principal", {"delta"}),
+        ("other bureau", "west-leader", {"zeta"}),
+        ("own bureau", "east-leader", {"delta", "epsilon"}),
+    ]
+    for path, _name, callback in _patterns("config.urls_public"):
+        access = _access(callback) or {}
+        if access.get("kind") == "graphql":
+            continue
+        for label, username, may_see in actors:
+            STATS["page_cases"] += 1
+            response = _client(username, "localhost").get(path)
+            if response.status_code >= 500:
+                failures.append(f"{path} as {label}: {response.status_code}")
+            _check(response.content.decode(errors="replace"), host_slug=None, may_see=may_see,
+                   label=f"bureau {path} as {label}")
+    assert failures == []
+    assert LEAKS[start:] == []
+
+
+# --- GraphQL -------------------------------------------------------------------------------------
+
+SCALARS = {"String", "Int", "Float", "Boolean", "ID", "Date", "DateTime", "Decimal", "JSON", "Time", "UUID",
+           "GlobalID", "Upload"}
+
+
+def _named(type_):
+    while hasattr(type_, "of_type"):
+        type_ = type_.of_type
+    return type_
+
+
+def _selection(type_, depth: int = 0) -> str:
+    named = _named(type_)
+    fields = getattr(named, "fields", None)
+    if not fields:
+        return ""
+    parts = []
+    for name, field in fields.items():
+        target = _named(field.type)
+        required_args = [a for a in field.args.values() if str(a.type).endswith("!") and a.default_value is None]
+        if required_args:
+            continue
+        if not getattr(target, "fields", None):
+            parts.append(name)
+        elif depth < 2 and name in ("edges", "node", "pageInfo"):
+            inner = _selection(target, depth + 1)
+            if inner:
+                parts.append(f"{name} {{ {inner} }}")
+        elif depth == 0 and name not in ("edges",):
+            continue
+    return " ".join(parts[:25])
+
+
+def _dummy(arg_type) -> str | None:
+    text = str(arg_type).rstrip("!")
+    named = _named(arg_type).name
+    if text.startswith("["):
+        return "[]"
+    return {"ID": '"1"', "GlobalID": '"U2Nob29sVHlwZTox"', "Int": "1", "Float": "1.0", "String": '"x"',
+            "Boolean": "false", "Date": '"2026-01-01"', "DateTime": '"2026-01-01T00:00:00+08:00"',
+            "Decimal": '"1"'}.get(named)
+
+
+def _field_document(kind: str, name: str, field) -> str | None:
+    args = []
+    for arg_name, arg in field.args.items():
+        required = str(arg.type).endswith("!")
+        if not required:
+            continue
+        value = _dummy(arg.type)
+        if value is None:
+            value = "{}"  # an input object left empty: refused by validation or the service
+        args.append(f"{arg_name}: {value}")
+    selection = _selection(field.type)
+    sub = f" {{ {selection or '__typename'} }}" if getattr(_named(field.type), "fields", None) else ""
+    arg_text = f"({', '.join(args)})" if args else ""
+    return f"{kind} {{ {name}{arg_text}{sub} }}"
+
+
+def _graphql_fields():
+    gql = schema._schema
+    for kind, root in (("query", gql.query_type), ("mutation", gql.mutation_type)):
+        if root is None:
+            continue
+        for name, field in root.fields.items():
+            yield kind, name, field
+
+
+@pytest.mark.django_db(transaction=False)
+def test_graphql_fields_as_every_caller(trust_world):
+    start = len(LEAKS)
+    host = School.objects.get(slug="delta").host
+    before = _table_counts("delta")
+    failures = []
+    outsiders = [("anonymous", None), ("other school", "epsilon-principal"), ("other bureau", "west-leader"),
+                 ("other bureau school", "zeta-principal")]
+    for kind, name, field in _graphql_fields():
+        document = _field_document(kind, name, field)
+        for label, username in [*outsiders, ("right role", "delta-principal")]:
+            STATS["graphql_cases"] += 1
+            client = _client(username, host)
+            response = client.post("/graphql/", {"query": document}, content_type="application/json")
+            if response.status_code >= 500:
+                failures.append(f"{name} as {label}: {response.status_code}")
+                continue
+            body = response.content.decode()
+            _check(body, host_slug="delta", may_see={"delta"} if label == "right role" else set(),
+                   label=f"graphql {name} as {label}")
+            if label != "right role" and kind == "mutation":
+                data = response.json().get("data") or {}
+                if data.get(name) not in (None, [], 0):
+                    failures.append(f"mutation {name} as {label} returned data")
+        # the same field on the bureau host as the other bureau
+        response = _client("west-leader", "localhost").post("/graphql/", {"query": document},
+                                                            content_type="application/json")
+        STATS["graphql_cases"] += 1
+        _check(response.content.decode(), host_slug=None, may_see={"zeta"}, label=f"bureau graphql {name}")
+    connection.set_schema_to_public()
+    assert failures == []
+    assert LEAKS[start:] == []
+    assert _table_counts("delta") == before
+
+
+def test_every_model_type_has_a_visibility_rule(trust_world):
+    """Each GraphQL type backed by a school model restricts its rows (get_queryset of its own)."""
+    import strawberry_django
+    from strawberry_django.fields.types import DjangoModelType  # noqa: F401
+
+    from api.types import SchoolScopedType
+
+    missing = []
+    for type_def in schema.schema_converter.type_map.values():
+        origin = getattr(type_def.definition, "origin", None)
+        django_def = getattr(origin, "__strawberry_django_definition__", None)
+        if django_def is None:
+            continue
+        model = django_def.model
+        if model._meta.app_label in ("tenants",):
+            if "get_queryset" not in vars(origin) and not issubclass(origin, SchoolScopedType):
+                missing.append(origin.__name__)
+            continue
+        if not issubclass(origin, SchoolScopedType) and "get_queryset" not in vars(origin):
+            missing.append(origin.__name__)
+    assert missing == [], "types without a visibility rule"
+    assert strawberry_django
