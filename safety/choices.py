@@ -32,7 +32,7 @@ class HazardGrade(models.TextChoices):
 
 
 class HazardStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not yet rectified")
     RECTIFIED = "rectified", _("Rectified, awaiting verification")
     CLOSED = "closed", _("Closed")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Room
+from schools.models import Department, Room
 from tenants.models import Membership, User
 
 from . import models
@@ -22,7 +22,7 @@ from .choices import (
     TeamKind,
 )
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -63,7 +63,7 @@ class VisitorForm(BootstrapForm):
 
 
 class StaffExitForm(BootstrapForm):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=_("full name"), max_length=50)
     reason = forms.CharField(label=_("reason"), max_length=200)
     approved_by = forms.CharField(label=_("approved by"), max_length=50, required=False)
 
@@ -117,6 +117,8 @@ class RoundForm(BootstrapForm):
     title = forms.CharField(label=_("title"), max_length=200)
     template = forms.ModelChoiceField(label=_("checklist template"), queryset=models.ChecklistTemplate.objects.filter(
         is_active=True))
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.filter(is_active=True),
+                                        required=False, help_text=_("For a department self-check"))
     started_on = forms.DateField(label=_("started on"), widget=DATE)
     due_on = forms.DateField(label=_("due on"), widget=DATE, required=False)
 
@@ -255,7 +257,7 @@ class PlanForm(BootstrapForm):
 
 
 class RosterForm(BootstrapForm):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=_("full name"), max_length=50)
     team = forms.ChoiceField(label=_("team"), choices=TeamKind.choices)
     shift = forms.ChoiceField(label=_("shift"), choices=[("", "—"), *Shift.choices], required=False)
     weekday = forms.IntegerField(label=_("weekday"), min_value=1, max_value=7, required=False)
@@ -270,3 +272,21 @@ class SchoolClassForm(BootstrapForm):
     def __init__(self, *args, school=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["head_teacher"].queryset = staff_users(school)
+
+
+class HazardPlanForm(BootstrapForm):
+    grade = forms.ChoiceField(label=_("grade"), choices=HazardGrade.choices)
+    responsible = forms.ModelChoiceField(label=_("responsible person"), queryset=User.objects.none(), required=False)
+    measures = forms.CharField(label=_("measures"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    funds = forms.DecimalField(label=_("funds (yuan)"), max_digits=14, decimal_places=2, required=False, min_value=0)
+    deadline = forms.DateField(label=_("deadline"), widget=DATE, required=False)
+    contingency_plan = forms.CharField(label=_("contingency plan"), widget=forms.Textarea(attrs={"rows": 2}),
+                                       required=False)
+
+    def __init__(self, *args, school=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = staff_users(school)
+
+
+class FollowUpForm(BootstrapForm):
+    follow_up = forms.CharField(label=_("follow-up"), max_length=300)

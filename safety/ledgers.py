@@ -52,6 +52,8 @@ class Ledger:
     detail_url: str | None = None
     form_takes_school: bool = False
     icon: str = "journal-text"
+    # Members who may read (None = every member); the bureau always reads.
+    read_roles: frozenset | None = None
 
 
 def _create_visitor(request, cd):
@@ -83,7 +85,7 @@ def _create_hazard(request, cd):
 
 def _create_round(request, cd):
     return S.round_open(actor=request.user, kind=cd["kind"], title=cd["title"], template=cd["template"],
-                        started_on=cd["started_on"], due_on=cd["due_on"])
+                        started_on=cd["started_on"], due_on=cd["due_on"], department=cd["department"])
 
 
 def _create_checklist(request, cd):
@@ -156,7 +158,8 @@ LEDGERS: dict[str, Ledger] = {
              (_("description"), lambda o: o.description),
              (_("responsible person"), lambda o: o.responsible.display_name if o.responsible_id else ""),
              (_("deadline"), lambda o: o.deadline), (_("funds (yuan)"), lambda o: o.funds),
-             (_("status"), lambda o: o.get_status_display())],
+             (_("status"), lambda o: o.get_status_display()),
+             (_("Overdue"), lambda o: _yes(o.is_overdue(timezone.localdate())))],
             search=("description", "location_text"),
             filters=[("status", _("status"), HazardStatus.choices), ("grade", _("grade"), HazardGrade.choices),
                      ("category", _("category"), Area.choices)],
@@ -166,16 +169,19 @@ LEDGERS: dict[str, Ledger] = {
         Ledger(
             "rounds", _("Inspection rounds"), M.InspectionRound,
             [(_("started on"), lambda o: o.started_on), (_("kind"), lambda o: o.get_kind_display()),
-             (_("title"), lambda o: o.title), (_("due on"), lambda o: o.due_on),
+             (_("title"), lambda o: o.title), (_("department"), lambda o: str(o.department or "")),
+             (_("due on"), lambda o: o.due_on),
              (_("completed at"), lambda o: _dt(o.completed_at))],
             search=("title",), filters=[("kind", _("kind"), RoundKind.choices)], date_field="started_on",
             form=F.RoundForm, create=_create_round, detail_url="safety:round_detail", icon="clipboard-check",
+            related=("department",),
         ),
         Ledger(
             "checklists", _("Checklist templates"), M.ChecklistTemplate,
             [(_("name"), lambda o: o.name), (_("kind"), lambda o: o.get_kind_display()),
              (_("Items"), lambda o: o.items.count())],
             search=("name",), form=F.ChecklistTemplateForm, create=_create_checklist, icon="list-check",
+            detail_url="safety:checklist_edit",
         ),
         Ledger(
             "templates", _("Agreement templates"), M.AgreementTemplate,
@@ -183,6 +189,7 @@ LEDGERS: dict[str, Ledger] = {
              (_("version"), lambda o: o.version)],
             search=("title", "body"), filters=[("kind", _("kind"), M.AgreementKind.choices)],
             form=F.AgreementTemplateForm, create=_create_template, icon="file-earmark-text",
+            detail_url="safety:template_detail",
         ),
         Ledger(
             "campaigns", _("Agreement campaigns"), M.AgreementCampaign,
@@ -193,16 +200,16 @@ LEDGERS: dict[str, Ledger] = {
         ),
         Ledger(
             "visitors", _("Visitors"), M.Visitor,
-            [(_("name"), lambda o: o.name), (_("ID number (masked)"), lambda o: o.id_number_masked),
+            [(_("full name"), lambda o: o.name), (_("ID number (masked)"), lambda o: o.id_number_masked),
              (_("host"), lambda o: o.host_name), (_("verified by calling the host"), lambda o: _yes(o.host_verified)),
              (_("purpose"), lambda o: o.purpose), (_("in at"), lambda o: _dt(o.in_at)),
              (_("out at"), lambda o: _dt(o.out_at))],
             search=("name", "host_name", "purpose"), date_field="in_at", form=F.VisitorForm, create=_create_visitor,
-            write_roles=R.GATE, icon="door-open",
+            write_roles=R.GATE, icon="door-open", read_roles=R.GATE | R.MANAGERS,
         ),
         Ledger(
             "exits", _("Staff exits"), M.StaffExit,
-            [(_("name"), lambda o: o.name), (_("reason"), lambda o: o.reason), (_("approved by"), lambda o: o.approved_by),
+            [(_("full name"), lambda o: o.name), (_("reason"), lambda o: o.reason), (_("approved by"), lambda o: o.approved_by),
              (_("out at"), lambda o: _dt(o.out_at)), (_("back at"), lambda o: _dt(o.back_at))],
             search=("name", "reason"), date_field="out_at", form=F.StaffExitForm, create=_create_exit,
             write_roles=R.GATE, icon="box-arrow-right",
@@ -218,7 +225,7 @@ LEDGERS: dict[str, Ledger] = {
         ),
         Ledger(
             "roster", _("Security roster"), M.SecurityTeamMember,
-            [(_("name"), lambda o: o.name), (_("team"), lambda o: o.get_team_display()),
+            [(_("full name"), lambda o: o.name), (_("team"), lambda o: o.get_team_display()),
              (_("shift"), lambda o: o.get_shift_display()), (_("weekday"), lambda o: o.weekday or "")],
             search=("name",), filters=[("team", _("team"), TeamKind.choices)], form=F.RosterForm, create=_create_roster,
             icon="people",
@@ -237,6 +244,7 @@ LEDGERS: dict[str, Ledger] = {
              (_("version"), lambda o: o.version), (_("adopted on"), lambda o: o.adopted_on),
              (_("Drills"), lambda o: o.drills.count())],
             search=("title",), form=F.PlanForm, create=_create_plan, icon="journal-medical",
+            detail_url="safety:plan_detail",
         ),
         Ledger(
             "education", _("Safety education"), M.EducationActivity,

@@ -297,7 +297,7 @@ class AgreementCampaign(models.Model):
     template = models.ForeignKey(AgreementTemplate, on_delete=models.PROTECT, related_name="campaigns",
                                  verbose_name=_("template"))
     term = models.CharField(_("term"), max_length=20)
-    groups = models.JSONField(_("groups"), default=list)
+    groups = models.JSONField(_("issued to"), default=list)
     issued_by = _user_fk(_("issued by"))
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)

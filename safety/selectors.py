@@ -11,8 +11,18 @@ from tenants.access import can_read_school
 from tenants.metrics import Period
 
 from . import roles as R
-from .choices import HazardGrade, HazardStatus
-from .models import Agreement, Drill, Hazard, HealthCheck, Patrol, SchoolClass, Visitor
+from .choices import AgreementKind, EducationKind, HazardGrade, HazardStatus, PartyKind
+from .models import (
+    Agreement,
+    Drill,
+    EducationActivity,
+    EscortRecord,
+    Hazard,
+    HealthCheck,
+    Patrol,
+    SchoolClass,
+    Visitor,
+)
 from .terms import current_term, term_label, term_months, today
 
 
@@ -71,7 +81,8 @@ def agreement_coverage(*, term: str | None = None) -> list[dict]:
         .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
         .order_by("kind")
     )
-    return [{**row, "rate": rate(row["signed"], row["total"])} for row in rows]
+    return [{**row, "label": AgreementKind(row["kind"]).label, "rate": rate(row["signed"], row["total"])}
+            for row in rows]
 
 
 def campaign_coverage(*, campaign_id: int) -> dict:
@@ -82,7 +93,7 @@ def campaign_coverage(*, campaign_id: int) -> dict:
         .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
         .order_by("party_kind")
     )
-    by_kind = {row["party_kind"]: row for row in rows}
+    by_kind = {row["party_kind"]: {**row, "label": PartyKind(row["party_kind"]).label} for row in rows}
     total = sum(r["total"] for r in by_kind.values())
     signed = sum(r["signed"] for r in by_kind.values())
     return {"total": total, "signed": signed, "rate": rate(signed, total), "by_party": by_kind}
@@ -125,3 +136,28 @@ def visitors_in_term(*, period: Period | None = None) -> int:
     period = period or current_term()
     start, end = period.datetime_range()
     return Visitor.objects.filter(in_at__gte=start, in_at__lt=end).count()
+
+
+def education_counts(*, period: Period | None = None) -> list[dict]:
+    """Safety education activities of the term, per kind (theme class meetings counted per meeting date)."""
+    period = period or current_term()
+    rows = EducationActivity.objects.filter(held_on__range=period.range)
+    counts = dict(rows.values_list("kind").annotate(n=Count("pk")).order_by())
+    meeting_days = rows.filter(kind=EducationKind.CLASS_MEETING).values("held_on").distinct().count()
+    return [
+        {"kind": kind.value, "label": kind.label, "count": counts.get(kind.value, 0),
+         "rounds": meeting_days if kind == EducationKind.CLASS_MEETING else counts.get(kind.value, 0)}
+        for kind in EducationKind
+    ]
+
+
+def escort_summary(*, start: dt.date, end: dt.date) -> list[dict]:
+    """Route escort per teacher over a period: days present and absent (the seed ties it to pay)."""
+    rows = (
+        EscortRecord.objects.filter(on__range=(start, end))
+        .values("teacher_id", "teacher__name", "teacher__username")
+        .annotate(days_present=Count("pk", filter=Q(present=True)), days_absent=Count("pk", filter=Q(present=False)))
+        .order_by("teacher__name")
+    )
+    return [{"teacher": r["teacher__name"] or r["teacher__username"], "present": r["days_present"],
+             "absent": r["days_absent"]} for r in rows]

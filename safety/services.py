@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schools.models import Department, OnCampusUnit, Room, StaffMember
 from tenants.models import Membership, User
 from tenants.notifications import notify
+from tenants.roles import Role
 from tenants.services import school_metrics_request_refresh
 
 from . import roles as R
@@ -57,8 +59,8 @@ from .models import (
 from .terms import today
 
 
-def _save(obj, *, refresh_metrics: bool = True):
-    obj.full_clean()
+def _save(obj, *, refresh_metrics: bool = True, exclude: tuple[str, ...] = (), validate_constraints: bool = True):
+    obj.full_clean(exclude=list(exclude) or None, validate_constraints=validate_constraints)
     obj.save()
     if refresh_metrics:
         school_metrics_request_refresh()
@@ -206,6 +208,7 @@ def round_complete(*, actor: User, round_: InspectionRound) -> InspectionRound:
 # ---------------------------------------------------------------- hazards
 
 FIVE_FIXES = ("responsible", "measures", "funds", "deadline", "contingency_plan")
+GENERAL_DEADLINE_DAYS = 30
 
 
 def _five_fixes_check(hazard: Hazard) -> None:
@@ -257,6 +260,9 @@ def hazard_report(
         contingency_plan=contingency_plan,
     )
     _five_fixes_check(hazard)
+    if hazard.deadline is None:
+        # Every hazard has a clock: a general one without a deadline gets the default, so overdue is never silent.
+        hazard.deadline = hazard.found_on + dt.timedelta(days=GENERAL_DEADLINE_DAYS)
     _save(hazard)
     for image in photos:
         hazard_photo_add(actor=reporter, hazard=hazard, stage=PhotoStage.BEFORE, image=image)
@@ -354,17 +360,25 @@ def hazards_escalate_overdue(*, on: dt.date | None = None) -> int:
     """Notify the responsible person and the managers of each open hazard past its deadline, once each."""
     on = on or today()
     count = 0
+    school = R.current_school()
+    # An overdue major hazard (挂牌督办) also reaches the bureau's safety section.
+    bureau_safety = list(User.objects.filter(
+        memberships__bureau_id=school.bureau_id if school else None, memberships__role=Role.BUREAU_SAFETY,
+        memberships__is_active=True, is_active=True).distinct()) if school else []
     overdue = Hazard.objects.filter(status=HazardStatus.OPEN, deadline__lt=on, escalated_on__isnull=True)
     for hazard in overdue.select_related("responsible"):
+        users = [hazard.responsible] if hazard.responsible_id else []
+        if hazard.grade == HazardGrade.MAJOR:
+            users += bureau_safety
         with transaction.atomic():
             notify(
-                school=R.current_school(),
+                school=school,
                 kind="safety.hazard_overdue",
                 title=_("Hazard overdue: %(text)s") % {"text": hazard.description[:60]},
                 body=_("Deadline %(deadline)s, location %(location)s")
                 % {"deadline": hazard.deadline, "location": hazard.location},
                 url=f"/safety/hazards/{hazard.pk}/",
-                users=[hazard.responsible] if hazard.responsible_id else [],
+                users=users,
                 roles=[*R.MANAGERS],
                 dedupe_key=f"safety-hazard-overdue:{connection.schema_name}:{hazard.pk}",
             )
@@ -412,8 +426,11 @@ def agreement_campaign_issue(
                               text=_agreement_text(template, name), **kw))
 
     if "teachers" in groups:
-        users = (User.objects.filter(pk__in=Membership.objects.active().filter(school=school).values("user_id"),
-                                     is_active=True).order_by("name", "pk"))
+        members = Membership.objects.active().filter(school=school)
+        if template.post:
+            # A fire agreement by post (公安部令第61号) goes to those holding that post only.
+            members = members.filter(post=template.post)
+        users = User.objects.filter(pk__in=members.values("user_id"), is_active=True).order_by("name", "pk")
         for user in users:
             add(PartyKind.TEACHER, user.display_name, user=user)
     if "departments" in groups:
@@ -519,6 +536,19 @@ def agreement_campaign_remind(*, campaign: AgreementCampaign, on: dt.date | None
     for user in users:
         sent += len(notify(kind="safety.agreement_reminder", title=title, url="/safety/agreements/mine/",
                            users=[user], dedupe_key=f"safety-agreement-remind:{campaign.pk}:{on}"))
+    # Parents have no account: each head teacher hears how many parents of their class have not signed.
+    by_class = (unsigned.filter(party_kind=PartyKind.PARENT, school_class__head_teacher__isnull=False)
+                .values("school_class__name", "school_class__head_teacher").annotate(n=Count("pk")))
+    heads = {u.pk: u for u in User.objects.filter(pk__in=[r["school_class__head_teacher"] for r in by_class])}
+    for row in by_class:
+        sent += len(notify(
+            kind="safety.agreement_reminder",
+            title=_("%(n)s parents of %(cls)s have not signed: %(title)s")
+            % {"n": row["n"], "cls": row["school_class__name"], "title": campaign.template.title},
+            url=f"/safety/campaigns/{campaign.pk}/?state=unsigned&party=parent",
+            users=[heads[row["school_class__head_teacher"]]],
+            dedupe_key=f"safety-agreement-remind-class:{campaign.pk}:{row['school_class__name']}:{on}",
+        ))
     unsigned.update(reminded_at=timezone.now())
     return sent
 
@@ -549,9 +579,11 @@ def visitor_register(
 ) -> Visitor:
     """Register a visitor at the gate; only a masked ID number is stored."""
     _require(actor, R.GATE)
+    # The gate is the busiest write: the acting user is known to exist and the two check constraints (mask,
+    # out after in) hold by construction here and are enforced by the database, so no extra round trips.
     return _save(Visitor(name=name, id_number_masked=id_number_mask(id_number), phone=phone, host_name=host_name,
                          host_verified=host_verified, purpose=purpose, in_at=in_at or timezone.now(),
-                         registered_by=actor))
+                         registered_by=actor), exclude=("registered_by",), validate_constraints=False)
 
 
 @transaction.atomic

@@ -27,20 +27,27 @@ from . import services as S
 from .choices import HazardGrade, HazardStatus, ItemResult, PartyKind
 from .ledgers import LEDGERS, Ledger
 from .models import (
+    Absence,
     Agreement,
     AgreementCampaign,
+    AgreementTemplate,
+    ChecklistTemplate,
+    EmergencyPlan,
     Hazard,
     HazardPhoto,
     HealthCheck,
     InspectionRound,
     RoundItem,
     SchoolClass,
+    StaffExit,
     Visitor,
 )
 from .pdf import pdf_response
 from .terms import current_term, term_label
 
 PDF_ROW_LIMIT = 3000
+# Service (model) field names that a form calls differently.
+FIELD_ALIASES = {"image": "photo", "actions": "actions", "class_uid": "school_class"}
 
 
 def _roles(request) -> frozenset[str]:
@@ -50,6 +57,7 @@ def _roles(request) -> frozenset[str]:
 def _errors_to_form(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            field = FIELD_ALIASES.get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
@@ -80,6 +88,7 @@ def board(request):
         "stats": selectors.hazard_stats(period=term),
         "drills": selectors.drills_vs_required(period=term),
         "coverage": selectors.agreement_coverage(term=term_label(term)),
+        "education": selectors.education_counts(period=term),
         "term": term_label(term),
         "ledgers": LEDGERS.values(),
         "major_open": Hazard.objects.filter(grade=HazardGrade.MAJOR).exclude(status=HazardStatus.CLOSED)[:10],
@@ -127,16 +136,21 @@ def _ledger_rows(request, spec: Ledger):
 def ledger_list(request, key: str):
     """A ledger: search, filters, pagination; ?export=xlsx or ?export=pdf gives the same rows."""
     spec = _spec(key)
+    mine = _roles(request)
+    if spec.read_roles is not None and mine and not (mine & spec.read_roles):
+        raise PermissionDenied  # personal data (visitors): the gate, the managers and the bureau only
     qs, query, active = _ledger_rows(request, spec)
     if wants_export(request):
         headers, rows = rows_of(qs.iterator(chunk_size=500) if not spec.related else qs, spec.columns)
         return xlsx_response(filename=f"{request.tenant.name}-{spec.title}", headers=headers, rows=rows,
                              title=str(spec.title))
     if request.GET.get("export") == "pdf":
-        headers, rows = rows_of(qs[:PDF_ROW_LIMIT], spec.columns)
+        headers, rows = rows_of(qs[:PDF_ROW_LIMIT + 1], spec.columns)
+        rows = list(rows)
         return pdf_response(filename=f"{request.tenant.name}-{spec.title}", template="safety/ledger_pdf.html",
                             context={"school": request.tenant, "title": spec.title, "headers": headers,
-                                     "rows": list(rows)})
+                                     "rows": rows[:PDF_ROW_LIMIT], "cut": len(rows) > PDF_ROW_LIMIT,
+                                     "limit": PDF_ROW_LIMIT})
     page = paginate(request, qs)
     headers, rows = rows_of(page.object_list, spec.columns)
     objects = list(page.object_list)
@@ -177,6 +191,24 @@ def ledger_new(request, key: str):
     return view(request)
 
 
+@school_view()
+def escort_summary(request):
+    """Route escort per teacher for a month, for the performance pay (?month=2026-11)."""
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        start = dt.date(year, month, 1)
+    except ValueError:
+        start = today.replace(day=1)
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    rows = selectors.escort_summary(start=start, end=end)
+    if wants_export(request):
+        return xlsx_response(filename=f"{request.tenant.name}-{_('Route escort')}-{start:%Y-%m}",
+                             headers=[_("teacher"), _("Days escorted"), _("Days missed")],
+                             rows=([r["teacher"], r["present"], r["absent"]] for r in rows))
+    return render(request, "safety/escort_summary.html", {"rows": rows, "month": f"{start:%Y-%m}"})
+
+
 # ---------------------------------------------------------------- gate (phone)
 
 
@@ -196,8 +228,15 @@ def gate(request):
             messages.success(request, _("Registered %(name)s (ID %(id)s).") % {
                 "name": visitor.name, "id": visitor.id_number_masked or "—"})
             return redirect("safety:gate")
-    inside = Visitor.objects.filter(out_at__isnull=True, in_at__date=timezone.localdate()).order_by("-in_at")[:30]
-    return render(request, "safety/gate.html", {"form": form, "inside": inside})
+    staff_out = StaffExit.objects.filter(back_at__isnull=True).order_by("-out_at")[:30]
+    return render(request, "safety/gate.html", {"form": form, "inside": _inside_today(), "staff_out": staff_out})
+
+
+def _inside_today() -> list[Visitor]:
+    """Today's visitors not yet signed out: an index range on in_at, so a year's log of 50,000 costs nothing."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(Visitor.objects.filter(in_at__gte=start, in_at__lt=start + dt.timedelta(days=1),
+                                       out_at__isnull=True).order_by("-in_at")[:30])
 
 
 @require_POST
@@ -225,6 +264,8 @@ def health_check(request):
     if not (_roles(request) & R.MANAGERS):
         mine = mine.filter(head_teacher=request.user)
     form.fields["school_class"].queryset = mine
+    if not request.POST and len(mine[:2]) == 1:
+        form.initial["school_class"] = mine[0]
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
         try:
@@ -242,7 +283,9 @@ def health_check(request):
     today = timezone.localdate()
     classes = list(mine.prefetch_related(Prefetch("health_checks", queryset=HealthCheck.objects.filter(on=today))))
     rows = [(c, {h.session for h in c.health_checks.all()}) for c in classes]
-    return render(request, "safety/health.html", {"form": form, "rows": rows})
+    pending = Absence.objects.filter(followed_up=False, health_check__school_class__in=mine).select_related(
+        "health_check__school_class").order_by("-health_check__on")[:30]
+    return render(request, "safety/health.html", {"form": form, "rows": rows, "pending": pending})
 
 
 # ---------------------------------------------------------------- hazards
@@ -260,6 +303,7 @@ def hazard_detail(request, pk: int):
     context = {
         "hazard": hazard, "photos": hazard.photos.all(), "actions": hazard.actions.select_related("by"),
         "rectify_form": F.RectifyForm() if may_rectify else None,
+        "may_plan": hazard.status != HazardStatus.CLOSED and bool(roles & R.MANAGERS),
         "verify_form": F.VerifyForm() if may_verify else None,
         "history": history_for(hazard), "today": timezone.localdate(),
     }
@@ -296,6 +340,102 @@ def hazard_verify(request, pk: int):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
     return redirect("safety:hazard_detail", pk=pk)
+
+
+@school_view(roles=R.MANAGERS, write=True)
+def hazard_plan(request, pk: int):
+    """Set a hazard's grade and 五定 (a major hazard needs all five)."""
+    hazard = get_object_or_404(Hazard, pk=pk)
+    initial = {"grade": hazard.grade, "responsible": hazard.responsible, "measures": hazard.measures,
+               "funds": hazard.funds, "deadline": hazard.deadline, "contingency_plan": hazard.contingency_plan}
+    form = F.HazardPlanForm(request.POST or None, initial=initial, school=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            S.hazard_plan(actor=request.user, hazard=hazard, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("safety:hazard_detail", pk=pk)
+    return render(request, "safety/simple_form.html", {"form": form, "title": hazard.description,
+                                                        "back": reverse("safety:hazard_detail", args=[pk])})
+
+
+@school_view(roles=R.MANAGERS, write=True)
+def checklist_edit(request, pk: int):
+    """Edit a checklist template of this school (rounds already opened keep their own copy)."""
+    template = get_object_or_404(ChecklistTemplate, pk=pk)
+    lines = "\n".join(f"{item.get_area_display()}：{item.text}" for item in template.items.all())
+    form = F.ChecklistTemplateForm(request.POST or None,
+                                   initial={"name": template.name, "kind": template.kind, "items": lines})
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            S.checklist_template_save(actor=request.user, template=template, name=cd["name"], kind=cd["kind"],
+                                      items=F.parse_checklist(cd["items"]))
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("safety:ledger", key="checklists")
+    return render(request, "safety/simple_form.html", {"form": form, "title": template.name,
+                                                        "back": reverse("safety:ledger", args=["checklists"])})
+
+
+@require_POST
+@school_view(roles=R.GATE, write=True)
+def staff_exit_back(request, pk: int):
+    exit_ = get_object_or_404(StaffExit, pk=pk)
+    try:
+        S.staff_exit_return(actor=request.user, exit_=exit_)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("safety:gate")
+
+
+@require_POST
+@school_view(roles=R.HEALTH, write=True)
+def absence_follow_up(request, pk: int):
+    absence = get_object_or_404(Absence, pk=pk)
+    form = F.FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            S.absence_follow_up(actor=request.user, absence=absence, follow_up=form.cleaned_data["follow_up"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, _("Describe the follow-up."))
+    return redirect("safety:health_check")
+
+
+@school_view()
+def template_detail(request, pk: int):
+    """An agreement template's text, its versions and the campaigns that issued it."""
+    template = get_object_or_404(AgreementTemplate, pk=pk)
+    return render(request, "safety/template_detail.html", {
+        "template": template,
+        "versions": AgreementTemplate.objects.filter(kind=template.kind, post=template.post).order_by("-version"),
+        "campaigns": template.campaigns.order_by("-issued_at"),
+    })
+
+
+@school_view()
+def plan_detail(request, pk: int):
+    """An emergency plan, its other versions and the drills that exercised it."""
+    plan = get_object_or_404(EmergencyPlan, pk=pk)
+    return render(request, "safety/plan_detail.html", {
+        "plan": plan, "drills": plan.drills.order_by("-held_on"),
+        "versions": EmergencyPlan.objects.filter(title=plan.title).order_by("-version"),
+        "history": history_for(plan),
+    })
+
+
+@school_view()
+def plan_document(request, pk: int):
+    plan = get_object_or_404(EmergencyPlan, pk=pk)
+    if not plan.document:
+        raise Http404
+    return FileResponse(plan.document.open("rb"))
 
 
 @school_view()

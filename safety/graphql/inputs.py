@@ -142,3 +142,62 @@ class CameraInput:
     status: str = "working"
     retention_days: int = 30
     installed_on: dt.date | None = None
+
+
+@strawberry.input
+class HazardPlanInput:
+    id: strawberry.ID
+    grade: str
+    responsible_username: str | None = None
+    measures: str = ""
+    funds: Decimal | None = None
+    deadline: dt.date | None = None
+    contingency_plan: str = ""
+
+
+@strawberry.input
+class StaffExitInput:
+    name: str
+    reason: str
+    approved_by: str = ""
+
+
+@strawberry.input
+class ChecklistTemplateInput:
+    name: str
+    kind: str
+    items: list[ChecklistLineInput]
+    id: strawberry.ID | None = None
+
+
+@strawberry.input
+class EquipmentInput:
+    kind: str
+    quantity: int
+    location: str
+    checked_on: dt.date | None = None
+
+
+@strawberry.input
+class EmergencyPlanInput:
+    title: str
+    kind: str
+    adopted_on: dt.date
+    summary: str = ""
+
+
+@strawberry.input
+class RosterInput:
+    name: str
+    team: str
+    username: str | None = None
+    shift: str = ""
+    weekday: int | None = None
+
+
+@strawberry.input
+class SchoolClassInput:
+    grade: int
+    name: str
+    student_count: int
+    head_teacher_username: str | None = None

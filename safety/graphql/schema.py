@@ -7,6 +7,7 @@ import uuid
 import strawberry
 import strawberry_django
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
@@ -22,22 +23,31 @@ from .inputs import (
     AgreementIssueInput,
     AgreementTemplateInput,
     CameraInput,
+    ChecklistTemplateInput,
     DisinfectionInput,
     DrillInput,
     EducationInput,
+    EmergencyPlanInput,
+    EquipmentInput,
     EscortInput,
+    HazardPlanInput,
     HazardReportInput,
     HealthCheckInput,
     PatrolInput,
+    RosterInput,
     RoundItemCheckInput,
     RoundOpenInput,
+    SchoolClassInput,
+    StaffExitInput,
     VisitorRegisterInput,
 )
 from .types import (
+    AbsenceType,
     AgreementCampaignType,
     AgreementTemplateType,
     AgreementType,
     CameraType,
+    ChecklistTemplateType,
     CoverageType,
     DisinfectionType,
     DrillType,
@@ -68,7 +78,7 @@ def _pk(value) -> int:
     try:
         return int(relay.GlobalID.from_id(text).node_id)
     except Exception as exc:
-        raise ValidationError({"id": "Not a valid id."}) from exc
+        raise ValidationError({"id": _("Not a valid id.")}) from exc
 
 
 def _get(model, value):
@@ -79,10 +89,10 @@ def _class(uid: str) -> models.SchoolClass:
     try:
         key = uuid.UUID(str(uid))
     except ValueError as exc:
-        raise ValidationError({"class_uid": "Not a valid class."}) from exc
+        raise ValidationError({"class_uid": _("This class is not a class of this school.")}) from exc
     found = models.SchoolClass.objects.filter(uid=key).first()
     if found is None:
-        raise ValidationError({"class_uid": "This class is not a class of this school."})
+        raise ValidationError({"class_uid": _("This class is not a class of this school.")})
     return found
 
 
@@ -112,6 +122,7 @@ class SafetyQuery:
     camera_list: DjangoListConnection[CameraType] = strawberry_django.connection()
     security_equipment_list: DjangoListConnection[SecurityEquipmentType] = strawberry_django.connection()
     school_class_list: DjangoListConnection[SchoolClassType] = strawberry_django.connection()
+    checklist_template_list: DjangoListConnection[ChecklistTemplateType] = strawberry_django.connection()
 
     @strawberry.field(description="One hazard by id.")
     def hazard(self, info: Info, id: strawberry.ID) -> HazardType:
@@ -150,6 +161,15 @@ class SafetyMutation:
             funds=data.funds, deadline=data.deadline, contingency_plan=data.contingency_plan,
         )
 
+    @strawberry.mutation(description="Set a hazard's grade and 五定 (all five for a major hazard).")
+    def hazard_plan(self, info: Info, data: HazardPlanInput) -> HazardType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.hazard_plan(  # type: ignore[return-value]
+            actor=current_user(info), hazard=_get(models.Hazard, data.id), grade=data.grade,
+            responsible=_user(data.responsible_username), measures=data.measures, funds=data.funds,
+            deadline=data.deadline, contingency_plan=data.contingency_plan,
+        )
+
     @strawberry.mutation(description="Record the rectification of a hazard.")
     def hazard_rectify(self, info: Info, id: strawberry.ID, actions: str) -> HazardType:
         require_school_role(info, R.RECTIFY | R.LEDGER, scope=WRITE)
@@ -176,6 +196,16 @@ class SafetyMutation:
         hazard = {"location_text": data.location_text, "grade": data.grade}
         return services.round_item_check(actor=current_user(info), item=_get(models.RoundItem, data.item_id),  # type: ignore[return-value]
                                          result=data.result, note=data.note, hazard=hazard)
+
+    @strawberry.mutation(description="Complete an inspection round once every line is checked.")
+    def inspection_round_complete(self, info: Info, id: strawberry.ID) -> InspectionRoundType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.round_complete(actor=current_user(info), round_=_get(models.InspectionRound, id))  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Remind the parties of a campaign who have not signed; returns how many.")
+    def agreement_campaign_remind(self, info: Info, id: strawberry.ID) -> int:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.agreement_campaign_remind(campaign=_get(models.AgreementCampaign, id))
 
     @strawberry.mutation(description="Add an agreement template (or a new version of one).")
     def agreement_template_create(self, info: Info, data: AgreementTemplateInput) -> AgreementTemplateType:
@@ -211,6 +241,23 @@ class SafetyMutation:
     def visitor_checkout(self, info: Info, id: strawberry.ID) -> VisitorType:
         require_school_role(info, R.GATE, scope=WRITE)
         return services.visitor_checkout(actor=current_user(info), visitor=_get(models.Visitor, id))  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Register a staff member leaving during working hours.")
+    def staff_exit_register(self, info: Info, data: StaffExitInput) -> StaffExitType:
+        require_school_role(info, R.GATE, scope=WRITE)
+        return services.staff_exit_register(actor=current_user(info), name=data.name, reason=data.reason,  # type: ignore[return-value]
+                                            approved_by=data.approved_by)
+
+    @strawberry.mutation(description="Record a staff member's return.")
+    def staff_exit_return(self, info: Info, id: strawberry.ID) -> StaffExitType:
+        require_school_role(info, R.GATE, scope=WRITE)
+        return services.staff_exit_return(actor=current_user(info), exit_=_get(models.StaffExit, id))  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Record the follow-up of an absence.")
+    def absence_follow_up(self, info: Info, id: strawberry.ID, follow_up: str) -> AbsenceType:
+        require_school_role(info, R.HEALTH, scope=WRITE)
+        return services.absence_follow_up(actor=current_user(info), absence=_get(models.Absence, id),  # type: ignore[return-value]
+                                          follow_up=follow_up)
 
     @strawberry.mutation(description="Record a patrol; a finding may open a hazard.")
     def patrol_record(self, info: Info, data: PatrolInput) -> PatrolType:
@@ -262,3 +309,36 @@ class SafetyMutation:
         require_school_role(info, R.MANAGERS, scope=WRITE)
         return services.camera_save(actor=current_user(info), location=data.location, status=data.status,  # type: ignore[return-value]
                                     retention_days=data.retention_days, installed_on=data.installed_on)
+
+    @strawberry.mutation(description="Create or edit a checklist template (its items are replaced).")
+    def checklist_template_save(self, info: Info, data: ChecklistTemplateInput) -> ChecklistTemplateType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.checklist_template_save(  # type: ignore[return-value]
+            actor=current_user(info), name=data.name, kind=data.kind,
+            items=[{"area": i.area, "text": i.text} for i in data.items],
+            template=_get(models.ChecklistTemplate, data.id) if data.id else None,
+        )
+
+    @strawberry.mutation(description="Add security equipment.")
+    def security_equipment_add(self, info: Info, data: EquipmentInput) -> SecurityEquipmentType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.equipment_save(actor=current_user(info), kind=data.kind, quantity=data.quantity,  # type: ignore[return-value]
+                                       location=data.location, checked_on=data.checked_on)
+
+    @strawberry.mutation(description="Add an emergency plan (or a new version of one with the same title).")
+    def emergency_plan_add(self, info: Info, data: EmergencyPlanInput) -> EmergencyPlanType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.emergency_plan_add(actor=current_user(info), title=data.title, kind=data.kind,  # type: ignore[return-value]
+                                           adopted_on=data.adopted_on, summary=data.summary)
+
+    @strawberry.mutation(description="Put someone on the security roster.")
+    def security_team_member_add(self, info: Info, data: RosterInput) -> SecurityTeamMemberType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.security_member_add(actor=current_user(info), name=data.name, team=data.team,  # type: ignore[return-value]
+                                            user=_user(data.username), shift=data.shift, weekday=data.weekday)
+
+    @strawberry.mutation(description="Add a class.")
+    def school_class_create(self, info: Info, data: SchoolClassInput) -> SchoolClassType:
+        require_school_role(info, R.MANAGERS, scope=WRITE)
+        return services.school_class_create(grade=data.grade, name=data.name, student_count=data.student_count,  # type: ignore[return-value]
+                                            head_teacher=_user(data.head_teacher_username))

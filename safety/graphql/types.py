@@ -30,6 +30,22 @@ class SchoolClassType(_Safety, relay.Node):
         return self.head_teacher.display_name if self.head_teacher_id else None
 
 
+@strawberry_django.type(models.ChecklistItem, fields=["area", "text", "sort_order"])
+class ChecklistItemType(_Safety, relay.Node):
+    """A line of a checklist template."""
+
+
+@strawberry_django.type(models.ChecklistTemplate, fields=["name", "kind", "is_active"])
+class ChecklistTemplateType(_Safety, relay.Node):
+    """A checklist template of this school."""
+
+    items: list[ChecklistItemType]
+
+    @strawberry_django.field(only=["id"])
+    def pk(self) -> int:
+        return self.pk
+
+
 @strawberry_django.type(models.RoundItem, fields=["area", "text", "result", "note", "checked_at"])
 class RoundItemType(_Safety, relay.Node):
     """A checklist line of an inspection round."""
@@ -118,7 +134,17 @@ class AgreementType(_Safety, relay.Node):
     "name", "id_number_masked", "host_name", "host_verified", "purpose", "in_at", "out_at",
 ])
 class VisitorType(_Safety, relay.Node):
-    """A visitor of the gate log."""
+    """A visitor of the gate log (personal data: the gate, the managers and the bureau read it)."""
+
+    @classmethod
+    def visible_rows(cls, queryset, info: Info):
+        from safety.roles import GATE, MANAGERS
+
+        request = info.context.request
+        mine = school_roles(request.user, getattr(request, "tenant", None))
+        if mine and not (mine & (GATE | MANAGERS)):
+            return queryset.none()
+        return queryset
 
     @strawberry_django.field(only=["id"])
     def pk(self) -> int:

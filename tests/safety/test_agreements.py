@@ -58,7 +58,7 @@ def test_signing_twice_is_refused(route_campaign):
     with pytest.raises(ValidationError) as error:
         agreement_sign(agreement=agreement, signer_name="李四", token=agreement.token)
 
-    assert "cannot be signed twice" in error.value.message_dict["signed_at"][0]
+    assert error.value.message_dict["signed_at"] == ["该责任书已签署，不能重复签署。"]
     agreement.refresh_from_db()
     assert (agreement.signer_name, agreement.signed_at) == ("张家长", first.signed_at)
 
@@ -78,7 +78,7 @@ def test_editing_a_signed_agreement_is_refused_by_service_and_database(route_cam
 
     with pytest.raises(ValidationError) as error:
         agreement_text_update(actor=sam, agreement=agreement, text="改过的条款")
-    assert error.value.message_dict["text"] == ["A signed agreement cannot be changed."]
+    assert error.value.message_dict["text"] == ["已签署的责任书不能修改。"]
 
     # even raw SQL cannot change or delete it
     with pytest.raises(ProgrammingError, match="Cannot update or delete"), transaction.atomic():
@@ -126,3 +126,50 @@ def test_new_template_version(in_school_a, sam):
     first = agreement_template_create(actor=sam, kind=AgreementKind.FIRE, title="消防安全责任状", body="v1", post="门卫")
     second = agreement_template_create(actor=sam, kind=AgreementKind.FIRE, title="消防安全责任状", body="v2", post="门卫")
     assert (first.version, second.version) == (1, 2)
+
+
+def test_fire_agreement_by_post_goes_to_that_post_only(in_school_a, sam, gina):
+    from tenants.roles import Role
+    from tenants.services import membership_grant
+
+    membership_grant(user=gina, role=Role.GUARD, school=in_school_a, post="门卫")
+    template = agreement_template_create(actor=sam, kind=AgreementKind.FIRE, title="门卫消防安全责任状", body="……",
+                                         post="门卫")
+    campaign = agreement_campaign_issue(actor=sam, template=template, term=TERM, groups=["teachers"])
+    assert list(Agreement.objects.filter(campaign=campaign).values_list("user__username", flat=True)) == ["gina"]
+
+
+def test_head_teachers_hear_about_unsigned_parents(in_school_a, sam, bob):
+    school_class_create(grade=3, name="三年级1班", student_count=3, head_teacher=bob)
+    template = agreement_template_create(actor=sam, kind=AgreementKind.ROUTE, title="学生路途安全责任书", body="……")
+    campaign = agreement_campaign_issue(actor=sam, template=template, term=TERM, groups=["parents"])
+    first = Agreement.objects.filter(campaign=campaign).first()
+    agreement_sign(agreement=first, signer_name="家长", token=first.token)
+
+    agreement_campaign_remind(campaign=campaign)
+
+    titles = list(Notification.objects.filter(recipient=bob).values_list("title", flat=True))
+    assert titles == ["三年级1班 有 2 名家长未签署：学生路途安全责任书"]
+
+
+def test_coverage_is_one_aggregate_query(route_campaign, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = agreement_coverage(term=TERM)
+    assert [(r["kind"], r["signed"], r["total"]) for r in rows] == [(AgreementKind.ROUTE, 0, 5)]
+
+
+def test_paper_copy_scan_is_recorded_once(route_campaign, sam, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safety.services import agreement_scan_upload
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    agreement = Agreement.objects.filter(campaign=route_campaign).first()
+    scan = SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed copy", content_type="application/pdf")
+    signed = agreement_scan_upload(actor=sam, agreement=agreement, scan=scan, signer_name="王家长")
+    assert (signed.signed_via, signed.signer_name) == (SignedVia.SCAN, "王家长")
+    again = SimpleUploadedFile("again.pdf", b"%PDF-1.4 other", content_type="application/pdf")
+    with pytest.raises(ValidationError):
+        agreement_scan_upload(actor=sam, agreement=agreement, scan=again, signer_name="别人")
+    agreement.refresh_from_db()
+    assert agreement.signer_name == "王家长"

@@ -83,7 +83,7 @@ def test_closing_without_verification_is_refused(in_school_a, sam):
     # when someone tries to close it, then it is refused and stays open
     with pytest.raises(ValidationError) as error:
         hazard_verify(actor=sam, hazard=hazard, accepted=True)
-    assert "verified" in error.value.message_dict["status"][0]
+    assert error.value.message_dict["status"] == ["隐患须先登记整改并经验收后才能销号。"]
     hazard.refresh_from_db()
     assert hazard.status == HazardStatus.OPEN
 
@@ -101,7 +101,7 @@ def test_verifying_your_own_rectification_is_refused(in_school_a, sam):
     with pytest.raises(ValidationError) as error:
         hazard_verify(actor=sam, hazard=hazard, accepted=True)
 
-    assert error.value.message_dict["verified_by"] == ["Someone other than the rectifier must verify the rectification."]
+    assert error.value.message_dict["verified_by"] == ["整改须由整改人以外的人员验收。"]
     hazard.refresh_from_db()
     assert hazard.status == HazardStatus.RECTIFIED
     assert hazard.verified_by is None
@@ -193,3 +193,26 @@ def test_campaign_round_is_opened_once(in_school_a):
     assert first.kind == RoundKind.CAMPAIGN
     assert InspectionRound.objects.count() == 1
     assert [i.text for i in first.items.all()] == ["校门口交通标志"]
+
+
+def test_general_hazard_gets_a_default_deadline(in_school_a, sam):
+    hazard = hazard_report(reporter=sam, category=Area.FOOD, description="留样不全", location_text="食堂",
+                           found_on=dt.date(2026, 11, 2))
+    assert hazard.deadline == dt.date(2026, 12, 2)
+
+
+def test_overdue_major_hazard_reaches_the_bureau_safety_section(in_school_a, sam, bureau_north):
+    from tenants.models import User
+    from tenants.roles import Role
+    from tenants.services import membership_grant
+
+    section = User.objects.create_user(username="sally", password="x-pass-42", name="安全股")
+    membership_grant(user=section, role=Role.BUREAU_SAFETY, bureau=bureau_north)
+    hazard = hazard_report(reporter=sam, **_major(responsible=sam, deadline=dt.date(2026, 11, 1)))
+    hazard_report(reporter=sam, category=Area.FIRE, description="一般隐患", location_text="x",
+                  deadline=dt.date(2026, 11, 1))
+
+    assert hazards_escalate_overdue(on=dt.date(2026, 11, 25)) == 2
+
+    titles = list(Notification.objects.filter(recipient=section).values_list("title", flat=True))
+    assert titles == [f"隐患逾期未整改：{hazard.description}"]

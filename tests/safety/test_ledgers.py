@@ -56,7 +56,7 @@ def test_out_time_before_in_time_is_refused(in_school_a, gina):
                                host_verified=True, in_at=in_at)
     with pytest.raises(ValidationError) as error:
         visitor_checkout(actor=gina, visitor=visitor, out_at=in_at - dt.timedelta(minutes=5))
-    assert error.value.message_dict["out_at"] == ["The time out cannot be before the time in."]
+    assert error.value.message_dict["out_at"] == ["离开时间不能早于进入时间。"]
     visitor.refresh_from_db()
     assert visitor.out_at is None
     assert visitor_checkout(actor=gina, visitor=visitor, out_at=in_at + dt.timedelta(minutes=30)).out_at is not None
@@ -95,7 +95,7 @@ def test_health_check_for_a_class_of_another_school_is_refused(school_a, school_
                             session=CheckSession.NOON, present=40)
 
     # then it is refused and nothing is written in A
-    assert error.value.message_dict["school_class"] == ["This class is not a class of this school."]
+    assert error.value.message_dict["school_class"] == ["该班级不属于本校。"]
     assert HealthCheck.objects.count() == 0
 
 
