@@ -16,6 +16,13 @@ MODULE_LABELS = {
     "repairs": _("Repairs"),
     "safety": _("Campus safety"),
 }
+MIRROR_LABELS = {
+    "major_hazards": _("Major hazards under supervision"),
+    "weak_buildings": _("C/D-grade buildings"),
+    "capital_projects": _("Capital projects"),
+    "overdue_repairs": _("Overdue repairs"),
+    "campaign_rounds": _("Campaign rounds"),
+}
 UNIT_LABELS = {
     "count": "",
     "percent": "%",
@@ -86,3 +93,7 @@ def percent(ratio: float) -> int:
 
 def unit_label(metric: protocol.Metric) -> str:
     return str(UNIT_LABELS.get(metric.unit, ""))
+
+
+def mirror_label(kind: str) -> str:
+    return str(MIRROR_LABELS.get(kind, kind))

@@ -11,7 +11,7 @@ from tenants.models import Bureau, Membership, School
 from tenants.roles import Role
 
 from . import catalogue, services
-from .choices import AwardKind, AwardLevel
+from .choices import AwardKind, AwardLevel, area_code
 from .models import AwardProgramme, Campaign, CampaignTarget
 
 SEED_SLUG = "xxlu"
@@ -76,7 +76,7 @@ def load_bureau(*, bureau: Bureau) -> None:
             if Campaign.objects.filter(bureau=bureau, title=title).exists():
                 continue
             campaign = Campaign.objects.create(
-                bureau=bureau, title=title, items=[{"area": a, "text": t} for a, t in items],
+                bureau=bureau, title=title, items=[{"area": area_code(a), "text": t} for a, t in items],
                 due_on=timezone.localdate() + dt.timedelta(days=21), issued_by=leader.user,
             )
             CampaignTarget.objects.bulk_create([CampaignTarget(campaign=campaign, school=s) for s in schools])

@@ -101,6 +101,9 @@ class AwardProgrammeForm(forms.Form):
 class AwardApplicationForm(forms.Form):
     statement = forms.CharField(label=_("Statement"), required=False,
                                 widget=forms.Textarea(attrs={**_INPUT, "rows": 3}))
+    evidence_file = forms.FileField(label=_("Evidence file"), required=False,
+                                    widget=forms.ClearableFileInput(attrs=_INPUT),
+                                    help_text=_("PDF, image, Word or Excel file."))
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)

@@ -148,6 +148,11 @@ class AwardProgramme(models.Model):
         return self.name
 
 
+def _evidence_path(instance, filename: str) -> str:
+    # Stored under the school's own media folder (the per-school storage adds the schema).
+    return f"reporting/evidence/{timezone.now():%Y%m}/{filename}"
+
+
 class AwardApplication(models.Model):
     """A school's application to an award programme, with its evidence, and the bureau's review."""
 
@@ -159,6 +164,7 @@ class AwardApplication(models.Model):
     )
     evidence = models.JSONField(_("evidence"), default=dict)  # {evidence label: text}
     statement = models.TextField(_("statement"), blank=True)
+    evidence_file = models.FileField(_("evidence file"), upload_to=_evidence_path, blank=True, max_length=300)
     readiness = models.PositiveSmallIntegerField(_("readiness score"), default=0)
     score = models.PositiveSmallIntegerField(_("review score"), null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)

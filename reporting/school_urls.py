@@ -9,4 +9,5 @@ urlpatterns = [
     path("", school_views.awards, name="awards"),
     path("<int:programme_id>/apply/", school_views.apply, name="apply"),
     path("summary/", school_views.summary_page, name="summary"),
+    path("applications/<int:application_id>/file/", school_views.evidence_file, name="evidence_file"),
 ]

@@ -41,11 +41,12 @@ def apply(request, programme_id: int):
     programme = selectors.programmes_for_school(user=request.user, school=school).filter(pk=programme_id).first()
     if programme is None:
         raise PermissionDenied
-    form = AwardApplicationForm(request.POST or None, programme=programme)
+    form = AwardApplicationForm(request.POST or None, request.FILES or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
             services.award_apply(user=request.user, school=school, programme=programme, evidence=form.evidence(),
-                                 statement=form.cleaned_data["statement"])
+                                 statement=form.cleaned_data["statement"],
+                                 evidence_file=form.cleaned_data.get("evidence_file"))
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -66,3 +67,23 @@ def summary_page(request):
         terms.insert(0, term)
     return _summary_page(request, bureau=school.bureau, term=term, terms=terms, school=school, schools=None,
                          base=reverse("reporting_school:summary"))
+
+
+@school_view()
+def evidence_file(request, application_id: int):
+    """The evidence file of one of this school's applications (members and its bureau only)."""
+    application = selectors.applications_for_school(user=request.user, school=request.tenant).filter(
+        pk=application_id).first()
+    if application is None or not application.evidence_file:
+        raise PermissionDenied
+    return file_response(application)
+
+
+def file_response(application):
+    from django.http import FileResponse
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(application.school):
+        handle = application.evidence_file.open("rb")
+    name = application.evidence_file.name.rsplit("/", 1)[-1]
+    return FileResponse(handle, as_attachment=True, filename=name)

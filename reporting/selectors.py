@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, FloatField, QuerySet, Sum, Window
+from django.db.models import Avg, FloatField, QuerySet, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Rank
 
@@ -37,8 +37,18 @@ def bureau_for(*, user, bureau_id: int | None = None) -> Bureau:
     return bureau
 
 
+def _may_open(user, bureau: Bureau) -> bool:
+    """Whether the user may open this bureau's console (remembered on the user object: one request)."""
+    cache = getattr(user, "_reporting_bureaus", None)
+    if cache is None:
+        cache = user._reporting_bureaus = {}
+    if bureau.pk not in cache:
+        cache[bureau.pk] = bureaus_for(user).filter(pk=bureau.pk).exists()
+    return cache[bureau.pk]
+
+
 def schools_of(*, user, bureau: Bureau) -> QuerySet[School]:
-    if not bureaus_for(user).filter(pk=bureau.pk).exists():
+    if not _may_open(user, bureau):
         raise PermissionDenied
     return School.objects.filter(bureau=bureau).exclude(schema_name="public")
 
@@ -85,12 +95,7 @@ def comparison_for(
         schools = schools.filter(name__icontains=query)
     rows_qs = SchoolMetrics.objects.filter(term=term, school__in=schools)
     # Averages over the whole district (not the filtered rows): "each school against the district average".
-    district = SchoolMetrics.objects.filter(term=term, school__bureau=bureau)
-    aggregates = district.aggregate(
-        **{f"avg_{k}": Avg(_metric_expr(k)) for k in keys}, **{f"sum_{k}": Sum(_metric_expr(k)) for k in keys}
-    ) if keys else {}
-    averages = {k: aggregates.get(f"avg_{k}") for k in keys}
-    totals = {k: aggregates.get(f"sum_{k}") for k in keys}
+    averages, totals = district_aggregates(bureau=bureau, term=term, keys=keys)
     sort_key = sort.lstrip("-")
     descending = sort.startswith("-")
     annotations = {}
@@ -132,6 +137,38 @@ def comparison_for(
     for row in rows:
         row["previous"] = before.get(row["school_id"], {})
     return Comparison(term=term, rows=rows, averages=averages, totals=totals, metrics=metrics, sort=sort, page=page)
+
+
+def district_aggregates(*, bureau: Bureau, term: Term, keys: list[str]) -> tuple[dict, dict]:
+    """Average and sum of every metric over the bureau's schools for a term: one pass over the rows
+    (jsonb_each), remembered until a row of the district changes."""
+    if not keys:
+        return {}, {}
+    from django.core.cache import cache
+    from django.db import connection
+    from django.db.models import Count, Max
+
+    district = SchoolMetrics.objects.filter(term=term, school__bureau=bureau)
+    stamp = district.aggregate(n=Count("pk"), last=Max("computed_at"))
+    last = stamp["last"].timestamp() if stamp["last"] else 0
+    cache_key = f"reporting:district:{bureau.pk}:{term.pk}:{stamp['n']}:{last}"
+    found = cache.get(cache_key)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT kv.key, AVG((kv.value #>> '{}')::float8), SUM((kv.value #>> '{}')::float8)
+                   FROM reporting_schoolmetrics sm
+                   JOIN tenants_school s ON s.id = sm.school_id
+                   CROSS JOIN LATERAL jsonb_each(sm."values") kv
+                   WHERE sm.term_id = %s AND s.bureau_id = %s AND jsonb_typeof(kv.value) = 'number'
+                   GROUP BY kv.key""",
+                [term.pk, bureau.pk],
+            )
+            found = {key: (avg, total) for key, avg, total in cursor.fetchall()}
+        cache.set(cache_key, found, 300)
+    averages = {k: found[k][0] if k in found else None for k in keys}
+    totals = {k: found[k][1] if k in found else None for k in keys}
+    return averages, totals
 
 
 def trend_for(*, user, bureau: Bureau, keys: list[str], school: School | None = None, terms: int = 6) -> dict:

@@ -17,7 +17,7 @@ from tenants.models import Bureau, School, SchoolStatus, User
 from tenants.roles import BUREAU_ROLES, SCHOOL_ADMIN_ROLES, Role
 
 from . import catalogue
-from .choices import ApplicationStatus
+from .choices import ApplicationStatus, area_code
 from .models import (
     AwardApplication,
     AwardProgramme,
@@ -220,7 +220,7 @@ def _clean_items(items: list[dict]) -> list[dict]:
     for item in items or []:
         text = str(item.get("text", "")).strip()
         if text:
-            cleaned.append({"area": str(item.get("area", "")).strip(), "text": text})
+            cleaned.append({"area": area_code(str(item.get("area", ""))), "text": text})
     if not cleaned:
         raise ValidationError({"items": _("List at least one checklist item.")})
     return cleaned
@@ -337,7 +337,8 @@ def award_programme_create(
 
 @transaction.atomic
 def award_apply(
-    *, user: User, school: School, programme: AwardProgramme, evidence: dict[str, str], statement: str = ""
+    *, user: User, school: School, programme: AwardProgramme, evidence: dict[str, str], statement: str = "",
+    evidence_file=None,
 ) -> AwardApplication:
     """A school applies for an award with its evidence; readiness is taken from its live metrics."""
     from .selectors import award_readiness
@@ -353,6 +354,13 @@ def award_apply(
         raise ValidationError({"evidence": _("Give the evidence for: %(items)s") % {"items": "、".join(missing)}})
     if AwardApplication.objects.filter(programme=programme, school=school, status=ApplicationStatus.SUBMITTED).exists():
         raise ValidationError({"programme": _("Your school already has an application under review.")})
+    if evidence_file is not None:
+        from frontend.uploads import DOCUMENT_KINDS, validate_upload
+
+        try:
+            validate_upload(evidence_file, kinds=DOCUMENT_KINDS)
+        except ValidationError as error:
+            raise ValidationError({"evidence_file": error.messages}) from error
     term = term_current(bureau=school.bureau)
     readiness = award_readiness(programme=programme, values=_values_of(school, term))
     application = AwardApplication(
@@ -364,6 +372,8 @@ def award_apply(
         readiness=readiness["score"],
         applied_by=user,
     )
+    if evidence_file is not None:
+        application.evidence_file = evidence_file
     application.full_clean()
     application.save()
     return application

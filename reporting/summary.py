@@ -52,12 +52,55 @@ def hazard_sentence(values: dict) -> str | None:
     return f"共排查出大小安全隐患{int(found)}处，整改{int(fixed)}处，整改率为{rate}%。"
 
 
+# Sentences in the seed's wording, used when the module defines every metric they quote:
+# (module, keys, template); {key} is the figure, {key%} a ratio as a whole percent.
+SENTENCES = [
+    ("safety", ("drills_held",), "组织应急疏散演练{drills_held}次。"),
+    ("safety", ("cameras_working",), "视频监控设备正常运行{cameras_working}个，技防设施落实到位。"),
+    ("safety", ("visitors",), "严格校门管理，登记来访人员{visitors}人次。"),
+    ("repairs", ("repairs_received", "repairs_completed"), "共受理报修{repairs_received}单，完成维修{repairs_completed}单。"),
+    ("repairs", ("repairs_sla_minor",), "小修不过夜按时完成率为{repairs_sla_minor%}%。"),
+    ("repairs", ("repairs_intact_rate",), "设施设备完好率为{repairs_intact_rate%}%。"),
+    ("schools", ("buildings_grade_c", "buildings_grade_d"),
+     "经鉴定，C级校舍{buildings_grade_c}栋、D级校舍{buildings_grade_d}栋，加固改造项目正积极争取。",
+     lambda v: (v["buildings_grade_c"] or 0) + (v["buildings_grade_d"] or 0) > 0),
+    ("schools", ("buildings_grade_c", "buildings_grade_d"), "经鉴定，我校无C、D级校舍。",
+     lambda v: (v["buildings_grade_c"] or 0) + (v["buildings_grade_d"] or 0) == 0),
+    ("assets", ("assets_fixed_count", "assets_fixed_value"),
+     "固定资产{assets_fixed_count}件，总值{assets_fixed_value}元，实行分室保管、专人负责的管理体制。"),
+    ("assets", ("assets_procured_government",), "严格执行政府采购，通过政府采购渠道采购{assets_procured_government}元。"),
+    ("safety", ("agreement_coverage_safety",), "层层签订《安全工作责任状》，签订率为{agreement_coverage_safety%}%。"),
+    ("schools", ("feedback_received", "feedback_callback_rate"),
+     "收到师生意见反馈{feedback_received}条，24小时内回访率为{feedback_callback_rate%}%。"),
+]
+
+
+def _sentences(module: str, values: dict) -> tuple[list[str], set[str]]:
+    lines, used = [], set()
+    for owner, keys, template, *when in SENTENCES:
+        if owner != module or any(catalogue.number(values.get(k)) is None for k in keys):
+            continue
+        if when and not when[0]({k: catalogue.number(values[k]) for k in keys}):
+            continue
+        figures = {}
+        for key in keys:
+            number = catalogue.number(values[key])
+            figures[key] = int(round(number)) if float(number).is_integer() else round(number, 1)
+            figures[f"{key}%"] = catalogue.percent(number)
+        text = template
+        for name, figure in figures.items():
+            text = text.replace("{" + name + "}", str(figure))
+        lines.append(text)
+        used |= set(keys)
+    return lines, used
+
+
 def _metric_clauses(metrics: list[protocol.Metric], values: dict, skip: set[str]) -> list[str]:
     clauses = []
     for metric in metrics:
         if metric.key in skip or metric.key not in values or values.get(metric.key) is None:
             continue
-        clauses.append(f"{metric.label}{_figure(metric, values[metric.key])}")
+        clauses.append(f"{metric.label}为{_figure(metric, values[metric.key])}")
     return clauses
 
 
@@ -82,10 +125,12 @@ def school_summary(*, school: School, term: Term) -> tuple[str, str]:
                 sentence = hazard_sentence(values)
                 if sentence:
                     lines.append("认真排查隐患，积极消除安全隐患。" + sentence)
-                    skip |= {"hazards_found", "hazards_rectified"}
-            clauses = _metric_clauses(groups.get(module, []), values, skip)
+                    skip |= {"hazards_found", "hazards_rectified", "hazard_rectification_rate"}
+            sentences, used = _sentences(module, values)
+            lines += sentences
+            clauses = _metric_clauses(groups.get(module, []), values, skip | used)
             if clauses:
-                lines.append("本学期" + "，".join(clauses) + "。")
+                lines.append("其他指标：" + "，".join(clauses) + "。")
             for list_title, kind in SECTION_MIRRORS.get(module, []):
                 titles = [m.title for m in mirrors if m.kind == kind][:10]
                 if titles:
@@ -122,7 +167,7 @@ def bureau_summary(*, bureau: Bureau, term: Term, schools) -> tuple[str, str]:
                 sentence = hazard_sentence(totals)
                 if sentence:
                     lines.append("全区" + sentence)
-                    skip |= {"hazards_found", "hazards_rectified"}
+                    skip |= {"hazards_found", "hazards_rectified", "hazard_rectification_rate"}
             summable = [m for m in groups.get(module, []) if m.unit not in ("percent", "score", "days", "hours")]
             clauses = _metric_clauses(summable, totals, skip)
             if clauses:

@@ -17,5 +17,6 @@ urlpatterns = [
     path("awards/new/", views.award_new, name="award_new"),
     path("awards/<int:programme_id>/", views.award_detail, name="award_detail"),
     path("awards/applications/<int:application_id>/", views.application_review, name="application_review"),
+    path("awards/applications/<int:application_id>/file/", views.evidence_file, name="evidence_file"),
     path("summary/", views.work_summary, name="summary"),
 ]

@@ -17,7 +17,7 @@ from frontend.lists import paginate, wants_export
 from tenants.access import bureau_roles, bureau_view, is_platform_operator
 
 from . import catalogue, selectors, services, summary
-from .choices import ApplicationStatus
+from .choices import ApplicationStatus, CampaignArea
 from .forms import (
     AwardProgrammeForm,
     AwardReviewForm,
@@ -31,7 +31,7 @@ from .models import Term, WorkSummary
 KEY_METRICS = [
     "hazards_found", "hazards_rectified", "hazard_rectification_rate", "hazards_overdue", "major_hazards_open",
     "drills_held", "repairs_received", "repairs_completion_rate", "repairs_sla_minor", "repairs_intact_rate",
-    "buildings_grade_d", "feedback_callback_rate", "asset_count", "asset_value",
+    "buildings_grade_d", "feedback_callback_rate", "assets_fixed_count", "assets_fixed_value",
 ]
 MAX_COLUMNS = 8
 
@@ -248,7 +248,8 @@ def school_detail(request, school_id: int):
                   for v in trend["series"][k]]} for k in keys]}
     context = {
         "bureau": bureau, "term": term, "terms": terms, "school": school, "groups": groups,
-        "mirrors": {kind: rows for kind, rows in mirrors.items() if kind != selectors.CAMPAIGN_MIRROR_KIND},
+        "mirrors": {catalogue.mirror_label(kind): rows for kind, rows in mirrors.items()
+                    if kind != selectors.CAMPAIGN_MIRROR_KIND},
         "records": selectors.records_for_school(user=request.user, school=school), "chart": chart,
     }
     return render(request, "reporting/school_detail.html", context)
@@ -279,10 +280,14 @@ def records(request):
     rows = selectors.mirrored_for(user=request.user, bureau=bureau, kind=kind, query=query)
     if wants_export(request):
         headers = [_("Kind"), _("School"), _("Title"), _("Status"), _("Date")]
-        data = ([r.kind, r.school.name, r.title, r.status, r.occurred_on] for r in rows)
+        data = ([catalogue.mirror_label(r.kind), r.school.name, r.title, r.status, r.occurred_on] for r in rows)
         return xlsx_response(filename=f"{bureau.name}-清单", headers=headers, rows=data)
-    context = {"bureau": bureau, "page_obj": paginate(request, rows), "kind": kind, "query": query,
-               "kinds": selectors.mirrored_kinds(user=request.user, bureau=bureau)}
+    page_obj = paginate(request, rows)
+    for row in page_obj:
+        row.kind_label = catalogue.mirror_label(row.kind)
+    context = {"bureau": bureau, "page_obj": page_obj, "kind": kind, "query": query,
+               "kinds": [(k, catalogue.mirror_label(k)) for k in selectors.mirrored_kinds(user=request.user,
+                                                                                         bureau=bureau)]}
     return render(request, "reporting/records.html", context)
 
 
@@ -366,8 +371,10 @@ def campaign_detail(request, campaign_id: int):
         data = [[r["school"].name, r["items_checked"], r["items_total"], r["hazards_found"], r["completed_at"] or ""]
                 for r in rows]
         return xlsx_response(filename=f"{campaign.title}-进度", headers=headers, rows=data)
+    items = [{"area": CampaignArea(i["area"]).label if i["area"] in CampaignArea.values else i["area"],
+              "text": i["text"]} for i in campaign.items]
     return render(request, "reporting/campaign_detail.html",
-                  {"campaign": campaign, "rows": rows, "summary": selectors.campaign_summary(rows)})
+                  {"campaign": campaign, "rows": rows, "summary": selectors.campaign_summary(rows), "items": items})
 
 
 # ---------------------------------------------------------------- awards
@@ -505,3 +512,15 @@ def _summary_page(request, *, bureau, term: Term, terms, school, schools, base: 
                "schools": schools.order_by("name") if schools is not None else None, "form": form, "saved": saved,
                "base": base}
     return render(request, "reporting/summary.html", context)
+
+
+@bureau_view
+def evidence_file(request, application_id: int):
+    """An application's evidence file, read from the school's own media folder."""
+    from .school_views import file_response
+
+    bureau = selectors.bureau_for(user=request.user, bureau_id=_int(request.GET.get("bureau")))
+    application = selectors.application_of(user=request.user, bureau=bureau, application_id=application_id)
+    if not application.evidence_file:
+        raise PermissionDenied
+    return file_response(application)

@@ -163,7 +163,7 @@ ZH = {
     "Max": "最大值",
     "Columns": "显示列",
     "Apply": "申报",
-    "Filter": "筛选",
+    "Apply filters": "筛选",
     "Percent thresholds as ratios, e.g. 0.95.": "百分比门槛按小数填写，例如0.95。",
     "Rank": "排名",
     "Better than the previous term": "好于上学期",
@@ -214,3 +214,26 @@ ZH = {
     "The review was saved.": "评审已保存。",
     "The summary was saved.": "总结已保存。",
 }
+
+ZH.update({
+    "Major hazards under supervision": "挂牌督办重大隐患",
+    "C/D-grade buildings": "C、D级校舍",
+    "Capital projects": "基建项目",
+    "Overdue repairs": "超期维修",
+    "Campaign rounds": "专项检查",
+    "Apply filters": "筛选",
+})
+ZH.update({
+    "evidence file": "佐证文件",
+    "Evidence file": "佐证文件",
+    "PDF, image, Word or Excel file.": "PDF、图片、Word 或 Excel 文件。",
+})
+ZH.update({
+    "School buildings": "校舍",
+    "Fire safety": "消防",
+    "Electricity": "用电",
+    "Food": "食品",
+    "Traffic": "交通",
+    "Surroundings": "周边环境",
+    "Equipment": "设施设备",
+})

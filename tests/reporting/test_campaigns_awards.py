@@ -27,6 +27,7 @@ from .conftest import add_hazards
 
 pytestmark = pytest.mark.django_db
 ITEMS = [{"area": "校舍", "text": "墙体有无裂缝"}, {"area": "消防", "text": "灭火器是否在有效期内"}]
+CODED = [{"area": "buildings", "text": "墙体有无裂缝"}, {"area": "fire", "text": "灭火器是否在有效期内"}]
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_issuing_queues_one_task_per_school_that_opens_the_round_in_its_schema(
         campaign_round_open_task.apply(kwargs=kwargs).get()
     assert sorted(c["schema"] for c in safety_opener) == ["alpha", "beta"]
     assert safety_opener[0] == {**safety_opener[0], "campaign_id": campaign.pk, "title": "春季开学安全大检查",
-                                "items": ITEMS, "due_on": due}
+                                "items": CODED, "due_on": due}
     # idempotent: a second delivery opens nothing more
     campaign_round_open_task.apply(kwargs=queued[0]).get()
     assert len(safety_opener) == 2
@@ -118,7 +119,7 @@ def test_campaign_form_issues_from_the_console(terms, dave, client_for, monkeypa
         "title": "校舍安全排查", "due_on": due, "items": "校舍｜墙体有无裂缝\n消防|灭火器"})
     campaign = Campaign.objects.get(title="校舍安全排查")
     assert response.status_code == 302
-    assert campaign.items == [{"area": "校舍", "text": "墙体有无裂缝"}, {"area": "消防", "text": "灭火器"}]
+    assert campaign.items == [{"area": "buildings", "text": "墙体有无裂缝"}, {"area": "fire", "text": "灭火器"}]
     assert queued == []  # queued after commit only (the test transaction never commits)
 
 
@@ -177,3 +178,48 @@ def test_unknown_metric_in_criteria_is_refused(programme, dave, bureau_north):
     with pytest.raises(ValidationError):
         award_programme_create(user=dave, bureau=bureau_north, name="绿色学校", kind="green", level="city",
                                criteria=[{"metric": "no_such_metric", "op": ">=", "value": 1}])
+
+
+def test_evidence_file_is_checked_stored_and_served_only_to_readers(programme, alice, dave, erin, bob, school_a,
+                                                                    client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django_tenants.utils import tenant_context
+
+    bad = SimpleUploadedFile("演练.pdf", b"MZ\x90\x00not a pdf", content_type="application/pdf")
+    response = client_for(alice, school_a).post(f"/awards/{programme.pk}/apply/",
+                                                {"evidence_0": "台账", "evidence_file": bad})
+    assert response.status_code == 200
+    assert not AwardApplication.objects.exists()
+    good = SimpleUploadedFile("演练.pdf", b"%PDF-1.4 drill records", content_type="application/pdf")
+    response = client_for(alice, school_a).post(f"/awards/{programme.pk}/apply/",
+                                                {"evidence_0": "台账", "evidence_file": good})
+    assert response.status_code == 302
+    application = AwardApplication.objects.get()
+    with tenant_context(school_a):
+        assert "/alpha/reporting/evidence/" in application.evidence_file.path  # the school's own media folder
+    download = client_for(dave).get(f"/bureau/awards/applications/{application.pk}/file/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 drill records"
+    assert client_for(erin).get(f"/bureau/awards/applications/{application.pk}/file/").status_code == 403
+    assert client_for(bob, school_a).get(f"/awards/applications/{application.pk}/file/").status_code == 200
+    assert client_for(None, school_a).get(f"/awards/applications/{application.pk}/file/").status_code == 302
+    with tenant_context(school_a):
+        application.evidence_file.delete(save=False)
+
+
+def test_real_safety_round_opens_in_the_school_and_its_progress_comes_back(
+        terms, dave, bureau_north, school_a, monkeypatch, client_for, django_capture_on_commit_callbacks):
+    queued = _run_queued(monkeypatch)
+    due = timezone.localdate() + dt.timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign = campaign_issue(user=dave, bureau=bureau_north, title="春季开学安全大检查", items=ITEMS, due_on=due,
+                                  schools=[school_a])
+    campaign_round_open_task.apply(kwargs=queued[0]).get()
+    connection.set_tenant(school_a)
+    from safety.models import InspectionRound
+
+    round_ = InspectionRound.objects.get(campaign_id=campaign.pk)
+    assert sorted(round_.items.values_list("area", flat=True)) == ["buildings", "fire"]
+    connection.set_schema_to_public()
+    school_metrics_refresh(school=school_a)
+    (row,) = client_for(dave).get(f"/bureau/campaigns/{campaign.pk}/").context["rows"]
+    assert (row["opened"], row["items_total"], row["items_checked"], row["completed_at"]) == (True, 2, 0, None)

@@ -83,3 +83,22 @@ def test_school_staff_write_their_own_summary_on_the_school_host(fake_metrics_mo
     assert response.status_code == 200
     assert SENTENCE in response.context["form"].initial["body"]
     assert client_for(bob, school_a).get("/awards/summary/").status_code == 403
+
+
+def test_seed_wording_is_used_when_the_modules_define_the_figures(fake_metrics_module, monkeypatch, terms, school_a):
+    from reporting import summary
+    from reporting.models import SchoolMetrics
+    from tenants.metrics import Metric
+
+    def zero(period):
+        return 0
+
+    extra = [Metric(key="repairs_received", label="报修", unit="count", formula="-", compute=zero),
+             Metric(key="repairs_completed", label="完成", unit="count", formula="-", compute=zero),
+             Metric(key="repairs_intact_rate", label="完好率", unit="percent", formula="-", compute=zero)]
+    monkeypatch.setattr(summary.catalogue, "metrics_by_module", lambda: [("repairs", extra)])
+    SchoolMetrics.objects.create(school=school_a, term=terms["north"][2], values={
+        "repairs_received": 40, "repairs_completed": 38, "repairs_intact_rate": 0.955})
+    _title, body = school_summary(school=school_a, term=terms["north"][2])
+    assert "（一）共受理报修40单，完成维修38单。" in body
+    assert "（二）设施设备完好率为96%。" in body

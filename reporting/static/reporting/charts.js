@@ -8,7 +8,7 @@
     var series = [{ type: "bar", name: d.title, data: d.values, itemStyle: { color: "#3b82f6" } }];
     if (d.average !== null) {
       series[0].markLine = { symbol: "none", data: [{ yAxis: d.average, name: d.average_label }],
-        label: { formatter: d.average_label + " {c}" } };
+        label: { position: "insideEndTop", formatter: d.average_label + " {c}" } };
     }
     return { title: { text: d.title + (d.unit ? "（" + d.unit + "）" : ""), textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" }, grid: { left: 50, right: 20, bottom: 80 },
