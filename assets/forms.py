@@ -76,6 +76,15 @@ class LoanForm(BootstrapMixin, forms.Form):
         self._style()
 
 
+class BorrowForm(BootstrapMixin, forms.Form):
+    due_on = forms.DateField(label=_("Due on"), widget=DateInput())
+    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
 class ReturnForm(BootstrapMixin, forms.Form):
     condition_note = forms.CharField(label=_("Condition on return"), required=False, max_length=200)
     damaged = forms.BooleanField(label=_("Damaged: send to repair"), required=False)

@@ -450,6 +450,27 @@ class Loan(models.Model):
 
 
 @tracked()
+class LoanRequest(models.Model):
+    """A member of staff asks to borrow an asset; the custodian lends it (or says why not)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="loan_requests", verbose_name=_("asset"))
+    requester = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    purpose = models.CharField(_("purpose"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(_("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    decided_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="request")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("loan request")
+        verbose_name_plural = _("loan requests")
+        ordering = ["-created_at", "-id"]
+
+
+@tracked()
 class Transfer(models.Model):
     """A transfer of custody between departments, rooms or users, confirmed by the logistics office."""
 

@@ -20,6 +20,7 @@ from .models import (
     ConsumableItem,
     Disposal,
     Loan,
+    LoanRequest,
     PurchaseRequest,
     Requisition,
     StockMovement,
@@ -169,6 +170,16 @@ def loan_list_for(*, user, open_only: bool = False, overdue_only: bool = False) 
         qs = qs.filter(returned_on__isnull=True)
     if overdue_only:
         qs = qs.filter(due_on__lt=timezone.localdate())
+    return qs
+
+
+def loan_request_list_for(*, user) -> QuerySet[LoanRequest]:
+    """Managers see every request; others their own."""
+    _check_reader(user)
+    qs = LoanRequest.objects.select_related("asset", "requester")
+    roles = school_roles(user, _school())
+    if roles and not roles & (MANAGERS | {"principal"}):
+        qs = qs.filter(requester=user)
     return qs
 
 

@@ -45,6 +45,7 @@ from .models import (
     ConsumableItem,
     Disposal,
     Loan,
+    LoanRequest,
     PurchaseApproval,
     PurchaseLine,
     PurchaseRequest,
@@ -617,6 +618,44 @@ def loan_return(*, asset: Asset, actor: User, condition_note: str = "", damaged:
         asset=asset, condition=Condition.UNDER_REPAIR if damaged else Condition.IN_USE, actor=actor, reason=_("Returned")
     )
     return loan
+
+
+@transaction.atomic
+def loan_request_create(*, asset: Asset, requester: User, purpose: str, due_on: dt.date) -> LoanRequest:
+    """A member of staff asks to borrow an asset."""
+    asset = Asset.objects.get(pk=asset.pk)
+    if asset.condition not in (Condition.IN_USE, Condition.IDLE):
+        raise ValidationError(
+            {"asset": _("%(asset)s is %(condition)s and cannot be lent.")
+             % {"asset": asset, "condition": asset.get_condition_display()}}
+        )
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": _("The due date is in the past.")})
+    request = LoanRequest(asset=asset, requester=requester, purpose=purpose, due_on=due_on)
+    request.full_clean()
+    request.save()
+    notify(kind="assets.loan_request", title=_("Loan request: %(asset)s") % {"asset": asset}, url="/assets/loans/",
+           roles=list(MANAGERS), dedupe_key=f"loan-request-{request.pk}")
+    return request
+
+
+@transaction.atomic
+def loan_request_decide(*, request: LoanRequest, actor: User, approve: bool) -> LoanRequest:
+    """The custodian lends the asset to the requester, or turns the request down."""
+    _require_school_role(actor, MANAGERS)
+    request = LoanRequest.objects.select_for_update().select_related("asset", "requester").get(pk=request.pk)
+    if request.status != TransferStatus.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    if approve:
+        request.loan = loan_create(asset=request.asset, borrower=request.requester, actor=actor,
+                                   due_on=request.due_on, purpose=request.purpose)
+    request.status = TransferStatus.CONFIRMED if approve else TransferStatus.REJECTED
+    request.decided_by = actor
+    request.save(update_fields=["loan", "status", "decided_by"])
+    notify(kind="assets.loan_request", title=_("Your loan request for %(asset)s: %(status)s")
+           % {"asset": request.asset, "status": request.get_status_display()},
+           url=f"/assets/{request.asset_id}/", users=[request.requester], dedupe_key=f"loan-request-decided-{request.pk}")
+    return request
 
 
 def loans_overdue_notify(*, today: dt.date | None = None) -> int:

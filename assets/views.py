@@ -27,6 +27,7 @@ from .forms import (
     AcceptanceForm,
     AssetFilterForm,
     AssetForm,
+    BorrowForm,
     CategoryImportForm,
     ConsumableItemForm,
     DecisionForm,
@@ -43,7 +44,7 @@ from .forms import (
     StocktakeForm,
     TransferForm,
 )
-from .models import Disposal, PurchaseRequest, Requisition, Stocktake, Transfer
+from .models import Disposal, LoanRequest, PurchaseRequest, Requisition, Stocktake, Transfer
 from .roles import APPROVERS, BUREAU_APPROVERS, MANAGERS, PRINCIPALS, STAFF
 
 
@@ -215,6 +216,33 @@ def asset_lend(request, pk: int):
         else:
             return redirect("assets:asset_detail", pk=pk)
     return render(request, "assets/form.html", {"form": form, "title": _("Lend %(asset)s") % {"asset": asset}})
+
+
+@school_view(roles=STAFF, write=True)
+def asset_borrow(request, pk: int):
+    """A member of staff asks to borrow this asset."""
+    asset = selectors.asset_get_for(user=request.user, pk=pk)
+    form = BorrowForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_request_create(asset=asset, requester=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Loan requested; the custodian will hand it over."))
+            return redirect("assets:asset_detail", pk=pk)
+    return render(request, "assets/form.html", {"form": form, "title": _("Borrow %(asset)s") % {"asset": asset}})
+
+
+@require_POST
+@school_view(roles=MANAGERS, write=True)
+def loan_request_decide(request, pk: int):
+    loan_request = get_object_or_404(LoanRequest, pk=pk)
+    try:
+        services.loan_request_decide(request=loan_request, actor=request.user, approve=request.POST.get("decision") == "approve")
+    except ValidationError as exc:
+        _flash_error(request, exc)
+    return redirect("assets:loan_list")
 
 
 @school_view(roles=MANAGERS, write=True)
@@ -589,8 +617,11 @@ def loan_list(request):
     if wants_export(request):
         return xlsx_response(filename=_("Loans"), headers=[str(t) for t, _g in columns],
                              rows=([g(x) for _t, g in columns] for x in loans))
+    roles = _roles(request)
+    requests = selectors.loan_request_list_for(user=request.user).filter(status=TransferStatus.PENDING)
     return render(request, "assets/loan_list.html", {"page_obj": paginate(request, loans), "show": which,
-                                                     "today": timezone.localdate()})
+                                                     "today": timezone.localdate(), "requests": requests,
+                                                     "can_manage": bool(roles & MANAGERS)})
 
 
 @school_view()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import strawberry
@@ -21,6 +22,7 @@ from ..models import (
     Category,
     ConsumableItem,
     Disposal,
+    LoanRequest,
     PurchaseLine,
     PurchaseRequest,
     Requisition,
@@ -34,6 +36,7 @@ from .types import (
     CategoryType,
     ConsumableItemType,
     DisposalType,
+    LoanRequestType,
     LoanType,
     PurchaseRequestType,
     RequisitionType,
@@ -115,6 +118,11 @@ class AssetsQuery:
         return selectors.loan_list_for(  # type: ignore[return-value]
             user=current_user(info), open_only=open_only, overdue_only=overdue_only
         ).select_related(None)
+
+    @strawberry_django.connection(ListConnectionWithTotalCount[LoanRequestType])
+    def loan_request_list(self, info: Info) -> Iterable[LoanRequestType]:
+        require_school_reader(info, READ)
+        return selectors.loan_request_list_for(user=current_user(info)).select_related(None)  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[TransferType])
     def transfer_list(self, info: Info) -> Iterable[TransferType]:
@@ -278,6 +286,20 @@ class AssetsMutation:
         return services.loan_create(  # type: ignore[return-value]
             asset=_asset(info, data.asset_number), borrower=_user(data.borrower_id), actor=current_user(info),
             due_on=data.due_on, purpose=data.purpose,
+        )
+
+    @strawberry.mutation(description="Ask to borrow an asset (any member of staff).")
+    def loan_request_create(self, info: Info, asset_number: str, due_on: dt.date, purpose: str) -> LoanRequestType:
+        require_school_role(info, STAFF, scope=WRITE)
+        return services.loan_request_create(  # type: ignore[return-value]
+            asset=_asset(info, asset_number), requester=current_user(info), purpose=purpose, due_on=due_on
+        )
+
+    @strawberry.mutation(description="Lend the asset to the requester, or turn the request down (custodian).")
+    def loan_request_decide(self, info: Info, id: strawberry.ID, approve: bool) -> LoanRequestType:
+        require_school_role(info, MANAGERS, scope=WRITE)
+        return services.loan_request_decide(  # type: ignore[return-value]
+            request=LoanRequest.objects.get(pk=_pk(id)), actor=current_user(info), approve=approve
         )
 
     @strawberry.mutation(description="Take a lent asset back.")

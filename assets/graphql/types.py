@@ -157,6 +157,14 @@ class LoanType(AssetsScoped, relay.Node):
         return self.is_overdue
 
 
+@strawberry_django.type(models.LoanRequest, fields=["id", "purpose", "due_on", "status", "created_at"])
+class LoanRequestType(AssetsScoped, relay.Node):
+    """A member of staff's request to borrow an asset."""
+
+    asset: AssetType
+    requester: AssetsPersonType
+
+
 @strawberry_django.type(models.Transfer, fields=["id", "reason", "status", "created_at", "decided_at"])
 class TransferType(AssetsScoped, relay.Node):
     """A transfer of custody."""

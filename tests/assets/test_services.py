@@ -371,3 +371,20 @@ def test_full_category_table_import_adds_and_updates(in_school_a, kate, bob):
     assert Category.objects.get(code="2010199").parent.code == "2010100"
     with pytest.raises(ValidationError):
         services.category_table_import(rows=[{"code": "X1", "name": "", "parent": "404"}], actor=kate)
+
+
+def test_teacher_asks_to_borrow_and_the_custodian_lends(in_school_a, kate, bob):
+    from assets.models import LoanRequest
+
+    asset = AssetFactory()
+    request = services.loan_request_create(asset=asset, requester=bob, purpose="公开课", due_on=timezone.localdate())
+    with pytest.raises(PermissionDenied):
+        services.loan_request_decide(request=request, actor=bob, approve=True)
+    request = services.loan_request_decide(request=request, actor=kate, approve=True)
+    assert request.loan.borrower == bob
+    assert Asset.objects.get(pk=asset.pk).condition == Condition.LENT
+    with pytest.raises(ValidationError):
+        services.loan_request_decide(request=request, actor=kate, approve=True)
+    with pytest.raises(ValidationError):  # a lent asset cannot be asked for
+        services.loan_request_create(asset=asset, requester=bob, purpose="再借", due_on=timezone.localdate())
+    assert LoanRequest.objects.count() == 1

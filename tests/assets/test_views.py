@@ -213,3 +213,18 @@ def test_every_list_exports_xlsx(client_for, school_a, world, kate, path):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert load_workbook(BytesIO(response.content)).active.max_row >= 1
+
+
+def test_teacher_borrows_through_the_page(client_for, school_a, world, kate, bob):
+    from assets.models import LoanRequest
+
+    asset = world["asset"]
+    response = client_for(bob, school_a).post(f"/assets/{asset.pk}/borrow/", {"due_on": "2030-01-01", "purpose": "公开课"})
+    assert response.status_code == 302
+    connection.set_tenant(school_a)
+    loan_request = LoanRequest.objects.get()
+    connection.set_schema_to_public()
+    assert client_for(bob, school_a).post(f"/assets/loans/requests/{loan_request.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert client_for(kate, school_a).post(f"/assets/loans/requests/{loan_request.pk}/decide/", {"decision": "approve"}).status_code == 302
+    connection.set_tenant(school_a)
+    assert Loan.objects.get().borrower == bob
