@@ -195,8 +195,9 @@ def check_request(document, variables: Mapping | None, request) -> HouqinGraphQL
             f"This request would cost {walk.cost}; the limit is {max_cost()}. Ask for smaller or fewer pages.",
             Code.COST_LIMIT, cost=walk.cost, maxCost=max_cost(),
         )
-    if partner is not None:
-        spent = spend_token_budget(partner.token.pk, walk.cost)
+    token = getattr(partner, "token", None)
+    if token is not None:
+        spent = spend_token_budget(token.pk, walk.cost)
         if spent > token_cost_per_minute():
             return HouqinGraphQLError(
                 "This token has spent its budget for this minute; try again shortly.", Code.RATE_LIMIT,

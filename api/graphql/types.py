@@ -20,6 +20,13 @@ class PartnerSchoolType:
 class WebhookDeliveryType:
     """One webhook delivery to one of the partner's subscriptions."""
 
+    @classmethod
+    def get_queryset(cls, queryset, info, **kwargs):
+        # Visible only to the partner whose subscription it is.
+        partner = getattr(info.context.request, "partner", None)
+        client = getattr(partner, "client", None)
+        return queryset.filter(subscription__client=client) if client is not None else queryset.none()
+
     @strawberry.field(description="The X-Houqin-Delivery header value; receivers deduplicate by it.")
     def delivery_id(self) -> str:
         return str(self.delivery_id)
