@@ -77,6 +77,9 @@ def _code_for(error: GraphQLError) -> tuple[str, str | None, dict]:
         return Code.INVALID_QUERY, None, {}
     if isinstance(original, HouqinGraphQLError):
         return original.extensions["code"], original.message, {}
+    if isinstance(original, GraphQLError):
+        # graphql-core's own errors about the caller's input (e.g. a variable of the wrong type).
+        return Code.BAD_USER_INPUT, None, {}
     if isinstance(original, ValidationError):
         fields = {}
         if hasattr(original, "error_dict"):

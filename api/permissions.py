@@ -29,12 +29,17 @@ def current_partner(info: Info):
 
 
 def _partner_check(info: Info, school: School, scope: str | None) -> None:
-    """A partner acts only in the schools of its grant and only with the scopes it holds."""
+    """A partner acts only in the schools of its grant and only with the scopes it holds.
+
+    A write that names no scope is for people only: no partner passes it.
+    """
     partner = current_partner(info)
     if not partner.may_access_school(school):
         raise HouqinGraphQLError("This token is not granted this school.", Code.FORBIDDEN)
-    if scope is None or not partner.has_scope(scope):
-        raise HouqinGraphQLError(f"This token lacks the scope {scope or '(none)'}.", Code.FORBIDDEN)
+    if scope is None:
+        raise HouqinGraphQLError("Partners may not do this.", Code.FORBIDDEN)
+    if not partner.has_scope(scope):
+        raise HouqinGraphQLError(f"This token lacks the scope {scope}.", Code.FORBIDDEN, requiredScope=scope)
 
 
 def require_authenticated(info: Info):
@@ -61,7 +66,8 @@ def require_school_reader(info: Info, scope: str | None = None) -> School:
     user = require_authenticated(info)
     school = require_school(info)
     if current_partner(info) is not None:
-        _partner_check(info, school, scope)
+        # A read that names no scope is of the school's own profile: that takes schools:read.
+        _partner_check(info, school, scope or "schools:read")
         return school
     if not can_read_school(user, school):
         raise HouqinGraphQLError("You may not read this school.", Code.FORBIDDEN)

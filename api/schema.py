@@ -6,12 +6,13 @@ import importlib
 
 import strawberry
 from django.conf import settings
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .errors import ErrorCodes
+from .limits import AliasLimiter, RequestLimits
 
 # (module, Query class, Mutation class) of every app; an app may have neither yet.
 APP_SCHEMAS = [
@@ -62,8 +63,9 @@ schema = HouqinSchema(
     extensions=[
         ErrorCodes,
         QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        AliasLimiter(),
         MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        RequestLimits,
         DjangoOptimizerExtension,
     ],
 )
