@@ -623,7 +623,7 @@ def platform_bureaus(request):
     from .forms import BureauCreateForm
     from .services import bureau_create
 
-    if getattr(request, "tenant", None) is not None or not is_platform_operator(request.user):
+    if isinstance(getattr(request, "tenant", None), School) or not is_platform_operator(request.user):
         raise PermissionDenied
     form = BureauCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -115,6 +115,9 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "staff:import_errors"): Budget(6, status=403),
     ("school", "staff:list"): Budget(8),
     ("school", "staff:template"): Budget(5),
+    # partners (management pages on the base domain)
+    ("public", "api:client_list"): Budget(7),
+    ("public", "api:client_create"): Budget(8),
 }
 
 # Named URLs that are not pages: actions (POST), sign-in/out, the GraphQL endpoint, the admin.
@@ -187,6 +190,9 @@ GRAPHQL: dict[str, Budget] = {
     "staffList": Budget(7),
     "visitorList": Budget(7),
 }
+
+# Fields only a partner token may call: their cost is measured by tests/api and bench/bench_api.py.
+PARTNER_ONLY = {"partner.schools", "webhookDeliveryList"}
 
 # How many rows a connection page asks for (the page cap).
 PAGE = 100
