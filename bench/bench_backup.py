@@ -12,10 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from django.conf import settings
-from django.db import connection, transaction
 
 from tenants.backup import school_export
-from tenants.demo import DEMO_APPS, SCHOOL_PEOPLE, _app_hook, _user
+from tenants.demo import SCHOOL_PEOPLE, _user, school_demo_load
 from tenants.integrity import history_seal
 from tenants.models import Bureau, School
 from tenants.services import bureau_create, membership_grant, school_create
@@ -36,15 +35,7 @@ def _school() -> School:
         user = _user(f"benchbackup-{username}", name)
         membership_grant(user=user, role=role, school=school, post=post)
         people[role] = user
-    connection.set_tenant(school)
-    try:
-        for app in DEMO_APPS:
-            hook = _app_hook(app, "load_school")
-            if hook:
-                with transaction.atomic():
-                    hook(school=school, people=people, seed=True)
-    finally:
-        connection.set_schema_to_public()
+    school_demo_load(school=school, people=people, seed=True)
     return school
 
 

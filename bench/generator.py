@@ -105,36 +105,11 @@ def _people(prefix: str) -> dict:
     return people
 
 
-def _tenant_app_labels() -> list[str]:
-    from django.apps import apps
-
-    from tenants.demo import DEMO_APPS
-
-    labels = []
-    for name in settings.TENANT_APPS:  # the project's own apps (top-level packages), in settings order
-        if "." not in name and apps.is_installed(name) and name not in labels:
-            labels.append(name)
-    # Apps listed by the demo (shared apps such as reporting may still add school rows).
-    return labels + [a for a in DEMO_APPS if a not in labels]
-
-
 def load_model_school(school, people: dict) -> list[str]:
     """Fill a school with every app's demo records (seed=False); returns the apps that had a loader."""
-    from tenants.demo import _app_hook
+    from tenants.demo import school_demo_load
 
-    loaded = []
-    connection.set_tenant(school)
-    try:
-        for app in _tenant_app_labels():
-            hook = _app_hook(app, "load_school")
-            if hook is None:
-                continue
-            with transaction.atomic():
-                hook(school=school, people=people, seed=False)
-            loaded.append(app)
-    finally:
-        connection.set_schema_to_public()
-    return loaded
+    return school_demo_load(school=school, people=people, seed=False)
 
 
 def model_school(prefix: str = PREFIX):

@@ -55,6 +55,25 @@ def _user(username: str, name: str) -> User:
     return user
 
 
+def school_demo_load(*, school: School, people: dict, seed: bool) -> list[str]:
+    """Run every module's demo loader inside the school's schema, each in its own transaction.
+
+    Returns the loaders that ran. `people` maps a Role to the demo user who holds it there.
+    """
+    loaded = []
+    connection.set_tenant(school)
+    try:
+        for app in DEMO_APPS:
+            hook = _app_hook(app, "load_school")
+            if hook:
+                with transaction.atomic():
+                    hook(school=school, people=people, seed=seed)
+                loaded.append(app)
+    finally:
+        connection.set_schema_to_public()
+    return loaded
+
+
 def demo_loaded() -> bool:
     return Bureau.objects.filter(code=BUREAU["code"]).exists()
 
@@ -90,15 +109,7 @@ def load_demo(*, stdout=None) -> None:
             user = _user(login, person_name if is_seed else f"{name}{post}")
             membership_grant(user=user, role=role, school=school, post=post)
             people[role] = user
-        connection.set_tenant(school)
-        try:
-            for app in DEMO_APPS:
-                hook = _app_hook(app, "load_school")
-                if hook:
-                    with transaction.atomic():
-                        hook(school=school, people=people, seed=is_seed)
-        finally:
-            connection.set_schema_to_public()
+        school_demo_load(school=school, people=people, seed=is_seed)
         if stdout:
             stdout.write(f"  {name}: {school.url()}\n")
     for app in DEMO_APPS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, models
 
 from tenants.models import School, User
 from tenants.roles import SCHOOL_ROLES, Role
@@ -58,7 +58,7 @@ def mark_every_row(marker: str) -> int:
 
 
 def _build_trust_world() -> None:
-    from tenants.demo import DEMO_APPS, _app_hook
+    from tenants.demo import school_demo_load
     from tenants.services import bureau_create, membership_grant, school_create
 
     east = bureau_create(name="信任东区教育局", code="trusteast")
@@ -71,13 +71,9 @@ def _build_trust_world() -> None:
             user = User.objects.create_user(username=f"{slug}-{role}", password=TRUST_PASSWORD, name=f"{slug}-{role}")
             membership_grant(user=user, role=role, school=school)
             people[Role(role)] = user
+        school_demo_load(school=school, people=people, seed=False)
         connection.set_tenant(school)
         try:
-            for app in DEMO_APPS:
-                hook = _app_hook(app, "load_school")
-                if hook:
-                    with transaction.atomic():
-                        hook(school=school, people=people, seed=False)
             mark_every_row(TRUST_MARKER[slug])
         finally:
             connection.set_schema_to_public()

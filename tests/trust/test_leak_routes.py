@@ -12,6 +12,9 @@ from tests.conftest import MARKER, HostClient
 
 @pytest.fixture(scope="module")
 def celery_worker(django_db_blocker):
+    # Earlier tests leave tasks in the in-memory queue (metrics refreshes after their writes); drop them
+    # so this worker answers the tasks under test, not a backlog that can outlast the timeout.
+    app.control.purge()
     with django_db_blocker.unblock(), start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
         yield
 
