@@ -57,6 +57,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New schools are cloned from this migrated template schema instead of migrated from zero
 # (bench/provisioning.py measures both).
 TENANT_BASE_SCHEMA = "school_template"
+# New schools replay a SQL snapshot of the template (tenants/snapshot.py); off = django-tenants' clone.
+TENANT_SNAPSHOT = env.bool("TENANT_SNAPSHOT", default=True)
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # One `SET search_path` per request, not per cursor.
 TENANT_LIMIT_SET_CALLS = True
@@ -236,6 +238,19 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(DATA_DIR / "celerybeat-schedule"))
+# Queues per workload, so a nightly recompute of 2,000 schools never holds back a webhook or a
+# notification. A plain worker consumes every queue (./dev up, compose); a deployment can run one worker
+# pool per queue with `-Q metrics` and so on (infra/SCALING.md).
+from kombu import Queue  # noqa: E402
+
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "metrics", "webhooks", "notifications")]
+CELERY_TASK_ROUTES = {
+    "reporting.tasks.*": {"queue": "metrics"},
+    "api.tasks.*": {"queue": "webhooks"},
+    "tenants.tasks.notification_*": {"queue": "notifications"},
+    "repairs.tasks.robot_message_post_task": {"queue": "notifications"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -30,6 +30,8 @@ ZH = {
     "schools": "学校",
     "domain": "域名",
     "domains": "域名",
+    "schema snapshot": "模板快照",
+    "schema snapshots": "模板快照",
     "mobile phone": "手机号",
     "user": "用户",
     "users": "用户",

@@ -92,17 +92,29 @@ class School(TenantMixin):
         return f"{self.slug}.{settings.BASE_DOMAIN}"
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """Clone the template schema; its django_migrations rows come along, so no fake migrate is needed."""
+        """Copy the template schema; its django_migrations rows come along, so no fake migrate is needed.
+
+        The copy replays a SQL snapshot of the template (tenants/snapshot.py), whose cost does not grow
+        with the number of schools; where pg_dump cannot run it falls back to django-tenants' clone.
+        """
         from django.db import connection as conn
         from django_tenants.clone import CloneSchema
         from django_tenants.utils import schema_exists
+
+        from .snapshot import SnapshotUnavailable, schema_replay
 
         base = settings.TENANT_BASE_SCHEMA
         if not (sync_schema and base and schema_exists(base)):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(base, self.schema_name, "DATA")
+        conn.set_schema_to_public()
+        try:
+            if not settings.TENANT_SNAPSHOT:
+                raise SnapshotUnavailable("switched off")
+            schema_replay(base, self.schema_name)
+        except SnapshotUnavailable:
+            CloneSchema().clone_schema(base, self.schema_name, "DATA")
         conn.set_schema_to_public()
         return True
 
@@ -110,6 +122,22 @@ class School(TenantMixin):
         port = settings.SITE_PORT
         suffix = "" if port in ("", "80", "443") else f":{port}"
         return f"{settings.SITE_SCHEME}://{self.host}{suffix}{path}"
+
+
+class SchemaSnapshot(models.Model):
+    """The template schema as SQL, taken after it migrates; new schools replay it (tenants/snapshot.py)."""
+
+    base = models.CharField(max_length=63, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    sql = models.TextField()
+    taken_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("schema snapshot")
+        verbose_name_plural = _("schema snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.base} @ {self.fingerprint[:8]}"
 
 
 class Domain(DomainMixin):

@@ -35,6 +35,10 @@ def template_schema_migrate(*, verbosity: int = 0) -> None:
             cursor.execute(f'CREATE SCHEMA "{name}"')
     call_command("migrate_schemas", schema_name=name, tenant=True, interactive=False, verbosity=verbosity)
     connection.set_schema_to_public()
+    # New schools replay a snapshot of the template: take it now, while nobody waits for it.
+    from .snapshot import snapshot_refresh
+
+    snapshot_refresh(name)
 
 
 def school_slug_validate(slug: str) -> str:

