@@ -147,35 +147,42 @@ def _clone_many(base: str, slugs: list[str]) -> None:
         connections["default"].close()
 
 
-def _database_url() -> str:
-    """The libpq URL of the Django connection (for pg_dump and psql)."""
-    from urllib.parse import quote
+def _binary(name: str) -> str | None:
+    """pg_dump/psql: the ones bundled with the embedded server (newest; they work with older servers)."""
+    from tenants.snapshot import pg_dump_path
 
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "postgres") + (f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    dump = pg_dump_path()
+    if dump:
+        sibling = os.path.join(os.path.dirname(dump), name)
+        if os.path.exists(sibling):
+            return sibling
+    return shutil.which(name)
 
 
 def dump_available() -> bool:
-    return bool(shutil.which("pg_dump") and shutil.which("psql"))
+    return bool(_binary("pg_dump") and _binary("psql"))
 
 
 def _model_sql(base: str) -> str:
     """The model school's schema as SQL (DDL, rows, sequences, triggers), every name schema-qualified."""
+    from tenants.snapshot import _libpq_env
+
     result = subprocess.run(
-        ["pg_dump", _database_url(), f"--schema={base}", "--no-owner", "--no-privileges"],
-        capture_output=True, text=True, check=True,
+        [_binary("pg_dump"), f"--schema={base}", "--no-owner", "--no-privileges"],
+        capture_output=True, text=True, check=True, env=_libpq_env(),
     )
     return result.stdout
 
 
 def _restore_many(sql: str, base: str, slugs: list[str], batch: int = 10) -> None:
     """Replay the model's SQL under each new schema name, `batch` schools per psql, one transaction each."""
+    from tenants.snapshot import _libpq_env
+
     pattern = re.compile(rf"\b{re.escape(base)}\b")
     for i in range(0, len(slugs), batch):
         script = "".join(f"BEGIN;\n{pattern.sub(slug, sql)}\nCOMMIT;\n" for slug in slugs[i:i + batch])
-        result = subprocess.run(["psql", _database_url(), "-q", "-X", "-v", "ON_ERROR_STOP=1"],
-                                input=script, capture_output=True, text=True)
+        result = subprocess.run([_binary("psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1"],
+                                input=script, capture_output=True, text=True, env=_libpq_env())
         if result.returncode != 0:
             raise RuntimeError(f"psql restore failed: {result.stderr[-2000:]}")
 
