@@ -89,3 +89,43 @@ def trust_world(django_db_setup, django_db_blocker):
         if not School.objects.filter(slug="delta").exists():
             _build_trust_world()
     return TRUST_MARKER
+
+
+PARTNER_PREFIX = "信任合作方"
+
+
+@pytest.fixture(scope="session")
+def trust_partners(trust_world, django_db_blocker) -> dict[str, str]:
+    """Partner tokens for the matrix: label → raw token (made afresh each session, shown once).
+
+    "this school": every scope, granted delta; "no scope": granted delta, no scope at all;
+    "other school": every scope, granted epsilon (same bureau); "other bureau": every scope, granted
+    the whole west bureau (zeta).
+    """
+    from api.choices import Scope
+    from api.models import PartnerClient
+    from api.services import api_token_create, partner_client_create
+    from tenants.models import Bureau
+    from tenants.services import membership_grant
+
+    every = list(Scope.values)
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        operator, created = User.objects.get_or_create(username="trust-operator", defaults={"name": "平台运营"})
+        if created:
+            membership_grant(user=operator, role=Role.PLATFORM_OPERATOR)
+        PartnerClient.objects.filter(name__startswith=PARTNER_PREFIX).delete()
+        delta, epsilon = School.objects.get(slug="delta"), School.objects.get(slug="epsilon")
+        west = Bureau.objects.get(code="trustwest")
+        spec = {
+            "this school": {"scopes": every, "schools": [delta], "bureau": delta.bureau},
+            "no scope": {"scopes": [], "schools": [delta], "bureau": delta.bureau},
+            "other school": {"scopes": every, "schools": [epsilon], "bureau": epsilon.bureau},
+            "other bureau": {"scopes": every, "grant_bureau": west, "bureau": west},
+        }
+        tokens = {}
+        for label, kwargs in spec.items():
+            client = partner_client_create(actor=operator, name=f"{PARTNER_PREFIX}（{label}）", **kwargs)
+            _token, raw = api_token_create(actor=operator, client=client, name="matrix")
+            tokens[label] = raw
+    return tokens

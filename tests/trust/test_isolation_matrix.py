@@ -69,6 +69,15 @@ def _client(username: str | None, host: str) -> HostClient:
     return client
 
 
+def _bearer(token: str, host: str) -> HostClient:
+    """A client that carries a partner token instead of a session."""
+    return HostClient(host, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+# Partner tokens on the web pages: a token is for /graphql/ only, so no page opens to it, whatever its grant.
+PAGE_PARTNERS = ("this school", "no scope", "other school", "other bureau")
+
+
 def _check(body: str, *, host_slug: str | None, may_see: set[str], label: str) -> None:
     STATS["responses"] += 1
     for slug, marker in TRUST_MARKER.items():
@@ -129,7 +138,7 @@ def test_every_view_declares_who_may_see_it(trust_world):
 
 
 @pytest.mark.django_db(transaction=False)
-def test_school_host_pages_as_every_caller(trust_world):
+def test_school_host_pages_as_every_caller(trust_world, trust_partners):
     start = len(LEAKS)
     host = School.objects.get(slug="delta").host
     failures = []
@@ -148,12 +157,23 @@ def test_school_host_pages_as_every_caller(trust_world):
                    label=f"{path} as {label}")
             if not allowed and not public and response.status_code == 200:
                 failures.append(f"{path} as {label}: 200")
+        for label in PAGE_PARTNERS:
+            STATS["page_cases"] += 1
+            STATS["partner_cases"] += 1
+            response = _bearer(trust_partners[label], host).get(path)
+            if response.status_code >= 500:
+                failures.append(f"{path} as partner ({label}): {response.status_code}")
+            public = access.get("kind") in ("public", "personal")
+            _check(response.content.decode(errors="replace"), host_slug="delta",
+                   may_see={"delta"} if public else set(), label=f"{path} as partner ({label})")
+            if not public and response.status_code == 200:
+                failures.append(f"{path} as partner ({label}): 200")
     assert failures == [], "\n".join(failures)
     assert LEAKS[start:] == []
 
 
 @pytest.mark.django_db(transaction=False)
-def test_refused_writes_change_nothing(trust_world):
+def test_refused_writes_change_nothing(trust_world, trust_partners):
     school = School.objects.get(slug="delta")
     connection.set_schema_to_public()
     before = _table_counts("delta")
@@ -168,12 +188,18 @@ def test_refused_writes_change_nothing(trust_world):
             response = _client(username, school.host).post(path, {"name": "x", "title": "x"})
             assert response.status_code < 500, f"POST {path} as {label}"
             assert response.status_code in (302, 400, 403, 404, 405), f"POST {path} as {label}: {response.status_code}"
+        for label in PAGE_PARTNERS:
+            STATS["write_cases"] += 1
+            STATS["partner_cases"] += 1
+            response = _bearer(trust_partners[label], school.host).post(path, {"name": "x", "title": "x"})
+            assert response.status_code in (302, 400, 403, 404, 405), (
+                f"POST {path} as partner ({label}): {response.status_code}")
     connection.set_schema_to_public()
     assert _table_counts("delta") == before
 
 
 @pytest.mark.django_db(transaction=False)
-def test_bureau_host_pages_as_every_caller(trust_world):
+def test_bureau_host_pages_as_every_caller(trust_world, trust_partners):
     start = len(LEAKS)
     failures = []
     actors = [
@@ -193,6 +219,14 @@ def test_bureau_host_pages_as_every_caller(trust_world):
                 failures.append(f"{path} as {label}: {response.status_code}")
             _check(response.content.decode(errors="replace"), host_slug=None, may_see=may_see,
                    label=f"bureau {path} as {label}")
+        for label in PAGE_PARTNERS:
+            STATS["page_cases"] += 1
+            STATS["partner_cases"] += 1
+            response = _bearer(trust_partners[label], "localhost").get(path)
+            if response.status_code >= 500:
+                failures.append(f"bureau {path} as partner ({label}): {response.status_code}")
+            _check(response.content.decode(errors="replace"), host_slug=None, may_see=set(),
+                   label=f"bureau {path} as partner ({label})")
     assert failures == [], "\n".join(failures)
     assert LEAKS[start:] == []
 
@@ -267,27 +301,38 @@ def _graphql_fields():
 
 
 @pytest.mark.django_db(transaction=False)
-def test_graphql_fields_as_every_caller(trust_world):
+def test_graphql_fields_as_every_caller(trust_world, trust_partners):
     start = len(LEAKS)
     host = School.objects.get(slug="delta").host
     before = _table_counts("delta")
     failures = []
     outsiders = [("anonymous", None), ("other school", "epsilon-principal"), ("other bureau", "west-leader"),
-                 ("other bureau school", "zeta-principal")]
+                 ("other bureau school", "zeta-principal"),
+                 ("partner of another school", "token:other school"),
+                 ("partner of another bureau", "token:other bureau"),
+                 ("partner without scope", "token:no scope")]
+    right = [("right role", "delta-principal"), ("right partner", "token:this school")]
+    seen: Counter = Counter()
     for kind, name, field in _graphql_fields():
         document = _field_document(kind, name, field)
-        callers = outsiders if kind == "mutation" else [*outsiders, ("right role", "delta-principal")]
+        callers = outsiders if kind == "mutation" else [*outsiders, *right]
         for label, username in callers:
             STATS["graphql_cases"] += 1
-            client = _client(username, host)
+            if username and username.startswith("token:"):
+                STATS["partner_cases"] += 1
+                client = _bearer(trust_partners[username[len("token:"):]], host)
+            else:
+                client = _client(username, host)
             response = client.post("/graphql/", {"query": document}, content_type="application/json")
             if response.status_code >= 500:
                 failures.append(f"{name} as {label}: {response.status_code}")
                 continue
             body = response.content.decode()
-            _check(body, host_slug="delta", may_see={"delta"} if label == "right role" else set(),
+            if label.startswith("right") and TRUST_MARKER["delta"] in body:
+                seen[label] += 1  # the positive control: the right callers do get delta's rows
+            _check(body, host_slug="delta", may_see={"delta"} if label.startswith("right") else set(),
                    label=f"graphql {name} as {label}")
-            if label != "right role" and kind == "mutation":
+            if kind == "mutation":
                 data = response.json().get("data") or {}
                 if data.get(name) not in (None, [], 0):
                     failures.append(f"mutation {name} as {label} returned data")
@@ -296,10 +341,21 @@ def test_graphql_fields_as_every_caller(trust_world):
                                                             content_type="application/json")
         STATS["graphql_cases"] += 1
         _check(response.content.decode(), host_slug=None, may_see={"zeta"}, label=f"bureau graphql {name}")
+        # and as the partner granted the whole west bureau, on the bureau host: nothing of east's schools
+        response = _bearer(trust_partners["other bureau"], "localhost").post("/graphql/", {"query": document},
+                                                                             content_type="application/json")
+        STATS["graphql_cases"] += 1
+        STATS["partner_cases"] += 1
+        if response.status_code >= 500:
+            failures.append(f"bureau {name} as partner: {response.status_code}")
+        _check(response.content.decode(), host_slug=None, may_see={"zeta"}, label=f"bureau graphql {name} as partner")
     connection.set_schema_to_public()
     assert failures == [], "\n".join(failures)
     assert LEAKS[start:] == []
     assert _table_counts("delta") == before
+    # Without this the matrix could pass because no token worked at all.
+    assert seen["right role"] > 10 and seen["right partner"] > 10, seen
+    STATS["graphql_fields_seen_by_right_partner"] = seen["right partner"]
 
 
 def test_every_model_type_has_a_visibility_rule(trust_world):
