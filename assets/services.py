@@ -566,6 +566,7 @@ def purchase_request_event_data(request: PurchaseRequest, *, approved_at: dt.dat
         "status": request.status,
         "department": str(request.department),
         "requestedBy": request.requester_name,
+        "requestedByPartner": request.requested_by_partner,
         "channel": request.channel,
         "estimatedTotal": _amount(request.estimated_total),
         "needsBureauApproval": request.needs_bureau_approval,
