@@ -257,7 +257,14 @@ class PurchaseRequest(models.Model):
     department = models.ForeignKey(
         "schools.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
     )
-    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    # A person of the school, or (empty) a partner platform that sent the request through the API.
+    requested_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("requested by")
+    )
+    # The partner's name as it was when it asked (kept for the ledger even if the client is renamed or removed),
+    # and its client id (api.PartnerClient lives in the public schema: no foreign key across schemas).
+    requested_by_partner = models.CharField(_("requested by partner"), max_length=100, blank=True)
+    requested_by_client_id = models.PositiveIntegerField(_("partner client id"), null=True, blank=True, editable=False)
     reason = models.TextField(_("reason"))
     channel = models.CharField(
         _("procurement channel"), max_length=16, choices=ProcurementForm.choices, default=ProcurementForm.DECENTRALISED
@@ -276,9 +283,22 @@ class PurchaseRequest(models.Model):
         verbose_name = _("purchase request")
         verbose_name_plural = _("purchase requests")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="purchase_has_requester",
+                condition=Q(requested_by__isnull=False) | ~Q(requested_by_partner=""),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def requester_name(self) -> str:
+        """Who asked, for the ledger: the person, or the partner that sent the request through the API."""
+        if self.requested_by_id is not None:
+            return str(self.requested_by)
+        return _("%(partner)s (partner API)") % {"partner": self.requested_by_partner}
 
 
 @tracked()

@@ -15,6 +15,7 @@ from tenants.access import can_read_school, school_roles
 
 from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus, Resolution
 from .models import (
+    Acceptance,
     Asset,
     Category,
     ConsumableItem,
@@ -36,9 +37,11 @@ def _school():
     return current_school()
 
 
-def _check_reader(user) -> None:
+def _check_reader(user, *, as_partner: bool = False) -> None:
+    """Only readers of the current school get past; `as_partner`: a partner token the API already checked
+    for this school's grant and assets:read (api.permissions.require_school_reader)."""
     school = _school()
-    if school is None or not can_read_school(user, school):
+    if school is None or not (as_partner or (user is not None and can_read_school(user, school))):
         raise PermissionDenied
 
 
@@ -154,10 +157,27 @@ def requisitions_waiting(*, user) -> QuerySet[Requisition]:
     return requisition_list_for(user=user).filter(status__in=[RequisitionStatus.PENDING, RequisitionStatus.APPROVED])
 
 
-def purchase_list_for(*, user, status: str = "") -> QuerySet[PurchaseRequest]:
-    _check_reader(user)
+def purchase_list_for(*, user, status: str = "", as_partner: bool = False) -> QuerySet[PurchaseRequest]:
+    """Every purchase request of the school (all its readers see them), optionally of one status."""
+    _check_reader(user, as_partner=as_partner)
     qs = PurchaseRequest.objects.select_related("department", "requested_by")
     return qs.filter(status=status) if status else qs
+
+
+def purchase_get_for(*, user, number: str, as_partner: bool = False) -> PurchaseRequest:
+    """One purchase request by its number, or Http404."""
+    try:
+        return purchase_list_for(user=user, as_partner=as_partner).get(number=number.strip())
+    except PurchaseRequest.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def acceptance_list_for(*, user, request: PurchaseRequest | None = None,
+                        as_partner: bool = False) -> QuerySet[Acceptance]:
+    """Acceptance records (验收) of the school, newest first, optionally of one purchase request."""
+    _check_reader(user, as_partner=as_partner)
+    qs = Acceptance.objects.select_related("request")
+    return qs.filter(request=request) if request is not None else qs
 
 
 def loan_list_for(*, user, open_only: bool = False, overdue_only: bool = False) -> QuerySet[Loan]:

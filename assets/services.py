@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.choices import Event
+from api.webhooks import event_emit
 from schools.models import Department, Room
 from tenants.access import bureau_roles, school_roles
 from tenants.models import Bureau, School, User
@@ -58,6 +62,9 @@ from .models import (
     Transfer,
 )
 from .roles import APPROVERS, BUREAU_APPROVERS, MANAGERS, PRINCIPALS
+
+if TYPE_CHECKING:
+    from api.models import PartnerClient
 
 DEFAULT_FIXED_THRESHOLD = Decimal("1000.00")
 DEFAULT_SPECIAL_THRESHOLD = Decimal("1500.00")
@@ -394,6 +401,19 @@ class LineInput:
     consumable_item: ConsumableItem | None = None
 
 
+def _check_lines(lines: Sequence[LineInput]) -> None:
+    """Every line asks for at least one item at a price that is a real, non-negative amount."""
+    errors = []
+    for number, line in enumerate(lines, start=1):
+        if line.quantity is None or line.quantity < 1:
+            errors.append(_("Line %(n)s: the quantity must be at least 1.") % {"n": number})
+        price = line.estimated_unit_price
+        if price is None or not Decimal(price).is_finite() or Decimal(price) < 0:
+            errors.append(_("Line %(n)s: the estimated unit price cannot be negative.") % {"n": number})
+    if errors:
+        raise ValidationError({"lines": errors})
+
+
 def _next_number(prefix: str, model) -> str:
     today = timezone.localdate()
     stem = f"{prefix}{today:%Y%m}"
@@ -403,14 +423,24 @@ def _next_number(prefix: str, model) -> str:
 
 @transaction.atomic
 def purchase_request_create(
-    *, actor: User, department: Department, title: str, reason: str, channel: str, lines: Sequence[LineInput],
-    funding_source: str = "", supplier: Supplier | None = None,
+    *, actor: User | None, department: Department, title: str, reason: str, channel: str, lines: Sequence[LineInput],
+    funding_source: str = "", supplier: Supplier | None = None, partner: PartnerClient | None = None,
 ) -> PurchaseRequest:
-    """Draft a purchase request with its lines."""
+    """Draft a purchase request with its lines, asked by a person of the school or by a partner platform.
+
+    `partner`: the client of a token the API already checked for this school's grant and assets:write;
+    the request then records the partner (its name shows in the ledger) instead of a person.
+    """
+    if partner is None and actor is None:
+        raise PermissionDenied(_("Your role here does not allow this."))
     if not lines:
         raise ValidationError({"lines": _("Add at least one line.")})
+    _check_lines(lines)
     request = PurchaseRequest(
-        number=_next_number("CG", PurchaseRequest), title=title, department=department, requested_by=actor,
+        number=_next_number("CG", PurchaseRequest), title=title, department=department,
+        requested_by=actor if partner is None else None,
+        requested_by_partner=partner.name[:100] if partner is not None else "",
+        requested_by_client_id=partner.pk if partner is not None else None,
         reason=reason, channel=channel, funding_source=funding_source, supplier=supplier,
     )
     request.full_clean()
@@ -431,10 +461,20 @@ def purchase_request_create(
 
 
 @transaction.atomic
-def purchase_request_submit(*, request: PurchaseRequest, actor: User) -> PurchaseRequest:
-    """Send a draft for approval; above the bureau's limit it will also need the bureau."""
+def purchase_request_submit(
+    *, request: PurchaseRequest, actor: User | None, partner: PartnerClient | None = None
+) -> PurchaseRequest:
+    """Send a draft for approval; above the bureau's limit it will also need the bureau.
+
+    The requester or a manager submits; a partner (`partner`, checked by the API) submits only what it sent.
+    """
     request = PurchaseRequest.objects.select_for_update().get(pk=request.pk)
-    if request.requested_by_id != actor.pk and not (school_roles(actor, current_school()) & MANAGERS):
+    if partner is not None:
+        if request.requested_by_client_id != partner.pk:
+            raise PermissionDenied(_("A partner may submit only the purchase requests it sent."))
+    elif actor is None or (
+        request.requested_by_id != actor.pk and not (school_roles(actor, current_school()) & MANAGERS)
+    ):
         raise PermissionDenied(_("Your role here does not allow this."))
     if request.status != PurchaseStatus.DRAFT:
         raise ValidationError(_("Only a draft can be submitted."))
@@ -466,7 +506,7 @@ def purchase_request_decide(*, request: PurchaseRequest, actor: User, approve: b
         raise ValidationError(_("This request is not awaiting a decision."))
     if not approve and not comment.strip():
         raise ValidationError({"comment": _("Say why the request is rejected.")})
-    PurchaseApproval.objects.create(
+    approval = PurchaseApproval.objects.create(
         request=request, level=level, decision=Decision.APPROVED if approve else Decision.REJECTED,
         decided_by=actor, comment=comment,
     )
@@ -480,13 +520,84 @@ def purchase_request_decide(*, request: PurchaseRequest, actor: User, approve: b
     if request.status == PurchaseStatus.BUREAU_PENDING:
         _notify_bureau(title=_("Purchase request to approve: %(title)s") % {"title": request.title},
                        path=f"/assets/purchases/{request.pk}/", dedupe_key=f"purchase-bureau-{request.pk}")
+    # A partner's request has no person behind it: the school's managers follow it up instead.
+    requester = {"users": [request.requested_by]} if request.requested_by_id else {"roles": list(MANAGERS)}
     notify(
         kind="assets.purchase", title=_("Purchase request %(number)s: %(status)s")
         % {"number": request.number, "status": request.get_status_display()},
-        url=f"/assets/purchases/{request.pk}/", users=[request.requested_by],
-        dedupe_key=f"purchase-{request.pk}-{request.status}",
+        url=f"/assets/purchases/{request.pk}/", dedupe_key=f"purchase-{request.pk}-{request.status}", **requester,
     )
+    if request.status == PurchaseStatus.APPROVED:
+        # In this transaction: the delivery rows vanish with a rollback and are sent only after commit.
+        _emit(Event.PURCHASE_REQUEST_APPROVED, purchase_request_event_data(request, approved_at=approval.decided_at))
     return request
+
+
+# ---------------------------------------------------------------- webhook events
+
+
+def _global_id(type_name: str, pk: int) -> str:
+    """The GraphQL global id of a row as partners see it: base64 of "<TypeName>:<pk>" (strawberry relay)."""
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def _amount(value: Decimal) -> str:
+    """Money in an event: a string with two decimals, never a float."""
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _emit(event: str, payload: dict) -> None:
+    school = current_school()
+    if school is not None:
+        event_emit(school=school, event=event, payload=payload)
+
+
+def purchase_request_event_data(request: PurchaseRequest, *, approved_at: dt.datetime | None = None) -> dict:
+    """The `data` of a purchase_request.* webhook event (documented in graphql/README.md)."""
+    lines = [
+        {"name": line.name, "spec": line.spec, "quantity": line.quantity, "unit": line.unit,
+         "estimatedUnitPrice": _amount(line.estimated_unit_price), "estimatedAmount": _amount(line.estimated_amount)}
+        for line in request.lines.order_by("pk")
+    ]
+    return {
+        "id": _global_id("PurchaseRequestType", request.pk),
+        "number": request.number,
+        "title": request.title,
+        "status": request.status,
+        "department": str(request.department),
+        "requestedBy": request.requester_name,
+        "requestedByPartner": request.requested_by_partner,
+        "channel": request.channel,
+        "estimatedTotal": _amount(request.estimated_total),
+        "needsBureauApproval": request.needs_bureau_approval,
+        "createdAt": request.created_at.isoformat(),
+        "submittedAt": request.submitted_at.isoformat() if request.submitted_at else None,
+        "approvedAt": approved_at.isoformat() if approved_at else None,
+        "lines": lines,
+    }
+
+
+def acceptance_event_data(acceptance: Acceptance) -> dict:
+    """The `data` of an acceptance.recorded webhook event (documented in graphql/README.md)."""
+    request = acceptance.request
+    lines = [
+        {"lineId": str(row.line_id), "name": row.line.name, "accepted": row.accepted_quantity,
+         "rejected": row.rejected_quantity, "unitPrice": _amount(row.unit_price),
+         "amount": _amount(row.unit_price * row.accepted_quantity)}
+        for row in acceptance.lines.select_related("line").order_by("pk")
+    ]
+    return {
+        "id": _global_id("AcceptanceType", acceptance.pk),
+        "purchaseRequest": {
+            "id": _global_id("PurchaseRequestType", request.pk), "number": request.number, "title": request.title,
+            "status": request.status,
+        },
+        "acceptedOn": acceptance.accepted_on.isoformat(),
+        "invoiceNumber": acceptance.invoice_number,
+        "acceptedTotal": _amount(sum((Decimal(line["amount"]) for line in lines), Decimal("0"))),
+        "lines": lines,
+        "recordedAt": acceptance.created_at.isoformat(),
+    }
 
 
 @dataclass
@@ -547,6 +658,8 @@ def acceptance_record(
     open_left = sum(line.open_quantity for line in request.lines.all())
     request.status = PurchaseStatus.PARTLY_ACCEPTED if open_left else PurchaseStatus.ACCEPTED
     request.save(update_fields=["status"])
+    acceptance.request = request
+    _emit(Event.ACCEPTANCE_RECORDED, acceptance_event_data(acceptance))
     _refresh()
     return acceptance
 

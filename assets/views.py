@@ -508,7 +508,7 @@ def purchase_list(request):
     export = _export(request, filename=_("Purchase requests"), rows=purchases, columns=[
         (_("Number"), lambda p: p.number), (_("Title"), lambda p: p.title), (_("Department"), lambda p: str(p.department)),
         (_("Procurement channel"), lambda p: p.get_channel_display()), (_("Estimated total"), lambda p: p.estimated_total),
-        (_("Status"), lambda p: p.get_status_display()), (_("Requested by"), lambda p: str(p.requested_by)),
+        (_("Status"), lambda p: p.get_status_display()), (_("Requested by"), lambda p: p.requester_name),
     ])
     if export:
         return export

@@ -477,4 +477,12 @@ ZH = {
     "Loan requested; the custodian will hand it over.": "已提交借用申请，保管员将办理出借。",
     "Borrow %(asset)s": "借用 %(asset)s",
     "Created at": "创建时间",
+    # partners (procurement platforms) through the API
+    "requested by partner": "申请合作方",
+    "partner client id": "合作方客户端编号",
+    "%(partner)s (partner API)": "%(partner)s（合作方接口）",
+    "Line %(n)s: the quantity must be at least 1.": "第 %(n)s 行：数量至少为 1。",
+    "Line %(n)s: the estimated unit price cannot be negative.": "第 %(n)s 行：预估单价不能为负数。",
+    "A partner may submit only the purchase requests it sent.": "合作方只能提交自己发起的采购申请。",
+    "No department with this id in this school.": "本校没有该编号的部门。",
 }

@@ -11,7 +11,8 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import ListConnectionWithTotalCount
 
-from api.permissions import current_user, require_school_reader, require_school_role
+from api.errors import Code, HouqinGraphQLError
+from api.permissions import current_partner, current_user, require_school_reader, require_school_role
 from schools.models import Department, Room
 from tenants.models import User
 
@@ -32,6 +33,7 @@ from ..models import (
 from ..roles import APPROVERS, MANAGERS, STAFF
 from .inputs import AcceptanceInput, AssetInput, DisposalInput, LoanInput, PurchaseRequestInput, TransferInput
 from .types import (
+    AcceptanceType,
     AssetType,
     CategoryType,
     ConsumableItemType,
@@ -65,6 +67,22 @@ def _pk(value) -> int:
 
 def _asset(info: Info, asset_number: str) -> Asset:
     return selectors.asset_get_for(user=current_user(info), asset_number=asset_number)
+
+
+def _reader(info: Info) -> tuple[User | None, bool]:
+    """(the reading person, reading as a partner?) once the resolver has checked the caller."""
+    if current_partner(info) is not None:
+        return None, True
+    return current_user(info), False
+
+
+def _purchase(info: Info, value) -> PurchaseRequest:
+    """A purchase request of this school by plain or global id (a partner's too), or NOT_FOUND."""
+    user, as_partner = _reader(info)
+    request = selectors.purchase_list_for(user=user, as_partner=as_partner).filter(pk=_pk(value)).first()
+    if request is None:
+        raise HouqinGraphQLError("No purchase request with this id here.", Code.NOT_FOUND)
+    return request
 
 
 @strawberry.type
@@ -102,10 +120,30 @@ class AssetsQuery:
         qs = selectors.movement_list_for(user=current_user(info)).select_related(None)
         return qs.filter(item_id=_pk(item_id)) if item_id else qs  # type: ignore[return-value]
 
-    @strawberry_django.connection(ListConnectionWithTotalCount[PurchaseRequestType])
+    @strawberry_django.connection(ListConnectionWithTotalCount[PurchaseRequestType],
+                                  description="Purchase requests, newest first (partners with assets:read).")
     def purchase_request_list(self, info: Info, status: str | None = None) -> Iterable[PurchaseRequestType]:
         require_school_reader(info, READ)
-        return selectors.purchase_list_for(user=current_user(info), status=status or "").select_related(None)  # type: ignore[return-value]
+        user, as_partner = _reader(info)
+        return selectors.purchase_list_for(  # type: ignore[return-value]
+            user=user, status=status or "", as_partner=as_partner
+        ).select_related(None)
+
+    @strawberry_django.field(description="One purchase request, by its number (e.g. CG2026110001).")
+    def purchase_request(self, info: Info, number: str) -> PurchaseRequestType:
+        require_school_reader(info, READ)
+        user, as_partner = _reader(info)
+        return selectors.purchase_get_for(user=user, number=number, as_partner=as_partner)  # type: ignore[return-value]
+
+    @strawberry_django.connection(ListConnectionWithTotalCount[AcceptanceType],
+                                  description="Acceptance records (验收), newest first; of one purchase request if given.")
+    def acceptance_list(self, info: Info, purchase_request_id: strawberry.ID | None = None) -> Iterable[AcceptanceType]:
+        require_school_reader(info, READ)
+        user, as_partner = _reader(info)
+        request = _purchase(info, purchase_request_id) if purchase_request_id else None
+        return selectors.acceptance_list_for(  # type: ignore[return-value]
+            user=user, request=request, as_partner=as_partner
+        ).select_related(None)
 
     @strawberry_django.connection(ListConnectionWithTotalCount[RequisitionType])
     def requisition_list(self, info: Info) -> Iterable[RequisitionType]:
@@ -157,16 +195,50 @@ def _department(value) -> Department | None:
     return Department.objects.get(pk=_pk(value)) if value else None
 
 
+DEPARTMENT_TYPES = ("DepartmentType", "AssetsDepartmentType")
+
+
+def _department_here(value) -> Department:
+    """A department of this school by plain or global id; a clear input error otherwise (nothing is created)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    text = str(value or "").strip()
+    pk = None
+    if text.isdigit():
+        pk = int(text)
+    else:
+        try:
+            global_id = relay.GlobalID.from_id(text)
+            if global_id.type_name in DEPARTMENT_TYPES and str(global_id.node_id).isdigit():
+                pk = int(global_id.node_id)
+        except Exception:  # noqa: BLE001 - a malformed id is the caller's input
+            pk = None
+    department = Department.objects.filter(pk=pk).first() if pk is not None else None
+    if department is None:
+        raise ValidationError({"department_id": _("No department with this id in this school.")})
+    return department
+
+
+def _actor(info: Info):
+    """(the acting person, or None; the partner client, or None) of a write the resolver has allowed."""
+    partner = current_partner(info)
+    if partner is not None:
+        return None, partner.client
+    return current_user(info), None
+
+
 def _user(value) -> User | None:
     return User.objects.get(pk=_pk(value)) if value else None
 
 
 def _category(code: str) -> Category:
     from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
 
     category = Category.objects.filter(code=code).first()
     if category is None:
-        raise ValidationError({"category_code": f"Unknown category code {code}."})
+        raise ValidationError({"category_code": _("Unknown category code %(code)s.") % {"code": code}})
     return category
 
 
@@ -236,29 +308,35 @@ class AssetsMutation:
 
         raise ValidationError({"action": "Unknown action."})
 
-    @strawberry.mutation(description="Draft a purchase request with its lines.")
+    @strawberry.mutation(description="Draft a purchase request with its lines (staff; partners with assets:write).")
     def purchase_request_create(self, info: Info, data: PurchaseRequestInput) -> PurchaseRequestType:
         require_school_role(info, STAFF, scope=WRITE)
+        user, partner = _actor(info)
         lines = [
             services.LineInput(name=line.name, category=_category(line.category_code), quantity=line.quantity,
                                estimated_unit_price=line.estimated_unit_price, unit=line.unit, spec=line.spec)
             for line in data.lines
         ]
         return services.purchase_request_create(  # type: ignore[return-value]
-            actor=current_user(info), department=_department(data.department_id), title=data.title,
+            actor=user, partner=partner, department=_department_here(data.department_id), title=data.title,
             reason=data.reason, channel=data.channel, lines=lines, funding_source=data.funding_source,
         )
 
-    @strawberry.mutation(description="Submit a draft purchase request for approval.")
+    @strawberry.mutation(description="Submit a draft purchase request for approval (a partner: the ones it sent).")
     def purchase_request_submit(self, info: Info, id: strawberry.ID) -> PurchaseRequestType:
         require_school_role(info, STAFF, scope=WRITE)
-        request = PurchaseRequest.objects.get(pk=_pk(id))
-        return services.purchase_request_submit(request=request, actor=current_user(info))  # type: ignore[return-value]
+        user, partner = _actor(info)
+        return services.purchase_request_submit(  # type: ignore[return-value]
+            request=_purchase(info, id), actor=user, partner=partner
+        )
 
     @strawberry.mutation(description="Decide a purchase request: the principal, then the bureau above its limit.")
     def purchase_request_decide(self, info: Info, id: strawberry.ID, approve: bool, comment: str = "") -> PurchaseRequestType:
         # Bureau approvers act here through the school's host; the service checks who may decide which level.
         require_school_reader(info, WRITE)
+        if current_partner(info) is not None:
+            raise HouqinGraphQLError("Approving a purchase is for the principal and the bureau, not for tokens.",
+                                     Code.FORBIDDEN)
         request = PurchaseRequest.objects.get(pk=_pk(id))
         return services.purchase_request_decide(  # type: ignore[return-value]
             request=request, actor=current_user(info), approve=approve, comment=comment
@@ -267,6 +345,10 @@ class AssetsMutation:
     @strawberry.mutation(description="Record an acceptance (验收) and book what passed.")
     def acceptance_record(self, info: Info, data: AcceptanceInput) -> PurchaseRequestType:
         require_school_role(info, MANAGERS, scope=WRITE)
+        if current_partner(info) is not None:
+            # The acceptance group checks the goods in person; partners read the records (acceptanceList).
+            raise HouqinGraphQLError("Acceptance is recorded by the school's acceptance group, not by tokens.",
+                                     Code.FORBIDDEN)
         request = PurchaseRequest.objects.get(pk=_pk(data.purchase_request_id))
         lines = [
             services.AcceptedLine(line=PurchaseLine.objects.get(pk=_pk(x.line_id), request=request), accepted=x.accepted,

@@ -130,17 +130,46 @@ class PurchaseApprovalType(AssetsScoped):
 
 
 @strawberry_django.type(
+    models.AcceptanceLine, fields=["id", "accepted_quantity", "rejected_quantity", "unit_price", "note"]
+)
+class AcceptanceLineType(AssetsScoped):
+    """Per line of the request: how many one acceptance accepted and rejected, at what actual unit price."""
+
+    line: PurchaseLineType
+
+
+@strawberry_django.type(
     models.PurchaseRequest,
-    fields=["id", "number", "title", "reason", "channel", "status", "estimated_total", "needs_bureau_approval",
+    # No "id" here: relay.Node's global id, the one node(id:) and the webhook payloads use.
+    fields=["number", "title", "reason", "channel", "status", "estimated_total", "needs_bureau_approval",
             "created_at", "submitted_at"],
 )
 class PurchaseRequestType(AssetsScoped, relay.Node):
     """A purchase request and its approval chain."""
 
     department: AssetsDepartmentType
-    requested_by: AssetsPersonType
+    requested_by: AssetsPersonType | None = strawberry_django.field(
+        description="The person who asked; null when a partner sent the request (see requestedByPartner)."
+    )
+    requested_by_partner: str = strawberry_django.field(
+        description="The partner (e.g. a procurement platform) that sent the request through the API; empty otherwise."
+    )
     lines: list[PurchaseLineType]
     approvals: list[PurchaseApprovalType]
+    acceptances: list[AcceptanceType]
+
+
+@strawberry_django.type(models.Acceptance, fields=["accepted_on", "invoice_number", "notes", "created_at"])
+class AcceptanceType(AssetsScoped, relay.Node):
+    """An acceptance check (验收) of delivered goods against a purchase request."""
+
+    request: PurchaseRequestType = strawberry_django.field(description="The purchase request it accepts against.")
+    room: AssetsRoomType | None
+    lines: list[AcceptanceLineType]
+
+    @strawberry_django.field(prefetch_related=["lines"], description="Accepted quantity × actual unit price, summed.")
+    def accepted_total(self) -> Decimal:
+        return sum((row.unit_price * row.accepted_quantity for row in self.lines.all()), Decimal("0.00"))
 
 
 @strawberry_django.type(models.Requisition, fields=["id", "quantity", "reason", "status", "created_at", "received_at"])

@@ -25,12 +25,12 @@ def _header(text: str) -> dict:
 def test_there_are_operations_for_each_partner_kind():
     names = {p.stem for p in OPERATIONS}
     assert {"partner_viewer", "property_work_orders", "property_work_order_report", "node",
-            "webhook_delivery_replay"} <= names
+            "webhook_delivery_replay", "procurement_purchase_request_create", "procurement_purchase_requests"} <= names
 
 
 @pytest.fixture
 def demo_like(school_a, oscar):
-    """A room, a department and a reported order in school A; a failed delivery to replay."""
+    """A room, a department and a reported order in school A; a failed delivery to replay; a partner's draft."""
     import base64
 
     from api.models import WebhookDelivery
@@ -50,8 +50,24 @@ def demo_like(school_a, oscar):
         connection.set_schema_to_public()
         return order.reference
 
+    def new_purchase_request(client) -> str:
+        """A draft the partner sent (a partner submits only its own), as its global id."""
+        from decimal import Decimal
+
+        from assets.models import Category
+        from assets.services import LineInput, purchase_request_create
+
+        connection.set_tenant(school_a)
+        request = purchase_request_create(
+            actor=None, partner=client, department=department, title="课桌椅", reason="扩班", channel="government",
+            lines=[LineInput(name="课桌", category=Category.objects.get(code="6010200"), quantity=40,
+                             estimated_unit_price=Decimal("320.00"))])
+        connection.set_schema_to_public()
+        return base64.b64encode(f"PurchaseRequestType:{request.pk}".encode()).decode()
+
     return {
         "room_id": room.pk,
+        "make_purchase_request": new_purchase_request,
         "department_id": base64.b64encode(f"DepartmentType:{department.pk}".encode()).decode(),
         "new_reference": new_reference,
         "make_delivery": lambda client: str(WebhookDelivery.objects.create(
@@ -78,7 +94,8 @@ def test_example_operation_runs(path, make_partner, bearer, school_a, demo_like,
     text = path.read_text(encoding="utf-8")
     header = _header(text)
     client, _, raw = make_partner(scopes=header["scopes"], schools=[school_a])
-    context = {**demo_like, "delivery_id": lambda: demo_like["make_delivery"](client)}
+    context = {**demo_like, "delivery_id": lambda: demo_like["make_delivery"](client),
+               "purchase_request_id": lambda: demo_like["make_purchase_request"](client)}
     variables = _fill(json.loads(header["variables"]), context)
     result = bearer(raw, school_a if header["host"] == "school" else None).gql(text, variables)
     assert "errors" not in result, result

@@ -146,9 +146,45 @@ def consumables(n: int, ctx: Context) -> None:
         ConsumableItemFactory.create_batch(n)
 
 
+def purchases(n: int, ctx: Context) -> None:
+    """Purchase requests, every other one sent by a partner (no person behind it)."""
+    from assets.models import PurchaseRequest
+    from tests.assets.factories import DepartmentFactory
+
+    with _in_school(ctx):
+        department, start = DepartmentFactory(name="采购部门"), PurchaseRequest.objects.count()
+        PurchaseRequest.objects.bulk_create(
+            PurchaseRequest(number=f"PF{start + i:08d}", title=f"采购{i}", department=department, reason="perf",
+                            requested_by=ctx.user if i % 2 else None, requested_by_partner="" if i % 2 else "采购平台")
+            for i in range(n)
+        )
+
+
+def acceptances(n: int, ctx: Context) -> None:
+    """Acceptances of one approved request, each with a room and an accepted line."""
+    from decimal import Decimal
+
+    from assets.models import Acceptance, AcceptanceLine, PurchaseLine, PurchaseRequest
+    from tests.assets.factories import DepartmentFactory, RoomFactory, category
+
+    with _in_school(ctx):
+        request = PurchaseRequest.objects.create(
+            number=f"PA{PurchaseRequest.objects.count():08d}", title="验收", department=DepartmentFactory(name="采购部门"),
+            reason="perf", requested_by=ctx.user, status="partly_accepted")
+        line = PurchaseLine.objects.create(request=request, name="台式计算机", category=category(), kind="fixed",
+                                           quantity=1000, estimated_unit_price=Decimal("5600.00"))
+        made = Acceptance.objects.bulk_create(
+            Acceptance(request=request, recorded_by=ctx.user, room=RoomFactory(), invoice_number=f"FP{i}")
+            for i in range(n)
+        )
+        AcceptanceLine.objects.bulk_create(
+            AcceptanceLine(acceptance=a, line=line, accepted_quantity=1, unit_price=Decimal("5600.00")) for a in made
+        )
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
     "units": units, "projects": projects, "feedback": feedback, "lost_items": lost_items, "services": services,
-    "assets": assets, "consumables": consumables,
+    "assets": assets, "consumables": consumables, "purchases": purchases, "acceptances": acceptances,
 }
