@@ -8,6 +8,33 @@ from api.types import SchoolScopedType
 from repairs import models
 
 
+@strawberry.type
+class WorkOrderRoom:
+    """Where an order is: the room and its building."""
+
+    id: int
+    number: str
+    name: str
+    building: str
+
+
+@strawberry.type
+class WorkOrderAsset:
+    """The asset card an order is about."""
+
+    id: int
+    asset_number: str
+    name: str
+
+
+@strawberry.type
+class WorkOrderReporter:
+    """Who reported the order: a signed-in person or the name left on the public QR page."""
+
+    name: str
+    signed_in: bool
+
+
 @strawberry_django.type(
     models.WorkOrder,
     fields=[
@@ -37,6 +64,29 @@ class WorkOrderType(SchoolScopedType, relay.Node):
     @strawberry_django.field(only=["asset_id"], select_related=["asset"])
     def asset_number(self) -> str | None:
         return self.asset.asset_number if self.asset_id else None
+
+    @strawberry_django.field(only=["room_id", "room__number", "room__name", "room__building__name"],
+                             select_related=["room__building"])
+    def room(self) -> WorkOrderRoom | None:
+        if not self.room_id:
+            return None
+        room = self.room
+        return WorkOrderRoom(id=room.pk, number=room.number, name=room.name, building=room.building.name)
+
+    @strawberry_django.field(only=["asset_id", "asset__asset_number", "asset__name"], select_related=["asset"])
+    def asset(self) -> WorkOrderAsset | None:
+        if not self.asset_id:
+            return None
+        return WorkOrderAsset(id=self.asset.pk, asset_number=self.asset.asset_number, name=self.asset.name)
+
+    @strawberry_django.field(only=["reporter_id", "reporter_name", "reporter__name", "reporter__first_name",
+                                   "reporter__last_name", "reporter__username"], select_related=["reporter"])
+    def reporter(self) -> WorkOrderReporter | None:
+        if self.reporter_id:
+            return WorkOrderReporter(name=self.reporter.display_name, signed_in=True)
+        if self.reporter_name:
+            return WorkOrderReporter(name=self.reporter_name, signed_in=False)
+        return None
 
     @strawberry_django.field(only=["assignee_id"], select_related=["assignee"])
     def assignee_name(self) -> str | None:
