@@ -69,7 +69,9 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default="test_houqin")
+DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
+    "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}"
+)  # one test database per development database, so parallel checkouts do not collide
 # Optional read replica: reporting reads go to it through config.routers.ReplicaRouter.
 REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
 REPLICA_READ_APPS = ["reporting"]
