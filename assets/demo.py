@@ -64,10 +64,10 @@ def load_school(*, school, people, seed: bool) -> None:
     if not seed:
         room = _room("教学楼", "301", "计算机室", custodian)
         for n in range(5):
-            services.asset_create(actor=custodian, name="台式计算机", category=_cat("2010104"),
+            services.asset_create(actor=custodian, name="台式计算机", category=_cat("A02010105"),
                                   unit_price=Decimal("4800.00"), booked_on=today - dt.timedelta(days=400 + n), room=room,
                                   department=_department("总务处"), brand="联想")
-        item = services.consumable_item_create(name="A4复印纸", unit="箱", actor=custodian, category=_cat("8010100"),
+        item = services.consumable_item_create(name="A4复印纸", unit="箱", actor=custodian, category=_cat("A05040101"),
                                                unit_price=Decimal("160.00"), reorder_level=5)
         services.consumable_receive(item=item, quantity=20, actor=custodian, reason="期初库存")
         return
@@ -91,40 +91,40 @@ def load_school(*, school, people, seed: bool) -> None:
 
     # ¥56,000 of computers through government procurement (above the bureau's limit: the bureau approves).
     _buy(people=people, title="计算机室电脑更新", department=info, channel="government", supplier=supplier,
-         lines=[LineInput(name="台式计算机", category=_cat("2010104"), quantity=10, estimated_unit_price=Decimal("5600.00"),
+         lines=[LineInput(name="台式计算机", category=_cat("A02010105"), quantity=10, estimated_unit_price=Decimal("5600.00"),
                           spec="i5/16G/512G")],
          reason="计算机室电脑老化，按政府采购更新10台", accepted_on=day(60), room=computer_room, actual_user=teacher,
          bureau_approver=bureau_approver, funding_source="义务教育公用经费")
     Asset.objects.filter(name="台式计算机").update(brand="联想", model="启天M435", warranty_end=day(60) + dt.timedelta(days=3 * 365))
     # The new printer for 教导处.
     _buy(people=people, title="教导处打印机", department=academic, channel="decentralised",
-         lines=[LineInput(name="激光打印机", category=_cat("2010601"), quantity=1, estimated_unit_price=Decimal("1850.00"))],
+         lines=[LineInput(name="激光打印机", category=_cat("A02021003"), quantity=1, estimated_unit_price=Decimal("1850.00"))],
          reason="教导处打印机损坏，新购一台", accepted_on=day(50), room=office, actual_user=people[Role.PRINCIPAL])
     # Desk covers, stools, calligraphy desks, recliners.
     _buy(people=people, title="课桌套和塑料凳", department=logistics, channel="decentralised",
-         lines=[LineInput(name="课桌套", category=_cat("6020100"), quantity=400, estimated_unit_price=Decimal("15.00"), unit="个"),
-                LineInput(name="塑料凳", category=_cat("6010300"), quantity=400, estimated_unit_price=Decimal("25.00"), unit="张")],
+         lines=[LineInput(name="课桌套", category=_cat("A05030000"), quantity=400, estimated_unit_price=Decimal("15.00"), unit="个"),
+                LineInput(name="塑料凳", category=_cat("A05010304"), quantity=400, estimated_unit_price=Decimal("25.00"), unit="张")],
          reason="学生课桌套和塑料凳更换", accepted_on=day(45), room=store, actual_user=teacher)
     _buy(people=people, title="书法桌", department=academic, channel="decentralised",
-         lines=[LineInput(name="书法桌", category=_cat("6010200"), quantity=20, estimated_unit_price=Decimal("450.00"), unit="张")],
+         lines=[LineInput(name="书法桌", category=_cat("A05010203"), quantity=20, estimated_unit_price=Decimal("450.00"), unit="张")],
          reason="书法室建设", accepted_on=day(40), room=calligraphy, actual_user=teacher)
     _buy(people=people, title="二手办公桌", department=logistics, channel="self",
-         lines=[LineInput(name="办公桌(二手)", category=_cat("6010200"), quantity=4, estimated_unit_price=Decimal("75.00"), unit="张")],
+         lines=[LineInput(name="办公桌(二手)", category=_cat("A05010201"), quantity=4, estimated_unit_price=Decimal("75.00"), unit="张")],
          reason="节约开支，购二手办公桌4张", accepted_on=day(38), room=logistics_office, actual_user=director)
     _buy(people=people, title="多功能厅音响", department=logistics, channel="decentralised",
-         lines=[LineInput(name="音响设备", category=_cat("2320200"), quantity=1, estimated_unit_price=Decimal("4700.00"), unit="套")],
+         lines=[LineInput(name="音响设备", category=_cat("A02091200"), quantity=1, estimated_unit_price=Decimal("4700.00"), unit="套")],
          reason="多功能厅活动需要", accepted_on=day(35), room=hall, actual_user=director)
     _buy(people=people, title="午休躺椅", department=logistics, channel="decentralised",
-         lines=[LineInput(name="午休躺椅", category=_cat("6010100"), quantity=35, estimated_unit_price=Decimal("120.00"), unit="张")],
+         lines=[LineInput(name="午休躺椅", category=_cat("A05010199"), quantity=35, estimated_unit_price=Decimal("120.00"), unit="张")],
          reason="教师午休", accepted_on=day(30), room=nap_room, actual_user=teacher)
     # Epidemic supplies, about ¥2,000 in all.
     _buy(people=people, title="防疫物资", department=logistics, channel="decentralised",
          lines=[
-             LineInput(name="红外测温仪", category=_cat("2400100"), quantity=2, estimated_unit_price=Decimal("300.00"), unit="把"),
-             LineInput(name="口罩", category=_cat("8020100"), quantity=100, estimated_unit_price=Decimal("1.50"), unit="个"),
-             LineInput(name="体温计", category=_cat("8020300"), quantity=15, estimated_unit_price=Decimal("10.00"), unit="支"),
-             LineInput(name="喷雾器", category=_cat("3220200"), quantity=12, estimated_unit_price=Decimal("60.00"), unit="个"),
-             LineInput(name="84消毒液", category=_cat("8020200"), quantity=4, estimated_unit_price=Decimal("95.00"), unit="箱"),
+             LineInput(name="红外测温仪", category=_cat("A02100101"), quantity=2, estimated_unit_price=Decimal("300.00"), unit="把"),
+             LineInput(name="口罩", category=_cat("A07000000"), quantity=100, estimated_unit_price=Decimal("1.50"), unit="个"),
+             LineInput(name="体温计", category=_cat("A07000000"), quantity=15, estimated_unit_price=Decimal("10.00"), unit="支"),
+             LineInput(name="喷雾器", category=_cat("A02320000"), quantity=12, estimated_unit_price=Decimal("60.00"), unit="个"),
+             LineInput(name="84消毒液", category=_cat("A05040502"), quantity=4, estimated_unit_price=Decimal("95.00"), unit="箱"),
          ],
          reason="开学防疫准备", accepted_on=day(28), room=health, actual_user=people[Role.SAFETY_OFFICER])
     ConsumableItem.objects.filter(name="口罩").update(reorder_level=30)

@@ -23,6 +23,7 @@ from frontend.uploads import validate_upload
 from schools.models import Department, Room
 from tenants.models import User
 
+from .categories import LEGACY_CODE_MAP
 from .choices import AssetKind, AssetUse, Condition, ProcurementForm
 from .models import Asset, Category, Supplier
 
@@ -122,6 +123,9 @@ class _Lookups:
 
     def __init__(self):
         self.categories = {c.code: c for c in Category.objects.all()}
+        for old_code, new_code in LEGACY_CODE_MAP.items():  # spreadsheets made before the 2022 codes
+            if old_code not in self.categories and new_code in self.categories:
+                self.categories[old_code] = self.categories[new_code]
         self.rooms = {}
         for room in Room.objects.select_related("building"):
             for key in (f"{room.building.name} {room.number}", f"{room.building.name}{room.number}", room.name):

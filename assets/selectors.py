@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tenants.access import can_read_school, school_roles
 
+from .categories import top_code
 from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus, Resolution
 from .models import (
     Acceptance,
@@ -92,8 +93,7 @@ def asset_totals(*, user) -> dict:
     categories = {c.code: c for c in Category.objects.all()}
     for row in live.values("category__code").annotate(count=Count("id"), value=Sum("original_value")):
         code = row["category__code"]
-        top_code = code[:1] + "0" * (len(code) - 1)
-        top = categories.get(top_code)
+        top = categories.get(top_code(code))
         key = str(top) if top else code
         entry = by_category.setdefault(key, {"name": key, "count": 0, "value": Decimal("0")})
         entry["count"] += row["count"]

@@ -130,19 +130,33 @@ def asset_kind_for(*, category: Category, unit_price: Decimal) -> str:
 
 @transaction.atomic
 def category_table_import(*, rows: Sequence[dict], actor: User) -> int:
-    """Import (create or update) category rows of the full GB/T 14885 table."""
-    from .categories import category_rows_upsert
+    """Import (create or update) category rows of the full GB/T 14885-2022 table.
+
+    Codes of the 2022 form (A + eight digits) must sit under their structural parent; a row that
+    leaves the parent empty gets it from the code. Other all-digit codes (a bureau's own table) are
+    still taken as they come.
+    """
+    from .categories import category_rows_upsert, is_gbt_2022_code, structural_parent
 
     _require_school_role(actor, MANAGERS)
     errors = []
+    rows = [dict(row) for row in rows]
     codes = {str(r.get("code") or "").strip() for r in rows}
     for index, row in enumerate(rows, start=2):
         code = str(row.get("code") or "").strip()
-        if not code.isdigit():
-            errors.append(_("Row %(row)s: the code must be digits.") % {"row": index})
+        if not (code.isdigit() or is_gbt_2022_code(code)):
+            errors.append(_("Row %(row)s: the code must be a GB/T 14885-2022 code (A and eight digits) or digits.")
+                          % {"row": index})
         if not str(row.get("name") or "").strip():
             errors.append(_("Row %(row)s: the name is missing.") % {"row": index})
         parent = str(row.get("parent") or "").strip()
+        if is_gbt_2022_code(code):
+            expected = structural_parent(code)
+            if not parent:
+                parent = row["parent"] = expected
+            elif parent != expected:
+                errors.append(_("Row %(row)s: code %(code)s belongs under %(expected)s, not %(parent)s.")
+                              % {"row": index, "code": code, "expected": expected or "—", "parent": parent})
         if parent and parent not in codes and not Category.objects.filter(code=parent).exists():
             errors.append(_("Row %(row)s: unknown parent code %(code)s.") % {"row": index, "code": parent})
         try:

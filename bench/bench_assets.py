@@ -83,7 +83,7 @@ def _xlsx(rows: int, prefix: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append(HEADER)
-    codes = ["2010104", "2010601", "6010200", "6010300", "2320200"]
+    codes = ["A02010105", "A02021000", "A05010200", "A05010300", "A02091200"]
     for n in range(rows):
         sheet.append([f"{prefix}{n:07d}", f"设备{n}", codes[n % 5], "联想", 500 + (n % 50) * 100, 1,
                       dt.date(2024, 1 + n % 12, 1 + n % 28), f"基准室{n % 20}", "总务处"])
@@ -166,7 +166,7 @@ def _fill_list(rooms) -> None:
     from tenants.models import User
 
     _clear_assets()
-    categories = list(Category.objects.filter(code__in=["2010104", "2010601", "6010200", "6010300", "2320200"]))
+    categories = list(Category.objects.filter(code__in=["A02010105", "A02021000", "A05010200", "A05010300", "A02091200"]))
     department = Department.objects.get(name="总务处")
     user = User.objects.get(username="bench-custodian")
     kinds = ["fixed", "low_value"]

@@ -74,7 +74,7 @@ def submitted_request(school_a):
     connection.set_tenant(school_a)
     request = services.purchase_request_create(
         actor=leo, department=DepartmentFactory(name="信息中心"), title="电脑", reason="教学", channel="government",
-        lines=[LineInput(name="台式计算机", category=category("2010104"), quantity=3,
+        lines=[LineInput(name="台式计算机", category=category("A02010105"), quantity=3,
                          estimated_unit_price=Decimal("5600.00"))])
     request = services.purchase_request_submit(request=request, actor=leo)
     connection.set_schema_to_public()

@@ -43,7 +43,7 @@ class SupplierFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"供应商{n}")
 
 
-def category(code: str = "2010104") -> Category:
+def category(code: str = "A02010105") -> Category:
     return Category.objects.get(code=code)
 
 

@@ -43,7 +43,7 @@ def xlsx(rows, header=HEADER) -> SimpleUploadedFile:
 
 
 def good_row(number="A0001", **changes):
-    row = {"资产编号": number, "资产名称": "台式计算机", "分类代码": "2010104", "单价": 5600, "数量": 1,
+    row = {"资产编号": number, "资产名称": "台式计算机", "分类代码": "A02010105", "单价": 5600, "数量": 1,
            "入账日期": dt.date(2025, 9, 1), "存放地点": ""}
     row.update(changes)
     return [row[h] for h in HEADER]
@@ -72,6 +72,12 @@ def test_good_file_imports_every_row(in_school_a, kate):
     second = Asset.objects.exclude(asset_number="A0001").get()
     assert (second.kind, second.unit_price) == ("low_value", Decimal("300.50"))
     assert second.asset_number.startswith(str(timezone.localdate().year))
+
+
+def test_old_shipped_codes_still_import(in_school_a, kate):
+    assets_import(upload=xlsx([good_row("A0001", 分类代码="2010104"), good_row("A0002", 分类代码=6010300)]), actor=kate)
+    assert Asset.objects.get(asset_number="A0001").category.code == "A02010105"
+    assert Asset.objects.get(asset_number="A0002").category.code == "A05010300"
 
 
 def test_missing_column_is_refused(in_school_a, kate):

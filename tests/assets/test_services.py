@@ -18,7 +18,7 @@ from tenants.models import Notification
 from .factories import AssetFactory, ConsumableItemFactory, DepartmentFactory, RoomFactory, category
 
 
-def _request(actor, *, quantity=3, price="5600.00", code="2010104", name="台式计算机"):
+def _request(actor, *, quantity=3, price="5600.00", code="A02010105", name="台式计算机"):
     return services.purchase_request_create(
         actor=actor, department=DepartmentFactory(name="信息中心"), title="电脑", reason="教学", channel="government",
         lines=[LineInput(name=name, category=category(code), quantity=quantity, estimated_unit_price=Decimal(price))],
@@ -29,18 +29,18 @@ def _request(actor, *, quantity=3, price="5600.00", code="2010104", name="台式
 
 
 def test_kind_follows_the_bureau_thresholds(in_school_a):
-    computers, desks, masks, lab = category("2010104"), category("6010200"), category("8020100"), category("3400100")
+    computers, desks, masks, instruments = category("A02010105"), category("A05010200"), category("A07000000"), category("A02450100")
     assert services.asset_kind_for(category=computers, unit_price=Decimal("999.99")) == AssetKind.LOW_VALUE
     assert services.asset_kind_for(category=computers, unit_price=Decimal("1000.00")) == AssetKind.FIXED
-    assert services.asset_kind_for(category=lab, unit_price=Decimal("1200.00")) == AssetKind.LOW_VALUE
-    assert services.asset_kind_for(category=lab, unit_price=Decimal("1500.00")) == AssetKind.FIXED
+    assert services.asset_kind_for(category=instruments, unit_price=Decimal("1200.00")) == AssetKind.LOW_VALUE
+    assert services.asset_kind_for(category=instruments, unit_price=Decimal("1500.00")) == AssetKind.FIXED
     assert services.asset_kind_for(category=desks, unit_price=Decimal("300.00")) == AssetKind.LOW_VALUE
     assert services.asset_kind_for(category=masks, unit_price=Decimal("2000.00")) == AssetKind.CONSUMABLE
 
 
 def test_kind_threshold_is_configurable_per_bureau(in_school_a):
     in_school_a.bureau.fixed_asset_threshold = Decimal("800.00")
-    assert services.asset_kind_for(category=category("2010104"), unit_price=Decimal("850.00")) == AssetKind.FIXED
+    assert services.asset_kind_for(category=category("A02010105"), unit_price=Decimal("850.00")) == AssetKind.FIXED
 
 
 def test_straight_line_depreciation_over_the_category_life(in_school_a):
@@ -67,8 +67,8 @@ def test_warranty(in_school_a):
 
 
 def test_asset_create_generates_numbers_in_sequence(in_school_a, kate):
-    first = services.asset_create(actor=kate, name="打印机", category=category("2010601"), unit_price=Decimal("1800"))
-    second = services.asset_create(actor=kate, name="打印机", category=category("2010601"), unit_price=Decimal("1800"))
+    first = services.asset_create(actor=kate, name="打印机", category=category("A02021000"), unit_price=Decimal("1800"))
+    second = services.asset_create(actor=kate, name="打印机", category=category("A02021000"), unit_price=Decimal("1800"))
     assert int(second.asset_number) == int(first.asset_number) + 1
     assert first.kind == AssetKind.FIXED
     assert first.original_value == Decimal("1800.00")
@@ -209,7 +209,7 @@ def test_accepting_more_than_was_ordered_is_refused(in_school_a, kate, alice, bo
 
 
 def test_acceptance_of_consumables_stocks_in(in_school_a, kate, alice, bob):
-    request = _approved(kate, alice, quantity=100, price="1.50", code="8020100", name="口罩")
+    request = _approved(kate, alice, quantity=100, price="1.50", code="A07000000", name="口罩")
     services.acceptance_record(request=request, actor=kate, members=[kate], actual_user=bob,
                                lines=[AcceptedLine(line=request.lines.get(), accepted=100)])
     item = ConsumableItem.objects.get(name="口罩")
@@ -361,16 +361,30 @@ def test_full_category_table_import_adds_and_updates(in_school_a, kate, bob):
     from assets.models import Category
 
     rows = [
-        {"code": "2010104", "name": "台式计算机", "parent": "2010100", "service_life_years": "5", "is_special_equipment": "0"},
-        {"code": "2010199", "name": "其他计算机设备", "parent": "2010100", "service_life_years": "6", "is_special_equipment": "0"},
+        {"code": "A02010105", "name": "台式计算机", "parent": "A02010100", "service_life_years": "5", "is_special_equipment": "0"},
+        {"code": "A02010110", "name": "瘦客户机", "parent": "A02010100", "service_life_years": "6", "is_special_equipment": "0"},
+        {"code": "A02010200", "name": "网络设备", "parent": "", "service_life_years": "6", "is_special_equipment": "0"},
     ]
     with pytest.raises(PermissionDenied):
         services.category_table_import(rows=rows, actor=bob)
-    assert services.category_table_import(rows=rows, actor=kate) == 2
-    assert Category.objects.get(code="2010104").service_life_years == 5
-    assert Category.objects.get(code="2010199").parent.code == "2010100"
+    assert services.category_table_import(rows=rows, actor=kate) == 3
+    assert Category.objects.get(code="A02010105").service_life_years == 5
+    assert Category.objects.get(code="A02010110").parent.code == "A02010100"
+    # a 2022 code left without a parent gets its structural one
+    assert Category.objects.get(code="A02010200").parent.code == "A02010000"
     with pytest.raises(ValidationError):
         services.category_table_import(rows=[{"code": "X1", "name": "", "parent": "404"}], actor=kate)
+
+
+def test_full_category_table_import_checks_the_2022_structure(in_school_a, kate):
+    rows = [{"code": "A02010111", "name": "某计算机", "parent": "A02020000", "service_life_years": "6"}]
+    with pytest.raises(ValidationError) as excinfo:
+        services.category_table_import(rows=rows, actor=kate)
+    assert "A02010100" in " ".join(excinfo.value.messages)
+    with pytest.raises(ValidationError):
+        services.category_table_import(rows=[{"code": "A0201", "name": "短代码"}], actor=kate)
+    # a bureau's own all-digit codes still import as before
+    assert services.category_table_import(rows=[{"code": "9990000", "name": "自定义分类"}], actor=kate) == 1
 
 
 def test_teacher_asks_to_borrow_and_the_custodian_lends(in_school_a, kate, bob):

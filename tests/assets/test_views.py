@@ -24,7 +24,7 @@ def world(in_school_a, kate, alice):
     services.consumable_receive(item=item, quantity=50, actor=kate, reason="采购")
     purchase = services.purchase_request_create(
         actor=kate, department=DepartmentFactory(name="信息中心"), title="电脑", reason="教学", channel="government",
-        lines=[LineInput(name="电脑", category=category("2010104"), quantity=10, estimated_unit_price=Decimal("5600"))],
+        lines=[LineInput(name="电脑", category=category("A02010105"), quantity=10, estimated_unit_price=Decimal("5600"))],
     )
     stocktake = services.stocktake_create(actor=kate, name="秋季盘点", rooms=[room])
     connection.set_schema_to_public()

@@ -27,7 +27,7 @@ def counting_room(django_db_blocker):
         connection.set_tenant(school)
         building = Building.objects.create(name="E2E楼")
         room = Room.objects.create(building=building, number="E101", name="E2E教室")
-        category = Category.objects.get(code="2010104")
+        category = Category.objects.get(code="A02010105")
         first = Asset.objects.create(asset_number="E2E0001", name="台式计算机甲", category=category, room=room)
         second = Asset.objects.create(asset_number="E2E0002", name="台式计算机乙", category=category, room=room)
         stocktake = Stocktake.objects.create(name="E2E盘点", created_by=user)

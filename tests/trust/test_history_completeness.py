@@ -52,7 +52,7 @@ def test_import_writes_one_history_row_per_imported_row(in_school_a, alice):
     sheet = workbook.active
     sheet.append(["资产编号", "资产名称", "分类代码", "单价", "数量", "入账日期", "存放地点"])
     for i in range(5):
-        sheet.append([f"H{i:04d}", "台式计算机", "2010104", 5600, 1, dt.date(2025, 9, 1), ""])
+        sheet.append([f"H{i:04d}", "台式计算机", "A02010105", 5600, 1, dt.date(2025, 9, 1), ""])
     buffer = io.BytesIO()
     workbook.save(buffer)
     custodian = User.objects.create_user(username="hist-custodian", password="x" * 12)
