@@ -1,7 +1,10 @@
 """Bounded load over loopback: concurrent users on mixed pages and GraphQL, p95 per endpoint, errors.
 
 gunicorn on 127.0.0.1 only. Sizes: BENCH_LOAD_USERS (default 50), BENCH_LOAD_SECONDS (default 60;
-the issue's run is 300), BENCH_LOAD_SCHOOLS (schools to spread over, default 50; cloned if missing).
+the issue's run is 300), BENCH_LOAD_SCHOOLS (default 50). The schools are the generator's (bench/
+generator.py: clones of a school filled with every module's demo records), made if missing, so the
+bureau's pages read the read-model of all of them and each school's lists hold real rows. Users sign
+in as the generated district-wide team (one principal for every school) and the bureau's leader.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.conf import settings
 
 from tenants.models import Bureau, School, User
 from tenants.roles import Role
-from tenants.services import bureau_create, membership_grant, school_create
+from tenants.services import membership_grant
 
 from .harness import p95, report
 
@@ -40,22 +43,34 @@ def _free_port() -> int:
 
 
 def _world() -> tuple[list[School], Bureau]:
-    bureau = Bureau.objects.filter(code="load").first() or bureau_create(name="压测教育局", code="load")
-    schools = list(School.objects.filter(bureau=bureau).order_by("slug")[:SCHOOLS])
-    for i in range(len(schools), SCHOOLS):
-        schools.append(school_create(bureau=bureau, name=f"压测学校{i}", slug=f"load{i}"))
-    for school in schools:
-        user, created = User.objects.get_or_create(username=f"load-{school.slug}", defaults={"name": school.name})
-        if created:
-            user.set_password(PASSWORD)
-            user.save()
-            membership_grant(user=user, role=Role.PRINCIPAL, school=school)
+    from reporting.services import school_metrics_refresh
+
+    from . import generator
+
+    district = generator.generate(count=SCHOOLS)
+    schools, bureau = district.schools, district.bureau
+    principal = User.objects.get(username=f"{generator.PREFIX}-{Role.PRINCIPAL}".replace("_", "-"))
+    principal.set_password(PASSWORD)
+    principal.save(update_fields=["password"])
     leader, created = User.objects.get_or_create(username="load-leader", defaults={"name": "压测局领导"})
-    if created:
-        leader.set_password(PASSWORD)
-        leader.save()
-        membership_grant(user=leader, role=Role.BUREAU_LEADER, bureau=bureau)
+    leader.set_password(PASSWORD)
+    leader.save()
+    membership_grant(user=leader, role=Role.BUREAU_LEADER, bureau=bureau)
+    # The bureau reads the read-model: make sure every school has its row.
+    from reporting.models import SchoolMetrics
+
+    have = set(SchoolMetrics.objects.filter(school__in=schools).values_list("school_id", flat=True))
+    for school in schools:
+        if school.pk not in have:
+            school_metrics_refresh(school=school)
     return schools, bureau
+
+
+BUREAU_QUERY = "{ bureau { name schools(first: 50) { totalCount edges { node { name slug } } } } }"
+WORK_ORDERS_QUERY = ("{ workOrderList(first: 50) { totalCount edges { node { reference status title "
+                     "reportedAt dueAt } } } }")
+ASSETS_QUERY = ("{ assetList(first: 50) { totalCount edges { node { assetNumber name kind "
+                "category { code name } room { name } } } } }")
 
 
 class Session:
@@ -96,8 +111,15 @@ def _gql(session: Session, query: str):
         "Referer": f"http://{session.host}/"})
 
 
+def generator_prefix() -> str:
+    from .generator import PREFIX
+
+    return PREFIX
+
+
 def run() -> None:
     schools, bureau = _world()
+    principal = f"{generator_prefix()}-principal"
     port = _free_port()
     env = {**os.environ, "DEBUG": "false", "SITE_PORT": str(port), "CONN_MAX_AGE": "60"}
     server = subprocess.Popen(
@@ -124,19 +146,26 @@ def run() -> None:
                 session = Session(port, "localhost")
                 session.login("load-leader")
             else:
-                school = schools[index % len(schools)]
+                school = schools[(index * 7919) % len(schools)]  # spread over the whole district
                 session = Session(port, school.host)
-                session.login(f"load-{school.slug}")
+                session.login(principal)
             while time.monotonic() < stop_at:
                 if bureau_user:
                     name, call = rng.choice([
                         ("bureau_home", lambda: session.request("GET", "/")),
-                        ("bureau_graphql", lambda: _gql(session, "{ bureau { name schools(first: 50) { totalCount edges { node { name slug } } } } }")),
+                        ("bureau_console", lambda: session.request("GET", "/bureau/")),
+                        ("bureau_rankings", lambda: session.request("GET", "/bureau/rankings/")),
+                        ("bureau_graphql", lambda: _gql(session, BUREAU_QUERY)),
                     ])
                 else:
                     name, call = rng.choice([
                         ("school_home", lambda: session.request("GET", "/")),
                         ("school_graphql", lambda: _gql(session, "{ school { name studentCount } viewer { username } }")),
+                        ("assets_list", lambda: session.request("GET", "/assets/?page=1")),
+                        ("repairs_list", lambda: session.request("GET", "/repairs/")),
+                        ("hazards_list", lambda: session.request("GET", "/safety/hazards/")),
+                        ("gql_work_orders", lambda: _gql(session, WORK_ORDERS_QUERY)),
+                        ("gql_assets", lambda: _gql(session, ASSETS_QUERY)),
                         ("notifications", lambda: session.request("GET", "/notifications/")),
                         ("healthz", lambda: session.request("GET", "/healthz")),
                     ])
