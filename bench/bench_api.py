@@ -20,7 +20,8 @@ ROUNDS = int(os.environ.get("BENCH_API_ROUNDS", "40"))
 DELIVERIES = int(os.environ.get("BENCH_API_DELIVERIES", "1000"))
 
 PAGE = """query($first: Int!) { workOrderList(first: $first) { totalCount pageInfo { hasNextPage endCursor }
-  edges { node { id reference title status severity reportedAt dueAt isOverdue assigneeName } } } }"""
+  edges { node { id reference title status severity reportedAt dueAt isOverdue assigneeName
+    room { number name building } asset { assetNumber name } reporter { name signedIn } } } } }"""
 WITH_WHERE = PAGE.replace("title status", "title where status")
 
 
@@ -44,11 +45,20 @@ def _orders(school) -> None:
     if have < ORDERS:
         reporter = User.objects.filter(username="bench-reporter").first() or User.objects.create_user(
             username="bench-reporter", password="bench-pass-42", name="基准报修人")
+        from assets.models import Asset, Category
+
         building, _ = Building.objects.get_or_create(name="基准教学楼")
         rooms = [Room.objects.get_or_create(building=building, number=f"{100 + i}", defaults={"name": "教室"})[0]
                  for i in range(10)]
+        category = Category.objects.filter(code__startswith="A02").order_by("code").last()
+        assets = [Asset.objects.get_or_create(
+            asset_number=f"BENCH{i:04d}",
+            defaults={"name": f"投影仪{i}", "category": category, "room": rooms[i], "unit_price": 3000,
+                      "booked_on": "2026-09-01"})[0] for i in range(10)]
         for i in range(have, ORDERS):
-            work_order_report(reporter=reporter, title=f"基准报修{i}", room=rooms[i % 10])
+            # every order in a room; every other one about an asset; every third from the public QR page
+            work_order_report(reporter=None if i % 3 == 0 else reporter, reporter_name="扫码报修人",
+                              title=f"基准报修{i}", room=rooms[i % 10], asset=assets[i % 10] if i % 2 else None)
     connection.set_schema_to_public()
 
 
@@ -93,7 +103,9 @@ def bench_page(school, raw: str) -> None:
     # The naive way: the same rows and fields by plain ORM access, one query per related row.
     connection.set_tenant(school)
     with CaptureQueriesContext(connection) as naive:
-        rows = [(o.reference, o.where, o.assignee.display_name if o.assignee_id else None, o.is_overdue)
+        rows = [(o.reference, o.where, o.assignee.display_name if o.assignee_id else None, o.is_overdue,
+                 o.room.building.name if o.room_id else None, o.asset.name if o.asset_id else None,
+                 o.reporter.display_name if o.reporter_id else o.reporter_name)
                 for o in WorkOrder.objects.order_by("-reported_at", "-pk")[:100]]
     connection.set_schema_to_public()
     assert len(rows) == 100
