@@ -71,8 +71,6 @@ def test_safety_read_token_cannot_log_visitors(make_partner, bearer, school_a):
     assert not Visitor.objects.filter(name="李四").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="safety services require a person with a gate/patrol role (_require(actor, "
-                   "R.GATE)); partners need a by_partner path in safety/services.py — reported to the lead")
 def test_property_company_logs_visitors_and_patrols(make_partner, bearer, school_a):
     _, _, raw = make_partner(scopes=["safety:read", "safety:write"], schools=[school_a])
     client = bearer(raw, school_a)
