@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -71,6 +71,15 @@ def subscriptions_for(*, school: School, event: str):
     return [s for s in subscriptions if scope is None or scope in s.client.scopes]
 
 
+class _PayloadEncoder(DjangoJSONEncoder):
+    """Django's JSON, with every aware time in UTC ("…Z"), whichever zone the module computed it in."""
+
+    def default(self, o):
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            o = o.astimezone(UTC)
+        return super().default(o)
+
+
 def global_id(type_name: str, pk: int) -> str:
     """The relay global id of a row, as the schema's `id` fields and `node(id:)` use it: base64("<Type>:<pk>")."""
     return to_base64(type_name, pk)
@@ -82,7 +91,8 @@ def event_emit(*, school: School, event: str, payload: dict) -> list[WebhookDeli
     Modules call this after a write, inside its transaction, e.g.
         event_emit(school=request.tenant, event="repair_order.created", payload={"id": gid, ...})
     A rollback takes the deliveries with it and nothing is sent. Without a subscription it costs one query.
-    `payload` must be JSON-serialisable (dates and Decimals are converted). Unknown events raise ValueError.
+    `payload` must be JSON-serialisable (dates, UTC times and Decimals are converted). Unknown events raise
+    ValueError.
     """
     return event_emit_many(school=school, event=event, payloads=[payload])
 
@@ -99,7 +109,7 @@ def event_emit_many(*, school: School, event: str, payloads: Sequence[dict]) -> 
     now = timezone.now()
     deliveries = []
     for payload in payloads:
-        data = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+        data = json.loads(json.dumps(payload, cls=_PayloadEncoder))
         for subscription in subscriptions:
             delivery_id = uuid.uuid4()
             body = {
