@@ -290,9 +290,9 @@ def hazard_report(
     managers grade them and set the 五定 (hazard_plan). The partner's name is recorded as the reporter.
     """
     if by_partner:
-        partner_name = _require_or_partner(None, (), by_partner=True, partner_name=partner_name)
         if reporter is not None:
-            raise PermissionDenied(_("A partner write must name the partner."))
+            raise ValueError("A partner's hazard has no reporter account: pass reporter=None.")
+        partner_name = _require_or_partner(None, (), by_partner=True, partner_name=partner_name)
         if grade != HazardGrade.GENERAL or any((responsible, measures.strip(), funds, deadline,
                                                 contingency_plan.strip())):
             raise ValidationError({"grade": _("A partner reports a general hazard; the school grades it and "
@@ -649,7 +649,8 @@ def visitor_register(
                             host_verified=host_verified, purpose=purpose, in_at=in_at or timezone.now(),
                             registered_by=None if by_partner else actor, partner_name=partner_name),
                     exclude=("registered_by",), validate_constraints=False)
-    # No name, phone or ID number: the partner reads those (masked) through visitorList with safety:read.
+    # No name, phone or ID number in the event (one query when nobody subscribes): a partner reads the entry
+    # through visitorList, as its scope allows.
     _emit("visitor.registered", {"id": global_id("VisitorType", visitor.pk), "inAt": visitor.in_at,
                                  "hostVerified": visitor.host_verified})
     return visitor
