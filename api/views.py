@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pghistory
 from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -63,6 +64,10 @@ class HouqinGraphQLView(GraphQLView):
             rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if rejected is not None and request.user.is_authenticated:
                 return _error("CSRF token missing or wrong.", Code.FORBIDDEN, 403)
+        if partner is not None:
+            # A token has no user: the row history names the partner client instead, so no write is anonymous.
+            with pghistory.context(partner=partner.client.name, partner_client=partner.client.pk):
+                return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -1,4 +1,4 @@
-"""Webhooks: `event_emit` (called by modules after commit), signing, delivery with back-off.
+"""Webhooks: `event_emit` (called by modules in their write's transaction), signing, delivery with back-off.
 
 A delivery is a POST of JSON to the subscription's URL with three headers:
     X-Houqin-Delivery:  the delivery id (a UUID, the same on every retry and replay)
@@ -17,12 +17,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from strawberry.relay import to_base64
 
 from tenants.models import School
 
@@ -69,34 +71,58 @@ def subscriptions_for(*, school: School, event: str):
     return [s for s in subscriptions if scope is None or scope in s.client.scopes]
 
 
+class _PayloadEncoder(DjangoJSONEncoder):
+    """Django's JSON, with every aware time in UTC ("…Z"), whichever zone the module computed it in."""
+
+    def default(self, o):
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            o = o.astimezone(UTC)
+        return super().default(o)
+
+
+def global_id(type_name: str, pk: int) -> str:
+    """The relay global id of a row, as the schema's `id` fields and `node(id:)` use it: base64("<Type>:<pk>")."""
+    return to_base64(type_name, pk)
+
+
 def event_emit(*, school: School, event: str, payload: dict) -> list[WebhookDelivery]:
     """Record one delivery per interested subscription and send them after the surrounding commit.
 
-    Modules call this after a write, e.g.
+    Modules call this after a write, inside its transaction, e.g.
         event_emit(school=request.tenant, event="repair_order.created", payload={"id": gid, ...})
-    `payload` must be JSON-serialisable (dates and Decimals are converted). Unknown events raise ValueError.
+    A rollback takes the deliveries with it and nothing is sent. Without a subscription it costs one query.
+    `payload` must be JSON-serialisable (dates, UTC times and Decimals are converted). Unknown events raise
+    ValueError.
     """
+    return event_emit_many(school=school, event=event, payloads=[payload])
+
+
+def event_emit_many(*, school: School, event: str, payloads: Sequence[dict]) -> list[WebhookDelivery]:
+    """`event_emit` for many rows at once (a set-based job): one subscriptions query and one insert in all."""
     if event not in Event.values:
         raise ValueError(f"Unknown webhook event {event!r}")
+    if not payloads:
+        return []
     subscriptions = subscriptions_for(school=school, event=event)
     if not subscriptions:
         return []
-    data = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     now = timezone.now()
     deliveries = []
-    for subscription in subscriptions:
-        delivery_id = uuid.uuid4()
-        body = {
-            "id": str(delivery_id),
-            "event": event,
-            "school": school.slug,
-            "occurredAt": now.isoformat(),
-            "data": data,
-        }
-        deliveries.append(
-            WebhookDelivery(delivery_id=delivery_id, subscription=subscription, school=school, event=event,
-                            payload=body, next_attempt_at=now)
-        )
+    for payload in payloads:
+        data = json.loads(json.dumps(payload, cls=_PayloadEncoder))
+        for subscription in subscriptions:
+            delivery_id = uuid.uuid4()
+            body = {
+                "id": str(delivery_id),
+                "event": event,
+                "school": school.slug,
+                "occurredAt": now.isoformat(),
+                "data": data,
+            }
+            deliveries.append(
+                WebhookDelivery(delivery_id=delivery_id, subscription=subscription, school=school, event=event,
+                                payload=body, next_attempt_at=now)
+            )
     created = WebhookDelivery.objects.bulk_create(deliveries)
     for delivery in created:
         delivery_enqueue(delivery)

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.webhooks import event_emit, event_emit_many, global_id
 from assets.choices import Condition
 from assets.selectors import asset_under_warranty
 from assets.services import asset_condition_set, consumable_issue
@@ -118,6 +119,40 @@ def _refresh() -> None:
     school_metrics_request_refresh()
 
 
+def _webhook_school() -> School | None:
+    """The school whose schema is active (a beat task under schema_context has no School on the connection)."""
+    school = _school()
+    if school is not None or connection.schema_name in (None, "", "public"):
+        return school
+    return School.objects.filter(schema_name=connection.schema_name).first()
+
+
+def _payload(values: dict, **extra) -> dict:
+    """The data of repair_order.* webhook events: ids, status and times; no free text, no reporter."""
+    return {
+        "id": global_id("WorkOrderType", values["id"]), "reference": values["reference"],
+        "status": values["status"], "severity": values["severity"], "source": values["source"],
+        "reportedAt": values["reported_at"], "dueAt": values["due_at"], "completedAt": values["completed_at"],
+        **extra,
+    }
+
+
+def order_payload(order: WorkOrder, **extra) -> dict:
+    """The webhook data of one order (see _payload)."""
+    return _payload({column: getattr(order, column) for column in MARKED_COLUMNS}, **extra)
+
+
+def _emit(event: str, order: WorkOrder, **extra) -> None:
+    """Tell the partners subscribed to `event` (recorded in this transaction, sent after its commit)."""
+    school = _webhook_school()
+    if school is not None:
+        event_emit(school=school, event=event, payload=order_payload(order, **extra))
+
+
+def _updated(order: WorkOrder, action: str) -> None:
+    _emit("repair_order.updated", order, action=action)
+
+
 def photos_validate(photos: Sequence) -> list[str]:
     """Check every photo (image content, size, count) before anything is written; return their kinds."""
     if len(photos) > MAX_PHOTOS:
@@ -215,6 +250,7 @@ def work_order_report(
         dedupe_key=f"repairs:reported:{order.reference}",
     )
     _refresh()
+    _emit("repair_order.created", order)
     return order
 
 
@@ -308,6 +344,7 @@ def work_order_triage(
             dedupe_key=f"repairs:assigned:{order.pk}:{order.assignee_id}:{order.reopen_count}",
         )
     _refresh()
+    _updated(order, "triaged")
     return order
 
 
@@ -333,6 +370,7 @@ def work_order_start(*, order: WorkOrder, actor: User | None, by_partner: bool =
     order.status = Status.IN_PROGRESS
     order.started_at = order.started_at or timezone.now()
     order.save(update_fields=["status", "started_at"])
+    _updated(order, "started")
     return order
 
 
@@ -352,6 +390,7 @@ def work_order_pause(*, order: WorkOrder, actor: User | None, reason: str, by_pa
     order.pause_reason = reason[:200]
     order.save(update_fields=["status", "paused_at", "pause_reason"])
     _clock(order, ClockEventKind.PAUSED, actor=actor, reason=reason, at=now)
+    _updated(order, "paused")
     return order
 
 
@@ -381,6 +420,7 @@ def work_order_resume(*, order: WorkOrder, actor: User | None, by_partner: bool 
         raise ValidationError({"status": _("The order is not paused.")})
     _resume(order, actor=actor, now=timezone.now())
     order.save()
+    _updated(order, "resumed")
     return order
 
 
@@ -471,6 +511,7 @@ def work_order_complete(
             dedupe_key=f"repairs:completed:{order.pk}:{order.reopen_count}",
         )
     _refresh()
+    _updated(order, "completed")
     return order
 
 
@@ -506,6 +547,7 @@ def work_order_confirm(*, order: WorkOrder, actor: User | None, rating: int, com
     if comment.strip():
         WorkOrderNote.objects.create(order=order, author=actor, text=comment.strip())
     _refresh()
+    _updated(order, "confirmed")
     return order
 
 
@@ -534,6 +576,7 @@ def work_order_reopen(*, order: WorkOrder, actor: User | None, reason: str) -> W
     _clock(order, ClockEventKind.REOPENED, actor=actor, reason=reason, old=old, new=order.due_at, at=now)
     WorkOrderNote.objects.create(order=order, author=actor, text=_("Reopened: %(reason)s") % {"reason": reason})
     _refresh()
+    _updated(order, "reopened")
     return order
 
 
@@ -617,6 +660,11 @@ ESCALATION_STEPS = {
 }
 
 
+# The columns of a marked order (a row of `marked`): the digests read the first five, the webhook all.
+MARKED_COLUMNS = ("id", "reference", "title", "assignee_id", "vendor_name", "status", "severity", "source",
+                  "reported_at", "due_at", "completed_at")
+
+
 def _mark_set_based(now: dt.datetime, soon: dt.datetime) -> dict[str, list[tuple]]:
     table = WorkOrder._meta.db_table
     marked: dict[str, list[tuple]] = {}
@@ -624,7 +672,7 @@ def _mark_set_based(now: dt.datetime, soon: dt.datetime) -> dict[str, list[tuple
         for step, (column, condition) in ESCALATION_STEPS.items():
             cursor.execute(
                 f"UPDATE {table} SET {column} = %(now)s WHERE {column} IS NULL AND {condition} "  # noqa: S608
-                "RETURNING id, reference, title, assignee_id, vendor_name",
+                f"RETURNING {', '.join(MARKED_COLUMNS)}",
                 {"now": now, "soon": soon},
             )
             marked[step] = sorted(cursor.fetchall())
@@ -635,7 +683,7 @@ def _mark_naive(now: dt.datetime, soon: dt.datetime) -> dict[str, list[tuple]]:
     """The per-order loop the set-based run replaces (kept for the benchmark and the equivalence test)."""
     marked: dict[str, list[tuple]] = {step: [] for step in ESCALATION_STEPS}
     for order in WorkOrder.objects.filter(status__in=RUNNING_STATUSES):
-        row = (order.pk, order.reference, order.title, order.assignee_id, order.vendor_name)
+        row = tuple(getattr(order, column) for column in MARKED_COLUMNS)
         changed = []
         if (order.due_soon_notified_at is None and not order.vendor_name and order.assignee_id
                 and now < order.due_at <= soon):
@@ -725,7 +773,19 @@ def escalation_run(*, now: dt.datetime | None = None, naive: bool = False) -> di
         robot_message_queue(text="\n\n".join(robot_lines),
                             dedupe_key=_digest_key("robot", [r for s in marked.values() for r in s], now),
                             preset=preset)
+    _overdue_emit(marked["overdue"], now)
     return {step: [r[0] for r in rows] for step, rows in marked.items()}
+
+
+def _overdue_emit(rows: Sequence[tuple], now: dt.datetime) -> None:
+    """repair_order.overdue for each newly overdue order: one subscriptions query for the run, not one per order."""
+    if not rows:
+        return
+    school = _webhook_school()
+    if school is None:
+        return
+    payloads = [_payload(dict(zip(MARKED_COLUMNS, row, strict=True)), overdueAt=now) for row in rows]
+    event_emit_many(school=school, event="repair_order.overdue", payloads=payloads)
 
 
 # --- group robot --------------------------------------------------------------------------------

@@ -203,9 +203,10 @@ LEDGERS: dict[str, Ledger] = {
             [(_("full name"), lambda o: o.name), (_("ID number (masked)"), lambda o: o.id_number_masked),
              (_("host"), lambda o: o.host_name), (_("verified by calling the host"), lambda o: _yes(o.host_verified)),
              (_("purpose"), lambda o: o.purpose), (_("in at"), lambda o: _dt(o.in_at)),
-             (_("out at"), lambda o: _dt(o.out_at))],
-            search=("name", "host_name", "purpose"), date_field="in_at", form=F.VisitorForm, create=_create_visitor,
-            write_roles=R.GATE, icon="door-open", read_roles=R.GATE | R.MANAGERS,
+             (_("out at"), lambda o: _dt(o.out_at)), (_("registered by"), lambda o: o.registered_by_label)],
+            search=("name", "host_name", "purpose", "partner_name"), date_field="in_at", form=F.VisitorForm,
+            create=_create_visitor, write_roles=R.GATE, icon="door-open", read_roles=R.GATE | R.MANAGERS,
+            related=("registered_by",),
         ),
         Ledger(
             "exits", _("Staff exits"), M.StaffExit,
@@ -217,7 +218,7 @@ LEDGERS: dict[str, Ledger] = {
         Ledger(
             "patrols", _("Patrols"), M.Patrol,
             [(_("started at"), lambda o: _dt(o.started_at)), (_("ended at"), lambda o: _dt(o.ended_at)),
-             (_("shift"), lambda o: o.get_shift_display()), (_("patroller"), lambda o: o.patroller_name),
+             (_("shift"), lambda o: o.get_shift_display()), (_("patroller"), lambda o: o.patroller_label),
              (_("route"), lambda o: o.route), (_("findings"), lambda o: o.findings),
              (_("hazard opened"), lambda o: _yes(o.hazard_id))],
             search=("patroller_name", "route", "findings"), filters=[("shift", _("shift"), Shift.choices)],

@@ -36,6 +36,16 @@ from .choices import (
 USER = settings.AUTH_USER_MODEL
 
 
+def partner_label(name: str) -> str:
+    """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
+    return _("%(name)s (partner)") % {"name": name}
+
+
+def _partner_field():
+    # A partner token has no account: the client's name is kept so no ledger line is anonymous.
+    return models.CharField(_("recorded by partner"), max_length=100, blank=True)
+
+
 def _user_fk(verbose, *, null=True, related_name="+"):
     return models.ForeignKey(
         USER, on_delete=models.PROTECT if not null else models.SET_NULL, null=null, blank=null,
@@ -175,6 +185,7 @@ class Hazard(models.Model):
     )
     found_on = models.DateField(_("found on"), db_index=True)
     reporter = _user_fk(_("reported by"))
+    partner_name = _partner_field()
     room = models.ForeignKey(
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("room"),
     )
@@ -228,6 +239,13 @@ class Hazard(models.Model):
     @property
     def location(self) -> str:
         return str(self.room) if self.room_id else self.location_text
+
+    @property
+    def reported_by(self) -> str:
+        """Who reported it: a person, or a partner (物业公司 (partner)); reads `reporter` (select it)."""
+        if self.partner_name:
+            return partner_label(self.partner_name)
+        return self.reporter.display_name if self.reporter_id else ""
 
     def is_overdue(self, today) -> bool:
         return self.status == HazardStatus.OPEN and self.deadline is not None and self.deadline < today
@@ -374,6 +392,7 @@ class Visitor(models.Model):
     in_at = models.DateTimeField(_("in at"), db_index=True)
     out_at = models.DateTimeField(_("out at"), null=True, blank=True)
     registered_by = _user_fk(_("registered by"))
+    partner_name = _partner_field()
 
     class Meta:
         verbose_name = _("visitor")
@@ -393,6 +412,13 @@ class Visitor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def registered_by_label(self) -> str:
+        """Who registered the visitor: a person or a partner; reads `registered_by` (select it)."""
+        if self.partner_name:
+            return partner_label(self.partner_name)
+        return self.registered_by.display_name if self.registered_by_id else ""
 
 
 @tracked()
@@ -459,6 +485,7 @@ class Patrol(models.Model):
     findings = models.TextField(_("findings"), blank=True)
     hazard = models.ForeignKey(Hazard, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                verbose_name=_("hazard opened"))
+    partner_name = _partner_field()
 
     class Meta:
         verbose_name = _("patrol")
@@ -472,7 +499,12 @@ class Patrol(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patroller_name} {self.route}"
+        return f"{self.patroller_label} {self.route}"
+
+    @property
+    def patroller_label(self) -> str:
+        """The patroller as the ledger shows it: the name, marked when a partner logged the patrol."""
+        return partner_label(self.partner_name) if self.partner_name else self.patroller_name
 
 
 # ---------------------------------------------------------------- emergency plans and drills

@@ -14,6 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.webhooks import event_emit, global_id
 from schools.models import Department, OnCampusUnit, Room, StaffMember
 from tenants.models import Membership, User
 from tenants.notifications import notify
@@ -70,6 +71,37 @@ def _save(obj, *, refresh_metrics: bool = True, exclude: tuple[str, ...] = (), v
 def _require(user, allowed: Iterable[str], message: str | None = None) -> None:
     if not (R.roles_of(user) & set(allowed)):
         raise PermissionDenied(message or _("Your role here does not allow this."))
+
+
+def _require_or_partner(actor, allowed: Iterable[str], *, by_partner: bool, partner_name: str) -> str:
+    """A person needs one of `allowed`; a partner (checked for grant and scope by the API) is let through.
+
+    Returns the partner's name to record (empty for a person). Nothing is recorded anonymously: a partner
+    write without the partner's name is refused.
+    """
+    if not by_partner:
+        _require(actor, allowed)
+        return ""
+    partner_name = (partner_name or "").strip()
+    if not partner_name:
+        raise PermissionDenied(_("A partner write must name the partner."))
+    return partner_name[:100]
+
+
+def _emit(event: str, payload: dict) -> None:
+    """Tell the partners subscribed to `event` in this school (recorded now, sent after commit)."""
+    school = R.current_school()
+    if school is not None:
+        event_emit(school=school, event=event, payload=payload)
+
+
+def hazard_payload(hazard: Hazard) -> dict:
+    """The data of hazard.* webhook events: no free text (it may name people), no personal data."""
+    return {
+        "id": global_id("HazardType", hazard.pk), "status": hazard.status, "grade": hazard.grade,
+        "category": hazard.category, "foundOn": hazard.found_on, "deadline": hazard.deadline,
+        "supervised": hazard.supervised, "rectifiedAt": hazard.rectified_at, "verifiedAt": hazard.verified_at,
+    }
 
 
 def text_sha256(text: str) -> str:
@@ -249,15 +281,31 @@ def hazard_report(
     deadline: dt.date | None = None,
     contingency_plan: str = "",
     photos: Iterable = (),
+    by_partner: bool = False,
+    partner_name: str = "",
 ) -> Hazard:
-    """Record a hazard; a major one must carry all of the 五定 and is listed for supervision at once."""
+    """Record a hazard; a major one must carry all of the 五定 and is listed for supervision at once.
+
+    A partner (by_partner, e.g. the property company on patrol) reports general hazards only: the school's
+    managers grade them and set the 五定 (hazard_plan). The partner's name is recorded as the reporter.
+    """
+    if by_partner:
+        if reporter is not None:
+            raise ValueError("A partner's hazard has no reporter account: pass reporter=None.")
+        partner_name = _require_or_partner(None, (), by_partner=True, partner_name=partner_name)
+        if grade != HazardGrade.GENERAL or any((responsible, measures.strip(), funds, deadline,
+                                                contingency_plan.strip())):
+            raise ValidationError({"grade": _("A partner reports a general hazard; the school grades it and "
+                                              "sets the five fixes.")})
+    else:
+        partner_name = ""
     if room is None and not location_text.strip():
         raise ValidationError({"location_text": _("Give the room or describe where the hazard is.")})
     hazard = Hazard(
         round=round_item.round if round_item else None, round_item=round_item, found_on=found_on or today(),
-        reporter=reporter, room=room, location_text=location_text, category=category, grade=grade,
-        description=description, responsible=responsible, measures=measures, funds=funds, deadline=deadline,
-        contingency_plan=contingency_plan,
+        reporter=reporter, partner_name=partner_name, room=room, location_text=location_text, category=category,
+        grade=grade, description=description, responsible=responsible, measures=measures, funds=funds,
+        deadline=deadline, contingency_plan=contingency_plan,
     )
     _five_fixes_check(hazard)
     if hazard.deadline is None:
@@ -269,6 +317,12 @@ def hazard_report(
     if hazard.grade == HazardGrade.MAJOR:
         notify(school=R.current_school(), kind="safety.major_hazard", title=_("Major hazard: %(text)s") % {"text": description[:60]},
                url=f"/safety/hazards/{hazard.pk}/", roles=R.MANAGERS, dedupe_key=f"safety-major:{hazard.pk}")
+    if partner_name:
+        # Nobody at the school saw it being reported: the managers hear of it, to grade it and set the 五定.
+        notify(school=R.current_school(), kind="safety.partner_hazard",
+               title=_("%(partner)s reported a hazard: %(text)s") % {"partner": partner_name, "text": description[:60]},
+               url=f"/safety/hazards/{hazard.pk}/", roles=R.MANAGERS, dedupe_key=f"safety-partner-hazard:{hazard.pk}")
+    _emit("hazard.reported", hazard_payload(hazard))
     return hazard
 
 
@@ -311,7 +365,8 @@ def hazard_photo_add(*, actor: User, hazard: Hazard, stage: str, image) -> Hazar
 def hazard_rectify(*, actor: User, hazard: Hazard, actions: str, photos: Iterable = ()) -> Hazard:
     """Record the rectification (actions and after-photos); the hazard then awaits verification."""
     hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
-    if not (R.roles_of(actor) & R.RECTIFY) and hazard.responsible_id != actor.pk:
+    is_responsible = hazard.responsible_id is not None and hazard.responsible_id == actor.pk
+    if not (R.roles_of(actor) & R.RECTIFY) and not is_responsible:
         raise PermissionDenied(_("Your role here does not allow this."))
     if hazard.status != HazardStatus.OPEN:
         raise ValidationError({"status": _("Only an open hazard can be rectified.")})
@@ -353,7 +408,10 @@ def hazard_verify(*, actor: User, hazard: Hazard, accepted: bool, note: str = ""
         hazard.status = HazardStatus.OPEN
         hazard.rectified_by = None
         hazard.rectified_at = None
-    return _save(hazard)
+    _save(hazard)
+    if hazard.status == HazardStatus.CLOSED:
+        _emit("hazard.closed", hazard_payload(hazard))
+    return hazard
 
 
 def hazards_escalate_overdue(*, on: dt.date | None = None) -> int:
@@ -453,7 +511,8 @@ def agreement_campaign_issue(
 
 
 def _may_sign(user: User | None, agreement: Agreement) -> bool:
-    if user is None:
+    # An anonymous caller (pk None) would otherwise match every copy without an account (parents').
+    if user is None or not user.is_authenticated:
         return False
     if agreement.user_id == user.pk:
         return True
@@ -576,20 +635,32 @@ def visitor_register(
     host_verified: bool,
     phone: str = "",
     in_at: dt.datetime | None = None,
+    by_partner: bool = False,
+    partner_name: str = "",
 ) -> Visitor:
-    """Register a visitor at the gate; only a masked ID number is stored."""
-    _require(actor, R.GATE)
+    """Register a visitor at the gate; only a masked ID number is stored.
+
+    A partner (by_partner: the property company keeping the gate) registers under its own name.
+    """
+    partner_name = _require_or_partner(actor, R.GATE, by_partner=by_partner, partner_name=partner_name)
     # The gate is the busiest write: the acting user is known to exist and the two check constraints (mask,
     # out after in) hold by construction here and are enforced by the database, so no extra round trips.
-    return _save(Visitor(name=name, id_number_masked=id_number_mask(id_number), phone=phone, host_name=host_name,
-                         host_verified=host_verified, purpose=purpose, in_at=in_at or timezone.now(),
-                         registered_by=actor), exclude=("registered_by",), validate_constraints=False)
+    visitor = _save(Visitor(name=name, id_number_masked=id_number_mask(id_number), phone=phone, host_name=host_name,
+                            host_verified=host_verified, purpose=purpose, in_at=in_at or timezone.now(),
+                            registered_by=None if by_partner else actor, partner_name=partner_name),
+                    exclude=("registered_by",), validate_constraints=False)
+    # No name, phone or ID number in the event (one query when nobody subscribes): a partner reads the entry
+    # through visitorList, as its scope allows.
+    _emit("visitor.registered", {"id": global_id("VisitorType", visitor.pk), "inAt": visitor.in_at,
+                                 "hostVerified": visitor.host_verified})
+    return visitor
 
 
 @transaction.atomic
-def visitor_checkout(*, actor: User, visitor: Visitor, out_at: dt.datetime | None = None) -> Visitor:
-    """Record when a visitor left."""
-    _require(actor, R.GATE)
+def visitor_checkout(*, actor: User | None, visitor: Visitor, out_at: dt.datetime | None = None,
+                     by_partner: bool = False, partner_name: str = "") -> Visitor:
+    """Record when a visitor left (a partner's checkout is attributed in the row history)."""
+    _require_or_partner(actor, R.GATE, by_partner=by_partner, partner_name=partner_name)
     visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
     out_at = out_at or timezone.now()
     if visitor.out_at is not None:
@@ -638,16 +709,35 @@ def patrol_record(
     ended_at: dt.datetime | None = None,
     findings: str = "",
     hazard: dict | None = None,
+    by_partner: bool = False,
+    partner_name: str = "",
 ) -> Patrol:
-    """Record a patrol; give `hazard` ({"category", "location_text", ...}) to open a hazard from a finding."""
-    _require(actor, R.PATROL)
+    """Record a patrol; give `hazard` ({"category", "location_text", ...}) to open a hazard from a finding.
+
+    A partner (by_partner: the property company's patrol) logs under its own name; a hazard it opens is
+    reported by the partner too.
+    """
+    partner_name = _require_or_partner(actor, R.PATROL, by_partner=by_partner, partner_name=partner_name)
     if ended_at is not None and ended_at < started_at:
         raise ValidationError({"ended_at": _("The end cannot be before the start.")})
     opened = None
     if hazard:
-        opened = hazard_report(reporter=actor, description=hazard.pop("description", "") or findings, **hazard)
-    return _save(Patrol(patroller=actor, patroller_name=actor.display_name, shift=shift, route=route,
-                        started_at=started_at, ended_at=ended_at, findings=findings, hazard=opened))
+        hazard = dict(hazard)
+        description = hazard.pop("description", "") or findings
+        if by_partner:
+            opened = hazard_report(reporter=None, description=description, by_partner=True,
+                                   partner_name=partner_name, **hazard)
+        else:
+            opened = hazard_report(reporter=actor, description=description, **hazard)
+    patrol = _save(Patrol(patroller=None if by_partner else actor,
+                          patroller_name=partner_name[:50] if by_partner else actor.display_name,
+                          partner_name=partner_name, shift=shift, route=route, started_at=started_at,
+                          ended_at=ended_at, findings=findings, hazard=opened))
+    _emit("patrol.logged", {
+        "id": global_id("PatrolType", patrol.pk), "shift": patrol.shift, "startedAt": patrol.started_at,
+        "endedAt": patrol.ended_at, "hazardId": global_id("HazardType", opened.pk) if opened else None,
+    })
+    return patrol
 
 
 @transaction.atomic

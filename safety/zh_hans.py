@@ -425,4 +425,10 @@ ZH = {
     "Versions": "版本",
     "only the first %(limit)s: narrow the dates to print the rest": "仅前 %(limit)s 条，请缩小日期范围打印其余记录",
     "For a department self-check": "部门自查时选择",
+    "%(name)s (partner)": "%(name)s（合作方）",
+    "recorded by partner": "合作方记录",
+    "A partner write must name the partner.": "合作方写入必须注明合作方名称。",
+    "A partner reports a general hazard; the school grades it and sets the five fixes.":
+        "合作方只能报告一般隐患，由学校定级并落实“五定”。",
+    "%(partner)s reported a hazard: %(text)s": "%(partner)s 报告了隐患：%(text)s",
 }

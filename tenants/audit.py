@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pghistory
 from django.db.models import Model
+from django.utils.translation import gettext
 
 
 def tracked(**kwargs):
@@ -29,11 +30,15 @@ def history_for(obj: Model, *, limit: int = 200) -> list[dict]:
     rows = []
     for event in events:
         metadata = event.pgh_context or {}
+        user = users.get(metadata.get("user"))
+        if user is None and metadata.get("partner"):
+            # A write by a partner token (api/views.py puts the client's name in the context).
+            user = gettext("%(name)s (partner)") % {"name": metadata["partner"]}
         rows.append(
             {
                 "at": event.pgh_created_at,
                 "label": event.pgh_label,
-                "user": users.get(metadata.get("user")),
+                "user": user,
                 "request_id": metadata.get("request_id", ""),
                 "diff": event.pgh_diff or {},
                 "data": event.pgh_data,

@@ -1,4 +1,8 @@
-"""SafetyQuery and SafetyMutation: reads for members and the bureau, writes by role (scope safety:write)."""
+"""SafetyQuery and SafetyMutation: reads for members and the bureau, writes by role.
+
+Partner tokens with safety:write (the property company) may log the gate and patrols and report hazards
+(PARTNER_WRITE); every other write is for people only and refuses a token (scope None).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
 
-from api.permissions import current_user, require_school_reader, require_school_role
+from api.permissions import current_partner, current_user, require_school_reader, require_school_role
 from safety import models, selectors, services
 from safety import roles as R
 from safety.terms import current_term, term_label
@@ -67,7 +71,10 @@ from .types import (
     VisitorType,
 )
 
-WRITE = "safety:write"
+# The writes open to partner tokens: the gate log, patrols and hazard reports.
+PARTNER_WRITE = "safety:write"
+# Every other write: people only (a token is refused with FORBIDDEN before any service runs).
+PEOPLE_ONLY = None
 
 
 def _pk(value) -> int:
@@ -94,6 +101,14 @@ def _class(uid: str) -> models.SchoolClass:
     if found is None:
         raise ValidationError({"class_uid": _("This class is not a class of this school.")})
     return found
+
+
+def _actor(info: Info) -> tuple[User | None, str]:
+    """(the acting person, or None and the partner's name when a partner token acts)."""
+    partner = current_partner(info)
+    if partner is not None:
+        return None, partner.client.name
+    return current_user(info), ""
 
 
 def _user(username: str | None) -> User | None:
@@ -151,19 +166,22 @@ class SafetyQuery:
 
 @strawberry.type
 class SafetyMutation:
-    @strawberry.mutation(description="Report a hazard (a major one needs all of the 五定).")
+    @strawberry.mutation(description="Report a hazard (a major one needs all of the 五定). Partners with "
+                                     "safety:write report general hazards; the school sets the 五定.")
     def hazard_report(self, info: Info, data: HazardReportInput) -> HazardType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PARTNER_WRITE)
+        user, partner_name = _actor(info)
         return services.hazard_report(  # type: ignore[return-value]
-            reporter=current_user(info), category=data.category, description=data.description, grade=data.grade,
+            reporter=user, category=data.category, description=data.description, grade=data.grade,
             location_text=data.location_text, room=Room.objects.get(pk=_pk(data.room_id)) if data.room_id else None,
             found_on=data.found_on, responsible=_user(data.responsible_username), measures=data.measures,
             funds=data.funds, deadline=data.deadline, contingency_plan=data.contingency_plan,
+            by_partner=bool(partner_name), partner_name=partner_name,
         )
 
     @strawberry.mutation(description="Set a hazard's grade and 五定 (all five for a major hazard).")
     def hazard_plan(self, info: Info, data: HazardPlanInput) -> HazardType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.hazard_plan(  # type: ignore[return-value]
             actor=current_user(info), hazard=_get(models.Hazard, data.id), grade=data.grade,
             responsible=_user(data.responsible_username), measures=data.measures, funds=data.funds,
@@ -172,19 +190,19 @@ class SafetyMutation:
 
     @strawberry.mutation(description="Record the rectification of a hazard.")
     def hazard_rectify(self, info: Info, id: strawberry.ID, actions: str) -> HazardType:
-        require_school_role(info, R.RECTIFY | R.LEDGER, scope=WRITE)
+        require_school_role(info, R.RECTIFY | R.LEDGER, scope=PEOPLE_ONLY)
         return services.hazard_rectify(actor=current_user(info), hazard=_get(models.Hazard, id),  # type: ignore[return-value]
                                        actions=actions)
 
     @strawberry.mutation(description="Verify a rectification: accepted closes the hazard (销号).")
     def hazard_verify(self, info: Info, id: strawberry.ID, accepted: bool, note: str = "") -> HazardType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.hazard_verify(actor=current_user(info), hazard=_get(models.Hazard, id),  # type: ignore[return-value]
                                       accepted=accepted, note=note)
 
     @strawberry.mutation(description="Open an inspection round with its checklist.")
     def inspection_round_open(self, info: Info, data: RoundOpenInput) -> InspectionRoundType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.round_open(  # type: ignore[return-value]
             actor=current_user(info), kind=data.kind, title=data.title, started_on=data.started_on,
             due_on=data.due_on, items=[{"area": i.area, "text": i.text} for i in data.items],
@@ -192,30 +210,30 @@ class SafetyMutation:
 
     @strawberry.mutation(description="Record a checklist line's result; a failed line opens a hazard.")
     def round_item_check(self, info: Info, data: RoundItemCheckInput) -> RoundItemType:
-        require_school_role(info, R.MANAGERS | R.PATROL, scope=WRITE)
+        require_school_role(info, R.MANAGERS | R.PATROL, scope=PEOPLE_ONLY)
         hazard = {"location_text": data.location_text, "grade": data.grade}
         return services.round_item_check(actor=current_user(info), item=_get(models.RoundItem, data.item_id),  # type: ignore[return-value]
                                          result=data.result, note=data.note, hazard=hazard)
 
     @strawberry.mutation(description="Complete an inspection round once every line is checked.")
     def inspection_round_complete(self, info: Info, id: strawberry.ID) -> InspectionRoundType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.round_complete(actor=current_user(info), round_=_get(models.InspectionRound, id))  # type: ignore[return-value]
 
     @strawberry.mutation(description="Remind the parties of a campaign who have not signed; returns how many.")
     def agreement_campaign_remind(self, info: Info, id: strawberry.ID) -> int:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.agreement_campaign_remind(campaign=_get(models.AgreementCampaign, id))
 
     @strawberry.mutation(description="Add an agreement template (or a new version of one).")
     def agreement_template_create(self, info: Info, data: AgreementTemplateInput) -> AgreementTemplateType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.agreement_template_create(actor=current_user(info), kind=data.kind, title=data.title,  # type: ignore[return-value]
                                                   body=data.body, post=data.post)
 
     @strawberry.mutation(description="Issue a template for a term to groups of parties.")
     def agreement_campaign_issue(self, info: Info, data: AgreementIssueInput) -> AgreementCampaignType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.agreement_campaign_issue(  # type: ignore[return-value]
             actor=current_user(info), template=_get(models.AgreementTemplate, data.template_id), term=data.term,
             groups=data.groups, due_on=data.due_on,
@@ -225,59 +243,65 @@ class SafetyMutation:
     def agreement_sign(self, info: Info, id: strawberry.ID, signer_name: str, seen_sha256: str | None = None) -> AgreementType:
         from tenants.roles import SCHOOL_ROLES
 
-        require_school_role(info, SCHOOL_ROLES, scope=WRITE)
+        require_school_role(info, SCHOOL_ROLES, scope=PEOPLE_ONLY)
         return services.agreement_sign(agreement=_get(models.Agreement, id), signer_name=signer_name,  # type: ignore[return-value]
                                        user=current_user(info), seen_sha256=seen_sha256)
 
-    @strawberry.mutation(description="Register a visitor at the gate (the ID number is stored masked).")
+    @strawberry.mutation(description="Register a visitor at the gate (the ID number is stored masked; "
+                                     "partners with safety:write too).")
     def visitor_register(self, info: Info, data: VisitorRegisterInput) -> VisitorType:
-        require_school_role(info, R.GATE, scope=WRITE)
+        require_school_role(info, R.GATE, scope=PARTNER_WRITE)
+        user, partner_name = _actor(info)
         return services.visitor_register(  # type: ignore[return-value]
-            actor=current_user(info), name=data.name, id_number=data.id_number, host_name=data.host_name,
+            actor=user, name=data.name, id_number=data.id_number, host_name=data.host_name,
             purpose=data.purpose, host_verified=data.host_verified, phone=data.phone,
+            by_partner=bool(partner_name), partner_name=partner_name,
         )
 
-    @strawberry.mutation(description="Record that a visitor left.")
+    @strawberry.mutation(description="Record that a visitor left (partners with safety:write too).")
     def visitor_checkout(self, info: Info, id: strawberry.ID) -> VisitorType:
-        require_school_role(info, R.GATE, scope=WRITE)
-        return services.visitor_checkout(actor=current_user(info), visitor=_get(models.Visitor, id))  # type: ignore[return-value]
+        require_school_role(info, R.GATE, scope=PARTNER_WRITE)
+        user, partner_name = _actor(info)
+        return services.visitor_checkout(actor=user, visitor=_get(models.Visitor, id),  # type: ignore[return-value]
+                                         by_partner=bool(partner_name), partner_name=partner_name)
 
     @strawberry.mutation(description="Register a staff member leaving during working hours.")
     def staff_exit_register(self, info: Info, data: StaffExitInput) -> StaffExitType:
-        require_school_role(info, R.GATE, scope=WRITE)
+        require_school_role(info, R.GATE, scope=PEOPLE_ONLY)
         return services.staff_exit_register(actor=current_user(info), name=data.name, reason=data.reason,  # type: ignore[return-value]
                                             approved_by=data.approved_by)
 
     @strawberry.mutation(description="Record a staff member's return.")
     def staff_exit_return(self, info: Info, id: strawberry.ID) -> StaffExitType:
-        require_school_role(info, R.GATE, scope=WRITE)
+        require_school_role(info, R.GATE, scope=PEOPLE_ONLY)
         return services.staff_exit_return(actor=current_user(info), exit_=_get(models.StaffExit, id))  # type: ignore[return-value]
 
     @strawberry.mutation(description="Record the follow-up of an absence.")
     def absence_follow_up(self, info: Info, id: strawberry.ID, follow_up: str) -> AbsenceType:
-        require_school_role(info, R.HEALTH, scope=WRITE)
+        require_school_role(info, R.HEALTH, scope=PEOPLE_ONLY)
         return services.absence_follow_up(actor=current_user(info), absence=_get(models.Absence, id),  # type: ignore[return-value]
                                           follow_up=follow_up)
 
-    @strawberry.mutation(description="Record a patrol; a finding may open a hazard.")
+    @strawberry.mutation(description="Record a patrol; a finding may open a hazard (partners with safety:write too).")
     def patrol_record(self, info: Info, data: PatrolInput) -> PatrolType:
-        require_school_role(info, R.PATROL, scope=WRITE)
+        require_school_role(info, R.PATROL, scope=PARTNER_WRITE)
+        user, partner_name = _actor(info)
         hazard = ({"category": data.hazard_category, "location_text": data.hazard_location or data.route}
                   if data.open_hazard else None)
-        return services.patrol_record(actor=current_user(info), shift=data.shift, route=data.route,  # type: ignore[return-value]
+        return services.patrol_record(actor=user, shift=data.shift, route=data.route,  # type: ignore[return-value]
                                       started_at=data.started_at, ended_at=data.ended_at, findings=data.findings,
-                                      hazard=hazard)
+                                      hazard=hazard, by_partner=bool(partner_name), partner_name=partner_name)
 
     @strawberry.mutation(description="Record a drill.")
     def drill_record(self, info: Info, data: DrillInput) -> DrillType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.drill_record(actor=current_user(info), kind=data.kind, held_on=data.held_on,  # type: ignore[return-value]
                                      participants=data.participants, evacuation_seconds=data.evacuation_seconds,
                                      review=data.review)
 
     @strawberry.mutation(description="Record a safety education activity.")
     def education_record(self, info: Info, data: EducationInput) -> EducationActivityType:
-        require_school_role(info, R.LEDGER, scope=WRITE)
+        require_school_role(info, R.LEDGER, scope=PEOPLE_ONLY)
         return services.education_record(  # type: ignore[return-value]
             actor=current_user(info), kind=data.kind, held_on=data.held_on, title=data.title, audience=data.audience,
             school_class=_class(data.class_uid) if data.class_uid else None,
@@ -285,13 +309,13 @@ class SafetyMutation:
 
     @strawberry.mutation(description="Record my route escort of a class on a day.")
     def escort_record(self, info: Info, data: EscortInput) -> EscortRecordType:
-        require_school_role(info, R.LEDGER, scope=WRITE)
+        require_school_role(info, R.LEDGER, scope=PEOPLE_ONLY)
         return services.escort_record(actor=current_user(info), on=data.on, school_class=_class(data.class_uid),  # type: ignore[return-value]
                                       teacher=current_user(info), present=data.present, note=data.note)
 
     @strawberry.mutation(description="Record a class's morning or noon health check.")
     def health_check_record(self, info: Info, data: HealthCheckInput) -> HealthCheckType:
-        require_school_role(info, R.HEALTH, scope=WRITE)
+        require_school_role(info, R.HEALTH, scope=PEOPLE_ONLY)
         return services.health_check_record(  # type: ignore[return-value]
             actor=current_user(info), school_class=_class(data.class_uid), on=data.on, session=data.session,
             present=data.present, absent=data.absent, fever=data.fever,
@@ -300,19 +324,19 @@ class SafetyMutation:
 
     @strawberry.mutation(description="Record a disinfection.")
     def disinfection_record(self, info: Info, data: DisinfectionInput) -> DisinfectionType:
-        require_school_role(info, R.LEDGER | R.GATE, scope=WRITE)
+        require_school_role(info, R.LEDGER | R.GATE, scope=PEOPLE_ONLY)
         return services.disinfection_record(actor=current_user(info), zone=data.zone, done_at=data.done_at,  # type: ignore[return-value]
                                             agent=data.agent, operator=data.operator)
 
     @strawberry.mutation(description="Add a camera to the CCTV registry.")
     def camera_add(self, info: Info, data: CameraInput) -> CameraType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.camera_save(actor=current_user(info), location=data.location, status=data.status,  # type: ignore[return-value]
                                     retention_days=data.retention_days, installed_on=data.installed_on)
 
     @strawberry.mutation(description="Create or edit a checklist template (its items are replaced).")
     def checklist_template_save(self, info: Info, data: ChecklistTemplateInput) -> ChecklistTemplateType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.checklist_template_save(  # type: ignore[return-value]
             actor=current_user(info), name=data.name, kind=data.kind,
             items=[{"area": i.area, "text": i.text} for i in data.items],
@@ -321,24 +345,24 @@ class SafetyMutation:
 
     @strawberry.mutation(description="Add security equipment.")
     def security_equipment_add(self, info: Info, data: EquipmentInput) -> SecurityEquipmentType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.equipment_save(actor=current_user(info), kind=data.kind, quantity=data.quantity,  # type: ignore[return-value]
                                        location=data.location, checked_on=data.checked_on)
 
     @strawberry.mutation(description="Add an emergency plan (or a new version of one with the same title).")
     def emergency_plan_add(self, info: Info, data: EmergencyPlanInput) -> EmergencyPlanType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.emergency_plan_add(actor=current_user(info), title=data.title, kind=data.kind,  # type: ignore[return-value]
                                            adopted_on=data.adopted_on, summary=data.summary)
 
     @strawberry.mutation(description="Put someone on the security roster.")
     def security_team_member_add(self, info: Info, data: RosterInput) -> SecurityTeamMemberType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.security_member_add(actor=current_user(info), name=data.name, team=data.team,  # type: ignore[return-value]
                                             user=_user(data.username), shift=data.shift, weekday=data.weekday)
 
     @strawberry.mutation(description="Add a class.")
     def school_class_create(self, info: Info, data: SchoolClassInput) -> SchoolClassType:
-        require_school_role(info, R.MANAGERS, scope=WRITE)
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.school_class_create(grade=data.grade, name=data.name, student_count=data.student_count,  # type: ignore[return-value]
                                             head_teacher=_user(data.head_teacher_username))

@@ -70,6 +70,7 @@ class InspectionRoundType(_Safety, relay.Node):
 @strawberry_django.type(models.Hazard, fields=[
     "found_on", "location_text", "category", "grade", "description", "measures", "funds", "deadline",
     "contingency_plan", "supervised", "status", "rectified_at", "verified_at", "verification_note", "escalated_on",
+    "partner_name",
 ])
 class HazardType(_Safety, relay.Node):
     """A hazard and its 五定."""
@@ -131,7 +132,7 @@ class AgreementType(_Safety, relay.Node):
 
 
 @strawberry_django.type(models.Visitor, fields=[
-    "name", "id_number_masked", "host_name", "host_verified", "purpose", "in_at", "out_at",
+    "name", "id_number_masked", "host_name", "host_verified", "purpose", "in_at", "out_at", "partner_name",
 ])
 class VisitorType(_Safety, relay.Node):
     """A visitor of the gate log (personal data: the gate, the managers and the bureau read it)."""
@@ -164,7 +165,8 @@ class StaffExitType(_Safety, relay.Node):
     """A staff member's exit during working hours."""
 
 
-@strawberry_django.type(models.Patrol, fields=["patroller_name", "shift", "route", "started_at", "ended_at", "findings"])
+@strawberry_django.type(models.Patrol, fields=["patroller_name", "shift", "route", "started_at", "ended_at", "findings",
+                                              "partner_name"])
 class PatrolType(_Safety, relay.Node):
     """A patrol."""
 

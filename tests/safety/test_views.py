@@ -40,6 +40,30 @@ def test_every_ledger_lists_for_a_member_and_the_bureau(client_for, school_a, al
     assert client_for(dave, school_a).get(f"/safety/l/{key}/").status_code == 200
 
 
+@pytest.mark.parametrize("key", sorted(LEDGERS))
+def test_every_ledger_exports_to_excel(client_for, school_a, alice, bobs_class, bob, key):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from safety.services import health_check_record, visitor_register
+
+    # given a row with related rows (the health ledger prefetches the absences) and one by a partner
+    _in(school_a, lambda: health_check_record(actor=bob, school_class=bobs_class, on=dt.date(2026, 11, 25),
+                                              session="morning", present=39, absent=1,
+                                              absences=[{"student_name": "王小明", "reason": "感冒"}]))
+    _in(school_a, lambda: visitor_register(actor=None, name="李四", id_number="", host_name="总务处", purpose="送货",
+                                           host_verified=True, by_partner=True, partner_name="物业公司"))
+    response = client_for(alice, school_a).get(f"/safety/l/{key}/?export=xlsx")
+    assert response.status_code == 200
+    text = " ".join(str(c.value) for sheet in load_workbook(BytesIO(response.content)) for row in sheet.iter_rows()
+                    for c in row if c.value is not None)
+    if key == "health":
+        assert "王小明（感冒）" in text
+    if key == "visitors":
+        assert "物业公司（合作方）" in text
+
+
 @pytest.mark.parametrize("key", sorted(k for k, s in LEDGERS.items() if s.form))
 def test_every_ledger_form_opens_for_a_writer(client_for, school_a, sam, key):
     assert client_for(sam, school_a).get(f"/safety/l/{key}/new/").status_code == 200
