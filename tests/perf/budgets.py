@@ -63,12 +63,12 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "assets:requisition_create"): Budget(8),
     ("school", "assets:stocktake_list"): Budget(7),
     ("school", "assets:transfer_list"): Budget(7),
-    # repairs (row makers still to add: the counts are pinned on the empty lists)
-    ("school", "repairs:list"): Budget(7),
-    ("school", "repairs:board"): Budget(11),
-    ("school", "repairs:mine"): Budget(8),
-    ("school", "repairs:labels"): Budget(7),
-    ("school", "repairs:plans"): Budget(7),
+    # repairs
+    ("school", "repairs:list"): Budget(8, rows="work_orders"),
+    ("school", "repairs:board"): Budget(11, rows="work_orders"),
+    ("school", "repairs:mine"): Budget(8, rows="work_orders"),
+    ("school", "repairs:labels"): Budget(7, rows="rooms"),
+    ("school", "repairs:plans"): Budget(7, rows="maintenance_plans"),
     ("school", "repairs:settings"): Budget(7),
     ("school", "repairs:public_report"): Budget(7),
     ("school", "repairs:public_status"): Budget(6),
@@ -153,8 +153,8 @@ GRAPHQL: dict[str, Budget] = {
     "stocktakeList": Budget(7),
     "transferList": Budget(7),
     # repairs
-    "workOrderList": Budget(7),
-    "myWorkOrders": Budget(6),
+    "workOrderList": Budget(6, rows="work_orders"),
+    "myWorkOrders": Budget(6, rows="work_orders"),
     # pinned at merge time (counted while empty; add row makers to prove the count is flat)
     "agreementCampaignList": Budget(7),
     "agreementList": Budget(7),

@@ -182,9 +182,74 @@ def acceptances(n: int, ctx: Context) -> None:
         )
 
 
+# --- shared: a fresh building with n rooms, n asset cards in them (bulk) -----------------------------
+def _rooms(n: int, ctx: Context, label: str = "楼") -> list:
+    from schools.models import Building, Department, Room
+
+    start = Building.objects.count()
+    building = Building.objects.create(name=f"{label}{start}")
+    department = Department.objects.create(name=f"{label}部门{start}")
+    return Room.objects.bulk_create(
+        Room(building=building, number=f"{i + 1:03d}", name=f"房间{i}", department=department, custodian=ctx.user)
+        for i in range(n)
+    )
+
+
+def _assets(rooms: list, ctx: Context, prefix: str) -> list:
+    from decimal import Decimal
+
+    from assets.models import Asset
+    from tests.assets.factories import category
+
+    start, cat = Asset.objects.count(), category()
+    return Asset.objects.bulk_create(
+        Asset(asset_number=f"{prefix}{start + i:08d}", name=f"资产{i}", category=cat, kind="fixed",
+              unit_price=Decimal("5600.00"), original_value=Decimal("5600.00"), room=room, user=ctx.user,
+              department=room.department)
+        for i, room in enumerate(rooms)
+    )
+
+
+def work_orders(n: int, ctx: Context) -> None:
+    """Orders in every board column, each with its own room and asset, reported by and assigned to the user."""
+    import datetime as dt
+
+    from repairs.choices import Status
+    from repairs.models import WorkOrder
+
+    statuses = [Status.REPORTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.PAUSED, Status.COMPLETED]
+    now = timezone.now()
+    with _in_school(ctx):
+        rooms = _rooms(n, ctx, "报修楼")
+        assets_ = _assets(rooms, ctx, "WO")
+        start = WorkOrder.objects.count()
+        WorkOrder.objects.bulk_create(
+            WorkOrder(reference=f"BX-PERF-{start + i:05d}", title=f"故障{i}", room=room, asset=asset,
+                      location_note="靠窗", reporter=ctx.user, assignee=ctx.user, status=statuses[i % 5],
+                      severity="major" if i % 2 else "minor", vendor_name="维修公司" if i % 3 == 0 else "",
+                      due_at=now + dt.timedelta(days=1 if i % 4 else -1))
+            for i, (room, asset) in enumerate(zip(rooms, assets_, strict=True))
+        )
+
+
+def maintenance_plans(n: int, ctx: Context) -> None:
+    import datetime as dt
+
+    from repairs.models import MaintenancePlan
+
+    with _in_school(ctx):
+        rooms = _rooms(n, ctx, "计划楼")
+        MaintenancePlan.objects.bulk_create(
+            MaintenancePlan(title=f"检修{i}", room=room, assignee=ctx.user, frequency="monthly",
+                            next_due_on=timezone.localdate() + dt.timedelta(days=i))
+            for i, room in enumerate(rooms)
+        )
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
     "units": units, "projects": projects, "feedback": feedback, "lost_items": lost_items, "services": services,
     "assets": assets, "consumables": consumables, "purchases": purchases, "acceptances": acceptances,
+    "work_orders": work_orders, "maintenance_plans": maintenance_plans,
 }
