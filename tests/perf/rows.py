@@ -246,10 +246,154 @@ def maintenance_plans(n: int, ctx: Context) -> None:
         )
 
 
+def categories(n: int, ctx: Context) -> None:
+    """Categories under a parent, with codes that sort before the seeded GB/T table (so the first page lists them).
+
+    The seeded table (177 rows) already fills a page; these make sure rows with a parent are on it.
+    """
+    from assets.models import Category
+
+    with _in_school(ctx):
+        parent = Category.objects.get_or_create(code="A00000000", defaults={"name": "测试大类"})[0]
+        start = Category.objects.filter(code__startswith="A000").count()
+        Category.objects.bulk_create(
+            Category(code=f"A000{start + i:05d}", name=f"测试类{i}", parent=parent, service_life_years=6)
+            for i in range(n)
+        )
+
+
+def _items(n: int, ctx: Context) -> list:
+    from decimal import Decimal
+
+    from assets.models import ConsumableItem
+    from tests.assets.factories import category
+
+    start, cat = ConsumableItem.objects.count(), category()
+    room = _rooms(1, ctx, "仓库")[0]
+    return ConsumableItem.objects.bulk_create(
+        ConsumableItem(name=f"耗材{start + i}", unit="包", unit_price=Decimal("3.50"), on_hand=100, category=cat,
+                       room=room)
+        for i in range(n)
+    )
+
+
+def stock_movements(n: int, ctx: Context) -> None:
+    from decimal import Decimal
+
+    from assets.models import StockMovement
+
+    with _in_school(ctx):
+        StockMovement.objects.bulk_create(
+            StockMovement(item=item, kind="in", quantity=100, balance_after=100, unit_price=Decimal("3.50"),
+                          actor=ctx.user, reason="入库")
+            for item in _items(n, ctx)
+        )
+
+
+def requisitions(n: int, ctx: Context) -> None:
+    """Requisitions of different items by the user, half approved by the user, each with its stock movement."""
+    from assets.models import Requisition, StockMovement
+
+    with _in_school(ctx):
+        items = _items(n, ctx)
+        department = _rooms(1, ctx, "领用")[0].department
+        movements = StockMovement.objects.bulk_create(
+            StockMovement(item=item, kind="out", quantity=-1, balance_after=99, actor=ctx.user) for item in items
+        )
+        Requisition.objects.bulk_create(
+            Requisition(item=item, quantity=1, requester=ctx.user, department=department, reason="教学",
+                        status="issued" if i % 2 else "pending", approved_by=ctx.user if i % 2 else None,
+                        movement=movement if i % 2 else None)
+            for i, (item, movement) in enumerate(zip(items, movements, strict=True))
+        )
+
+
+def _lendable(n: int, ctx: Context, prefix: str) -> list:
+    return _assets(_rooms(n, ctx, prefix), ctx, prefix)
+
+
+def loans(n: int, ctx: Context) -> None:
+    """Open loans of n assets to the user (some overdue), and a pending loan request for each asset."""
+    import datetime as dt
+
+    from assets.models import Loan, LoanRequest
+
+    today = timezone.localdate()
+    with _in_school(ctx):
+        lent = _lendable(n, ctx, "JY")
+        Loan.objects.bulk_create(
+            Loan(asset=asset, borrower=ctx.user, lent_by=ctx.user, purpose="公开课", lent_on=today - dt.timedelta(days=10),
+                 due_on=today + dt.timedelta(days=-1 if i % 3 == 0 else 5))
+            for i, asset in enumerate(lent)
+        )
+        LoanRequest.objects.bulk_create(
+            LoanRequest(asset=asset, requester=ctx.user, purpose="续借", due_on=today + dt.timedelta(days=7))
+            for asset in lent
+        )
+
+
+def loan_requests(n: int, ctx: Context) -> None:
+    import datetime as dt
+
+    from assets.models import LoanRequest
+
+    with _in_school(ctx):
+        LoanRequest.objects.bulk_create(
+            LoanRequest(asset=asset, requester=ctx.user, purpose="公开课", due_on=timezone.localdate() + dt.timedelta(days=7))
+            for asset in _lendable(n, ctx, "JQ")
+        )
+
+
+def transfers(n: int, ctx: Context) -> None:
+    """Transfers from each asset's room to another room, department and person."""
+    from assets.models import Transfer
+
+    with _in_school(ctx):
+        moved = _lendable(n, ctx, "DB")
+        targets = _rooms(n, ctx, "调入楼")
+        Transfer.objects.bulk_create(
+            Transfer(asset=asset, from_department=asset.department, from_room=asset.room, from_user=ctx.user,
+                     to_department=to.department, to_room=to, to_user=ctx.user, reason="调整",
+                     requested_by=ctx.user, status="pending" if i % 2 else "confirmed",
+                     confirmed_by=None if i % 2 else ctx.user)
+            for i, (asset, to) in enumerate(zip(moved, targets, strict=True))
+        )
+
+
+def disposals(n: int, ctx: Context) -> None:
+    from assets.models import Disposal
+
+    with _in_school(ctx):
+        Disposal.objects.bulk_create(
+            Disposal(asset=asset, method="scrap", reason="损坏", is_early=bool(i % 2),
+                     justification="无法修复" if i % 2 else "", requested_by=ctx.user,
+                     status="pending" if i % 3 else "approved", decided_by=None if i % 3 else ctx.user)
+            for i, asset in enumerate(_lendable(n, ctx, "BF"))
+        )
+
+
+def stocktakes(n: int, ctx: Context) -> None:
+    """Stocktakes, each over its own room with one scanned asset."""
+    from assets.models import Stocktake, StocktakeScan
+
+    with _in_school(ctx):
+        counted = _lendable(n, ctx, "PD")
+        made = Stocktake.objects.bulk_create(Stocktake(name=f"盘点{i}", created_by=ctx.user) for i in range(n))
+        Stocktake.rooms.through.objects.bulk_create(
+            Stocktake.rooms.through(stocktake=s, room=a.room) for s, a in zip(made, counted, strict=True)
+        )
+        StocktakeScan.objects.bulk_create(
+            StocktakeScan(stocktake=s, room=a.room, code=a.asset_number, asset=a, booked_room=a.room, scanned_by=ctx.user)
+            for s, a in zip(made, counted, strict=True)
+        )
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
     "units": units, "projects": projects, "feedback": feedback, "lost_items": lost_items, "services": services,
     "assets": assets, "consumables": consumables, "purchases": purchases, "acceptances": acceptances,
+    "categories": categories, "stock_movements": stock_movements, "requisitions": requisitions, "loans": loans,
+    "loan_requests": loan_requests, "transfers": transfers, "disposals": disposals, "stocktakes": stocktakes,
     "work_orders": work_orders, "maintenance_plans": maintenance_plans,
 }
