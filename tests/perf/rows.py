@@ -388,6 +388,249 @@ def stocktakes(n: int, ctx: Context) -> None:
         )
 
 
+# --- safety: rows of every ledger, with the classes, rooms, people and plans they point at -------------
+def _classes(n: int, ctx: Context) -> list:
+    from safety.models import SchoolClass
+
+    start = SchoolClass.objects.count()
+    return SchoolClass.objects.bulk_create(
+        SchoolClass(grade=1 + i % 6, name=f"{start + i}班", head_teacher=ctx.user, student_count=40) for i in range(n)
+    )
+
+
+def school_classes(n: int, ctx: Context) -> None:
+    with _in_school(ctx):
+        _classes(n, ctx)
+
+
+def _hazards(n: int, ctx: Context) -> list:
+    """Open hazards found today in rooms, in a round, every fourth one major (and so supervised)."""
+    import datetime as dt
+
+    from safety.models import Hazard, InspectionRound
+
+    today = timezone.localdate()
+    rooms = _rooms(n, ctx, "隐患楼")
+    inspection = InspectionRound.objects.create(kind="sweep", title="全面排查", started_on=today, created_by=ctx.user,
+                                                department=rooms[0].department)
+    return Hazard.objects.bulk_create(
+        Hazard(round=inspection, found_on=today, reporter=ctx.user, room=room, category="fire",
+               grade="major" if i % 4 == 0 else "general", supervised=i % 4 == 0, description=f"灭火器过期{i}",
+               responsible=ctx.user, deadline=today + dt.timedelta(days=-1 if i % 3 == 0 else 7),
+               status="rectified" if i % 5 == 0 else "open", rectified_by=ctx.user if i % 5 == 0 else None,
+               rectified_at=timezone.now() if i % 5 == 0 else None)
+        for i, room in enumerate(rooms)
+    )
+
+
+def hazards(n: int, ctx: Context) -> None:
+    with _in_school(ctx):
+        _hazards(n, ctx)
+
+
+def inspection_rounds(n: int, ctx: Context) -> None:
+    from safety.models import ChecklistTemplate, InspectionRound, RoundItem
+
+    with _in_school(ctx):
+        departments = [room.department for room in _rooms(n, ctx, "排查")]
+        template = ChecklistTemplate.objects.create(name="消防检查表")
+        made = InspectionRound.objects.bulk_create(
+            InspectionRound(kind="self_check", title=f"自查{i}", template=template, department=department,
+                            started_on=timezone.localdate(), created_by=ctx.user)
+            for i, department in enumerate(departments)
+        )
+        RoundItem.objects.bulk_create(RoundItem(round=r, area="fire", text="灭火器在有效期内") for r in made)
+
+
+def checklist_templates(n: int, ctx: Context) -> None:
+    from safety.models import ChecklistItem, ChecklistTemplate
+
+    with _in_school(ctx):
+        made = ChecklistTemplate.objects.bulk_create(ChecklistTemplate(name=f"检查表{i}") for i in range(n))
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(template=t, area=area, text="检查") for t in made for area in ("fire", "electricity")
+        )
+
+
+def _templates(n: int) -> list:
+    from safety.models import AgreementTemplate
+
+    start = AgreementTemplate.objects.count()
+    return AgreementTemplate.objects.bulk_create(
+        AgreementTemplate(kind="fire", post=f"岗位{start + i}", title=f"消防安全责任书{i}", body="条款") for i in range(n)
+    )
+
+
+def agreement_templates(n: int, ctx: Context) -> None:
+    with _in_school(ctx):
+        _templates(n)
+
+
+def _campaigns(n: int, ctx: Context) -> list:
+    from safety.models import AgreementCampaign
+    from safety.terms import current_term, term_label
+
+    term = term_label(current_term())
+    return AgreementCampaign.objects.bulk_create(
+        AgreementCampaign(template=template, term=term, groups=["teachers"], issued_by=ctx.user)
+        for template in _templates(n)
+    )
+
+
+def agreement_campaigns(n: int, ctx: Context) -> None:
+    with _in_school(ctx):
+        _campaigns(n, ctx)
+
+
+def agreements(n: int, ctx: Context) -> None:
+    """The user's copies, each of its own campaign (this term), with a department, a unit and a class; half signed."""
+    from safety.models import Agreement
+    from schools.models import OnCampusUnit
+
+    with _in_school(ctx):
+        campaigns = _campaigns(n, ctx)
+        classes = _classes(n, ctx)
+        departments = [room.department for room in _rooms(n, ctx, "责任")]
+        units = OnCampusUnit.objects.bulk_create(OnCampusUnit(name=f"承租{i}-{id(campaigns)}") for i in range(n))
+        Agreement.objects.bulk_create(
+            Agreement(campaign=c, kind=["safety", "fire", "parent_notice", "route"][i % 4], party_kind="teacher",
+                      party_name=f"教师{i}", user=ctx.user, department=d, unit=u, school_class=k, text="条款",
+                      signed_at=timezone.now() if i % 2 else None, signer_name="签名" if i % 2 else "",
+                      text_sha256="0" * 64 if i % 2 else "", signed_via="online" if i % 2 else "")
+            for i, (c, k, d, u) in enumerate(zip(campaigns, classes, departments, units, strict=True))
+        )
+
+
+def visitors(n: int, ctx: Context) -> None:
+    from safety.models import Visitor
+
+    with _in_school(ctx):
+        Visitor.objects.bulk_create(
+            Visitor(name=f"访客{i}", id_number_masked="110***********1234", phone="13800000000", host_name="王老师",
+                    purpose="家访", in_at=timezone.now(), registered_by=ctx.user)
+            for i in range(n)
+        )
+
+
+def staff_exits(n: int, ctx: Context) -> None:
+    from safety.models import StaffExit
+    from schools.models import StaffMember
+
+    with _in_school(ctx):
+        staff = StaffMember.objects.bulk_create(StaffMember(name=f"职工{i}") for i in range(n))
+        StaffExit.objects.bulk_create(
+            StaffExit(staff=member, name=member.name, reason="办事", out_at=timezone.now(), registered_by=ctx.user)
+            for member in staff
+        )
+
+
+def patrols(n: int, ctx: Context) -> None:
+    """Patrols by the user, each having opened a hazard (in a room)."""
+    from safety.models import Patrol
+
+    with _in_school(ctx):
+        Patrol.objects.bulk_create(
+            Patrol(patroller=ctx.user, patroller_name="门卫", shift="night", route="东门-操场", started_at=timezone.now(),
+                   findings="发现隐患", hazard=hazard)
+            for hazard in _hazards(n, ctx)
+        )
+
+
+def security_team_members(n: int, ctx: Context) -> None:
+    from safety.models import SecurityTeamMember
+
+    with _in_school(ctx):
+        SecurityTeamMember.objects.bulk_create(
+            SecurityTeamMember(user=ctx.user, name=f"队员{i}", team="teacher", shift="morning", weekday=1 + i % 5)
+            for i in range(n)
+        )
+
+
+def _plans(n: int) -> list:
+    from safety.models import EmergencyPlan
+
+    start = EmergencyPlan.objects.count()
+    return EmergencyPlan.objects.bulk_create(
+        EmergencyPlan(title=f"应急预案{start + i}", kind="fire", adopted_on=timezone.localdate(), summary="摘要")
+        for i in range(n)
+    )
+
+
+def emergency_plans(n: int, ctx: Context) -> None:
+    with _in_school(ctx):
+        _plans(n)
+
+
+def drills(n: int, ctx: Context) -> None:
+    from safety.models import Drill
+
+    with _in_school(ctx):
+        Drill.objects.bulk_create(
+            Drill(kind="fire", held_on=timezone.localdate(), participants=500, plan=plan, recorded_by=ctx.user)
+            for plan in _plans(n)
+        )
+
+
+def education_activities(n: int, ctx: Context) -> None:
+    from safety.models import EducationActivity
+
+    with _in_school(ctx):
+        EducationActivity.objects.bulk_create(
+            EducationActivity(kind="class_meeting", held_on=timezone.localdate(), title=f"班会{i}", school_class=k,
+                              audience=40, recorded_by=ctx.user)
+            for i, k in enumerate(_classes(n, ctx))
+        )
+
+
+def escort_records(n: int, ctx: Context) -> None:
+    from safety.models import EscortRecord
+
+    with _in_school(ctx):
+        EscortRecord.objects.bulk_create(
+            EscortRecord(on=timezone.localdate(), school_class=k, teacher=ctx.user, present=bool(i % 2))
+            for i, k in enumerate(_classes(n, ctx))
+        )
+
+
+def health_checks(n: int, ctx: Context) -> None:
+    """Today's morning check of n classes (headed by the user), each with an absent pupil not yet followed up."""
+    from safety.models import Absence, HealthCheck
+
+    with _in_school(ctx):
+        made = HealthCheck.objects.bulk_create(
+            HealthCheck(school_class=k, on=timezone.localdate(), session="morning", present=39, absent=1,
+                        recorded_by=ctx.user)
+            for k in _classes(n, ctx)
+        )
+        Absence.objects.bulk_create(Absence(health_check=h, student_name="小明", reason="发烧") for h in made)
+
+
+def disinfections(n: int, ctx: Context) -> None:
+    from safety.models import Disinfection
+
+    with _in_school(ctx):
+        Disinfection.objects.bulk_create(
+            Disinfection(zone=f"教室{i}", done_at=timezone.now(), agent="84消毒液", operator="保洁", recorded_by=ctx.user)
+            for i in range(n)
+        )
+
+
+def cameras(n: int, ctx: Context) -> None:
+    from safety.models import Camera
+
+    with _in_school(ctx):
+        Camera.objects.bulk_create(Camera(location=f"走廊{i}") for i in range(n))
+
+
+def security_equipment(n: int, ctx: Context) -> None:
+    from safety.models import SecurityEquipment
+
+    with _in_school(ctx):
+        SecurityEquipment.objects.bulk_create(
+            SecurityEquipment(kind="fork", quantity=2, location=f"门卫室{i}") for i in range(n)
+        )
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
@@ -396,4 +639,11 @@ MAKERS = {
     "categories": categories, "stock_movements": stock_movements, "requisitions": requisitions, "loans": loans,
     "loan_requests": loan_requests, "transfers": transfers, "disposals": disposals, "stocktakes": stocktakes,
     "work_orders": work_orders, "maintenance_plans": maintenance_plans,
+    "school_classes": school_classes, "hazards": hazards, "inspection_rounds": inspection_rounds,
+    "checklist_templates": checklist_templates, "agreement_templates": agreement_templates,
+    "agreement_campaigns": agreement_campaigns, "agreements": agreements, "visitors": visitors,
+    "staff_exits": staff_exits, "patrols": patrols, "security_team_members": security_team_members,
+    "emergency_plans": emergency_plans, "drills": drills, "education_activities": education_activities,
+    "escort_records": escort_records, "health_checks": health_checks, "disinfections": disinfections,
+    "cameras": cameras, "security_equipment": security_equipment,
 }
