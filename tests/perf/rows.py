@@ -631,6 +631,120 @@ def security_equipment(n: int, ctx: Context) -> None:
         )
 
 
+# --- people, robots, platform, partners -----------------------------------------------------------------
+def _people(n: int, tag: str) -> list:
+    from tenants.models import User
+
+    start = User.objects.count()
+    return User.objects.bulk_create(
+        User(username=f"perf-{tag}-{start + i}", name=f"成员{start + i}", phone=f"139{start + i:08d}") for i in range(n)
+    )
+
+
+def school_members(n: int, ctx: Context) -> None:
+    """n people of school A, each a teacher with a post and a second role; half also on the staff roster."""
+    from schools.models import Department, StaffMember
+    from tenants.models import Membership
+    from tenants.roles import Role
+
+    people = _people(n, "school")
+    Membership.objects.bulk_create(
+        Membership(user=person, school=ctx.school, role=role, post="班主任")
+        for person in people for role in (Role.TEACHER, Role.CUSTODIAN)
+    )
+    with _in_school(ctx):
+        department = Department.objects.create(name=f"成员部门{people[0].pk}")
+        StaffMember.objects.bulk_create(
+            StaffMember(user=person, name=person.name, post="班主任", department=department) for person in people[::2]
+        )
+
+
+def bureau_members(n: int, ctx: Context) -> None:
+    """n people of school A's bureau, each in two sections."""
+    from tenants.models import Membership
+    from tenants.roles import Role
+
+    Membership.objects.bulk_create(
+        Membership(user=person, bureau_id=ctx.school.bureau_id, role=role, post="科员")
+        for person in _people(n, "bureau") for role in (Role.BUREAU_LOGISTICS, Role.BUREAU_SAFETY)
+    )
+
+
+def staff(n: int, ctx: Context) -> None:
+    """Roster rows of school A in departments, each linked to an account."""
+    from schools.models import Department, StaffMember
+
+    people = _people(n, "staff")
+    with _in_school(ctx):
+        start = Department.objects.count()
+        departments = Department.objects.bulk_create(Department(name=f"教研组{start + i}") for i in range(n))
+        StaffMember.objects.bulk_create(
+            StaffMember(user=person, name=person.name, phone=person.phone, post="教师", department=department)
+            for person, department in zip(people, departments, strict=True)
+        )
+
+
+def robots(n: int, ctx: Context) -> None:
+    """Group robots of school A, each with a delivery of a notification."""
+    from tenants.models import NotificationDelivery, RobotChannel
+
+    start = RobotChannel.objects.count()
+    made = RobotChannel.objects.bulk_create(
+        RobotChannel(school=ctx.school, name=f"群机器人{start + i}", provider="dingtalk",
+                     webhook_url=f"https://oapi.dingtalk.com/robot/send?access_token={start + i}", kinds=["repairs"])
+        for i in range(n)
+    )
+    NotificationDelivery.objects.bulk_create(
+        NotificationDelivery(channel="robot", robot=robot, school=ctx.school, dedupe_key=f"perf-robot-{robot.pk}",
+                             subject="报修", body="新报修单")
+        for robot in made
+    )
+
+
+def notification_kinds(n: int, ctx: Context) -> None:
+    """Notifications of n kinds the user received, with a preference for each."""
+    from tenants.models import Notification, NotificationPreference
+
+    start = Notification.objects.count()
+    kinds = [f"perf.kind{start + i}" for i in range(n)]
+    Notification.objects.bulk_create(
+        Notification(recipient=ctx.user, school=ctx.school, kind=kind, title="通知", dedupe_key=f"perf-kind-{kind}")
+        for kind in kinds
+    )
+    NotificationPreference.objects.bulk_create(
+        NotificationPreference(user=ctx.user, kind=kind, channel="digest") for kind in kinds
+    )
+
+
+def schools_with_principals(n: int, ctx: Context) -> None:
+    """Schools of school A's bureau (no schema: the lists do not need one), each with its principal."""
+    from tenants.models import Membership, School
+    from tenants.roles import Role
+
+    before = set(School.objects.values_list("pk", flat=True))
+    schools(n, ctx)
+    made = School.objects.exclude(pk__in=before).order_by("pk")
+    Membership.objects.bulk_create(
+        Membership(user=person, school=school, role=Role.PRINCIPAL)
+        for person, school in zip(_people(n, "principal"), made, strict=True)
+    )
+
+
+def partner_clients(n: int, ctx: Context) -> None:
+    """Partner clients managed by school A's bureau, granted its schools and one school each."""
+    from api.models import PartnerClient
+
+    start = PartnerClient.objects.count()
+    made = PartnerClient.objects.bulk_create(
+        PartnerClient(name=f"合作方{start + i}", kind="物业", contact="李经理", bureau_id=ctx.school.bureau_id,
+                      grant_bureau_id=ctx.school.bureau_id, scopes=["repairs:read"], created_by=ctx.user)
+        for i in range(n)
+    )
+    PartnerClient.schools.through.objects.bulk_create(
+        PartnerClient.schools.through(partnerclient=client, school=ctx.school) for client in made
+    )
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
@@ -646,4 +760,7 @@ MAKERS = {
     "emergency_plans": emergency_plans, "drills": drills, "education_activities": education_activities,
     "escort_records": escort_records, "health_checks": health_checks, "disinfections": disinfections,
     "cameras": cameras, "security_equipment": security_equipment,
+    "school_members": school_members, "bureau_members": bureau_members, "staff": staff, "robots": robots,
+    "notification_kinds": notification_kinds, "schools_with_principals": schools_with_principals,
+    "partner_clients": partner_clients,
 }
