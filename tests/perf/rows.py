@@ -745,6 +745,110 @@ def partner_clients(n: int, ctx: Context) -> None:
     )
 
 
+# --- reporting: the bureau's read-models (public schema), for school A's bureau ---------------------------
+def _current_term(ctx: Context):
+    from reporting.services import term_current
+
+    return term_current(bureau=ctx.school.bureau)
+
+
+def terms(n: int, ctx: Context) -> None:
+    """n past terms of the bureau (30 days each, long before the current one)."""
+    import datetime as dt
+
+    from reporting.models import Term
+
+    start = Term.objects.filter(bureau_id=ctx.school.bureau_id).count()
+    first = dt.date(1980, 1, 1)
+    Term.objects.bulk_create(
+        Term(bureau_id=ctx.school.bureau_id, name=f"旧学期{start + i}", start=first + dt.timedelta(days=31 * (start + i)),
+             end=first + dt.timedelta(days=31 * (start + i) + 30))
+        for i in range(n)
+    )
+
+
+def school_metrics(n: int, ctx: Context) -> None:
+    """n schools of the bureau with metrics for the current term and the one before it."""
+    import datetime as dt
+
+    from reporting.models import SchoolMetrics, Term
+    from tenants.metrics import all_metrics
+    from tenants.models import School
+
+    current = _current_term(ctx)
+    previous = Term.objects.get_or_create(
+        bureau_id=ctx.school.bureau_id, name="上一学期",
+        defaults={"start": current.start - dt.timedelta(days=180), "end": current.start - dt.timedelta(days=1)})[0]
+    before = set(School.objects.values_list("pk", flat=True))
+    schools(n, ctx)
+    keys = [m.key for m in all_metrics()]
+    SchoolMetrics.objects.bulk_create(
+        SchoolMetrics(school=school, term=term, values=dict.fromkeys(keys, i % 7 / 7))
+        for i, school in enumerate(School.objects.exclude(pk__in=before)) for term in (current, previous)
+    )
+
+
+def mirrored_records(n: int, ctx: Context) -> None:
+    """Mirrored lists of school A (major hazards, weak buildings, projects)."""
+    from reporting.models import MirroredRecord
+
+    start = MirroredRecord.objects.count()
+    kinds = ["major_hazards", "weak_buildings", "capital_projects"]
+    MirroredRecord.objects.bulk_create(
+        MirroredRecord(school=ctx.school, kind=kinds[i % 3], ref=f"perf:{start + i}", title=f"清单{start + i}",
+                       status="open", occurred_on=timezone.localdate(), data={"n": i})
+        for i in range(n)
+    )
+
+
+def campaigns(n: int, ctx: Context) -> None:
+    """Bureau campaigns sent to school A and school B; school A's round is mirrored (opened, half done)."""
+    from reporting.models import Campaign, CampaignTarget, MirroredRecord
+    from reporting.selectors import CAMPAIGN_MIRROR_KIND
+    from tenants.models import School
+
+    others = list(School.objects.filter(bureau_id=ctx.school.bureau_id, slug="beta"))
+    made = Campaign.objects.bulk_create(
+        Campaign(bureau_id=ctx.school.bureau_id, title=f"专项检查{i}", items=[{"area": "fire", "text": "灭火器"}],
+                 due_on=timezone.localdate(), issued_by=ctx.user)
+        for i in range(n)
+    )
+    CampaignTarget.objects.bulk_create(
+        CampaignTarget(campaign=c, school=school) for c in made for school in [ctx.school, *others]
+    )
+    MirroredRecord.objects.bulk_create(
+        MirroredRecord(school=ctx.school, kind=CAMPAIGN_MIRROR_KIND, ref=c.mirror_ref, title=c.title, status="open",
+                       data={"items_total": 1, "items_checked": i % 2, "hazards_found": 1})
+        for i, c in enumerate(made)
+    )
+
+
+def awards(n: int, ctx: Context) -> None:
+    """Award programmes of the bureau, each with school A's application (half reviewed) and a title it holds."""
+    from reporting.models import AwardApplication, AwardProgramme, AwardRecord
+    from tenants.models import User
+
+    term = _current_term(ctx)
+    applicant = User.objects.get(username="alice")
+    start = AwardProgramme.objects.count()
+    made = AwardProgramme.objects.bulk_create(
+        AwardProgramme(bureau_id=ctx.school.bureau_id, name=f"平安校园{start + i}", kind="safe_campus",
+                       criteria=[{"metric": "hazard_rectification_rate", "op": ">=", "value": 0.9}],
+                       evidence_required=["制度文件"])
+        for i in range(n)
+    )
+    applications = AwardApplication.objects.bulk_create(
+        AwardApplication(programme=p, school=ctx.school, term=term, status="submitted" if i % 2 else "granted",
+                         applied_by=applicant, reviewed_by=None if i % 2 else applicant, readiness=80)
+        for i, p in enumerate(made)
+    )
+    AwardRecord.objects.bulk_create(
+        AwardRecord(school=ctx.school, programme=p, title=p.name, level="district", granted_on=timezone.localdate(),
+                    application=a)
+        for p, a in zip(made, applications, strict=True)
+    )
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
@@ -763,4 +867,6 @@ MAKERS = {
     "school_members": school_members, "bureau_members": bureau_members, "staff": staff, "robots": robots,
     "notification_kinds": notification_kinds, "schools_with_principals": schools_with_principals,
     "partner_clients": partner_clients,
+    "terms": terms, "school_metrics": school_metrics, "mirrored_records": mirrored_records, "campaigns": campaigns,
+    "awards": awards,
 }
