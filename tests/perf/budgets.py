@@ -81,7 +81,7 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("public", "people:password_help"): Budget(5),
     ("public", "people:preferences"): Budget(7, rows="notification_kinds"),
     ("public", "people:robots"): Budget(7, status=403),
-    ("public", "platform:bureaus"): Budget(5, status=403),
+    ("public", "platform:bureaus"): Budget(6, rows="bureaus", as_="oscar"),  # the platform operator's list
     ("public", "platform:schools"): Budget(11, rows="schools_with_principals"),
     ("public", "reporting:award_new"): Budget(7),
     ("public", "reporting:awards"): Budget(14, rows="awards"),
@@ -105,7 +105,7 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "safety:board"): Budget(13, rows="hazards"),
     ("school", "safety:campaign_list"): Budget(8, rows="agreement_campaigns"),
     ("school", "safety:escort_summary"): Budget(7, rows="escort_records"),
-    ("school", "safety:gate"): Budget(6, status=403),
+    ("school", "safety:gate"): Budget(8, rows="gate", as_="gina"),  # the guard's phone page
     ("school", "safety:hazard_list"): Budget(8, rows="hazards"),
     ("school", "safety:health_check"): Budget(11, rows="health_checks"),
     ("school", "safety:my_agreements"): Budget(7, rows="agreements"),

@@ -849,6 +849,23 @@ def awards(n: int, ctx: Context) -> None:
     )
 
 
+def gate(n: int, ctx: Context) -> None:
+    """Visitors still inside today and staff members out, as the guard's page lists them."""
+    visitors(n, ctx)
+    staff_exits(n, ctx)
+
+
+def bureaus(n: int, ctx: Context) -> None:
+    """Bureaus with a school each (bulk: no schema is created)."""
+    from tenants.models import Bureau, School
+
+    start = Bureau.objects.count()
+    made = Bureau.objects.bulk_create(Bureau(name=f"列表教育局{start + i}", code=f"perf-bureau-{start + i}") for i in range(n))
+    School.objects.bulk_create(
+        School(bureau=b, name=f"{b.name}学校", slug=f"perfb{b.pk}", schema_name=f"perfb{b.pk}") for b in made
+    )
+
+
 MAKERS = {
     "notifications": notifications, "schools": schools, "memberships": memberships,
     "departments": departments, "buildings": buildings, "appraisals": appraisals, "rooms": rooms,
@@ -868,5 +885,5 @@ MAKERS = {
     "notification_kinds": notification_kinds, "schools_with_principals": schools_with_principals,
     "partner_clients": partner_clients,
     "terms": terms, "school_metrics": school_metrics, "mirrored_records": mirrored_records, "campaigns": campaigns,
-    "awards": awards,
+    "awards": awards, "gate": gate, "bureaus": bureaus,
 }
