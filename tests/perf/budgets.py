@@ -120,6 +120,27 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("public", "api:client_create"): Budget(8),
 }
 
+# Lists behind a URL argument, which the walk skips as detail pages: the safety ledgers (/safety/l/<key>/).
+# (host kind, URL name, argument) → budget. Ledgers with a named page of their own (hazards, rounds,
+# campaigns) are measured in PAGES.
+ARG_PAGES: dict[tuple[str, str, str], Budget] = {
+    ("school", "safety:ledger", "cameras"): Budget(8, rows="cameras"),
+    ("school", "safety:ledger", "checklists"): Budget(9, rows="checklist_templates"),
+    ("school", "safety:ledger", "classes"): Budget(8, rows="school_classes"),
+    ("school", "safety:ledger", "disinfection"): Budget(8, rows="disinfections"),
+    ("school", "safety:ledger", "drills"): Budget(8, rows="drills"),
+    ("school", "safety:ledger", "education"): Budget(8, rows="education_activities"),
+    ("school", "safety:ledger", "equipment"): Budget(8, rows="security_equipment"),
+    ("school", "safety:ledger", "escort"): Budget(8, rows="escort_records"),
+    ("school", "safety:ledger", "exits"): Budget(8, rows="staff_exits"),
+    ("school", "safety:ledger", "health"): Budget(9, rows="health_checks"),
+    ("school", "safety:ledger", "patrols"): Budget(8, rows="patrols"),
+    ("school", "safety:ledger", "plans"): Budget(9, rows="drills"),  # plans with a drill each
+    ("school", "safety:ledger", "roster"): Budget(8, rows="security_team_members"),
+    ("school", "safety:ledger", "templates"): Budget(8, rows="agreement_templates"),
+    ("school", "safety:ledger", "visitors"): Budget(8, rows="visitors"),
+}
+
 # Named URLs that are not pages: actions (POST), sign-in/out, the GraphQL endpoint, the admin.
 NOT_PAGES = {"login", "logout", "notifications_read", "graphql", "set_language"}
 NOT_PAGE_NAMESPACES = {"admin"}

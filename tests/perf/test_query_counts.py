@@ -10,14 +10,14 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from graphql.pyutils import Undefined
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
 from tests.conftest import HostClient
 
 from . import rows
-from .budgets import GRAPHQL, NOT_PAGE_NAMESPACES, NOT_PAGES, PAGE, PAGES, PARTNER_ONLY, Budget
+from .budgets import ARG_PAGES, GRAPHQL, NOT_PAGE_NAMESPACES, NOT_PAGES, PAGE, PAGES, PARTNER_ONLY, Budget
 
 URLCONFS = {"school": "config.urls_school", "public": "config.urls_public"}
 DEFAULT_USER = {"school": "alice", "public": "dave"}
@@ -175,6 +175,21 @@ def test_budget_table_names_only_real_pages():
     assert set(PAGES) - set(discovered_pages()) == set()
 
 
+def _ledgers_without_a_named_page() -> set[str]:
+    """The safety ledgers reached only through /safety/l/<key>/ (a list behind an argument)."""
+    from safety.ledgers import LEDGERS
+
+    named = {p.default_args.get("key") for p in get_resolver("safety.urls").url_patterns
+             if isinstance(p, URLPattern) and p.name != "ledger"}
+    return set(LEDGERS) - named
+
+
+def test_every_ledger_has_a_budget():
+    expected = {("school", "safety:ledger", key) for key in _ledgers_without_a_named_page()}
+    assert expected - set(ARG_PAGES) == set(), "ledgers without a query budget in tests/perf/budgets.py ARG_PAGES"
+    assert set(ARG_PAGES) - expected == set(), "ARG_PAGES names a ledger that is gone (or has a named page now)"
+
+
 def test_every_graphql_list_field_has_a_budget(db, school_a):
     missing = {}
     for path in sorted(discovered_list_fields()):
@@ -197,9 +212,16 @@ def test_graphql_budget_table_names_only_real_fields():
 # --- the budgets ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("kind", "name"), sorted(PAGES), ids=[f"{k}:{n}" for k, n in sorted(PAGES)])
 def test_page_costs_its_budget_with_10_and_100_rows(db, school_a, kind, name):
-    budget = PAGES[(kind, name)]
+    _check_page(PAGES[(kind, name)], kind, discovered_pages()[(kind, name)], school_a)
+
+
+@pytest.mark.parametrize(("kind", "name", "arg"), sorted(ARG_PAGES), ids=[":".join(key) for key in sorted(ARG_PAGES)])
+def test_list_behind_an_argument_costs_its_budget_with_10_and_100_rows(db, school_a, kind, name, arg):
+    _check_page(ARG_PAGES[(kind, name, arg)], kind, reverse(name, urlconf=URLCONFS[kind], args=[arg]), school_a)
+
+
+def _check_page(budget: Budget, kind: str, path: str, school_a) -> None:
     username = budget.as_ or DEFAULT_USER[kind]
-    path = discovered_pages()[(kind, name)]
     client = _client(kind, username, school_a)
     _rows(budget, username, school_a, 10)
     status10, with10, sql10 = _count_page(client, path)
