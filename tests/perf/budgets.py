@@ -5,6 +5,10 @@ SQL statements for the user `as_`; when `rows` names a maker in tests/perf/rows.
 with 10 and with 100 rows behind it (no query per row). A GraphQL list field is keyed by its path from
 the root ("bureau.schools") and fetched with every scalar field of its items and of their objects.
 
+A list behind a URL argument (the safety ledgers, /safety/l/<key>/) is keyed in ARG_PAGES by its URL
+name and argument. Entries without `rows` are forms, single records, refusals (status=403) or tables
+that live in code; each list that has none says why on its line.
+
 A new page or list field fails `test_every_*_has_a_budget` with its measured count: check that the
 count does not grow with the rows (add a row maker), then add the line here.
 """
@@ -73,16 +77,30 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "repairs:public_report"): Budget(7),
     ("school", "repairs:public_status"): Budget(6),
     ("school", "repairs:report_signed_in"): Budget(7),
-    # pinned at merge time (lists of these modules have no row makers yet: counted while empty)
+    # people (forms and the first-run checklist list no rows: a fixed set of steps counted in SQL)
     ("public", "people:checklist"): Budget(5),
     ("public", "people:invite"): Budget(7),
     ("public", "people:list"): Budget(10, rows="bureau_members"),
     ("public", "people:matrix"): Budget(8, rows="bureau_members"),
     ("public", "people:password_help"): Budget(5),
     ("public", "people:preferences"): Budget(7, rows="notification_kinds"),
-    ("public", "people:robots"): Budget(7, status=403),
-    ("public", "platform:bureaus"): Budget(6, rows="bureaus", as_="oscar"),  # the platform operator's list
+    ("public", "people:robots"): Budget(7, status=403),  # robots belong to a school: refused on the bureau host
+    ("school", "people:checklist"): Budget(6),
+    ("school", "people:invite"): Budget(6),
+    ("school", "people:list"): Budget(9, rows="school_members"),
+    ("school", "people:matrix"): Budget(7, rows="school_members"),
+    ("school", "people:password_help"): Budget(6),
+    ("school", "people:preferences"): Budget(8, rows="notification_kinds"),
+    ("school", "people:robots"): Budget(8, rows="robots"),
+    ("school", "staff:checklist"): Budget(11),  # a fixed set of first-run steps, one COUNT each
+    ("school", "staff:import"): Budget(6),
+    ("school", "staff:import_errors"): Budget(6, status=403),
+    ("school", "staff:list"): Budget(9, rows="staff"),
+    ("school", "staff:template"): Budget(5),
+    # platform (the operator's pages)
+    ("public", "platform:bureaus"): Budget(6, rows="bureaus", as_="oscar"),
     ("public", "platform:schools"): Budget(11, rows="schools_with_principals"),
+    # reporting (the glossary is the metric catalogue: code, not rows)
     ("public", "reporting:award_new"): Budget(7),
     ("public", "reporting:awards"): Budget(14, rows="awards"),
     ("public", "reporting:campaign_new"): Budget(9),
@@ -93,15 +111,9 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("public", "reporting:records"): Budget(11, rows="mirrored_records"),
     ("public", "reporting:summary"): Budget(14, rows="school_metrics"),
     ("public", "reporting:terms"): Budget(9, rows="terms"),
-    ("school", "people:checklist"): Budget(6),
-    ("school", "people:invite"): Budget(6),
-    ("school", "people:list"): Budget(9, rows="school_members"),
-    ("school", "people:matrix"): Budget(7, rows="school_members"),
-    ("school", "people:password_help"): Budget(6),
-    ("school", "people:preferences"): Budget(8, rows="notification_kinds"),
-    ("school", "people:robots"): Budget(8, rows="robots"),
     ("school", "reporting_school:awards"): Budget(11, rows="awards"),
     ("school", "reporting_school:summary"): Budget(12, rows="mirrored_records"),
+    # safety (the other ledgers are in ARG_PAGES)
     ("school", "safety:board"): Budget(13, rows="hazards"),
     ("school", "safety:campaign_list"): Budget(8, rows="agreement_campaigns"),
     ("school", "safety:escort_summary"): Budget(7, rows="escort_records"),
@@ -110,11 +122,6 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "safety:health_check"): Budget(11, rows="health_checks"),
     ("school", "safety:my_agreements"): Budget(7, rows="agreements"),
     ("school", "safety:round_list"): Budget(8, rows="inspection_rounds"),
-    ("school", "staff:checklist"): Budget(11),
-    ("school", "staff:import"): Budget(6),
-    ("school", "staff:import_errors"): Budget(6, status=403),
-    ("school", "staff:list"): Budget(9, rows="staff"),
-    ("school", "staff:template"): Budget(5),
     # partners (management pages on the base domain)
     ("public", "api:client_list"): Budget(8, rows="partner_clients"),
     ("public", "api:client_create"): Budget(8),
@@ -167,6 +174,7 @@ GRAPHQL: dict[str, Budget] = {
     "consumableItemList": Budget(6, rows="consumables"),
     "disposalList": Budget(7, rows="disposals"),
     "loanList": Budget(8, rows="loans"),
+    "loanRequestList": Budget(8, rows="loan_requests"),
     "purchaseRequestList": Budget(8, rows="purchases"),
     "acceptanceList": Budget(9, rows="acceptances"),
     "requisitionList": Budget(8, rows="requisitions"),
@@ -176,14 +184,11 @@ GRAPHQL: dict[str, Budget] = {
     # repairs
     "workOrderList": Budget(6, rows="work_orders"),
     "myWorkOrders": Budget(6, rows="work_orders"),
-    # pinned at merge time (counted while empty; add row makers to prove the count is flat)
+    # safety
     "agreementCampaignList": Budget(7, rows="agreement_campaigns"),
     "agreementList": Budget(6, rows="agreements"),
     "agreementTemplateList": Budget(6, rows="agreement_templates"),
-    "awardProgrammeList": Budget(6, rows="awards", as_="dave", host="public"),
-    "awardRecordList": Budget(6, rows="awards", as_="dave", host="public"),
     "cameraList": Budget(6, rows="cameras"),
-    "campaignList": Budget(9, rows="campaigns", as_="dave", host="public"),
     "checklistTemplateList": Budget(6, rows="checklist_templates"),
     "disinfectionList": Budget(6, rows="disinfections"),
     "drillList": Budget(7, rows="drills"),
@@ -193,24 +198,28 @@ GRAPHQL: dict[str, Budget] = {
     "hazardList": Budget(6, rows="hazards"),
     "healthCheckList": Budget(7, rows="health_checks"),
     "inspectionRoundList": Budget(6, rows="inspection_rounds"),
-    "loanRequestList": Budget(8, rows="loan_requests"),
-    "metricDefinitions": Budget(4),
-    "mirroredRecordList.rows": Budget(7, rows="mirrored_records", as_="dave", host="public"),
-    "notificationList": Budget(5, rows="notifications"),
-    "notificationPreferences": Budget(5, rows="notification_kinds"),
     "patrolList": Budget(7, rows="patrols"),
-    "personList": Budget(7, rows="school_members"),
-    "reportingTerms": Budget(6, rows="terms", as_="dave", host="public"),
-    "robotChannelList": Budget(6, rows="robots"),
-    "roleMatrix": Budget(5),
     "safetyBoard.coverage": Budget(9, rows="agreements"),
     "schoolClassList": Budget(6, rows="school_classes"),
-    "schoolMetricsList.rows": Budget(11, rows="school_metrics", as_="dave", host="public"),
     "securityEquipmentList": Budget(6, rows="security_equipment"),
     "securityTeamMemberList": Budget(6, rows="security_team_members"),
     "staffExitList": Budget(6, rows="staff_exits"),
-    "staffList": Budget(6, rows="staff"),
     "visitorList": Budget(6, rows="visitors"),
+    # people and notifications
+    "notificationList": Budget(5, rows="notifications"),
+    "notificationPreferences": Budget(5, rows="notification_kinds"),
+    "personList": Budget(7, rows="school_members"),
+    "robotChannelList": Budget(6, rows="robots"),
+    "roleMatrix": Budget(5),  # the declarative table of tenants/roles.py: code, not rows
+    "staffList": Budget(6, rows="staff"),
+    # reporting
+    "awardProgrammeList": Budget(6, rows="awards", as_="dave", host="public"),
+    "awardRecordList": Budget(6, rows="awards", as_="dave", host="public"),
+    "campaignList": Budget(9, rows="campaigns", as_="dave", host="public"),
+    "metricDefinitions": Budget(4),  # the metric catalogue: code, not rows
+    "mirroredRecordList.rows": Budget(7, rows="mirrored_records", as_="dave", host="public"),
+    "reportingTerms": Budget(6, rows="terms", as_="dave", host="public"),
+    "schoolMetricsList.rows": Budget(11, rows="school_metrics", as_="dave", host="public"),
 }
 
 # Fields only a partner token may call: their cost is measured by tests/api and bench/bench_api.py.
