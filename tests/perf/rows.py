@@ -73,10 +73,16 @@ def departments(n: int, ctx: Context) -> None:
 
 
 def buildings(n: int, ctx: Context) -> None:
+    """Buildings, each with a room and an appraisal (the lists a building carries)."""
+    from schools.models import BuildingAppraisal, Room
     from tests.schools.factories import BuildingFactory
 
     with _in_school(ctx):
-        BuildingFactory.create_batch(n)
+        made = BuildingFactory.create_batch(n)
+        Room.objects.bulk_create(Room(building=b, number="101", name="教室") for b in made)
+        BuildingAppraisal.objects.bulk_create(
+            BuildingAppraisal(building=b, grade="B", appraised_on=timezone.localdate(), recorded_by=ctx.user) for b in made
+        )
 
 
 def appraisals(n: int, ctx: Context) -> None:
@@ -105,10 +111,24 @@ def units(n: int, ctx: Context) -> None:
 
 
 def projects(n: int, ctx: Context) -> None:
+    """Projects, each on a building with a milestone and a contract."""
+    from decimal import Decimal
+
+    from schools.models import Building, Contract, Milestone
     from tests.schools.factories import ProjectFactory
 
     with _in_school(ctx):
-        ProjectFactory.create_batch(n, created_by=ctx.user)
+        made = ProjectFactory.create_batch(n, created_by=ctx.user)
+        start = Building.objects.count()
+        built = Building.objects.bulk_create(Building(name=f"项目楼{start + i}") for i in range(n))
+        for project, building in zip(made, built, strict=True):
+            project.buildings.add(building)
+        Milestone.objects.bulk_create(
+            Milestone(project=p, title="审图", planned_on=timezone.localdate()) for p in made
+        )
+        Contract.objects.bulk_create(
+            Contract(project=p, party="建设公司", amount=Decimal("90000.00"), signed_on=timezone.localdate()) for p in made
+        )
 
 
 def feedback(n: int, ctx: Context) -> None:
@@ -147,16 +167,27 @@ def consumables(n: int, ctx: Context) -> None:
 
 
 def purchases(n: int, ctx: Context) -> None:
-    """Purchase requests, every other one sent by a partner (no person behind it)."""
-    from assets.models import PurchaseRequest
-    from tests.assets.factories import DepartmentFactory
+    """Purchase requests, every other one sent by a partner (no person behind it), each with a line and a decision."""
+    from decimal import Decimal
+
+    from assets.models import PurchaseApproval, PurchaseLine, PurchaseRequest
+    from tests.assets.factories import DepartmentFactory, category
 
     with _in_school(ctx):
         department, start = DepartmentFactory(name="采购部门"), PurchaseRequest.objects.count()
-        PurchaseRequest.objects.bulk_create(
+        made = PurchaseRequest.objects.bulk_create(
             PurchaseRequest(number=f"PF{start + i:08d}", title=f"采购{i}", department=department, reason="perf",
                             requested_by=ctx.user if i % 2 else None, requested_by_partner="" if i % 2 else "采购平台")
             for i in range(n)
+        )
+        cat = category()
+        PurchaseLine.objects.bulk_create(
+            PurchaseLine(request=r, name="台式计算机", category=cat, kind="fixed", quantity=2,
+                         estimated_unit_price=Decimal("5600.00"))
+            for r in made
+        )
+        PurchaseApproval.objects.bulk_create(
+            PurchaseApproval(request=r, level="school", decision="approved", decided_by=ctx.user) for r in made
         )
 
 
@@ -373,18 +404,33 @@ def disposals(n: int, ctx: Context) -> None:
 
 
 def stocktakes(n: int, ctx: Context) -> None:
-    """Stocktakes, each over its own room with one scanned asset."""
-    from assets.models import Stocktake, StocktakeScan
+    """Stocktakes, each over its own room: one asset found in place, one missing (resolved), one misplaced
+    (booked in another room) and one unknown label (surplus)."""
+    from assets.models import Stocktake, StocktakeResolution, StocktakeScan
 
     with _in_school(ctx):
-        counted = _lendable(n, ctx, "PD")
+        counted, missing, elsewhere = _lendable(n, ctx, "PD"), _lendable(n, ctx, "PM"), _lendable(n, ctx, "PE")
+        for a, b in zip(counted, missing, strict=True):
+            b.room = a.room
+        type(missing[0]).objects.bulk_update(missing, ["room"])
         made = Stocktake.objects.bulk_create(Stocktake(name=f"盘点{i}", created_by=ctx.user) for i in range(n))
         Stocktake.rooms.through.objects.bulk_create(
             Stocktake.rooms.through(stocktake=s, room=a.room) for s, a in zip(made, counted, strict=True)
         )
         StocktakeScan.objects.bulk_create(
-            StocktakeScan(stocktake=s, room=a.room, code=a.asset_number, asset=a, booked_room=a.room, scanned_by=ctx.user)
-            for s, a in zip(made, counted, strict=True)
+            scan
+            for s, a, e in zip(made, counted, elsewhere, strict=True)
+            for scan in (
+                StocktakeScan(stocktake=s, room=a.room, code=a.asset_number, asset=a, booked_room=a.room,
+                              scanned_by=ctx.user),
+                StocktakeScan(stocktake=s, room=a.room, code=e.asset_number, asset=e, booked_room=e.room,
+                              finding="misplaced", scanned_by=ctx.user),
+                StocktakeScan(stocktake=s, room=a.room, code=f"UNKNOWN-{s.pk}", finding="surplus", scanned_by=ctx.user),
+            )
+        )
+        StocktakeResolution.objects.bulk_create(
+            StocktakeResolution(stocktake=s, asset=m, code=m.asset_number, action="ignore", actor=ctx.user)
+            for s, m in zip(made, missing, strict=True)
         )
 
 

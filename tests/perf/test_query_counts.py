@@ -92,14 +92,16 @@ def discovered_list_fields() -> dict[str, tuple]:
     return found
 
 
-def _scalars(object_type, depth=1) -> str:
+def _scalars(object_type, depth=1, lists=False) -> str:
+    """The scalar fields of a type and of its objects `depth` levels down (and of its plain lists, if `lists`)."""
     parts = []
     for name, field in object_type.fields.items():
         if _required_args(field):
             continue
         named = get_named_type(field.type)
         if isinstance(named, GraphQLObjectType):
-            if depth > 0 and not _is_list_field(field):
+            nested_list = isinstance(_unwrap(field.type), GraphQLList)
+            if depth > 0 and (not _is_list_field(field) or (lists and nested_list)):
                 inner = _scalars(named, depth - 1)
                 if inner:
                     parts.append(f"{name} {{ {inner} }}")
@@ -108,7 +110,7 @@ def _scalars(object_type, depth=1) -> str:
     return " ".join(parts)
 
 
-def list_field_query(path: str) -> str:
+def list_field_query(path: str, lists: bool = False) -> str:
     root, sub = path.split(".") if "." in path else (path, None)
     query = _schema().query_type
     field = query.fields[root] if sub is None else get_named_type(query.fields[root].type).fields[sub]
@@ -116,9 +118,9 @@ def list_field_query(path: str) -> str:
     if named.name.endswith("Connection"):
         node = get_named_type(get_named_type(named.fields["edges"].type).fields["node"].type)
         total = "totalCount" if "totalCount" in named.fields else ""
-        selection = f"(first: {PAGE}) {{ {total} edges {{ node {{ {_scalars(node)} }} }} }}"
+        selection = f"(first: {PAGE}) {{ {total} edges {{ node {{ {_scalars(node, lists=lists)} }} }} }}"
     else:
-        selection = f"{{ {_scalars(named)} }}"
+        selection = f"{{ {_scalars(named, lists=lists)} }}"
     leaf = f"{(sub or root)} {selection}"
     return f"{{ {root} {{ {leaf} }} }}" if sub else f"{{ {leaf} }}"
 
@@ -246,6 +248,22 @@ def test_graphql_list_field_costs_its_budget_with_10_and_100_rows(db, school_a, 
     assert body100.get("errors") is None, body100
     assert with10 == with100, f"{with10} queries with 10 rows, {with100} with 100:\n{_explain(sql100)}"
     assert with100 == budget.queries, f"{path} costs {with100} queries, budget {budget.queries}:\n{_explain(sql100)}"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in GRAPHQL if list_field_query(p, lists=True) != list_field_query(p)))
+def test_graphql_list_field_with_its_items_lists_is_flat(db, school_a, path):
+    """The lists inside each item (a request's lines, a stocktake's discrepancies) cost no query per item either."""
+    budget = GRAPHQL[path]
+    username = budget.as_ or DEFAULT_USER[budget.host]
+    client = _client(budget.host, username, school_a)
+    query = list_field_query(path, lists=True)
+    _rows(budget, username, school_a, 10)
+    body10, with10, _ = _count_gql(client, query)
+    _rows(budget, username, school_a, 90)
+    body100, with100, sql100 = _count_gql(client, query)
+    assert body10.get("errors") is None, body10
+    assert body100.get("errors") is None, body100
+    assert with10 == with100, f"{with10} queries with 10 rows, {with100} with 100:\n{_explain(sql100)}"
 
 
 def test_connection_page_returns_100_rows_with_100_behind_it(db, school_a):
