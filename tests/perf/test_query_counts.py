@@ -2,7 +2,9 @@
 the same with 10 and with 100 rows; every request looks its school up once and sets search_path once.
 
 The expectations are in budgets.py (one table); pages and fields are found by walking the URLconfs
-and the GraphQL schema, so the routes and fields of modules merged later are covered too.
+and the GraphQL schema, so the routes and fields of modules merged later are covered too. The lists
+behind a URL argument (the safety ledgers) have their own table, and every list field is fetched once
+more with the lists inside its items, which must not grow with the rows either.
 """
 
 from __future__ import annotations
