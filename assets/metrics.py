@@ -44,9 +44,10 @@ def _procured(*, government: bool):
 
 
 def _discrepancies(period) -> int:
-    from .selectors import stocktake_lists
+    from .selectors import stocktake_lists, stocktake_prefetch
 
     finished = Stocktake.objects.filter(status=StocktakeStatus.FINISHED, planned_on__range=period.range)
+    finished = finished.prefetch_related(*stocktake_prefetch())
     return sum(len(rows) for stocktake in finished for rows in stocktake_lists(stocktake).values())
 
 

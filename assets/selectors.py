@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -27,6 +27,8 @@ from .models import (
     Requisition,
     StockMovement,
     Stocktake,
+    StocktakeResolution,
+    StocktakeScan,
     Transfer,
 )
 from .roles import MANAGERS
@@ -234,10 +236,46 @@ def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dic
     return stocktake_lists(stocktake)
 
 
+# What stocktake_lists reads of a stocktake, in the order Django must prefetch it.
+STOCKTAKE_PREFETCH = ("resolutions", "scans", "rooms", "rooms__assets")
+
+
+def stocktake_prefetch_one(lookup: str) -> Prefetch:
+    """A fresh Prefetch of one of STOCKTAKE_PREFETCH."""
+    from schools.models import Room
+
+    querysets = {
+        "resolutions": lambda: StocktakeResolution.objects.all(),
+        "scans": lambda: StocktakeScan.objects.select_related("asset", "room__building", "booked_room__building"),
+        "rooms": lambda: Room.objects.select_related("building"),
+        "rooms__assets": lambda: Asset.objects.exclude(condition=Condition.DISPOSED),
+    }
+    return Prefetch(lookup, queryset=querysets[lookup]())
+
+
+def stocktake_prefetch() -> list[Prefetch]:
+    """What stocktake_lists reads, for many stocktakes at once: `qs.prefetch_related(*stocktake_prefetch())`."""
+    return [stocktake_prefetch_one(lookup) for lookup in STOCKTAKE_PREFETCH]
+
+
+def _is_prefetched(stocktake: Stocktake) -> bool:
+    cache = getattr(stocktake, "_prefetched_objects_cache", {})
+    return {"resolutions", "scans", "rooms"} <= cache.keys()
+
+
 def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
-    """The discrepancy lists without an access check (for metrics, which run without a person)."""
-    resolved = dict(stocktake.resolutions.values_list("code", "action"))
-    scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building"))
+    """The discrepancy lists without an access check (for metrics, which run without a person).
+
+    Reads the rows stocktake_prefetch() fetched when they are there (a page of stocktakes costs no
+    query per stocktake); otherwise three queries.
+    """
+    prefetched = _is_prefetched(stocktake)
+    if prefetched:
+        resolved = {r.code: r.action for r in stocktake.resolutions.all()}
+        scans = list(stocktake.scans.all())
+    else:
+        resolved = dict(stocktake.resolutions.values_list("code", "action"))
+        scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building"))
     rows = {Finding.SURPLUS: [], Finding.MISPLACED: []}
     for scan in scans:
         if scan.finding in rows:
@@ -246,12 +284,17 @@ def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
                  "resolution": resolved.get(scan.code), "resolution_label": _label(resolved.get(scan.code))}
             )
     scanned_ids = {s.asset_id for s in scans if s.asset_id}
-    expected = (
-        Asset.objects.filter(room__in=stocktake.rooms.all())
-        .exclude(condition=Condition.DISPOSED)
-        .exclude(pk__in=scanned_ids)
-        .select_related("room__building")
-    )
+    if prefetched:
+        # The assets' own order (newest booking first), as the query below gives it.
+        expected = sorted((a for room in stocktake.rooms.all() for a in room.assets.all() if a.pk not in scanned_ids),
+                          key=lambda a: (a.booked_on, a.pk), reverse=True)
+    else:
+        expected = (
+            Asset.objects.filter(room__in=stocktake.rooms.all())
+            .exclude(condition=Condition.DISPOSED)
+            .exclude(pk__in=scanned_ids)
+            .select_related("room__building")
+        )
     missing = [
         {"code": a.asset_number, "asset": a, "booked_room": a.room, "scanned_room": None,
          "resolution": resolved.get(a.asset_number), "resolution_label": _label(resolved.get(a.asset_number))}

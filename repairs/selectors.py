@@ -63,9 +63,9 @@ def work_order_get_for(*, user: User | None, pk: int) -> WorkOrder:
 
 
 def work_order_mine_for(*, user: User) -> QuerySet[WorkOrder]:
-    """A worker's open orders, the most urgent first."""
+    """A worker's open orders, the most urgent first (with what the page and the API show of each)."""
     return (
-        WorkOrder.objects.select_related("room", "room__building")
+        WorkOrder.objects.select_related("room", "room__building", "asset", "assignee", "reporter")
         .filter(assignee=user, status__in=OPEN_STATUSES)
         .order_by("due_at")
     )

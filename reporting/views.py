@@ -325,10 +325,9 @@ def _add_errors(form, error: ValidationError) -> None:
 @bureau_view
 def campaign_list(request):
     bureau = selectors.bureau_for(user=request.user, bureau_id=_int(request.GET.get("bureau")))
-    rows = []
-    for campaign in selectors.campaigns_for(user=request.user, bureau=bureau):
-        rows.append({"campaign": campaign,
-                     **selectors.campaign_summary(selectors.campaign_progress(user=request.user, campaign=campaign))})
+    campaigns = list(selectors.campaigns_for(user=request.user, bureau=bureau))
+    progress = selectors.campaigns_progress(user=request.user, campaigns=campaigns)
+    rows = [{"campaign": campaign, **selectors.campaign_summary(progress[campaign.pk])} for campaign in campaigns]
     if wants_export(request):
         headers = [_("Title"), _("Deadline"), _("Schools"), _("Completed"), _("Hazards found"), _("Issued at")]
         data = [[r["campaign"].title, r["campaign"].due_on, r["schools"], r["completed"], r["hazards"],

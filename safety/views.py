@@ -31,7 +31,9 @@ from .models import (
     Agreement,
     AgreementCampaign,
     AgreementTemplate,
+    ChecklistItem,
     ChecklistTemplate,
+    Drill,
     EmergencyPlan,
     Hazard,
     HazardPhoto,
@@ -46,6 +48,13 @@ from .pdf import pdf_response
 from .terms import current_term, term_label
 
 PDF_ROW_LIMIT = 3000
+# What a ledger's columns read of each row's children (health: the absent pupils; checklists and plans
+# count their items and drills), fetched for the whole page at once instead of a query per row.
+LEDGER_PREFETCH = {
+    "health": ("absences",),
+    "checklists": (Prefetch("items", queryset=ChecklistItem.objects.only("id", "template_id")),),
+    "plans": (Prefetch("drills", queryset=Drill.objects.only("id", "plan_id")),),
+}
 # Service (model) field names that a form calls differently.
 FIELD_ALIASES = {"image": "photo", "actions": "actions", "class_uid": "school_class"}
 
@@ -105,8 +114,8 @@ def _ledger_rows(request, spec: Ledger):
     qs = spec.model.objects.all()
     if spec.related:
         qs = qs.select_related(*spec.related)
-    if spec.key == "health":
-        qs = qs.prefetch_related("absences")
+    if spec.key in LEDGER_PREFETCH:
+        qs = qs.prefetch_related(*LEDGER_PREFETCH[spec.key])
     query = request.GET.get("q", "").strip()
     if query and spec.search:
         condition = Q()

@@ -14,7 +14,7 @@ from schools import models as school_models
 from tenants import models as tenant_models
 
 from .. import models
-from ..selectors import asset_under_warranty
+from ..selectors import STOCKTAKE_PREFETCH, asset_under_warranty, stocktake_prefetch_one
 
 DEPRECIATION_FIELDS = ["original_value", "booked_on", "kind", "service_life_years", "category_id"]
 
@@ -229,19 +229,25 @@ class DiscrepancyType:
     resolution: str | None
 
 
+# One callable per lookup: the optimizer merges the hints of the three fields and changes them in place,
+# so each request gets fresh Prefetch objects.
+_DISCREPANCY_PREFETCH = [lambda info, lookup=lookup: stocktake_prefetch_one(lookup) for lookup in STOCKTAKE_PREFETCH]
+
+
 @strawberry_django.type(models.Stocktake, fields=["id", "name", "planned_on", "status", "finished_at"])
 class StocktakeType(AssetsScoped, relay.Node):
     """A stocktake and its discrepancy lists."""
 
-    @strawberry_django.field
+    # The scans, resolutions and counted rooms' assets of the whole page at once (no query per stocktake).
+    @strawberry_django.field(prefetch_related=_DISCREPANCY_PREFETCH)
     def surplus(self, info: Info) -> list[DiscrepancyType]:
         return _rows(self, info, "surplus")
 
-    @strawberry_django.field
+    @strawberry_django.field(prefetch_related=_DISCREPANCY_PREFETCH)
     def missing(self, info: Info) -> list[DiscrepancyType]:
         return _rows(self, info, "missing")
 
-    @strawberry_django.field
+    @strawberry_django.field(prefetch_related=_DISCREPANCY_PREFETCH)
     def misplaced(self, info: Info) -> list[DiscrepancyType]:
         return _rows(self, info, "misplaced")
 

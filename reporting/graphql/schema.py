@@ -169,9 +169,10 @@ class ReportingQuery:
         caller = _caller(info, bureau_code)
         allowed = set(caller.schools.values_list("pk", flat=True))
         result = []
-        for campaign in Campaign.objects.filter(bureau=caller.bureau)[:MAX_PAGE]:
-            progress = [r for r in selectors.campaign_progress(user=caller.user, campaign=campaign, check=False)
-                        if r["school"].pk in allowed]
+        campaigns = list(Campaign.objects.filter(bureau=caller.bureau)[:MAX_PAGE])
+        progress_of = selectors.campaigns_progress(user=caller.user, campaigns=campaigns, check=False)
+        for campaign in campaigns:
+            progress = [r for r in progress_of[campaign.pk] if r["school"].pk in allowed]
             summary = selectors.campaign_summary(progress)
             result.append(CampaignType(
                 id=strawberry.ID(str(campaign.pk)), title=campaign.title, due_on=campaign.due_on,

@@ -79,7 +79,9 @@ class HazardType(_Safety, relay.Node):
     def pk(self) -> int:
         return self.pk
 
-    @strawberry_django.field(only=["room_id", "location_text"], select_related=["room__building"])
+    # Every column `Hazard.location` (str(room)) reads, so a page of hazards costs no query per row.
+    @strawberry_django.field(only=["room_id", "location_text", "room__number", "room__name", "room__building__name"],
+                             select_related=["room__building"])
     def location(self) -> str:
         return self.location
 

@@ -143,7 +143,8 @@ class NotificationType(relay.Node):
     def get_queryset(cls, queryset, info: Info, **kwargs):
         return queryset.filter(recipient_id=info.context.request.user.pk)
 
-    @strawberry_django.field(only=["school_id"])
+    # The school's name in the same query, so a page of notifications costs no query per row.
+    @strawberry_django.field(only=["school_id", "school__name"], select_related=["school"])
     def school_name(self) -> str | None:
         return self.school.name if self.school_id else None
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assets import selectors, services
 from assets.choices import AssetKind, Condition, DisposalMethod, PurchaseStatus, RequisitionStatus
-from assets.models import Asset, ConsumableItem, Disposal, Loan, PurchaseLine, StockMovement
+from assets.models import Asset, ConsumableItem, Disposal, Loan, PurchaseLine, StockMovement, Stocktake
 from assets.services import AcceptedLine, LineInput
 from tenants.models import Notification
 
@@ -320,6 +320,33 @@ def test_stocktake_lists_surplus_missing_and_misplaced_and_reconciles(in_school_
         services.stocktake_resolve(stocktake=stocktake, code=here.asset_number, action="mark_lost", actor=kate)
     assert Asset.objects.get(pk=gone.pk).condition == Condition.LOST
     assert Asset.objects.get(pk=moved.pk).room == room_1
+
+
+def test_stocktake_lists_read_from_a_prefetch_give_the_same_rows(in_school_a, kate, django_assert_num_queries):
+    # given a stocktake with a surplus, a missing, a misplaced, a resolved and a disposed asset
+    room_1, room_2 = RoomFactory(), RoomFactory()
+    here, gone, gone_too, moved = (AssetFactory(room=room_1), AssetFactory(room=room_1), AssetFactory(room=room_2),
+                                   AssetFactory(room=room_2))
+    AssetFactory(room=room_1, condition=Condition.DISPOSED)
+    stocktake = services.stocktake_create(actor=kate, name="2026秋盘点", rooms=[room_1, room_2])
+    services.stocktake_scan(stocktake=stocktake, room=room_1, code=here.asset_number, actor=kate)
+    services.stocktake_scan(stocktake=stocktake, room=room_1, code=moved.asset_number, actor=kate)
+    services.stocktake_scan(stocktake=stocktake, room=room_2, code="UNKNOWN-1", actor=kate)
+    services.stocktake_resolve(stocktake=stocktake, code=gone_too.asset_number, action="ignore", actor=kate)
+    plain = selectors.stocktake_lists(Stocktake.objects.get(pk=stocktake.pk))
+
+    # when the same lists are read from stocktake_prefetch()
+    prefetched = Stocktake.objects.prefetch_related(*selectors.stocktake_prefetch()).get(pk=stocktake.pk)
+    with django_assert_num_queries(0):
+        found = selectors.stocktake_lists(prefetched)
+        rooms = {k: [(str(r["booked_room"] or ""), str(r["scanned_room"] or "")) for r in v] for k, v in found.items()}
+
+    # then they are the same rows, in the same order, without a query
+    assert {k: [(r["code"], r["resolution"]) for r in v] for k, v in found.items()} == {
+        k: [(r["code"], r["resolution"]) for r in v] for k, v in plain.items()}
+    assert [r["code"] for r in found["missing"]] == [gone_too.asset_number, gone.asset_number]
+    assert rooms == {k: [(str(r["booked_room"] or ""), str(r["scanned_room"] or "")) for r in v]
+                     for k, v in plain.items()}
 
 
 def test_low_stock_beat_notifies_custodians_once_a_day(in_school_a, kate):

@@ -2,7 +2,9 @@
 the same with 10 and with 100 rows; every request looks its school up once and sets search_path once.
 
 The expectations are in budgets.py (one table); pages and fields are found by walking the URLconfs
-and the GraphQL schema, so the routes and fields of modules merged later are covered too.
+and the GraphQL schema, so the routes and fields of modules merged later are covered too. The lists
+behind a URL argument (the safety ledgers) have their own table, and every list field is fetched once
+more with the lists inside its items, which must not grow with the rows either.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from graphql.pyutils import Undefined
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
 from tests.conftest import HostClient
 
 from . import rows
-from .budgets import GRAPHQL, NOT_PAGE_NAMESPACES, NOT_PAGES, PAGE, PAGES, PARTNER_ONLY, Budget
+from .budgets import ARG_PAGES, GRAPHQL, NOT_PAGE_NAMESPACES, NOT_PAGES, PAGE, PAGES, PARTNER_ONLY, Budget
 
 URLCONFS = {"school": "config.urls_school", "public": "config.urls_public"}
 DEFAULT_USER = {"school": "alice", "public": "dave"}
@@ -92,14 +94,16 @@ def discovered_list_fields() -> dict[str, tuple]:
     return found
 
 
-def _scalars(object_type, depth=1) -> str:
+def _scalars(object_type, depth=1, lists=False) -> str:
+    """The scalar fields of a type and of its objects `depth` levels down (and of its plain lists, if `lists`)."""
     parts = []
     for name, field in object_type.fields.items():
         if _required_args(field):
             continue
         named = get_named_type(field.type)
         if isinstance(named, GraphQLObjectType):
-            if depth > 0 and not _is_list_field(field):
+            nested_list = isinstance(_unwrap(field.type), GraphQLList)
+            if depth > 0 and (not _is_list_field(field) or (lists and nested_list)):
                 inner = _scalars(named, depth - 1)
                 if inner:
                     parts.append(f"{name} {{ {inner} }}")
@@ -108,7 +112,7 @@ def _scalars(object_type, depth=1) -> str:
     return " ".join(parts)
 
 
-def list_field_query(path: str) -> str:
+def list_field_query(path: str, lists: bool = False) -> str:
     root, sub = path.split(".") if "." in path else (path, None)
     query = _schema().query_type
     field = query.fields[root] if sub is None else get_named_type(query.fields[root].type).fields[sub]
@@ -116,9 +120,9 @@ def list_field_query(path: str) -> str:
     if named.name.endswith("Connection"):
         node = get_named_type(get_named_type(named.fields["edges"].type).fields["node"].type)
         total = "totalCount" if "totalCount" in named.fields else ""
-        selection = f"(first: {PAGE}) {{ {total} edges {{ node {{ {_scalars(node)} }} }} }}"
+        selection = f"(first: {PAGE}) {{ {total} edges {{ node {{ {_scalars(node, lists=lists)} }} }} }}"
     else:
-        selection = f"{{ {_scalars(named)} }}"
+        selection = f"{{ {_scalars(named, lists=lists)} }}"
     leaf = f"{(sub or root)} {selection}"
     return f"{{ {root} {{ {leaf} }} }}" if sub else f"{{ {leaf} }}"
 
@@ -175,6 +179,21 @@ def test_budget_table_names_only_real_pages():
     assert set(PAGES) - set(discovered_pages()) == set()
 
 
+def _ledgers_without_a_named_page() -> set[str]:
+    """The safety ledgers reached only through /safety/l/<key>/ (a list behind an argument)."""
+    from safety.ledgers import LEDGERS
+
+    named = {p.default_args.get("key") for p in get_resolver("safety.urls").url_patterns
+             if isinstance(p, URLPattern) and p.name != "ledger"}
+    return set(LEDGERS) - named
+
+
+def test_every_ledger_has_a_budget():
+    expected = {("school", "safety:ledger", key) for key in _ledgers_without_a_named_page()}
+    assert expected - set(ARG_PAGES) == set(), "ledgers without a query budget in tests/perf/budgets.py ARG_PAGES"
+    assert set(ARG_PAGES) - expected == set(), "ARG_PAGES names a ledger that is gone (or has a named page now)"
+
+
 def test_every_graphql_list_field_has_a_budget(db, school_a):
     missing = {}
     for path in sorted(discovered_list_fields()):
@@ -197,9 +216,16 @@ def test_graphql_budget_table_names_only_real_fields():
 # --- the budgets ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("kind", "name"), sorted(PAGES), ids=[f"{k}:{n}" for k, n in sorted(PAGES)])
 def test_page_costs_its_budget_with_10_and_100_rows(db, school_a, kind, name):
-    budget = PAGES[(kind, name)]
+    _check_page(PAGES[(kind, name)], kind, discovered_pages()[(kind, name)], school_a)
+
+
+@pytest.mark.parametrize(("kind", "name", "arg"), sorted(ARG_PAGES), ids=[":".join(key) for key in sorted(ARG_PAGES)])
+def test_list_behind_an_argument_costs_its_budget_with_10_and_100_rows(db, school_a, kind, name, arg):
+    _check_page(ARG_PAGES[(kind, name, arg)], kind, reverse(name, urlconf=URLCONFS[kind], args=[arg]), school_a)
+
+
+def _check_page(budget: Budget, kind: str, path: str, school_a) -> None:
     username = budget.as_ or DEFAULT_USER[kind]
-    path = discovered_pages()[(kind, name)]
     client = _client(kind, username, school_a)
     _rows(budget, username, school_a, 10)
     status10, with10, sql10 = _count_page(client, path)
@@ -224,6 +250,22 @@ def test_graphql_list_field_costs_its_budget_with_10_and_100_rows(db, school_a, 
     assert body100.get("errors") is None, body100
     assert with10 == with100, f"{with10} queries with 10 rows, {with100} with 100:\n{_explain(sql100)}"
     assert with100 == budget.queries, f"{path} costs {with100} queries, budget {budget.queries}:\n{_explain(sql100)}"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in GRAPHQL if list_field_query(p, lists=True) != list_field_query(p)))
+def test_graphql_list_field_with_its_items_lists_is_flat(db, school_a, path):
+    """The lists inside each item (a request's lines, a stocktake's discrepancies) cost no query per item either."""
+    budget = GRAPHQL[path]
+    username = budget.as_ or DEFAULT_USER[budget.host]
+    client = _client(budget.host, username, school_a)
+    query = list_field_query(path, lists=True)
+    _rows(budget, username, school_a, 10)
+    body10, with10, _ = _count_gql(client, query)
+    _rows(budget, username, school_a, 90)
+    body100, with100, sql100 = _count_gql(client, query)
+    assert body10.get("errors") is None, body10
+    assert body100.get("errors") is None, body100
+    assert with10 == with100, f"{with10} queries with 10 rows, {with100} with 100:\n{_explain(sql100)}"
 
 
 def test_connection_page_returns_100_rows_with_100_behind_it(db, school_a):
