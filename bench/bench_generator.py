@@ -40,7 +40,8 @@ def _naive(rounds: int) -> float:
                                student_count=profile["student_count"], staff_count=profile["staff_count"],
                                address=profile["address"])
         Membership.objects.bulk_create([Membership(user=u, role=r, school=school) for r, u in people.items()])
-        generator.load_model_school(school, people)
+        # Fresh user objects: the ones above cache their memberships from before this school existed.
+        generator.load_model_school(school, generator._people(generator.PREFIX))
         samples.append(time.perf_counter() - start)
         connection.set_schema_to_public()
         school.delete(force_drop=True)
