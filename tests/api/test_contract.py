@@ -60,7 +60,7 @@ def demo_like(school_a, oscar):
         connection.set_tenant(school_a)
         request = purchase_request_create(
             actor=None, partner=client, department=department, title="课桌椅", reason="扩班", channel="government",
-            lines=[LineInput(name="课桌", category=Category.objects.get(code="6010200"), quantity=40,
+            lines=[LineInput(name="课桌", category=Category.objects.get(code="A05010200"), quantity=40,
                              estimated_unit_price=Decimal("320.00"))])
         connection.set_schema_to_public()
         return base64.b64encode(f"PurchaseRequestType:{request.pk}".encode()).decode()

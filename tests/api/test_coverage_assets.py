@@ -55,8 +55,8 @@ def _data(school, **overrides) -> dict:
         "title": "多媒体教室设备", "departmentId": _gid("DepartmentType", _department(school).pk),
         "reason": "新建两间多媒体教室", "channel": "government",
         "lines": [
-            {"name": "交互式一体机", "categoryCode": "2010104", "quantity": 3, "estimatedUnitPrice": "5600.50"},
-            {"name": "白板笔", "categoryCode": "8020100", "quantity": 10, "estimatedUnitPrice": "12.35", "unit": "支"},
+            {"name": "交互式一体机", "categoryCode": "A02010105", "quantity": 3, "estimatedUnitPrice": "5600.50"},
+            {"name": "白板笔", "categoryCode": "A07000000", "quantity": 10, "estimatedUnitPrice": "12.35", "unit": "支"},
         ],
     }
     return {**data, **overrides}
@@ -179,7 +179,7 @@ def test_token_of_school_a_cannot_read_or_write_school_b(platform, bearer, schoo
     _, raw = platform
     charlie_request = _in(school_b, lambda: services.purchase_request_create(
         actor=_charlie(), department=_department_here(), title="乙校课桌", reason="扩班", channel="government",
-        lines=[LineInput(name="课桌", category=category("6010200"), quantity=2, estimated_unit_price=Decimal("300"))]))
+        lines=[LineInput(name="课桌", category=category("A05010200"), quantity=2, estimated_unit_price=Decimal("300"))]))
     b_id = _gid("PurchaseRequestType", charlie_request.pk)
     # by host: school B's list, node and create are refused, and nothing is created there
     for query, variables in ((PURCHASES, {}), (NODE, {"id": b_id}), (CREATE, {"data": _data(school_b)}),

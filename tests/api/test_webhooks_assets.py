@@ -64,7 +64,7 @@ def _submitted(kate, *, quantity=3, price="5600.50"):
 
     request = services.purchase_request_create(
         actor=kate, department=DepartmentFactory(name="信息中心"), title="电脑", reason="教学", channel="government",
-        lines=[LineInput(name="台式计算机", category=category("2010104"), quantity=quantity,
+        lines=[LineInput(name="台式计算机", category=category("A02010105"), quantity=quantity,
                          estimated_unit_price=Decimal(price))])
     return services.purchase_request_submit(request=request, actor=kate)
 
