@@ -5,7 +5,8 @@
 - page size (`first` / `last`, literal or variable) ≤ GRAPHQL_MAX_PAGE_SIZE;
 - cost: an estimate of the rows a request may touch — every field counts once per row of the
   page it sits in, so nested pages multiply — per request and per token per minute;
-- one operation per document.
+- one operation per document;
+- no NUL character in any text (PostgreSQL cannot store it): BAD_USER_INPUT, not an internal error.
 Depth and tokens are strawberry's own limiters (their errors are mapped in api/errors.py).
 """
 
@@ -28,6 +29,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    StringValueNode,
     ValidationContext,
     ValidationRule,
     VariableNode,
@@ -178,10 +180,35 @@ def spend_token_budget(token_id: int, cost: int) -> int:
             return cost
 
 
+def _has_nul(value) -> bool:
+    """A NUL character anywhere in a variable's value (strings inside lists and input objects too)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _document_has_nul(node) -> bool:
+    if isinstance(node, StringValueNode):
+        return "\x00" in node.value
+    for key in getattr(node, "keys", ()):
+        child = getattr(node, key, None)
+        children = child if isinstance(child, (list, tuple)) else (child,)
+        if any(hasattr(c, "kind") and _document_has_nul(c) for c in children):
+            return True
+    return False
+
+
 def check_request(document, variables: Mapping | None, request) -> HouqinGraphQLError | None:
     """The first limit this request breaks, or None."""
     if len(_operations(document)) > 1:
         return HouqinGraphQLError("Send one operation per request.", Code.ONE_OPERATION)
+    if _document_has_nul(document) or _has_nul(variables or {}):
+        # A text with NUL would reach PostgreSQL and fail there as an internal error: refuse it as input.
+        return HouqinGraphQLError("Text may not contain the NUL character (\\u0000).", Code.BAD_USER_INPUT)
     walk = estimate(document, variables)
     partner, authenticated = _caller(request)
     if walk.introspects and not authenticated:

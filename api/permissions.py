@@ -5,13 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+)
 from tenants.access import can_read_school, school_roles
 from tenants.models import School
 
 from .errors import Code, HouqinGraphQLError
+
+# The answer to a token on a write that is for people only (approvals, signatures, roles, stock, …).
+PARTNERS_REFUSED = "Partners may not do this."
+# Field metadata of a mutation a partner token may call (its resolver still checks the scope and the grant):
+# @strawberry.mutation(metadata=PARTNER_MUTATION). Every other mutation is for people only.
+_PARTNER_MUTATION_KEY = "houqin_partner_mutation"
+PARTNER_MUTATION = {_PARTNER_MUTATION_KEY: True}
 
 
 def current_school(info: Info) -> School | None:
@@ -37,9 +55,18 @@ def _partner_check(info: Info, school: School, scope: str | None) -> None:
     if not partner.may_access_school(school):
         raise HouqinGraphQLError("This token is not granted this school.", Code.FORBIDDEN)
     if scope is None:
-        raise HouqinGraphQLError("Partners may not do this.", Code.FORBIDDEN)
+        raise HouqinGraphQLError(PARTNERS_REFUSED, Code.FORBIDDEN)
     if not partner.has_scope(scope):
         raise HouqinGraphQLError(f"This token lacks the scope {scope}.", Code.FORBIDDEN, requiredScope=scope)
+
+
+def refuse_partners(info: Info) -> None:
+    """People only: a partner token is refused with FORBIDDEN before anything runs.
+
+    For writes that do not go through require_school_role with scope=None (which refuses tokens too).
+    """
+    if current_partner(info) is not None:
+        raise HouqinGraphQLError(PARTNERS_REFUSED, Code.FORBIDDEN)
 
 
 def require_authenticated(info: Info):
@@ -123,3 +150,58 @@ class HasSchoolRole(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         require_school_role(info, self.roles, self.scope)
         return True
+
+
+def _root_fields(selection_set, fragments: dict, seen: frozenset[str] = frozenset()) -> list[FieldNode]:
+    """The fields at the root of an operation, through its inline fragments and fragment spreads."""
+    fields: list[FieldNode] = []
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            fields.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            fields.extend(_root_fields(selection.selection_set, fragments, seen))
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            name = selection.name.value
+            if name not in seen:
+                fields.extend(_root_fields(fragments[name].selection_set, fragments, seen | {name}))
+    return fields
+
+
+class PartnerWriteGate(SchemaExtension):
+    """Deny by default: a partner token calls only the mutations marked PARTNER_MUTATION.
+
+    A mutation that is not marked is refused with FORBIDDEN after validation and before execution, so no
+    resolver runs and not even its arguments are read; a new mutation is for people until someone marks it.
+    The resolvers refuse tokens on people-only writes too (scope=None, refuse_partners).
+    """
+
+    def on_execute(self):
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        partner = getattr(request, "partner", None)
+        if context.result is None and context.graphql_document is not None and partner is not None:
+            errors = self._refusals(context)
+            if errors:
+                context.result = ExecutionResult(data=None, errors=errors)
+        yield
+
+    def _refusals(self, context) -> list[GraphQLError]:
+        """One FORBIDDEN error per mutation field of the operation that partners may not call."""
+        definitions = context.graphql_document.definitions
+        fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+        operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+        if context.operation_name:
+            operations = [o for o in operations if o.name and o.name.value == context.operation_name]
+        if not operations or operations[0].operation != OperationType.MUTATION:
+            return []
+        errors = []
+        for field in _root_fields(operations[0].selection_set, fragments):
+            name = field.name.value
+            if name == "__typename":
+                continue
+            definition = context.schema.get_field_for_type(name, "Mutation")
+            if definition is None or not (definition.metadata or {}).get(_PARTNER_MUTATION_KEY):
+                key = field.alias.value if field.alias else name
+                errors.append(GraphQLError(PARTNERS_REFUSED, nodes=[field], path=[key],
+                                           extensions={"code": Code.FORBIDDEN}))
+        return errors

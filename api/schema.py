@@ -13,6 +13,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .errors import ErrorCodes
 from .limits import AliasLimiter, RequestLimits
+from .permissions import PartnerWriteGate
 
 # (module, Query class, Mutation class) of every app; an app may have neither yet.
 APP_SCHEMAS = [
@@ -66,6 +67,7 @@ schema = HouqinSchema(
         AliasLimiter(),
         MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         RequestLimits,
+        PartnerWriteGate,
         DjangoOptimizerExtension,
     ],
 )

@@ -212,6 +212,16 @@ class WorkOrder(models.Model):
         return " ".join(p for p in parts if p)
 
 
+def partner_label(name: str) -> str:
+    """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
+    return _("%(name)s (partner)") % {"name": name}
+
+
+def _partner_field():
+    # A partner token has no account: the client's name is kept so no line of the order is anonymous.
+    return models.CharField(_("recorded by partner"), max_length=100, blank=True)
+
+
 class ClockEvent(models.Model):
     """One change of an order's SLA clock: started, paused (with why), resumed, due moved, stopped."""
 
@@ -222,6 +232,7 @@ class ClockEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("who"),
     )
+    partner_name = _partner_field()
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     old_due_at = models.DateTimeField(_("due before"), null=True, blank=True)
     new_due_at = models.DateTimeField(_("due after"), null=True, blank=True)
@@ -230,6 +241,13 @@ class ClockEvent(models.Model):
         verbose_name = _("clock event")
         verbose_name_plural = _("clock events")
         ordering = ["at", "id"]
+
+    @property
+    def by(self) -> str:
+        """Who changed the clock: a person, or a partner (物业公司 (partner)); reads `actor` (select it)."""
+        if self.partner_name:
+            return partner_label(self.partner_name)
+        return self.actor.display_name if self.actor_id else ""
 
 
 @tracked()
@@ -241,6 +259,7 @@ class WorkOrderNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("author"),
     )
+    partner_name = _partner_field()
     text = models.TextField(_("note"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -248,6 +267,13 @@ class WorkOrderNote(models.Model):
         verbose_name = _("note")
         verbose_name_plural = _("notes")
         ordering = ["created_at", "id"]
+
+    @property
+    def by(self) -> str:
+        """Who wrote the note: a person, or a partner (物业公司 (partner)); reads `author` (select it)."""
+        if self.partner_name:
+            return partner_label(self.partner_name)
+        return self.author.display_name if self.author_id else ""
 
 
 def _photo_path(instance, filename: str) -> str:

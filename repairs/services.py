@@ -100,10 +100,25 @@ def reference_next(*, on: dt.date | None = None) -> str:
     return f"BX-{day:%Y%m%d}-{number:04d}"
 
 
-def _clock(order: WorkOrder, kind: str, *, actor: User | None, reason: str = "", old=None, new=None, at=None):
+def _partner_name(by_partner: bool, partner_name: str) -> str:
+    """The partner's name to record on a partner's write ("" for a person's).
+
+    A partner token has no account, so its name is what the order's notes and clock show; a partner write
+    without it is refused rather than recorded anonymously.
+    """
+    if not by_partner:
+        return ""
+    partner_name = (partner_name or "").strip()
+    if not partner_name:
+        raise PermissionDenied(_("A partner write must name the partner."))
+    return partner_name[:100]
+
+
+def _clock(order: WorkOrder, kind: str, *, actor: User | None, partner: str = "", reason: str = "", old=None,
+           new=None, at=None):
     ClockEvent.objects.create(
-        order=order, kind=kind, actor=actor, reason=reason[:200], old_due_at=old, new_due_at=new,
-        at=at or timezone.now(),
+        order=order, kind=kind, actor=actor, partner_name=partner, reason=reason[:200], old_due_at=old,
+        new_due_at=new, at=at or timezone.now(),
     )
 
 
@@ -210,8 +225,16 @@ def work_order_report(
     source: str = Source.WEB,
     severity: str = Severity.MINOR,
     reported_at: dt.datetime | None = None,
+    by_partner: bool = False,
+    partner_name: str = "",
 ) -> WorkOrder:
-    """Record a fault report, start its SLA clock (minor until triaged) and route warranty assets to the vendor."""
+    """Record a fault report, start its SLA clock (minor until triaged) and route warranty assets to the vendor.
+
+    A partner (by_partner, e.g. the property company) reports under its own name: the reporter's name.
+    """
+    partner = _partner_name(by_partner, partner_name)
+    if partner:
+        reporter, reporter_name = None, partner
     kinds = photos_validate(photos)
     if asset is not None and room is None:
         room = getattr(asset, "room", None)
@@ -227,7 +250,7 @@ def work_order_report(
         description=description.strip(),
         location_note=location_note.strip(),
         reporter=reporter,
-        reporter_name=reporter_name.strip() or (reporter.display_name if reporter else ""),
+        reporter_name=(reporter_name.strip() or (reporter.display_name if reporter else ""))[:50],
         reporter_phone=reporter_phone.strip(),
         severity=severity,
         reported_at=reported_at,
@@ -236,7 +259,7 @@ def work_order_report(
     order.asset = asset
     order.full_clean()
     order.save()
-    _clock(order, ClockEventKind.STARTED, actor=reporter, new=order.due_at, at=reported_at)
+    _clock(order, ClockEventKind.STARTED, actor=reporter, partner=partner, new=order.due_at, at=reported_at)
     _save_photos(order, photos, kinds, kind=PhotoKind.REPORT, actor=reporter)
     if _asset_warranty(order) and order.asset.supplier_id:
         # 催修: an asset under warranty goes to its supplier straight away.
@@ -257,21 +280,23 @@ def work_order_report(
 # --- triage and the clock -----------------------------------------------------------------------
 
 
-def _set_due(order: WorkOrder, due_at: dt.datetime, *, actor: User | None, reason: str = "") -> None:
+def _set_due(order: WorkOrder, due_at: dt.datetime, *, actor: User | None, partner: str = "", reason: str = "") -> None:
     if order.due_at != due_at:
-        _clock(order, ClockEventKind.DUE_CHANGED, actor=actor, reason=reason, old=order.due_at, new=due_at)
+        _clock(order, ClockEventKind.DUE_CHANGED, actor=actor, partner=partner, reason=reason, old=order.due_at,
+               new=due_at)
         order.due_at = due_at
         order.due_soon_notified_at = None
         order.overdue_escalated_at = None
 
 
-def _vendor_route(order: WorkOrder, *, actor: User | None, vendor_name: str, preset: RepairSettings) -> None:
+def _vendor_route(order: WorkOrder, *, actor: User | None, vendor_name: str, preset: RepairSettings,
+                  partner: str = "") -> None:
     order.vendor_name = vendor_name[:100]
     if order.asset_id and order.asset.supplier_id and order.asset.supplier.name == order.vendor_name:
         order.supplier_id = order.asset.supplier_id
     order.assignee = None
     due = timezone.now() + dt.timedelta(days=preset.vendor_due_days)
-    _clock(order, ClockEventKind.VENDOR_DUE, actor=actor, old=order.vendor_due_at, new=due)
+    _clock(order, ClockEventKind.VENDOR_DUE, actor=actor, partner=partner, old=order.vendor_due_at, new=due)
     order.vendor_due_at = due
     order.vendor_reminded_at = None
     order.vendor_escalated_at = None
@@ -298,9 +323,11 @@ def work_order_triage(
     assignee: User | None = None,
     vendor_name: str = "",
     by_partner: bool = False,
+    partner_name: str = "",
 ) -> WorkOrder:
     """Grade an order minor/major (which sets its due time) and assign it to a worker or a vendor."""
     order = WorkOrder.objects.select_for_update().get(pk=order.pk)
+    partner = _partner_name(by_partner, partner_name)
     if not by_partner and not is_triager(actor):
         raise PermissionDenied(_("Only the logistics director triages and assigns work orders."))
     if order.status not in OPEN_STATUSES:
@@ -320,10 +347,10 @@ def work_order_triage(
     if order.severity != severity or order.triaged_at is None:
         order.severity = severity
         _set_due(order, sla_due_at(severity=severity, reported_at=order.reported_at, preset=preset)
-                 + dt.timedelta(seconds=order.paused_seconds), actor=actor, reason=_("Triaged"))
+                 + dt.timedelta(seconds=order.paused_seconds), actor=actor, partner=partner, reason=_("Triaged"))
     order.triaged_at = order.triaged_at or timezone.now()
     if vendor_name.strip():
-        _vendor_route(order, actor=actor, vendor_name=vendor_name.strip(), preset=preset)
+        _vendor_route(order, actor=actor, vendor_name=vendor_name.strip(), preset=preset, partner=partner)
     elif assignee is not None:
         order.assignee = assignee
         order.vendor_name = ""
@@ -348,11 +375,14 @@ def work_order_triage(
     return order
 
 
-def _may_work(actor: User | None, order: WorkOrder, by_partner: bool) -> None:
-    if by_partner or is_triager(actor):
-        return
+def _may_work(actor: User | None, order: WorkOrder, by_partner: bool, partner_name: str = "") -> str:
+    """Check who works on the order; the partner's name to record ("" for a person)."""
+    if by_partner:
+        return _partner_name(by_partner, partner_name)
+    if is_triager(actor):
+        return ""
     if actor is not None and order.assignee_id == actor.pk and _roles(actor) & WORKER_ROLES:
-        return
+        return ""
     raise PermissionDenied(_("Only the assigned worker or the logistics director may work on this order."))
 
 
@@ -361,10 +391,11 @@ def _locked(order: WorkOrder) -> WorkOrder:
 
 
 @transaction.atomic
-def work_order_start(*, order: WorkOrder, actor: User | None, by_partner: bool = False) -> WorkOrder:
-    """The worker starts on the order."""
+def work_order_start(*, order: WorkOrder, actor: User | None, by_partner: bool = False,
+                     partner_name: str = "") -> WorkOrder:
+    """The worker starts on the order (a partner's start is attributed in the row history)."""
     order = _locked(order)
-    _may_work(actor, order, by_partner)
+    _may_work(actor, order, by_partner, partner_name)
     if order.status not in (Status.ASSIGNED, Status.REPORTED):
         raise ValidationError({"status": _("Only an assigned order can be started.")})
     order.status = Status.IN_PROGRESS
@@ -375,10 +406,11 @@ def work_order_start(*, order: WorkOrder, actor: User | None, by_partner: bool =
 
 
 @transaction.atomic
-def work_order_pause(*, order: WorkOrder, actor: User | None, reason: str, by_partner: bool = False) -> WorkOrder:
+def work_order_pause(*, order: WorkOrder, actor: User | None, reason: str, by_partner: bool = False,
+                     partner_name: str = "") -> WorkOrder:
     """Stop the SLA clock with a reason (waiting for parts, for the vendor)."""
     order = _locked(order)
-    _may_work(actor, order, by_partner)
+    partner = _may_work(actor, order, by_partner, partner_name)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the order is paused.")})
@@ -389,12 +421,12 @@ def work_order_pause(*, order: WorkOrder, actor: User | None, reason: str, by_pa
     order.paused_at = now
     order.pause_reason = reason[:200]
     order.save(update_fields=["status", "paused_at", "pause_reason"])
-    _clock(order, ClockEventKind.PAUSED, actor=actor, reason=reason, at=now)
+    _clock(order, ClockEventKind.PAUSED, actor=actor, partner=partner, reason=reason, at=now)
     _updated(order, "paused")
     return order
 
 
-def _resume(order: WorkOrder, *, actor: User | None, now: dt.datetime) -> None:
+def _resume(order: WorkOrder, *, actor: User | None, now: dt.datetime, partner: str = "") -> None:
     paused_for = now - order.paused_at
     order.paused_seconds += int(paused_for.total_seconds())
     old = order.due_at
@@ -408,17 +440,18 @@ def _resume(order: WorkOrder, *, actor: User | None, now: dt.datetime) -> None:
     order.paused_at = None
     order.pause_reason = ""
     order.status = Status.IN_PROGRESS if order.started_at else Status.ASSIGNED
-    _clock(order, ClockEventKind.RESUMED, actor=actor, old=old, new=order.due_at, at=now)
+    _clock(order, ClockEventKind.RESUMED, actor=actor, partner=partner, old=old, new=order.due_at, at=now)
 
 
 @transaction.atomic
-def work_order_resume(*, order: WorkOrder, actor: User | None, by_partner: bool = False) -> WorkOrder:
+def work_order_resume(*, order: WorkOrder, actor: User | None, by_partner: bool = False,
+                      partner_name: str = "") -> WorkOrder:
     """Restart the clock; the due time moves by the time spent paused."""
     order = _locked(order)
-    _may_work(actor, order, by_partner)
+    partner = _may_work(actor, order, by_partner, partner_name)
     if order.status != Status.PAUSED:
         raise ValidationError({"status": _("The order is not paused.")})
-    _resume(order, actor=actor, now=timezone.now())
+    _resume(order, actor=actor, now=timezone.now(), partner=partner)
     order.save()
     _updated(order, "resumed")
     return order
@@ -428,11 +461,14 @@ def work_order_resume(*, order: WorkOrder, actor: User | None, by_partner: bool 
 
 
 @transaction.atomic
-def work_order_note_add(*, order: WorkOrder, actor: User | None, text: str, by_partner: bool = False) -> WorkOrderNote:
-    """Add a note to the order's record."""
+def work_order_note_add(*, order: WorkOrder, actor: User | None, text: str, by_partner: bool = False,
+                        partner_name: str = "") -> WorkOrderNote:
+    """Add a note to the order's record (a partner's under its own name)."""
+    partner = _partner_name(by_partner, partner_name)
     if not by_partner and not is_triager(actor) and not (actor and actor.pk in (order.assignee_id, order.reporter_id)):
         raise PermissionDenied(_("Only the reporter, the assigned worker or the logistics director may add notes."))
-    note = WorkOrderNote(order=order, author=actor, text=(text or "").strip())
+    note = WorkOrderNote(order=order, author=None if by_partner else actor, partner_name=partner,
+                         text=(text or "").strip())
     note.full_clean()
     note.save()
     return note
@@ -478,11 +514,12 @@ def work_order_part_add(
 
 @transaction.atomic
 def work_order_complete(
-    *, order: WorkOrder, actor: User | None, closing_note: str, labour_minutes: int = 0, by_partner: bool = False
+    *, order: WorkOrder, actor: User | None, closing_note: str, labour_minutes: int = 0, by_partner: bool = False,
+    partner_name: str = "",
 ) -> WorkOrder:
     """Finish the work: a closing note is required; the clock stops."""
     order = _locked(order)
-    _may_work(actor, order, by_partner)
+    partner = _may_work(actor, order, by_partner, partner_name)
     closing_note = (closing_note or "").strip()
     if not closing_note:
         raise ValidationError({"closing_note": _("Write a closing note: what was done.")})
@@ -492,14 +529,14 @@ def work_order_complete(
         raise ValidationError({"labour_minutes": _("Labour time cannot be negative.")})
     now = timezone.now()
     if order.status == Status.PAUSED:
-        _resume(order, actor=actor, now=now)
+        _resume(order, actor=actor, now=now, partner=partner)
     order.status = Status.COMPLETED
     order.completed_at = now
     order.closing_note = closing_note
     order.labour_minutes = int(labour_minutes)
     order.full_clean()
     order.save()
-    _clock(order, ClockEventKind.STOPPED, actor=actor, at=now)
+    _clock(order, ClockEventKind.STOPPED, actor=actor, partner=partner, at=now)
     _asset_condition(order, Condition.IN_USE, actor=actor, only_from=Condition.UNDER_REPAIR)
     if order.reporter_id:
         _notify(

@@ -291,4 +291,7 @@ ZH = {
         "打印本页并把标签贴在各房间：扫码即可打开报修页面，无需登录。",
     "Something broken? Scan to report": "设施损坏？扫码报修",
     "No rooms registered yet.": "尚未登记房间。",
+    "%(name)s (partner)": "%(name)s（合作方）",
+    "recorded by partner": "合作方记录",
+    "A partner write must name the partner.": "合作方写入必须注明合作方名称。",
 }

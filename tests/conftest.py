@@ -166,6 +166,18 @@ def in_school_b(school_b):
     connection.set_schema_to_public()
 
 
+def schema_table_counts(schema_name: str) -> dict[str, int]:
+    """Rows in every table of one school's schema (to show that a refused write changed nothing)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", [schema_name])
+        tables = [r[0] for r in cursor.fetchall()]
+        counts = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{schema_name}"."{table}"')
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
 def host_of(school: School | None) -> str:
     return school.host if school is not None else "localhost"
 

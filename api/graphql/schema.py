@@ -7,7 +7,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
-from api.permissions import current_partner, require_authenticated
+from api.permissions import PARTNER_MUTATION, current_partner, require_authenticated
 from api.services import webhook_delivery_replay
 
 from .. import models
@@ -76,7 +76,8 @@ class ApiQuery:
 
 @strawberry.type
 class ApiMutation:
-    @strawberry.mutation(description="Send one of the partner's webhook deliveries again (same delivery id).")
+    @strawberry.mutation(description="Send one of the partner's webhook deliveries again (same delivery id).",
+                         metadata=PARTNER_MUTATION)
     def webhook_delivery_replay(self, info: Info, delivery_id: str) -> WebhookDeliveryType:
         partner = _require_partner(info)
         try:

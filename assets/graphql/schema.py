@@ -1,4 +1,8 @@
-"""AssetsQuery and AssetsMutation: reads need assets:read, writes assets:write and the right role."""
+"""AssetsQuery and AssetsMutation: reads need assets:read; writes need the right role.
+
+Partner tokens (assets:write) draft and submit purchase requests only (the procurement platform); every other
+write is for the school's people and refuses a token (PEOPLE_ONLY) before any service runs.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,14 @@ from strawberry.types import Info
 from strawberry_django.relay import ListConnectionWithTotalCount
 
 from api.errors import Code, HouqinGraphQLError
-from api.permissions import current_partner, current_user, require_school_reader, require_school_role
+from api.permissions import (
+    PARTNER_MUTATION,
+    current_partner,
+    current_user,
+    refuse_partners,
+    require_school_reader,
+    require_school_role,
+)
 from schools.models import Department, Room
 from tenants.models import User
 
@@ -49,7 +60,10 @@ from .types import (
 )
 
 READ = "assets:read"
+# The procurement platform's writes: purchase requests, recorded under the partner's name.
 WRITE = "assets:write"
+# Every other write: people only (cards, stock, requisitions, loans, transfers, disposals, stocktakes).
+PEOPLE_ONLY = None
 
 
 def _pk(value) -> int:
@@ -246,7 +260,7 @@ def _category(code: str) -> Category:
 class AssetsMutation:
     @strawberry.mutation(description="Book an asset card (custodian, logistics director).")
     def asset_create(self, info: Info, data: AssetInput) -> AssetType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         fields = {
             "name": data.name, "category": _category(data.category_code), "unit_price": data.unit_price,
             "quantity": data.quantity, "unit": data.unit, "brand": data.brand, "model": data.model, "spec": data.spec,
@@ -261,7 +275,7 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Set an asset's condition, with the reason kept in its history.")
     def asset_condition_set(self, info: Info, asset_number: str, condition: str, reason: str) -> AssetType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.asset_condition_set(  # type: ignore[return-value]
             asset=_asset(info, asset_number), condition=condition, actor=current_user(info), reason=reason
         )
@@ -269,7 +283,7 @@ class AssetsMutation:
     @strawberry.mutation(description="Put consumables into stock.")
     def consumable_receive(self, info: Info, item_id: strawberry.ID, quantity: int, reason: str,
                            reference: str = "") -> StockMovementType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         item = ConsumableItem.objects.get(pk=_pk(item_id))
         return services.consumable_receive(  # type: ignore[return-value]
             item=item, quantity=quantity, actor=current_user(info), reason=reason, reference=reference
@@ -278,7 +292,7 @@ class AssetsMutation:
     @strawberry.mutation(description="Issue consumables from stock; refused beyond what is on hand.")
     def consumable_issue(self, info: Info, item_id: strawberry.ID, quantity: int, reason: str,
                          reference: str = "") -> StockMovementType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         item = ConsumableItem.objects.get(pk=_pk(item_id))
         return services.consumable_issue(  # type: ignore[return-value]
             item=item, quantity=quantity, actor=current_user(info), reason=reason, reference=reference
@@ -286,7 +300,7 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Ask for consumables (any member of staff).")
     def requisition_create(self, info: Info, item_id: strawberry.ID, quantity: int, reason: str) -> RequisitionType:
-        require_school_role(info, STAFF, scope=WRITE)
+        require_school_role(info, STAFF, scope=PEOPLE_ONLY)
         item = ConsumableItem.objects.get(pk=_pk(item_id))
         return services.requisition_create(  # type: ignore[return-value]
             item=item, quantity=quantity, requester=current_user(info), reason=reason
@@ -294,11 +308,11 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Approve/reject (principal), issue (custodian) or confirm receipt (requester).")
     def requisition_act(self, info: Info, id: strawberry.ID, action: str) -> RequisitionType:
-        require_school_role(info, STAFF, scope=WRITE)
+        require_school_role(info, STAFF, scope=PEOPLE_ONLY)
         requisition = Requisition.objects.get(pk=_pk(id))
         user = current_user(info)
         if action in ("approve", "reject"):
-            require_school_role(info, APPROVERS, scope=WRITE)
+            require_school_role(info, APPROVERS, scope=PEOPLE_ONLY)
             return services.requisition_decide(requisition=requisition, actor=user, approve=action == "approve")  # type: ignore[return-value]
         if action == "issue":
             return services.requisition_issue(requisition=requisition, actor=user)  # type: ignore[return-value]
@@ -308,7 +322,8 @@ class AssetsMutation:
 
         raise ValidationError({"action": "Unknown action."})
 
-    @strawberry.mutation(description="Draft a purchase request with its lines (staff; partners with assets:write).")
+    @strawberry.mutation(description="Draft a purchase request with its lines (staff; partners with assets:write).",
+                         metadata=PARTNER_MUTATION)
     def purchase_request_create(self, info: Info, data: PurchaseRequestInput) -> PurchaseRequestType:
         require_school_role(info, STAFF, scope=WRITE)
         user, partner = _actor(info)
@@ -322,7 +337,8 @@ class AssetsMutation:
             reason=data.reason, channel=data.channel, lines=lines, funding_source=data.funding_source,
         )
 
-    @strawberry.mutation(description="Submit a draft purchase request for approval (a partner: the ones it sent).")
+    @strawberry.mutation(description="Submit a draft purchase request for approval (a partner: the ones it sent).",
+                         metadata=PARTNER_MUTATION)
     def purchase_request_submit(self, info: Info, id: strawberry.ID) -> PurchaseRequestType:
         require_school_role(info, STAFF, scope=WRITE)
         user, partner = _actor(info)
@@ -332,11 +348,10 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Decide a purchase request: the principal, then the bureau above its limit.")
     def purchase_request_decide(self, info: Info, id: strawberry.ID, approve: bool, comment: str = "") -> PurchaseRequestType:
+        # Approving is for the principal and the bureau, never for a token.
+        refuse_partners(info)
         # Bureau approvers act here through the school's host; the service checks who may decide which level.
-        require_school_reader(info, WRITE)
-        if current_partner(info) is not None:
-            raise HouqinGraphQLError("Approving a purchase is for the principal and the bureau, not for tokens.",
-                                     Code.FORBIDDEN)
+        require_school_reader(info)
         request = PurchaseRequest.objects.get(pk=_pk(id))
         return services.purchase_request_decide(  # type: ignore[return-value]
             request=request, actor=current_user(info), approve=approve, comment=comment
@@ -344,11 +359,8 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Record an acceptance (验收) and book what passed.")
     def acceptance_record(self, info: Info, data: AcceptanceInput) -> PurchaseRequestType:
-        require_school_role(info, MANAGERS, scope=WRITE)
-        if current_partner(info) is not None:
-            # The acceptance group checks the goods in person; partners read the records (acceptanceList).
-            raise HouqinGraphQLError("Acceptance is recorded by the school's acceptance group, not by tokens.",
-                                     Code.FORBIDDEN)
+        # The acceptance group checks the goods in person; partners read the records (acceptanceList).
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         request = PurchaseRequest.objects.get(pk=_pk(data.purchase_request_id))
         lines = [
             services.AcceptedLine(line=PurchaseLine.objects.get(pk=_pk(x.line_id), request=request), accepted=x.accepted,
@@ -364,7 +376,7 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Lend an asset.")
     def loan_create(self, info: Info, data: LoanInput) -> LoanType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.loan_create(  # type: ignore[return-value]
             asset=_asset(info, data.asset_number), borrower=_user(data.borrower_id), actor=current_user(info),
             due_on=data.due_on, purpose=data.purpose,
@@ -372,28 +384,28 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Ask to borrow an asset (any member of staff).")
     def loan_request_create(self, info: Info, asset_number: str, due_on: dt.date, purpose: str) -> LoanRequestType:
-        require_school_role(info, STAFF, scope=WRITE)
+        require_school_role(info, STAFF, scope=PEOPLE_ONLY)
         return services.loan_request_create(  # type: ignore[return-value]
             asset=_asset(info, asset_number), requester=current_user(info), purpose=purpose, due_on=due_on
         )
 
     @strawberry.mutation(description="Lend the asset to the requester, or turn the request down (custodian).")
     def loan_request_decide(self, info: Info, id: strawberry.ID, approve: bool) -> LoanRequestType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.loan_request_decide(  # type: ignore[return-value]
             request=LoanRequest.objects.get(pk=_pk(id)), actor=current_user(info), approve=approve
         )
 
     @strawberry.mutation(description="Take a lent asset back.")
     def loan_return(self, info: Info, asset_number: str, condition_note: str = "", damaged: bool = False) -> LoanType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.loan_return(  # type: ignore[return-value]
             asset=_asset(info, asset_number), actor=current_user(info), condition_note=condition_note, damaged=damaged
         )
 
     @strawberry.mutation(description="Ask to move an asset to another department, room or user.")
     def transfer_request(self, info: Info, data: TransferInput) -> TransferType:
-        require_school_role(info, STAFF, scope=WRITE)
+        require_school_role(info, STAFF, scope=PEOPLE_ONLY)
         return services.transfer_request(  # type: ignore[return-value]
             asset=_asset(info, data.asset_number), actor=current_user(info), reason=data.reason,
             to_department=_department(data.to_department_id), to_room=_room(data.to_room_id), to_user=_user(data.to_user_id),
@@ -401,14 +413,14 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Confirm or reject a transfer (logistics office).")
     def transfer_decide(self, info: Info, id: strawberry.ID, confirm: bool) -> TransferType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.transfer_decide(  # type: ignore[return-value]
             transfer=Transfer.objects.get(pk=_pk(id)), actor=current_user(info), confirm=confirm
         )
 
     @strawberry.mutation(description="Propose a disposal (调剂/捐赠/变卖/报损/报废).")
     def disposal_request(self, info: Info, data: DisposalInput) -> DisposalType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.disposal_request(  # type: ignore[return-value]
             asset=_asset(info, data.asset_number), actor=current_user(info), method=data.method, reason=data.reason,
             justification=data.justification, proceeds=data.proceeds,
@@ -416,20 +428,22 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Decide a disposal: the principal, or the bureau for early scrapping.")
     def disposal_decide(self, info: Info, id: strawberry.ID, approve: bool) -> DisposalType:
-        require_school_reader(info, WRITE)
+        refuse_partners(info)
+        # The bureau decides early scrapping through the school's host; the service checks who decides.
+        require_school_reader(info)
         return services.disposal_decide(  # type: ignore[return-value]
             disposal=Disposal.objects.get(pk=_pk(id)), actor=current_user(info), approve=approve
         )
 
     @strawberry.mutation(description="Plan a stocktake of rooms.")
     def stocktake_create(self, info: Info, name: str, room_ids: list[strawberry.ID]) -> StocktakeType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         rooms = list(Room.objects.filter(pk__in=[_pk(r) for r in room_ids]))
         return services.stocktake_create(actor=current_user(info), name=name, rooms=rooms)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Record a scanned label in a room.")
     def stocktake_scan(self, info: Info, stocktake_id: strawberry.ID, room_id: strawberry.ID, code: str) -> StocktakeType:
-        require_school_role(info, MANAGERS | {"teacher"}, scope=WRITE)
+        require_school_role(info, MANAGERS | {"teacher"}, scope=PEOPLE_ONLY)
         stocktake = Stocktake.objects.get(pk=_pk(stocktake_id))
         room = stocktake.rooms.get(pk=_pk(room_id))
         services.stocktake_scan(stocktake=stocktake, room=room, code=code, actor=current_user(info))
@@ -437,12 +451,12 @@ class AssetsMutation:
 
     @strawberry.mutation(description="Finish counting.")
     def stocktake_finish(self, info: Info, id: strawberry.ID) -> StocktakeType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.stocktake_finish(stocktake=Stocktake.objects.get(pk=_pk(id)), actor=current_user(info))  # type: ignore[return-value]
 
     @strawberry.mutation(description="Act on one discrepancy of a stocktake.")
     def stocktake_resolve(self, info: Info, id: strawberry.ID, code: str, action: str, note: str = "") -> StocktakeType:
-        require_school_role(info, MANAGERS, scope=WRITE)
+        require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         stocktake = Stocktake.objects.get(pk=_pk(id))
         services.stocktake_resolve(stocktake=stocktake, code=code, action=action, actor=current_user(info), note=note)
         return stocktake  # type: ignore[return-value]

@@ -1,4 +1,8 @@
-"""Repairs in GraphQL: queries for readers (partners with repairs:read), mutations by role."""
+"""Repairs in GraphQL: queries for readers (partners with repairs:read), mutations by role.
+
+The property company (repairs:write) reports and works orders under its own name; confirming and reopening
+are the reporter's, for people only (PEOPLE_ONLY refuses a token before any service runs).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import strawberry_django
 from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
-from api.permissions import current_partner, require_school_reader, require_school_role
+from api.permissions import PARTNER_MUTATION, current_partner, require_school_reader, require_school_role
 from repairs import selectors, services
 from repairs.choices import Source
 from repairs.models import WorkOrder
@@ -22,6 +26,7 @@ from .types import ClockEventType, WorkOrderType
 
 READ = "repairs:read"
 WRITE = "repairs:write"
+PEOPLE_ONLY = None
 WORK_ROLES = (Role.MAINTENANCE_WORKER, Role.LOGISTICS_DIRECTOR)
 
 
@@ -30,6 +35,12 @@ def _actor(info: Info) -> tuple[User | None, bool]:
     if current_partner(info) is not None:
         return None, True
     return info.context.request.user, False
+
+
+def _partner(info: Info) -> dict:
+    """The keyword arguments that name a partner on a repairs write (empty for a person)."""
+    partner = current_partner(info)
+    return {"by_partner": True, "partner_name": partner.client.name} if partner is not None else {}
 
 
 def _order(info: Info, reference: str) -> WorkOrder:
@@ -76,7 +87,8 @@ class RepairsQuery:
 
 @strawberry.type
 class RepairsMutation:
-    @strawberry.mutation(description="Report a fault (anyone in the school; partners with repairs:write).")
+    @strawberry.mutation(description="Report a fault (anyone in the school; partners with repairs:write).",
+                         metadata=PARTNER_MUTATION)
     def work_order_report(self, info: Info, data: WorkOrderReportInput) -> WorkOrderType:
         require_school_role(info, SCHOOL_ROLES, WRITE)
         user, as_partner = _actor(info)
@@ -88,13 +100,14 @@ class RepairsMutation:
             raise HouqinGraphQLError("No asset with this number.", Code.NOT_FOUND)
         return services.work_order_report(  # type: ignore[return-value]
             reporter=user, title=data.title, room=room, asset=asset, description=data.description,
-            location_note=data.location_note, source=Source.API if as_partner else Source.WEB,
+            location_note=data.location_note, source=Source.API if as_partner else Source.WEB, **_partner(info),
         )
 
-    @strawberry.mutation(description="Grade and assign an order (logistics director; partners with repairs:write).")
+    @strawberry.mutation(description="Grade and assign an order (logistics director; partners with repairs:write).",
+                         metadata=PARTNER_MUTATION)
     def work_order_triage(self, info: Info, data: WorkOrderTriageInput) -> WorkOrderType:
         require_school_role(info, (Role.LOGISTICS_DIRECTOR,), WRITE)
-        user, as_partner = _actor(info)
+        user, _ = _actor(info)
         order = _order(info, data.reference)
         assignee = None
         if data.assignee_username:
@@ -103,56 +116,57 @@ class RepairsMutation:
                 raise HouqinGraphQLError("No such user.", Code.NOT_FOUND)
         return services.work_order_triage(  # type: ignore[return-value]
             order=order, actor=user, severity=data.severity, assignee=assignee, vendor_name=data.vendor_name,
-            by_partner=as_partner,
+            **_partner(info),
         )
 
-    @strawberry.mutation(description="Start work on an order (its worker or the logistics director).")
+    @strawberry.mutation(description="Start work on an order (its worker or the logistics director).",
+                         metadata=PARTNER_MUTATION)
     def work_order_start(self, info: Info, reference: str) -> WorkOrderType:
         require_school_role(info, WORK_ROLES, WRITE)
-        user, as_partner = _actor(info)
+        user, _ = _actor(info)
         return services.work_order_start(order=_order(info, reference), actor=user,  # type: ignore[return-value]
-                                         by_partner=as_partner)
+                                         **_partner(info))
 
-    @strawberry.mutation(description="Pause an order's SLA clock with a reason.")
+    @strawberry.mutation(description="Pause an order's SLA clock with a reason.", metadata=PARTNER_MUTATION)
     def work_order_pause(self, info: Info, reference: str, reason: str) -> WorkOrderType:
         require_school_role(info, WORK_ROLES, WRITE)
-        user, as_partner = _actor(info)
+        user, _ = _actor(info)
         return services.work_order_pause(order=_order(info, reference), actor=user,  # type: ignore[return-value]
-                                         reason=reason, by_partner=as_partner)
+                                         reason=reason, **_partner(info))
 
-    @strawberry.mutation(description="Resume a paused order's clock.")
+    @strawberry.mutation(description="Resume a paused order's clock.", metadata=PARTNER_MUTATION)
     def work_order_resume(self, info: Info, reference: str) -> WorkOrderType:
         require_school_role(info, WORK_ROLES, WRITE)
-        user, as_partner = _actor(info)
+        user, _ = _actor(info)
         return services.work_order_resume(order=_order(info, reference), actor=user,  # type: ignore[return-value]
-                                          by_partner=as_partner)
+                                          **_partner(info))
 
-    @strawberry.mutation(description="Complete an order; a closing note is required.")
+    @strawberry.mutation(description="Complete an order; a closing note is required.", metadata=PARTNER_MUTATION)
     def work_order_complete(self, info: Info, data: WorkOrderCompleteInput) -> WorkOrderType:
         require_school_role(info, WORK_ROLES, WRITE)
-        user, as_partner = _actor(info)
+        user, _ = _actor(info)
         return services.work_order_complete(  # type: ignore[return-value]
             order=_order(info, data.reference), actor=user, closing_note=data.closing_note,
-            labour_minutes=data.labour_minutes, by_partner=as_partner,
+            labour_minutes=data.labour_minutes, **_partner(info),
         )
 
     @strawberry.mutation(description="The reporter confirms the repair and rates it 1–5.")
     def work_order_confirm(self, info: Info, data: WorkOrderConfirmInput) -> WorkOrderType:
-        require_school_role(info, SCHOOL_ROLES, None)
+        require_school_role(info, SCHOOL_ROLES, PEOPLE_ONLY)
         user, _partner = _actor(info)
         return services.work_order_confirm(order=_order(info, data.reference), actor=user,  # type: ignore[return-value]
                                            rating=data.rating, comment=data.comment)
 
     @strawberry.mutation(description="The reporter reopens a completed order that is not fixed.")
     def work_order_reopen(self, info: Info, reference: str, reason: str) -> WorkOrderType:
-        require_school_role(info, SCHOOL_ROLES, None)
+        require_school_role(info, SCHOOL_ROLES, PEOPLE_ONLY)
         user, _partner = _actor(info)
         return services.work_order_reopen(order=_order(info, reference), actor=user,  # type: ignore[return-value]
                                           reason=reason)
 
-    @strawberry.mutation(description="Add a note to an order.")
+    @strawberry.mutation(description="Add a note to an order.", metadata=PARTNER_MUTATION)
     def work_order_note_add(self, info: Info, reference: str, text: str) -> bool:
         require_school_role(info, SCHOOL_ROLES, WRITE)
-        user, as_partner = _actor(info)
-        services.work_order_note_add(order=_order(info, reference), actor=user, text=text, by_partner=as_partner)
+        user, _ = _actor(info)
+        services.work_order_note_add(order=_order(info, reference), actor=user, text=text, **_partner(info))
         return True

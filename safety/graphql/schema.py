@@ -16,7 +16,13 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
 
-from api.permissions import current_partner, current_user, require_school_reader, require_school_role
+from api.permissions import (
+    PARTNER_MUTATION,
+    current_partner,
+    current_user,
+    require_school_reader,
+    require_school_role,
+)
 from safety import models, selectors, services
 from safety import roles as R
 from safety.terms import current_term, term_label
@@ -167,7 +173,8 @@ class SafetyQuery:
 @strawberry.type
 class SafetyMutation:
     @strawberry.mutation(description="Report a hazard (a major one needs all of the 五定). Partners with "
-                                     "safety:write report general hazards; the school sets the 五定.")
+                                     "safety:write report general hazards; the school sets the 五定.",
+                         metadata=PARTNER_MUTATION)
     def hazard_report(self, info: Info, data: HazardReportInput) -> HazardType:
         require_school_role(info, R.MANAGERS, scope=PARTNER_WRITE)
         user, partner_name = _actor(info)
@@ -248,7 +255,7 @@ class SafetyMutation:
                                        user=current_user(info), seen_sha256=seen_sha256)
 
     @strawberry.mutation(description="Register a visitor at the gate (the ID number is stored masked; "
-                                     "partners with safety:write too).")
+                                     "partners with safety:write too).", metadata=PARTNER_MUTATION)
     def visitor_register(self, info: Info, data: VisitorRegisterInput) -> VisitorType:
         require_school_role(info, R.GATE, scope=PARTNER_WRITE)
         user, partner_name = _actor(info)
@@ -258,7 +265,8 @@ class SafetyMutation:
             by_partner=bool(partner_name), partner_name=partner_name,
         )
 
-    @strawberry.mutation(description="Record that a visitor left (partners with safety:write too).")
+    @strawberry.mutation(description="Record that a visitor left (partners with safety:write too).",
+                         metadata=PARTNER_MUTATION)
     def visitor_checkout(self, info: Info, id: strawberry.ID) -> VisitorType:
         require_school_role(info, R.GATE, scope=PARTNER_WRITE)
         user, partner_name = _actor(info)
@@ -282,7 +290,8 @@ class SafetyMutation:
         return services.absence_follow_up(actor=current_user(info), absence=_get(models.Absence, id),  # type: ignore[return-value]
                                           follow_up=follow_up)
 
-    @strawberry.mutation(description="Record a patrol; a finding may open a hazard (partners with safety:write too).")
+    @strawberry.mutation(description="Record a patrol; a finding may open a hazard (partners with safety:write too).",
+                         metadata=PARTNER_MUTATION)
     def patrol_record(self, info: Info, data: PatrolInput) -> PatrolType:
         require_school_role(info, R.PATROL, scope=PARTNER_WRITE)
         user, partner_name = _actor(info)

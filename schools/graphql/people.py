@@ -1,4 +1,4 @@
-"""GraphQL of the staff roster: the roster and the staff sheet import (people:read / people:write)."""
+"""GraphQL of the staff roster: the roster (people:read) and the staff sheet import (people only)."""
 
 from __future__ import annotations
 
@@ -87,15 +87,15 @@ class StaffQuery:
 class StaffMutation:
     @strawberry.mutation(description="Import the staff sheet (.xlsx, base64): all rows or none.")
     def staff_import(self, info: Info, content_base64: str) -> StaffImportResultType:
-        require_school_role(info, SCHOOL_ADMIN_ROLES, scope="people:write")
+        # Importing staff creates people with roles: the school's administrators only, never a token.
+        require_school_role(info, SCHOOL_ADMIN_ROLES, scope=None)
         try:
             content = base64.b64decode(content_base64, validate=True)
         except (binascii.Error, ValueError):
             raise HouqinGraphQLError("contentBase64 is not valid base64.", Code.BAD_USER_INPUT) from None
         if len(content) > MAX_SHEET_BYTES or not content.startswith(b"PK\x03\x04"):
             raise HouqinGraphQLError("Send an .xlsx file of at most 5 MB.", Code.BAD_USER_INPUT)
-        by = None if current_partner(info) is not None else info.context.request.user
-        result = staff_import(content=content, by=by)
+        result = staff_import(content=content, by=info.context.request.user)
         return StaffImportResultType(
             ok=result.ok, created=result.created, linked=result.linked, updated=result.updated,
             unchanged=result.unchanged,

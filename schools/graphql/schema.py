@@ -1,4 +1,8 @@
-"""SchoolsQuery and SchoolsMutation: reads through selectors, writes through services."""
+"""SchoolsQuery and SchoolsMutation: reads through selectors, writes through services.
+
+Partners read with schools:read. Every write is the school's own (its profile, buildings, projects,
+services): for people only, so a token is refused (PEOPLE_ONLY) before any service runs.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +52,8 @@ from .types import (
 )
 
 READ = "schools:read"
-WRITE = "schools:write"
+# No partner story writes the school's profile: every write here refuses a token, whatever its scopes.
+PEOPLE_ONLY = None
 
 
 def _pk(gid: relay.GlobalID | None, type_name: str) -> int | None:
@@ -181,7 +186,7 @@ class SchoolsQuery:
 
 
 def _editor(info: Info):
-    require_school_role(info, EDITOR_ROLES, scope=WRITE)
+    require_school_role(info, EDITOR_ROLES, scope=PEOPLE_ONLY)
     return current_user(info)
 
 
@@ -267,29 +272,29 @@ class SchoolsMutation:
 
     @strawberry.mutation(description="Submit an opinion or complaint (any member of the school).")
     def feedback_submit(self, info: Info, data: FeedbackInput) -> FeedbackType:
-        require_school_role(info, MEMBER_ROLES, scope=WRITE)
+        require_school_role(info, MEMBER_ROLES, scope=PEOPLE_ONLY)
         return services.feedback_submit(actor=_actor(current_user(info)), **_values(data))
 
     @strawberry.mutation(description="Record the callback of a feedback.")
     def feedback_callback(self, info: Info, data: FeedbackCallbackInput) -> FeedbackType:
-        require_school_role(info, SERVICE_ROLES, scope=WRITE)
+        require_school_role(info, SERVICE_ROLES, scope=PEOPLE_ONLY)
         values = _values(data)
         feedback = _get(models.Feedback, values.pop("feedback_id"), "FeedbackType")
         return services.feedback_callback(actor=_actor(current_user(info)), feedback=feedback, **values)
 
     @strawberry.mutation(description="Report an item found on campus (any member of the school).")
     def lost_item_report(self, info: Info, data: LostItemInput) -> LostItemType:
-        require_school_role(info, MEMBER_ROLES, scope=WRITE)
+        require_school_role(info, MEMBER_ROLES, scope=PEOPLE_ONLY)
         return services.lost_item_report(actor=_actor(current_user(info)), **_values(data))
 
     @strawberry.mutation(description="Hand a found item back to its owner.")
     def lost_item_return(self, info: Info, data: LostItemReturnInput) -> LostItemType:
-        require_school_role(info, SERVICE_ROLES, scope=WRITE)
+        require_school_role(info, SERVICE_ROLES, scope=PEOPLE_ONLY)
         values = _values(data)
         lost = _get(models.LostItem, values.pop("lost_item_id"), "LostItemType")
         return services.lost_item_return(actor=_actor(current_user(info)), lost=lost, **values)
 
     @strawberry.mutation(description="Log a convenience service.")
     def convenience_service_log(self, info: Info, data: ConvenienceServiceInput) -> ConvenienceServiceType:
-        require_school_role(info, SERVICE_ROLES, scope=WRITE)
+        require_school_role(info, SERVICE_ROLES, scope=PEOPLE_ONLY)
         return services.convenience_service_log(actor=_actor(current_user(info)), **_values(data))

@@ -12,6 +12,7 @@ from api.errors import Code, HouqinGraphQLError
 from api.permissions import (
     current_partner,
     current_school,
+    refuse_partners,
     require_authenticated,
     require_school_reader,
     require_school_role,
@@ -74,7 +75,8 @@ def _place(info: Info, *, write: bool) -> _Place:
     partner = current_partner(info)
     if school is not None:
         if write:
-            require_school_role(info, SCHOOL_ADMIN_ROLES, scope="people:write")
+            # Roles, invitations and deactivations are for the school's administrators: never a token.
+            require_school_role(info, SCHOOL_ADMIN_ROLES, scope=None)
         else:
             require_school_reader(info, scope="people:read")
         user = None if partner is not None else request.user
@@ -90,11 +92,6 @@ def _place(info: Info, *, write: bool) -> _Place:
         raise HouqinGraphQLError("Your role here does not allow this.", Code.FORBIDDEN)
     request._houqin_show_phone = True
     return _Place(school=None, bureau=bureau, actor=user)
-
-
-def _partners_leave_principals_alone(place: _Place, role: str) -> None:
-    if place.actor is None and role == Role.PRINCIPAL:
-        raise HouqinGraphQLError("A partner token cannot change who is principal.", Code.FORBIDDEN)
 
 
 def _link(issued, person: User) -> InvitationLinkType:
@@ -199,9 +196,10 @@ class TenantsQuery:
         return [NotificationPreferenceType(kind=k, label=kind_label(k), channel=current.get(k, "in_app")) for k in kinds]
 
 
-def _robots_school(info: Info) -> School:
-    school = require_school_role(info, SCHOOL_ADMIN_ROLES, scope="people:write")
-    return school
+def _robots_school(info: Info, *, write: bool = False) -> School:
+    """The school whose group robots an administrator sees (a token with people:write too) or changes (people
+    only: connecting a robot is a setting of the school)."""
+    return require_school_role(info, SCHOOL_ADMIN_ROLES, scope=None if write else "people:write")
 
 
 @strawberry.input
@@ -237,8 +235,9 @@ def _onboarding_bureau(info: Info, code: str) -> Bureau:
     """The bureau the caller may create schools in (platform operators: any; bureau leaders, logistics: theirs)."""
     from tenants.roles import BUREAU_SCHOOL_CREATORS
 
+    refuse_partners(info)
     user = require_authenticated(info)
-    if current_partner(info) is not None or current_school(info) is not None:
+    if current_school(info) is not None:
         raise HouqinGraphQLError("Schools are onboarded on the bureau host by people.", Code.FORBIDDEN)
     bureau = Bureau.objects.filter(code=code).first()
     if bureau is None or not (is_platform_operator(user) or bureau_roles(user, bureau) & BUREAU_SCHOOL_CREATORS):
@@ -262,15 +261,15 @@ class TenantsMutation:
 
     @strawberry.mutation(description="Mark my notifications read (all of them when no ids are given).")
     def notification_mark_read(self, info: Info, ids: list[strawberry.ID] | None = None) -> int:
+        refuse_partners(info)  # a token has no notifications
         user = require_authenticated(info)
         parsed = None if ids is None else [int(i) for i in ids if str(i).isdigit()]
         return notification_mark_read(user=user, notification_ids=parsed)
 
     @strawberry.mutation(description="Choose how one kind reaches me: in_app, email or digest.")
     def notification_preference_set(self, info: Info, kind: str, channel: str) -> NotificationPreferenceType:
+        refuse_partners(info)  # only people have notification preferences
         user = require_authenticated(info)
-        if current_partner(info) is not None:
-            raise HouqinGraphQLError("Only people have notification preferences.", Code.FORBIDDEN)
         pref = notification_preference_set(user=user, kind=kind, channel=channel)
         return NotificationPreferenceType(kind=pref.kind, label=kind_label(pref.kind), channel=pref.channel)
 
@@ -278,7 +277,6 @@ class TenantsMutation:
     def role_grant(self, info: Info, person_id: strawberry.ID, role: str, post: str = "") -> PersonType:
         place = _place(info, write=True)
         person = place.person(person_id)
-        _partners_leave_principals_alone(place, role)
         people_services.role_grant(user=person, role=role, school=place.school, bureau=place.bureau, post=post,
                                    by=place.actor)
         return place.person(person_id)  # type: ignore[return-value]
@@ -287,7 +285,6 @@ class TenantsMutation:
     def role_revoke(self, info: Info, person_id: strawberry.ID, role: str) -> PersonType:
         place = _place(info, write=True)
         person = place.person(person_id)
-        _partners_leave_principals_alone(place, role)
         people_services.role_revoke(user=person, role=role, school=place.school, bureau=place.bureau,
                                     by=place.actor)
         return place.person(person_id)  # type: ignore[return-value]
@@ -295,7 +292,6 @@ class TenantsMutation:
     @strawberry.mutation(description="Invite a person (or link an existing one by phone) with a first role.")
     def person_invite(self, info: Info, data: PersonInviteInput) -> InvitationLinkType | None:
         place = _place(info, write=True)
-        _partners_leave_principals_alone(place, data.role)
         person, issued = people_services.person_add(
             name=data.name, phone=data.phone, email=data.email, role=data.role, post=data.post,
             school=place.school, bureau=None if place.school else place.bureau, by=place.actor,
@@ -319,8 +315,6 @@ class TenantsMutation:
     def person_deactivate(self, info: Info, person_id: strawberry.ID) -> DeactivationType:
         place = _place(info, write=True)
         person = place.person(person_id)
-        if any(m.role == Role.PRINCIPAL for m in person.here):
-            _partners_leave_principals_alone(place, Role.PRINCIPAL)
         tasks = people_services.open_tasks_for(user=person, school=place.school) if place.school else []
         result = people_services.person_deactivate(user=person, by=place.actor, school=place.school,
                                                    bureau=None if place.school else place.bureau)
@@ -337,26 +331,32 @@ class TenantsMutation:
                              kinds: list[str] | None = None) -> RobotChannelType:
         from tenants.notifications import robot_channel_create
 
-        return robot_channel_create(school=_robots_school(info), name=name, provider=provider,  # type: ignore[return-value]
+        school = _robots_school(info, write=True)
+        return robot_channel_create(school=school, name=name, provider=provider,  # type: ignore[return-value]
                                     webhook_url=webhook_url, secret=secret, kinds=kinds or [])
 
     @strawberry.mutation(description="Disconnect a group robot.")
     def robot_channel_delete(self, info: Info, robot_id: strawberry.ID) -> bool:
         from tenants.notifications import robot_channel_delete
 
-        robot_channel_delete(school=_robots_school(info), robot_id=int(robot_id))
+        school = _robots_school(info, write=True)
+        if not str(robot_id).isdigit():
+            raise HouqinGraphQLError("No such robot here.", Code.NOT_FOUND)
+        robot_channel_delete(school=school, robot_id=int(robot_id))
         return True
 
     @strawberry.mutation(description="Add a district education bureau (platform operators).")
     def bureau_create(self, info: Info, name: str, code: str, region: str = "") -> BureauType:
         from tenants.services import bureau_create
 
+        refuse_partners(info)
         user = require_authenticated(info)
-        if current_partner(info) is not None or not is_platform_operator(user):
+        if not is_platform_operator(user):
             raise HouqinGraphQLError("Only the platform operator adds bureaus.", Code.FORBIDDEN)
         return bureau_create(name=name, code=code, region=region)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Set a password with a one-time link's token (no sign-in needed).")
     def invitation_accept(self, info: Info, token: str, password: str) -> bool:
+        refuse_partners(info)  # a person sets their own password; a token never does
         people_services.invitation_accept(token=token, school=current_school(info), password=password)
         return True

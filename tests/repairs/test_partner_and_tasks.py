@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -21,6 +22,7 @@ class FakePartner:
 
     scopes: set = field(default_factory=set)
     school_slugs: set = field(default_factory=set)
+    client: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(name="物业公司"))
 
     def may_access_school(self, school) -> bool:
         return school.slug in self.school_slugs
@@ -72,6 +74,8 @@ def test_partner_updates_orders_with_repairs_write(school_a, order, scopes, allo
     if allowed:
         assert errors == []
         assert order.severity == Severity.MAJOR
+        # the due time moved: the clock names the partner
+        assert order.clock_events.get(kind="due_changed").partner_name == "物业公司"
     else:
         assert errors == ["FORBIDDEN"]
         assert (order.severity, order.triaged_at) == (Severity.MINOR, None)

@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from api.schema import schema
 from tenants.models import School, User
-from tests.conftest import HostClient
+from tests.conftest import HostClient, schema_table_counts
 
 from .conftest import TRUST_MARKER
 
@@ -106,19 +106,6 @@ def _school_actors(target: str, access: dict | None) -> list[tuple[str, str | No
     return actors
 
 
-def _table_counts(schema_name: str) -> dict[str, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE schemaname = %s", [schema_name]
-        )
-        tables = [r[0] for r in cursor.fetchall()]
-        counts = {}
-        for table in tables:
-            cursor.execute(f'SELECT count(*) FROM "{schema_name}"."{table}"')
-            counts[table] = cursor.fetchone()[0]
-        return counts
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _write_report():
     yield
@@ -176,7 +163,7 @@ def test_school_host_pages_as_every_caller(trust_world, trust_partners):
 def test_refused_writes_change_nothing(trust_world, trust_partners):
     school = School.objects.get(slug="delta")
     connection.set_schema_to_public()
-    before = _table_counts("delta")
+    before = schema_table_counts("delta")
     for path, _name, callback in _patterns("config.urls_school"):
         access = _access(callback) or {}
         if access.get("kind") in ("graphql", "public", "personal"):
@@ -195,7 +182,7 @@ def test_refused_writes_change_nothing(trust_world, trust_partners):
             assert response.status_code in (302, 400, 403, 404, 405), (
                 f"POST {path} as partner ({label}): {response.status_code}")
     connection.set_schema_to_public()
-    assert _table_counts("delta") == before
+    assert schema_table_counts("delta") == before
 
 
 @pytest.mark.django_db(transaction=False)
@@ -304,7 +291,7 @@ def _graphql_fields():
 def test_graphql_fields_as_every_caller(trust_world, trust_partners):
     start = len(LEAKS)
     host = School.objects.get(slug="delta").host
-    before = _table_counts("delta")
+    before = schema_table_counts("delta")
     failures = []
     outsiders = [("anonymous", None), ("other school", "epsilon-principal"), ("other bureau", "west-leader"),
                  ("other bureau school", "zeta-principal"),
@@ -352,7 +339,7 @@ def test_graphql_fields_as_every_caller(trust_world, trust_partners):
     connection.set_schema_to_public()
     assert failures == [], "\n".join(failures)
     assert LEAKS[start:] == []
-    assert _table_counts("delta") == before
+    assert schema_table_counts("delta") == before
     # Without this the matrix could pass because no token worked at all.
     assert seen["right role"] > 10, seen
     assert seen["right partner"] > 10, seen
