@@ -28,7 +28,8 @@ def prepare_database() -> None:
     are copies of the template, so while it is current they are too. When it was behind (new
     migrations since the schools were generated), every school is migrated as a release would do it
     (`migrate_schemas --executor=multiprocessing`, timed and reported), or, with BENCH_BEHIND=drop, the
-    generated schools are dropped so the next generation copies the new state.
+    generated schools are dropped so the next generation copies the new state; with BENCH_BEHIND=keep
+    they are left as they are (a benchmark that signs in to some of them migrates those, see bench_load).
     """
     from django.core.management import call_command
     from django_tenants.utils import schema_exists
@@ -46,6 +47,8 @@ def prepare_database() -> None:
         dropped = generator.drop(keep=0)
         note(f"the template was behind: {dropped} generated schools dropped, migrating the others")
         call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
+    elif behind and os.environ.get("BENCH_BEHIND") == "keep":
+        note("the template was behind: generated schools kept as they are (BENCH_BEHIND=keep)")
     elif behind:
         import subprocess
 
