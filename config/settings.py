@@ -59,6 +59,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_BASE_SCHEMA = "school_template"
 # New schools replay a SQL snapshot of the template (tenants/snapshot.py); off = django-tenants' clone.
 TENANT_SNAPSHOT = env.bool("TENANT_SNAPSHOT", default=True)
+# Spare schemas replayed ahead of time (tenants.snapshot.spares_fill): a new school renames one.
+TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=0)
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # One `SET search_path` per request, not per cursor.
 TENANT_LIMIT_SET_CALLS = True

@@ -101,7 +101,7 @@ class School(TenantMixin):
         from django_tenants.clone import CloneSchema
         from django_tenants.utils import schema_exists
 
-        from .snapshot import SnapshotUnavailable, schema_replay
+        from .snapshot import SnapshotUnavailable, schema_replay, spare_claim
 
         base = settings.TENANT_BASE_SCHEMA
         if not (sync_schema and base and schema_exists(base)):
@@ -112,7 +112,15 @@ class School(TenantMixin):
         try:
             if not settings.TENANT_SNAPSHOT:
                 raise SnapshotUnavailable("switched off")
-            schema_replay(base, self.schema_name)
+            if settings.TENANT_SPARE_SCHEMAS and spare_claim(base, self.schema_name):
+                from django.db import transaction
+
+                from .tasks import spare_schemas_fill_task
+
+                # Replace the spare once this school is committed, off the request.
+                transaction.on_commit(lambda: spare_schemas_fill_task.delay())
+            else:
+                schema_replay(base, self.schema_name)
         except SnapshotUnavailable:
             CloneSchema().clone_schema(base, self.schema_name, "DATA")
         conn.set_schema_to_public()

@@ -12,6 +12,10 @@ BEAT_SCHEDULE = {
         "task": "tenants.tasks.user_sessions_prune_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    "tenants-spare-schemas-fill": {
+        "task": "tenants.tasks.spare_schemas_fill_task",  # a no-op unless TENANT_SPARE_SCHEMAS > 0
+        "schedule": crontab(minute="*/10"),
+    },
     "history-seal-and-verify-nightly": {
         "task": "tenants.tasks.history_integrity_all_task",
         "schedule": crontab(hour=2, minute=30),

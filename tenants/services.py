@@ -36,9 +36,10 @@ def template_schema_migrate(*, verbosity: int = 0) -> None:
     call_command("migrate_schemas", schema_name=name, tenant=True, interactive=False, verbosity=verbosity)
     connection.set_schema_to_public()
     # New schools replay a snapshot of the template: take it now, while nobody waits for it.
-    from .snapshot import snapshot_refresh
+    from .snapshot import snapshot_refresh, spares_fill
 
-    snapshot_refresh(name)
+    if snapshot_refresh(name) and settings.TENANT_SPARE_SCHEMAS:
+        spares_fill(name, settings.TENANT_SPARE_SCHEMAS)  # the old template's spares go, new ones come
 
 
 def school_slug_validate(slug: str) -> str:

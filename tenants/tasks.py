@@ -24,6 +24,22 @@ def school_provision_task(self, *, bureau_id: int, name: str, slug: str, student
 
 
 @shared_task(acks_late=True)
+def spare_schemas_fill_task() -> int:
+    """Keep TENANT_SPARE_SCHEMAS spare schemas of the current template ready (idempotent)."""
+    from django.conf import settings
+
+    from .snapshot import SnapshotUnavailable, spares_fill
+
+    if not settings.TENANT_SPARE_SCHEMAS:
+        return 0
+    connection.set_schema_to_public()
+    try:
+        return spares_fill(settings.TENANT_BASE_SCHEMA, settings.TENANT_SPARE_SCHEMAS)
+    except SnapshotUnavailable:
+        return 0
+
+
+@shared_task(acks_late=True)
 def current_schema_task() -> str:
     """Report the schema the worker ran this task in (used to check task routing)."""
     return connection.schema_name

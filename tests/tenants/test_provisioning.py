@@ -167,3 +167,57 @@ def test_stale_snapshot_is_retaken_and_missing_pg_dump_falls_back_to_clone(burea
         connection.set_schema_to_public()
         school.delete(force_drop=True)
         snapshot._cache.clear()
+
+
+def test_spare_schemas_make_provisioning_a_rename(bureau_north, settings):
+    """With spares ready, a new school takes one (renamed); spares of an older template are never used."""
+    from tenants import snapshot
+    from tenants.tasks import spare_schemas_fill_task
+
+    base = settings.TENANT_BASE_SCHEMA
+    settings.TENANT_SPARE_SCHEMAS = 2
+    assert spare_schemas_fill_task() == 2
+    spares = snapshot.spare_schemas(base)
+    assert len(spares) == 2
+    assert _catalog(spares[0]) == _catalog(base)
+    # A spare left by an older template (another fingerprint) is dropped, not claimed.
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "spare_000000000000_old"')
+    school = school_create(bureau=bureau_north, name="备用小学", slug="spareone")
+    try:
+        left = snapshot.spare_schemas(base)
+        assert left == spares[1:]  # the first spare became the school
+        assert not schema_exists(spares[0])
+        assert _catalog("spareone") == _catalog(base)
+        assert _tenant_tables() - _tables("spareone") == set()
+        from schools.models import Department
+        from tenants.audit import history_for
+
+        connection.set_tenant(school)
+        department = Department.objects.create(name="后勤处")
+        assert len(history_for(department)) == 1
+        connection.set_schema_to_public()
+        assert snapshot.spares_fill(base, 2) == 1  # topped up again
+        assert not schema_exists("spare_000000000000_old")
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        school.delete(force_drop=True)
+        settings.TENANT_SPARE_SCHEMAS = 0
+        for name in snapshot.spare_schemas(base):
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def test_without_spares_provisioning_replays(bureau_north, settings):
+    from tenants import snapshot
+
+    settings.TENANT_SPARE_SCHEMAS = 1
+    assert snapshot.spare_schemas(settings.TENANT_BASE_SCHEMA) == []
+    school = school_create(bureau=bureau_north, name="无备用小学", slug="nospare")
+    try:
+        assert _tenant_tables() - _tables("nospare") == set()
+    finally:
+        connection.set_schema_to_public()
+        school.delete(force_drop=True)
