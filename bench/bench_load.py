@@ -70,13 +70,18 @@ def _world() -> tuple[list[School], Bureau]:
     leader.set_password(PASSWORD)
     leader.save()
     membership_grant(user=leader, role=Role.BUREAU_LEADER, bureau=bureau)
-    # The bureau reads the read-model: make sure every school has its row.
+    # The bureau reads the read-model: every school needs its row. The generated schools are copies of
+    # the model school, so their metrics are the model's: computed once, copied in bulk.
     from reporting.models import SchoolMetrics
 
-    have = set(SchoolMetrics.objects.filter(school__in=schools).values_list("school_id", flat=True))
-    for school in schools:
-        if school.pk not in have:
-            school_metrics_refresh(school=school)
+    model_row = school_metrics_refresh(school=district.model)
+    have = set(SchoolMetrics.objects.filter(school__in=schools, term=model_row.term).values_list("school_id",
+                                                                                                flat=True))
+    SchoolMetrics.objects.bulk_create(
+        [SchoolMetrics(school=school, term=model_row.term, values=model_row.values) for school in schools
+         if school.pk not in have], batch_size=500)
+    for school in active:
+        school_metrics_refresh(school=school)
     return active, bureau
 
 
