@@ -59,7 +59,7 @@ def _world() -> tuple[list[School], Bureau]:
 
     step = max(1, len(schools) // ACTIVE)
     active = schools[::step][:ACTIVE]
-    for school in active:
+    for school in [district.model, *active]:
         if _unapplied(school.schema_name):
             call_command("migrate_schemas", schema_name=school.schema_name, tenant=True, interactive=False,
                          verbosity=0)
