@@ -49,14 +49,18 @@ def pg_dump_path() -> str | None:
 
 
 def _libpq_env() -> dict[str, str]:
-    s = connection.settings_dict
-    env = {**os.environ, "PGDATABASE": s["NAME"], "PGUSER": s.get("USER") or "postgres"}
-    if s.get("HOST"):
-        env["PGHOST"] = s["HOST"]
-    if s.get("PORT"):
-        env["PGPORT"] = str(s["PORT"])
-    if s.get("PASSWORD"):
-        env["PGPASSWORD"] = s["PASSWORD"]
+    """libpq variables for the database Django is connected to, read from the live connection (the
+    embedded server passes its socket directory in the URL's query, not as HOST)."""
+    connection.ensure_connection()
+    info = connection.connection.info
+    env = {**os.environ, "PGDATABASE": info.dbname, "PGUSER": info.user or "postgres"}
+    if info.host:
+        env["PGHOST"] = info.host
+    if info.port:
+        env["PGPORT"] = str(info.port)
+    password = info.password or connection.settings_dict.get("PASSWORD")
+    if password:
+        env["PGPASSWORD"] = password
     return env
 
 
