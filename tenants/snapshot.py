@@ -28,7 +28,7 @@ from django.db import connection, transaction
 logger = logging.getLogger(__name__)
 
 # Bump when the processing below changes, so stored snapshots are retaken.
-FORMAT = "2"
+FORMAT = "3"
 _cache: dict[tuple[str, str], str] = {}
 
 
@@ -123,6 +123,13 @@ def snapshot_take(base: str) -> str:
     if result.returncode != 0:
         raise SnapshotUnavailable(f"pg_dump failed: {result.stderr[-1000:]}")
     sql = _replayable(result.stdout)
+    # A newer pg_dump sets parameters an older server does not have (pg_dump 18: transaction_timeout).
+    names = sorted({a or b for a, b in _SETTING.findall(sql)})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_settings WHERE name = ANY(%s)", [names])
+        known = {row[0] for row in cursor.fetchall()}
+    for name in set(names) - known:
+        sql = re.sub(rf"^SET LOCAL {re.escape(name)} = .*;$\n?", "", sql, flags=re.M)
     if f"CREATE SCHEMA {base};" not in sql:
         raise SnapshotUnavailable("pg_dump returned no schema")
     SchemaSnapshot.objects.update_or_create(base=base, defaults={"fingerprint": fingerprint, "sql": sql})
