@@ -162,6 +162,12 @@ def snapshot_sql(base: str) -> str:
     return stored
 
 
+def _check_schema_name(schema_name: str) -> None:
+    """Schema names here are validated slugs or spare names, so they are used unquoted in SQL."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", schema_name):
+        raise ValueError(f"Not a school schema name: {schema_name!r}")
+
+
 _SETTING = re.compile(r"^SET LOCAL (\w+) = |^SELECT pg_catalog\.set_config\('(\w+)'", re.M)
 
 
@@ -173,8 +179,7 @@ def schema_replay(base: str, schema_name: str) -> None:
     Schema names are validated slugs (lowercase letters and digits), so no quoting is needed; the
     template's name is replaced only where it stands as a whole word.
     """
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", schema_name):
-        raise ValueError(f"Not a school schema name: {schema_name!r}")
+    _check_schema_name(schema_name)
     sql = re.sub(rf"\b{re.escape(base)}\b", schema_name, snapshot_sql(base))
     names = sorted({a or b for a, b in _SETTING.findall(sql)})
     with transaction.atomic(), connection.cursor() as cursor:
@@ -210,8 +215,7 @@ def spare_schemas(base: str) -> list[str]:
 
 def spare_claim(base: str, schema_name: str) -> bool:
     """Rename one current spare to `schema_name`, in the caller's transaction; False when none is left."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", schema_name):
-        raise ValueError(f"Not a school schema name: {schema_name!r}")
+    _check_schema_name(schema_name)
     with transaction.atomic(), connection.cursor() as cursor:
         # One claimant at a time, so two new schools never take the same spare.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('houqin-spare-schemas'))")
