@@ -44,7 +44,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _world() -> tuple[list[School], Bureau]:
+def _world() -> tuple[list[School], Bureau, str]:
+    """The active schools, their bureau and the username every school user signs in as."""
     from reporting.services import school_metrics_refresh
 
     from . import generator
@@ -82,7 +83,7 @@ def _world() -> tuple[list[School], Bureau]:
          if school.pk not in have], batch_size=500)
     for school in active:
         school_metrics_refresh(school=school)
-    return active, bureau
+    return active, bureau, principal.username
 
 
 BUREAU_QUERY = "{ bureau { name schools(first: 50) { totalCount edges { node { name slug } } } } }"
@@ -130,15 +131,8 @@ def _gql(session: Session, query: str):
         "Referer": f"http://{session.host}/"})
 
 
-def generator_prefix() -> str:
-    from .generator import PREFIX
-
-    return PREFIX
-
-
 def run() -> None:
-    schools, bureau = _world()
-    principal = f"{generator_prefix()}-principal"
+    schools, bureau, principal = _world()
     port = _free_port()
     env = {**os.environ, "DEBUG": "false", "SITE_PORT": str(port), "CONN_MAX_AGE": "60"}
     server = subprocess.Popen(

@@ -165,24 +165,24 @@ def dump_available() -> bool:
 
 def _model_sql(base: str) -> str:
     """The model school's schema as SQL (DDL, rows, sequences, triggers), every name schema-qualified."""
-    from tenants.snapshot import _libpq_env
+    from tenants.snapshot import libpq_env
 
     result = subprocess.run(
         [_binary("pg_dump"), f"--schema={base}", "--no-owner", "--no-privileges"],
-        capture_output=True, text=True, check=True, env=_libpq_env(),
+        capture_output=True, text=True, check=True, env=libpq_env(),
     )
     return result.stdout
 
 
 def _restore_many(sql: str, base: str, slugs: list[str], batch: int = 10) -> None:
     """Replay the model's SQL under each new schema name, `batch` schools per psql, one transaction each."""
-    from tenants.snapshot import _libpq_env
+    from tenants.snapshot import libpq_env
 
     pattern = re.compile(rf"\b{re.escape(base)}\b")
     for i in range(0, len(slugs), batch):
         script = "".join(f"BEGIN;\n{pattern.sub(slug, sql)}\nCOMMIT;\n" for slug in slugs[i:i + batch])
         result = subprocess.run([_binary("psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1"],
-                                input=script, capture_output=True, text=True, env=_libpq_env())
+                                input=script, capture_output=True, text=True, env=libpq_env())
         if result.returncode != 0:
             raise RuntimeError(f"psql restore failed: {result.stderr[-2000:]}")
 

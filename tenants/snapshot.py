@@ -62,7 +62,7 @@ def pg_dump_path() -> str | None:
     return str(best) if best is not None and version(best) else None
 
 
-def _libpq_env() -> dict[str, str]:
+def libpq_env() -> dict[str, str]:
     """libpq variables for the database Django is connected to, read from the live connection (the
     embedded server passes its socket directory in the URL's query, not as HOST)."""
     connection.ensure_connection()
@@ -118,7 +118,7 @@ def snapshot_take(base: str) -> str:
     fingerprint = template_fingerprint(base)
     result = subprocess.run(
         [binary, f"--schema={base}", "--no-owner", "--no-privileges", "--inserts", "--rows-per-insert=200"],
-        env=_libpq_env(), capture_output=True, text=True,
+        env=libpq_env(), capture_output=True, text=True,
     )
     if result.returncode != 0:
         raise SnapshotUnavailable(f"pg_dump failed: {result.stderr[-1000:]}")
