@@ -663,6 +663,7 @@ class Camera(models.Model):
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=CameraStatus.choices, default=CameraStatus.WORKING)
     retention_days = models.PositiveIntegerField(_("retention (days)"), default=30)
+    partner_name = _partner_field()
 
     class Meta:
         verbose_name = _("camera")
@@ -681,6 +682,7 @@ class SecurityEquipment(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     location = models.CharField(_("location"), max_length=100)
     checked_on = models.DateField(_("last checked"), null=True, blank=True)
+    partner_name = _partner_field()
 
     class Meta:
         verbose_name = _("security equipment")

@@ -29,6 +29,16 @@ from .choices import (
 )
 
 
+def partner_field():
+    # A partner token has no account: the client's name is kept so no row is anonymous.
+    return models.CharField(_("recorded by partner"), max_length=100, blank=True)
+
+
+def partner_label(name: str) -> str:
+    """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
+    return _("%(name)s (partner)") % {"name": name}
+
+
 @tracked()
 class Department(models.Model):
     """A department of the school (总务处, 教导处, 大队部, 教研组 …)."""
@@ -357,6 +367,7 @@ class Feedback(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("submitted by"),
     )
+    partner_name = partner_field()
     callback_due_at = models.DateTimeField(_("callback due at"))
     callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
     callback_by = models.ForeignKey(
@@ -408,6 +419,8 @@ class LostItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("reported by"),
     )
+    partner_name = partner_field()
+    returned_by_partner = models.CharField(_("returned by partner"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("lost item")
@@ -432,6 +445,7 @@ class ConvenienceService(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("recorded by"),
     )
+    partner_name = partner_field()
 
     class Meta:
         verbose_name = _("convenience service")

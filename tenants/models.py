@@ -210,6 +210,8 @@ class Membership(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # A partner token (the district's HR system) has no account: its client's name is kept when it ends access.
+    ended_by_partner = models.CharField(_("ended by partner"), max_length=100, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
