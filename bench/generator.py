@@ -165,13 +165,13 @@ def dump_available() -> bool:
 
 def _model_sql(base: str) -> str:
     """The model school's schema as SQL (DDL, rows, sequences, triggers), every name schema-qualified."""
-    from tenants.snapshot import libpq_env
+    from tenants.snapshot import known_settings_only, libpq_env
 
     result = subprocess.run(
         [_binary("pg_dump"), f"--schema={base}", "--no-owner", "--no-privileges"],
         capture_output=True, text=True, check=True, env=libpq_env(),
     )
-    return result.stdout
+    return known_settings_only(result.stdout)
 
 
 def _restore_many(sql: str, base: str, slugs: list[str], batch: int = 10) -> None:

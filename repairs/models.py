@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenants.audit import tracked
+from tenants.audit import partner_label, tracked
 
 from .choices import (
     OPEN_STATUSES,
@@ -211,10 +211,6 @@ class WorkOrder(models.Model):
         parts = [str(self.room) if self.room_id else "", str(self.asset) if self.asset_id else "", self.location_note]
         return " ".join(p for p in parts if p)
 
-
-def partner_label(name: str) -> str:
-    """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
-    return _("%(name)s (partner)") % {"name": name}
 
 
 def _partner_field():

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import Department, OnCampusUnit, Room, StaffMember
-from tenants.audit import tracked
+from tenants.audit import partner_label, tracked
 
 from .choices import (
     AgreementKind,
@@ -35,10 +35,6 @@ from .choices import (
 
 USER = settings.AUTH_USER_MODEL
 
-
-def partner_label(name: str) -> str:
-    """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
-    return _("%(name)s (partner)") % {"name": name}
 
 
 def _partner_field():

@@ -862,22 +862,28 @@ def disinfection_record(*, actor: User, zone: str, done_at: dt.datetime, agent: 
 
 
 @transaction.atomic
-def camera_save(*, actor: User, location: str, status: str, retention_days: int,
-                installed_on: dt.date | None = None, camera: Camera | None = None) -> Camera:
-    """Add or update a camera of the CCTV registry."""
-    _require(actor, R.MANAGERS)
-    camera = camera or Camera()
+def camera_save(*, actor: User | None, location: str, status: str, retention_days: int,
+                installed_on: dt.date | None = None, camera: Camera | None = None,
+                by_partner: bool = False, partner_name: str = "") -> Camera:
+    """Add or update a camera of the CCTV registry (a partner, e.g. the CCTV vendor, adds new ones)."""
+    partner_name = _require_or_partner(actor, R.MANAGERS, by_partner=by_partner, partner_name=partner_name)
+    if by_partner and camera is not None:
+        raise PermissionDenied(_("A partner adds cameras; the school edits them."))
+    camera = camera or Camera(partner_name=partner_name)
     camera.location, camera.status, camera.retention_days, camera.installed_on = (
         location, status, retention_days, installed_on)
     return _save(camera)
 
 
 @transaction.atomic
-def equipment_save(*, actor: User, kind: str, quantity: int, location: str, checked_on: dt.date | None = None,
-                   equipment: SecurityEquipment | None = None) -> SecurityEquipment:
-    """Add or update security equipment."""
-    _require(actor, R.MANAGERS)
-    equipment = equipment or SecurityEquipment()
+def equipment_save(*, actor: User | None, kind: str, quantity: int, location: str, checked_on: dt.date | None = None,
+                   equipment: SecurityEquipment | None = None, by_partner: bool = False,
+                   partner_name: str = "") -> SecurityEquipment:
+    """Add or update security equipment (a partner, e.g. the security vendor, adds what it delivers)."""
+    partner_name = _require_or_partner(actor, R.MANAGERS, by_partner=by_partner, partner_name=partner_name)
+    if by_partner and equipment is not None:
+        raise PermissionDenied(_("A partner adds equipment; the school edits it."))
+    equipment = equipment or SecurityEquipment(partner_name=partner_name)
     equipment.kind, equipment.quantity, equipment.location, equipment.checked_on = kind, quantity, location, checked_on
     return _save(equipment, refresh_metrics=False)
 

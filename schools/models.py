@@ -34,10 +34,6 @@ def partner_field():
     return models.CharField(_("recorded by partner"), max_length=100, blank=True)
 
 
-def partner_label(name: str) -> str:
-    """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
-    return _("%(name)s (partner)") % {"name": name}
-
 
 @tracked()
 class Department(models.Model):

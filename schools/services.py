@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,19 +231,31 @@ def document_upload(*, actor, project: CapitalProject, upload, title: str, kind:
 
 # --- services ---------------------------------------------------------------------------------
 
+def _partner(actor, partner_name: str) -> str:
+    """The partner's name to keep on a row it writes ("" for a person); a partner write must carry it."""
+    partner_name = (partner_name or "").strip()[:100]
+    if actor is None and not partner_name:
+        raise PermissionDenied(_("A partner write must name the partner."))
+    return "" if actor is not None else partner_name
+
+
 @transaction.atomic
 def feedback_submit(
     *, actor, channel: str, content: str, category: str = "suggestion", received_at: dt.datetime | None = None,
-    reporter_name: str = "",
+    reporter_name: str = "", partner_name: str = "",
 ) -> Feedback:
-    """Record an opinion or complaint; the callback falls due 24 hours after it was received."""
+    """Record an opinion or complaint; the callback falls due 24 hours after it was received.
+
+    A partner (the property company's service desk) passes its name: it is kept on the row.
+    """
+    partner_name = _partner(actor, partner_name)
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"received_at": _("The time received cannot be in the future.")})
     feedback = _save(
         Feedback(), channel=channel, content=content, category=category, received_at=received_at,
         reporter_name=reporter_name or (actor.display_name if actor and actor.is_authenticated else ""),
-        submitted_by=actor if actor and actor.is_authenticated else None,
+        submitted_by=actor if actor and actor.is_authenticated else None, partner_name=partner_name,
         callback_due_at=received_at + CALLBACK_WINDOW,
     )
     school_metrics_request_refresh()
@@ -271,9 +283,10 @@ def feedback_callback(
 @transaction.atomic
 def lost_item_report(
     *, actor, item: str, found_place: str, found_at: dt.datetime | None = None, quantity: int = 1,
-    amount: Decimal | None = None, finder: str = "", kept_at: str = "",
+    amount: Decimal | None = None, finder: str = "", kept_at: str = "", partner_name: str = "",
 ) -> LostItem:
-    """Register an item found on campus."""
+    """Register an item found on campus (by a person, or by a partner such as the property company's guards)."""
+    partner_name = _partner(actor, partner_name)
     found_at = found_at or timezone.now()
     if found_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"found_at": _("The time found cannot be in the future.")})
@@ -281,7 +294,8 @@ def lost_item_report(
         raise ValidationError({"amount": _("The amount cannot be negative.")})
     lost = _save(
         LostItem(), item=item, found_place=found_place, found_at=found_at, quantity=quantity, amount=amount,
-        finder=finder or (actor.display_name if actor else ""), kept_at=kept_at, reported_by=actor,
+        finder=finder or (actor.display_name if actor else partner_name), kept_at=kept_at, reported_by=actor,
+        partner_name=partner_name,
     )
     school_metrics_request_refresh()
     return lost
@@ -289,9 +303,12 @@ def lost_item_report(
 
 @transaction.atomic
 def lost_item_return(
-    *, actor, lost: LostItem, claimant: str, identified_by: str, returned_at: dt.datetime | None = None
+    *, actor, lost: LostItem, claimant: str, identified_by: str, returned_at: dt.datetime | None = None,
+    partner_name: str = "",
 ) -> LostItem:
-    """Hand a found item back to its owner, recording how they proved it was theirs."""
+    """Hand a found item back to its owner, recording how they proved it was theirs (and which partner did)."""
+    partner_name = _partner(actor, partner_name)
+    lost = LostItem.objects.select_for_update().get(pk=lost.pk)
     if lost.returned_at:
         raise ValidationError(_("This item has already been returned."))
     returned_at = returned_at or timezone.now()
@@ -301,7 +318,8 @@ def lost_item_return(
         raise ValidationError({"claimant": _("Who claimed it?")})
     if not identified_by.strip():
         raise ValidationError({"identified_by": _("How did the claimant prove it was theirs?")})
-    _save(lost, claimant=claimant, identified_by=identified_by, returned_at=returned_at)
+    _save(lost, claimant=claimant, identified_by=identified_by, returned_at=returned_at,
+          returned_by_partner=partner_name)
     school_metrics_request_refresh()
     return lost
 
@@ -309,15 +327,16 @@ def lost_item_return(
 @transaction.atomic
 def convenience_service_log(
     *, actor, kind: str, done_on: dt.date | None = None, count: int = 1, beneficiary: str = "",
-    handled_by: str = "", notes: str = "",
+    handled_by: str = "", notes: str = "", partner_name: str = "",
 ) -> ConvenienceService:
-    """Log a convenience service given to teachers or students."""
+    """Log a convenience service given to teachers or students (the property company logs its own)."""
+    partner_name = _partner(actor, partner_name)
     done_on = done_on or timezone.localdate()
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The date cannot be in the future.")})
     service = _save(
         ConvenienceService(), kind=kind, done_on=done_on, count=count, beneficiary=beneficiary,
-        handled_by=handled_by, notes=notes, recorded_by=actor,
+        handled_by=handled_by or partner_name[:50], notes=notes, recorded_by=actor, partner_name=partner_name,
     )
     school_metrics_request_refresh()
     return service

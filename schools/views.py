@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, wants_export
 from tenants.access import has_school_role, school_view
-from tenants.audit import history_for
+from tenants.audit import history_for, partner_label
 from tenants.roles import PHONE_VISIBLE_ROLES
 
 from . import selectors, services
@@ -44,7 +44,15 @@ from .forms import (
     RoomForm,
     UnitForm,
 )
-from .models import Building, Department, Feedback, LostItem, Milestone, OnCampusUnit, ProjectDocument
+from .models import (
+    Building,
+    Department,
+    Feedback,
+    LostItem,
+    Milestone,
+    OnCampusUnit,
+    ProjectDocument,
+)
 from .roles import EDITOR_ROLES, MEMBER_ROLES, SERVICE_ROLES
 
 
@@ -453,6 +461,7 @@ def feedback_list(request):
         columns=[(_("received at"), lambda f: timezone.localtime(f.received_at)), (_("channel"), lambda f: f.get_channel_display()),
                  (_("category"), lambda f: f.get_category_display()), (_("content"), lambda f: f.content[:60]),
                  (_("from"), lambda f: f.reporter_name),
+                 (_("recorded by partner"), lambda f: partner_label(f.partner_name) if f.partner_name else ""),
                  (_("callback due at"), lambda f: timezone.localtime(f.callback_due_at)),
                  (_("called back at"), lambda f: timezone.localtime(f.callback_at) if f.callback_at else ""),
                  (_("satisfaction (1–5)"), lambda f: f.satisfaction)],
@@ -474,6 +483,8 @@ def feedback_detail(request, pk):
               (_("called back at"), timezone.localtime(feedback.callback_at) if feedback.callback_at else ""),
               (_("called back by"), feedback.callback_by or ""), (_("outcome"), feedback.outcome),
               (_("satisfaction (1–5)"), feedback.satisfaction)]
+    if feedback.partner_name:
+        fields.append((_("recorded by partner"), partner_label(feedback.partner_name)))
     return render(request, "schools/detail.html", {
         "title": _("Feedback"), "fields": fields, "history": history_for(feedback),
         "flag": _("Callback overdue") if feedback.is_overdue() else "",
@@ -520,7 +531,8 @@ def lost_item_list(request):
                  (_("cash amount (yuan)"), lambda i: i.amount), (_("found at"), lambda i: timezone.localtime(i.found_at)),
                  (_("where found"), lambda i: i.found_place), (_("where kept"), lambda i: i.kept_at),
                  (_("claimant"), lambda i: i.claimant),
-                 (_("returned at"), lambda i: timezone.localtime(i.returned_at) if i.returned_at else "")],
+                 (_("returned at"), lambda i: timezone.localtime(i.returned_at) if i.returned_at else ""),
+                 (_("recorded by partner"), lambda i: partner_label(i.partner_name) if i.partner_name else "")],
         row_url=lambda i: reverse("schools:lost_item_detail", args=[i.pk]),
         filters=[("status", _("status"), _choices([("kept", _("Kept")), ("returned", _("Returned"))], status))],
         create_url=reverse("schools:lost_item_create") if _can(request, MEMBER_ROLES) else None,
@@ -535,6 +547,10 @@ def lost_item_detail(request, pk):
               (_("finder"), lost.finder), (_("where kept"), lost.kept_at), (_("claimant"), lost.claimant),
               (_("identified by"), lost.identified_by),
               (_("returned at"), timezone.localtime(lost.returned_at) if lost.returned_at else "")]
+    if lost.partner_name:
+        fields.append((_("recorded by partner"), partner_label(lost.partner_name)))
+    if lost.returned_by_partner:
+        fields.append((_("returned by partner"), partner_label(lost.returned_by_partner)))
     return render(request, "schools/detail.html", {
         "title": lost.item, "fields": fields, "history": history_for(lost),
         "edit_url": reverse("schools:lost_item_return", args=[pk]) if _can(request, SERVICE_ROLES) and not lost.returned_at else None,
@@ -581,7 +597,8 @@ def service_list(request):
         request, title=_("Convenience services"), qs=qs, filename=_("Convenience services"),
         columns=[(_("date"), lambda s: s.done_on), (_("kind"), lambda s: s.get_kind_display()),
                  (_("times"), lambda s: s.count), (_("for whom"), lambda s: s.beneficiary),
-                 (_("handled by"), lambda s: s.handled_by), (_("notes"), lambda s: s.notes)],
+                 (_("handled by"), lambda s: s.handled_by), (_("notes"), lambda s: s.notes),
+                 (_("recorded by partner"), lambda s: partner_label(s.partner_name) if s.partner_name else "")],
         row_url=lambda s: "",
         filters=[("kind", _("kind"), _choices(ServiceKind.choices, kind)),
                  ("term", _("Term"), _choices([("current", _("This term")), ("all", _("All"))], term))],

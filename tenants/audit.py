@@ -7,6 +7,11 @@ from django.db.models import Model
 from django.utils.translation import gettext
 
 
+def partner_label(name: str) -> str:
+    """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
+    return gettext("%(name)s (partner)") % {"name": name}
+
+
 def tracked(**kwargs):
     """Decorate a model so every insert, update and delete is kept in its event table."""
     return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs)
@@ -33,7 +38,7 @@ def history_for(obj: Model, *, limit: int = 200) -> list[dict]:
         user = users.get(metadata.get("user"))
         if user is None and metadata.get("partner"):
             # A write by a partner token (api/views.py puts the client's name in the context).
-            user = gettext("%(name)s (partner)") % {"name": metadata["partner"]}
+            user = partner_label(metadata["partner"])
         rows.append(
             {
                 "at": event.pgh_created_at,

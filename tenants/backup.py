@@ -118,7 +118,8 @@ def school_export(*, school: School, path: str | Path) -> dict:
             manifest["tables"][table] = _count(schema, table)
         users = list(User.objects.filter(pk__in=user_ids).values(*USER_FIELDS))
         memberships = list(
-            Membership.objects.filter(school=school).values("user_id", "role", "post", "is_active", "created_at", "ended_at")
+            Membership.objects.filter(school=school).values("user_id", "role", "post", "is_active", "created_at", "ended_at",
+                                                        "ended_by_partner")
         )
         seals = list(
             HistorySeal.objects.filter(school=school).values("event_table", "pgh_id", "row_hash", "chain_hash", "sealed_at")

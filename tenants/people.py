@@ -318,12 +318,15 @@ def _sessions_end_if_no_access(*, user: User, school: School | None) -> None:
 
 @transaction.atomic
 def person_deactivate(
-    *, user: User, by: User | None, school: School | None = None, bureau: Bureau | None = None
+    *, user: User, by: User | None, school: School | None = None, bureau: Bureau | None = None,
+    partner_name: str = "",
 ) -> dict:
     """End a person's memberships here and their sessions at once; keep all they recorded.
 
-    The account itself is deactivated when no active membership is left anywhere.
+    The account itself is deactivated when no active membership is left anywhere. A partner (by=None) passes
+    its name, kept on the ended memberships.
     """
+    partner_name = (partner_name or "").strip()[:100] if by is None else ""
     if by is not None and user.pk == by.pk:
         raise ValidationError(_("You cannot end your own access."))
     if (school is None) == (bureau is None):
@@ -335,7 +338,7 @@ def person_deactivate(
         _check_principal_rule(by=by, role=Role.PRINCIPAL, school=school)
     _keep_an_admin(school=school, bureau=bureau, leaving={user.pk}, role=None)
     now = timezone.now()
-    ended = memberships.update(is_active=False, ended_at=now)
+    ended = memberships.update(is_active=False, ended_at=now, ended_by_partner=partner_name)
     Invitation.objects.filter(user=user, used_at__isnull=True, school=school, bureau=bureau).update(used_at=now)
     deactivated = False
     if not Membership.objects.active().filter(user=user).exists():

@@ -108,6 +108,23 @@ def _replayable(sql: str) -> str:
     return "\n".join(lines)
 
 
+_SETTING = re.compile(r"^SET (?:LOCAL )?(\w+) = |^SELECT pg_catalog\.set_config\('(\w+)'", re.M)
+
+
+def known_settings_only(sql: str) -> str:
+    """Drop the SET lines of parameters this server does not know.
+
+    A newer pg_dump sets parameters an older server lacks (pg_dump 18: transaction_timeout on PostgreSQL 15).
+    """
+    names = sorted({a or b for a, b in _SETTING.findall(sql)})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_settings WHERE name = ANY(%s)", [names])
+        known = {row[0] for row in cursor.fetchall()}
+    for name in set(names) - known:
+        sql = re.sub(rf"^SET (?:LOCAL )?{re.escape(name)} = .*;$\n?", "", sql, flags=re.M)
+    return sql
+
+
 def snapshot_take(base: str) -> str:
     """Dump the template schema and store it; returns the replayable SQL."""
     from .models import SchemaSnapshot
@@ -122,14 +139,7 @@ def snapshot_take(base: str) -> str:
     )
     if result.returncode != 0:
         raise SnapshotUnavailable(f"pg_dump failed: {result.stderr[-1000:]}")
-    sql = _replayable(result.stdout)
-    # A newer pg_dump sets parameters an older server does not have (pg_dump 18: transaction_timeout).
-    names = sorted({a or b for a, b in _SETTING.findall(sql)})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM pg_settings WHERE name = ANY(%s)", [names])
-        known = {row[0] for row in cursor.fetchall()}
-    for name in set(names) - known:
-        sql = re.sub(rf"^SET LOCAL {re.escape(name)} = .*;$\n?", "", sql, flags=re.M)
+    sql = known_settings_only(_replayable(result.stdout))
     if f"CREATE SCHEMA {base};" not in sql:
         raise SnapshotUnavailable("pg_dump returned no schema")
     SchemaSnapshot.objects.update_or_create(base=base, defaults={"fingerprint": fingerprint, "sql": sql})
@@ -168,7 +178,6 @@ def _check_schema_name(schema_name: str) -> None:
         raise ValueError(f"Not a school schema name: {schema_name!r}")
 
 
-_SETTING = re.compile(r"^SET LOCAL (\w+) = |^SELECT pg_catalog\.set_config\('(\w+)'", re.M)
 
 
 def schema_replay(base: str, schema_name: str) -> None:

@@ -337,11 +337,14 @@ class SafetyMutation:
         return services.disinfection_record(actor=current_user(info), zone=data.zone, done_at=data.done_at,  # type: ignore[return-value]
                                             agent=data.agent, operator=data.operator)
 
-    @strawberry.mutation(description="Add a camera to the CCTV registry.")
+    @strawberry.mutation(description="Add a camera to the CCTV registry. Partners with safety:write (the CCTV "
+                                     "vendor) add the cameras they install.", metadata=PARTNER_MUTATION)
     def camera_add(self, info: Info, data: CameraInput) -> CameraType:
-        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
-        return services.camera_save(actor=current_user(info), location=data.location, status=data.status,  # type: ignore[return-value]
-                                    retention_days=data.retention_days, installed_on=data.installed_on)
+        require_school_role(info, R.MANAGERS, scope=PARTNER_WRITE)
+        user, partner_name = _actor(info)
+        return services.camera_save(actor=user, location=data.location, status=data.status,  # type: ignore[return-value]
+                                    retention_days=data.retention_days, installed_on=data.installed_on,
+                                    by_partner=bool(partner_name), partner_name=partner_name)
 
     @strawberry.mutation(description="Create or edit a checklist template (its items are replaced).")
     def checklist_template_save(self, info: Info, data: ChecklistTemplateInput) -> ChecklistTemplateType:
@@ -352,11 +355,14 @@ class SafetyMutation:
             template=_get(models.ChecklistTemplate, data.id) if data.id else None,
         )
 
-    @strawberry.mutation(description="Add security equipment.")
+    @strawberry.mutation(description="Add security equipment. Partners with safety:write (the security vendor) "
+                                     "add what they deliver.", metadata=PARTNER_MUTATION)
     def security_equipment_add(self, info: Info, data: EquipmentInput) -> SecurityEquipmentType:
-        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
-        return services.equipment_save(actor=current_user(info), kind=data.kind, quantity=data.quantity,  # type: ignore[return-value]
-                                       location=data.location, checked_on=data.checked_on)
+        require_school_role(info, R.MANAGERS, scope=PARTNER_WRITE)
+        user, partner_name = _actor(info)
+        return services.equipment_save(actor=user, kind=data.kind, quantity=data.quantity,  # type: ignore[return-value]
+                                       location=data.location, checked_on=data.checked_on,
+                                       by_partner=bool(partner_name), partner_name=partner_name)
 
     @strawberry.mutation(description="Add an emergency plan (or a new version of one with the same title).")
     def emergency_plan_add(self, info: Info, data: EmergencyPlanInput) -> EmergencyPlanType:

@@ -228,12 +228,13 @@ class DisinfectionType(_Safety, relay.Node):
     """A disinfection of a zone."""
 
 
-@strawberry_django.type(models.Camera, fields=["location", "installed_on", "status", "retention_days"])
+@strawberry_django.type(models.Camera, fields=["location", "installed_on", "status", "retention_days", "partner_name"])
 class CameraType(_Safety, relay.Node):
     """A camera of the CCTV registry."""
 
 
-@strawberry_django.type(models.SecurityEquipment, fields=["kind", "quantity", "location", "checked_on"])
+@strawberry_django.type(models.SecurityEquipment, fields=["kind", "quantity", "location", "checked_on",
+                                                         "partner_name"])
 class SecurityEquipmentType(_Safety, relay.Node):
     """Security equipment."""
 

@@ -1,7 +1,9 @@
 """SchoolsQuery and SchoolsMutation: reads through selectors, writes through services.
 
-Partners read with schools:read. Every write is the school's own (its profile, buildings, projects,
-services): for people only, so a token is refused (PEOPLE_ONLY) before any service runs.
+Partners read with schools:read. With schools:write a partner (the property company's service desk) logs
+what it does for the school: feedback it receives, items found and handed back, convenience services; its
+name is kept on each row. The school's profile, buildings, rooms and projects are the school's own: for
+people only, so a token is refused (PEOPLE_ONLY) before any service runs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import ListConnectionWithTotalCount
 
-from api.permissions import current_user, require_school_reader, require_school_role
+from api.permissions import (
+    PARTNER_MUTATION,
+    current_partner,
+    current_user,
+    require_school_reader,
+    require_school_role,
+)
 from schools import models, selectors, services
 from schools.roles import EDITOR_ROLES, MEMBER_ROLES, SERVICE_ROLES
 
@@ -52,7 +60,8 @@ from .types import (
 )
 
 READ = "schools:read"
-# No partner story writes the school's profile: every write here refuses a token, whatever its scopes.
+PARTNER_WRITE = "schools:write"
+# The school's profile, buildings, rooms and projects: every such write refuses a token, whatever its scopes.
 PEOPLE_ONLY = None
 
 
@@ -194,6 +203,15 @@ def _actor(user):
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
+def _writer(info: Info, roles) -> dict:
+    """The actor of a service-desk write: a person with one of `roles`, or a partner with schools:write."""
+    require_school_role(info, roles, scope=PARTNER_WRITE)
+    partner = current_partner(info)
+    if partner is not None:
+        return {"actor": None, "partner_name": partner.client.name}
+    return {"actor": _actor(current_user(info))}
+
+
 @strawberry.type
 class SchoolsMutation:
     @strawberry.mutation(description="Create a building (principal or logistics director).")
@@ -270,10 +288,11 @@ class SchoolsMutation:
         project = _get(models.CapitalProject, values.pop("project_id"), "CapitalProjectType")
         return services.contract_add(actor=_actor(user), project=project, **values)
 
-    @strawberry.mutation(description="Submit an opinion or complaint (any member of the school).")
+    @strawberry.mutation(description="Submit an opinion or complaint (any member of the school; a partner with "
+                                     "schools:write passes on what its service desk received).",
+                         metadata=PARTNER_MUTATION)
     def feedback_submit(self, info: Info, data: FeedbackInput) -> FeedbackType:
-        require_school_role(info, MEMBER_ROLES, scope=PEOPLE_ONLY)
-        return services.feedback_submit(actor=_actor(current_user(info)), **_values(data))
+        return services.feedback_submit(**_writer(info, MEMBER_ROLES), **_values(data))
 
     @strawberry.mutation(description="Record the callback of a feedback.")
     def feedback_callback(self, info: Info, data: FeedbackCallbackInput) -> FeedbackType:
@@ -282,19 +301,20 @@ class SchoolsMutation:
         feedback = _get(models.Feedback, values.pop("feedback_id"), "FeedbackType")
         return services.feedback_callback(actor=_actor(current_user(info)), feedback=feedback, **values)
 
-    @strawberry.mutation(description="Report an item found on campus (any member of the school).")
+    @strawberry.mutation(description="Report an item found on campus (any member of the school, or a partner with "
+                                     "schools:write).", metadata=PARTNER_MUTATION)
     def lost_item_report(self, info: Info, data: LostItemInput) -> LostItemType:
-        require_school_role(info, MEMBER_ROLES, scope=PEOPLE_ONLY)
-        return services.lost_item_report(actor=_actor(current_user(info)), **_values(data))
+        return services.lost_item_report(**_writer(info, MEMBER_ROLES), **_values(data))
 
-    @strawberry.mutation(description="Hand a found item back to its owner.")
+    @strawberry.mutation(description="Hand a found item back to its owner (or a partner with schools:write).",
+                         metadata=PARTNER_MUTATION)
     def lost_item_return(self, info: Info, data: LostItemReturnInput) -> LostItemType:
-        require_school_role(info, SERVICE_ROLES, scope=PEOPLE_ONLY)
+        writer = _writer(info, SERVICE_ROLES)
         values = _values(data)
         lost = _get(models.LostItem, values.pop("lost_item_id"), "LostItemType")
-        return services.lost_item_return(actor=_actor(current_user(info)), lost=lost, **values)
+        return services.lost_item_return(**writer, lost=lost, **values)
 
-    @strawberry.mutation(description="Log a convenience service.")
+    @strawberry.mutation(description="Log a convenience service (or a partner with schools:write logs its own).",
+                         metadata=PARTNER_MUTATION)
     def convenience_service_log(self, info: Info, data: ConvenienceServiceInput) -> ConvenienceServiceType:
-        require_school_role(info, SERVICE_ROLES, scope=PEOPLE_ONLY)
-        return services.convenience_service_log(actor=_actor(current_user(info)), **_values(data))
+        return services.convenience_service_log(**_writer(info, SERVICE_ROLES), **_values(data))

@@ -112,7 +112,7 @@ class CapitalProjectType(_Scoped, relay.Node):
 @strawberry_django.type(
     models.Feedback,
     fields=["channel", "category", "received_at", "content", "reporter_name", "callback_due_at", "callback_at",
-            "outcome", "satisfaction"],
+            "outcome", "satisfaction", "partner_name"],
 )
 class FeedbackType(_Scoped, relay.Node):
     """An opinion or complaint; `is_overdue` when its 24 h callback is late."""
@@ -125,13 +125,14 @@ class FeedbackType(_Scoped, relay.Node):
 @strawberry_django.type(
     models.LostItem,
     fields=["item", "quantity", "amount", "found_at", "found_place", "finder", "kept_at", "claimant",
-            "identified_by", "returned_at"],
+            "identified_by", "returned_at", "partner_name", "returned_by_partner"],
 )
 class LostItemType(_Scoped, relay.Node):
     """An item found on campus."""
 
 
-@strawberry_django.type(models.ConvenienceService, fields=["kind", "done_on", "count", "beneficiary", "handled_by", "notes"])
+@strawberry_django.type(models.ConvenienceService, fields=["kind", "done_on", "count", "beneficiary", "handled_by", "notes",
+                                                            "partner_name"])
 class ConvenienceServiceType(_Scoped, relay.Node):
     """A convenience service given to teachers or students."""
 

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
 from api.permissions import (
+    PARTNER_MUTATION,
     current_partner,
     current_school,
     refuse_partners,
@@ -68,15 +69,18 @@ class _Place:
         return person
 
 
-def _place(info: Info, *, write: bool) -> _Place:
-    """Where a people field acts (this school, or the caller's bureau) after checking the caller."""
+def _place(info: Info, *, write: bool, partner_scope: str | None = None) -> _Place:
+    """Where a people field acts (this school, or the caller's bureau) after checking the caller.
+
+    Roles and invitations are for the school's administrators: never a token (partner_scope None). Only a
+    write that names `partner_scope` lets a partner holding it through.
+    """
     school = current_school(info)
     request = info.context.request
     partner = current_partner(info)
     if school is not None:
         if write:
-            # Roles, invitations and deactivations are for the school's administrators: never a token.
-            require_school_role(info, SCHOOL_ADMIN_ROLES, scope=None)
+            require_school_role(info, SCHOOL_ADMIN_ROLES, scope=partner_scope)
         else:
             require_school_reader(info, scope="people:read")
         user = None if partner is not None else request.user
@@ -311,13 +315,20 @@ class TenantsMutation:
                                                    bureau=None if place.school else place.bureau, purpose=purpose)
         return _link(issued, person)
 
-    @strawberry.mutation(description="End a person's access here at once (sessions too); lists their open work.")
+    @strawberry.mutation(description="End a person's access here at once (sessions too); lists their open work. "
+                                     "A partner with people:write (the district's HR system) ends the access of "
+                                     "leavers, never of the school's administrators; its name is kept.",
+                         metadata=PARTNER_MUTATION)
     def person_deactivate(self, info: Info, person_id: strawberry.ID) -> DeactivationType:
-        place = _place(info, write=True)
+        place = _place(info, write=True, partner_scope="people:write")
         person = place.person(person_id)
+        partner = current_partner(info)
+        if partner is not None and place.memberships().filter(user=person, role__in=sorted(SCHOOL_ADMIN_ROLES)).exists():
+            raise HouqinGraphQLError("A partner cannot end the access of the school's administrators.", Code.FORBIDDEN)
         tasks = people_services.open_tasks_for(user=person, school=place.school) if place.school else []
         result = people_services.person_deactivate(user=person, by=place.actor, school=place.school,
-                                                   bureau=None if place.school else place.bureau)
+                                                   bureau=None if place.school else place.bureau,
+                                                   partner_name=partner.client.name if partner is not None else "")
         return DeactivationType(
             memberships_ended=result["memberships"],
             user_deactivated=result["user_deactivated"],

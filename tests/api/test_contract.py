@@ -65,7 +65,17 @@ def demo_like(school_a, oscar):
         connection.set_schema_to_public()
         return base64.b64encode(f"PurchaseRequestType:{request.pk}".encode()).decode()
 
+    def new_leaver() -> str:
+        from tenants.models import User
+        from tenants.roles import Role
+        from tenants.services import membership_grant
+
+        leaver = User.objects.create_user(username="leaver-a", password="x-pass-42", name="调出教师")
+        membership_grant(user=leaver, role=Role.TEACHER, school=school_a)
+        return str(leaver.pk)
+
     return {
+        "leaver_id": new_leaver,
         "room_id": room.pk,
         "make_purchase_request": new_purchase_request,
         "department_id": base64.b64encode(f"DepartmentType:{department.pk}".encode()).decode(),

@@ -46,6 +46,12 @@ PARTNER_WRITES = {
     "workOrderComplete", "workOrderNoteAdd",
     # the property company: the gate, patrols and hazards (safety:write)
     "visitorRegister", "visitorCheckout", "patrolRecord", "hazardReport",
+    # the CCTV and security vendors (safety:write)
+    "cameraAdd", "securityEquipmentAdd",
+    # the property company's service desk (schools:write)
+    "feedbackSubmit", "lostItemReport", "lostItemReturn", "convenienceServiceLog",
+    # the district's HR system: leavers (people:write)
+    "personDeactivate",
     # the procurement platform (assets:write)
     "purchaseRequestCreate", "purchaseRequestSubmit",
     # the partner's own webhook deliveries (public schema, no scope)
@@ -56,13 +62,12 @@ PARTNER_WRITES = {
 PEOPLE_ONLY = {
     # tenants: platform, bureau, people and roles, notifications, robots
     "schoolOnboard", "bureauCreate", "notificationMarkRead", "notificationPreferenceSet", "roleGrant",
-    "roleRevoke", "personInvite", "personLink", "personDeactivate", "robotChannelCreate", "robotChannelDelete",
+    "roleRevoke", "personInvite", "personLink", "robotChannelCreate", "robotChannelDelete",
     "invitationAccept", "staffImport",
     # schools: profile, buildings, rooms, projects, services
     "buildingCreate", "buildingUpdate", "buildingAppraise", "roomCreate", "departmentCreate",
     "onCampusUnitCreate", "capitalProjectCreate", "capitalProjectUpdate", "capitalProjectAdvance",
-    "milestoneCreate", "contractCreate", "feedbackSubmit", "feedbackCallback", "lostItemReport",
-    "lostItemReturn", "convenienceServiceLog",
+    "milestoneCreate", "contractCreate", "feedbackCallback",
     # assets: cards, stock, requisitions, approvals, acceptance, loans, transfers, disposals, stocktakes
     "assetCreate", "assetConditionSet", "consumableReceive", "consumableIssue", "requisitionCreate",
     "requisitionAct", "purchaseRequestDecide", "acceptanceRecord", "loanCreate", "loanRequestCreate",
@@ -74,8 +79,8 @@ PEOPLE_ONLY = {
     "hazardPlan", "hazardRectify", "hazardVerify", "inspectionRoundOpen", "roundItemCheck",
     "inspectionRoundComplete", "agreementCampaignRemind", "agreementTemplateCreate", "agreementCampaignIssue",
     "agreementSign", "staffExitRegister", "staffExitReturn", "absenceFollowUp", "drillRecord",
-    "educationRecord", "escortRecord", "healthCheckRecord", "disinfectionRecord", "cameraAdd",
-    "checklistTemplateSave", "securityEquipmentAdd", "emergencyPlanAdd", "securityTeamMemberAdd",
+    "educationRecord", "escortRecord", "healthCheckRecord", "disinfectionRecord",
+    "checklistTemplateSave", "emergencyPlanAdd", "securityTeamMemberAdd",
     "schoolClassCreate",
     # reporting: the bureau's campaigns
     "campaignIssue",
@@ -93,6 +98,13 @@ PARTNER_NAME_TESTS = {
     "visitorRegister": "tests/api/test_coverage_safety.py::test_partner_rows_carry_the_partner_name_and_no_person",
     "visitorCheckout": "tests/api/test_coverage_safety.py::test_partner_rows_carry_the_partner_name_and_no_person",
     "patrolRecord": "tests/api/test_coverage_safety.py::test_partner_rows_carry_the_partner_name_and_no_person",
+    "cameraAdd": "tests/api/test_coverage_services.py::test_vendor_adds_cameras_and_equipment_under_its_name",
+    "securityEquipmentAdd": "tests/api/test_coverage_services.py::test_vendor_adds_cameras_and_equipment_under_its_name",
+    "feedbackSubmit": "tests/api/test_coverage_services.py::test_service_desk_writes_carry_the_partner_name",
+    "lostItemReport": "tests/api/test_coverage_services.py::test_service_desk_writes_carry_the_partner_name",
+    "lostItemReturn": "tests/api/test_coverage_services.py::test_service_desk_writes_carry_the_partner_name",
+    "convenienceServiceLog": "tests/api/test_coverage_services.py::test_service_desk_writes_carry_the_partner_name",
+    "personDeactivate": "tests/api/test_coverage_services.py::test_hr_system_ends_a_leavers_access_not_an_admins",
     "hazardReport": "tests/api/test_coverage_safety.py::test_partner_reports_general_hazards_only",
     "purchaseRequestCreate":
         "tests/api/test_coverage_assets.py::test_platform_creates_a_request_that_the_school_lists_and_approves",

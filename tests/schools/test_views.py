@@ -217,3 +217,29 @@ def test_excel_export_holds_the_same_filtered_rows(school_a, bob, client_for, in
     assert rows[0][:2] == ("名称", "建成年份")
     assert [r[0] for r in rows[1:]] == ["旧教学楼"]
     assert rows[1][5] == "C级"
+
+
+def test_partner_rows_name_the_partner_on_the_school_pages(school_a, client_for, alice, in_school_a):
+    from schools import services
+
+    lost = services.lost_item_report(actor=None, partner_name="城东物业", item="保温杯", found_place="操场")
+    services.lost_item_return(actor=None, partner_name="城东物业", lost=lost, claimant="王同学", identified_by="班主任")
+    services.convenience_service_log(actor=None, partner_name="城东物业", kind="pump", notes="借打气筒")
+    feedback = services.feedback_submit(actor=None, partner_name="城东物业", channel="phone", content="路灯坏了")
+    connection.set_schema_to_public()
+    client = client_for(alice, school_a)
+    for page in (url("lost_item_list"), url("lost_item_detail", lost.pk), url("service_list"),
+                 url("feedback_list"), url("feedback_detail", feedback.pk)):
+        assert "城东物业" in client.get(page).content.decode(), page
+    excel = client.get(url("lost_item_list") + "?export=xlsx")
+    assert excel.status_code == 200
+
+
+def test_a_partner_write_without_its_name_is_refused(in_school_a):
+    from django.core.exceptions import PermissionDenied
+
+    from schools import services
+
+    with pytest.raises(PermissionDenied):
+        services.lost_item_report(actor=None, item="钥匙", found_place="门口")
+    assert not LostItem.objects.filter(item="钥匙").exists()
