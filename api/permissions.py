@@ -101,6 +101,17 @@ def require_school_reader(info: Info, scope: str | None = None) -> School:
     return school
 
 
+def require_school_writable(info: Info) -> School:
+    """A reader of the school (its members and its bureau) about to write: refused while it is suspended.
+
+    For decisions the service judges itself (a bureau approver acts through the school's host).
+    """
+    school = require_school_reader(info)
+    if school.is_read_only:
+        raise HouqinGraphQLError("This school is suspended and read-only.", Code.READ_ONLY)
+    return school
+
+
 def require_school_role(info: Info, roles: Iterable[str], scope: str | None = None) -> School:
     """The current school, when the caller holds one of the roles there and it is writable.
 

@@ -23,6 +23,7 @@ from api.permissions import (
     refuse_partners,
     require_school_reader,
     require_school_role,
+    require_school_writable,
 )
 from schools.models import Department, Room
 from tenants.models import User
@@ -351,7 +352,7 @@ class AssetsMutation:
         # Approving is for the principal and the bureau, never for a token.
         refuse_partners(info)
         # Bureau approvers act here through the school's host; the service checks who may decide which level.
-        require_school_reader(info)
+        require_school_writable(info)
         request = PurchaseRequest.objects.get(pk=_pk(id))
         return services.purchase_request_decide(  # type: ignore[return-value]
             request=request, actor=current_user(info), approve=approve, comment=comment
@@ -430,7 +431,7 @@ class AssetsMutation:
     def disposal_decide(self, info: Info, id: strawberry.ID, approve: bool) -> DisposalType:
         refuse_partners(info)
         # The bureau decides early scrapping through the school's host; the service checks who decides.
-        require_school_reader(info)
+        require_school_writable(info)
         return services.disposal_decide(  # type: ignore[return-value]
             disposal=Disposal.objects.get(pk=_pk(id)), actor=current_user(info), approve=approve
         )

@@ -303,3 +303,17 @@ def _custodian(school):
     kate, _ = User.objects.get_or_create(username="kate-api", defaults={"name": "Kate"})
     membership_grant(user=kate, role=Role.CUSTODIAN, school=school)
     return kate
+
+
+def test_a_suspended_school_takes_no_decision(platform, bearer, client_for, school_a, alice):
+    from assets.models import PurchaseRequest
+    from tenants.models import School
+
+    _, raw = platform
+    request = bearer(raw, school_a).gql(CREATE, {"data": _data(school_a)})["data"]["purchaseRequestCreate"]
+    bearer(raw, school_a).gql(SUBMIT, {"id": request["id"]})
+    School.objects.filter(pk=school_a.pk).update(status="suspended")
+    refused = client_for(alice, school_a).gql(DECIDE, {"id": request["id"]})
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "READ_ONLY"
+    assert _in(school_a, lambda: PurchaseRequest.objects.get(number=request["number"]).status) == "submitted"
