@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenants.audit import partner_label, tracked
+from tenants.audit import partner_field, partner_label, tracked
 
 from .choices import (
     OPEN_STATUSES,
@@ -213,10 +213,6 @@ class WorkOrder(models.Model):
 
 
 
-def _partner_field():
-    # A partner token has no account: the client's name is kept so no line of the order is anonymous.
-    return models.CharField(_("recorded by partner"), max_length=100, blank=True)
-
 
 class ClockEvent(models.Model):
     """One change of an order's SLA clock: started, paused (with why), resumed, due moved, stopped."""
@@ -228,7 +224,7 @@ class ClockEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("who"),
     )
-    partner_name = _partner_field()
+    partner_name = partner_field()
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     old_due_at = models.DateTimeField(_("due before"), null=True, blank=True)
     new_due_at = models.DateTimeField(_("due after"), null=True, blank=True)
@@ -255,7 +251,7 @@ class WorkOrderNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("author"),
     )
-    partner_name = _partner_field()
+    partner_name = partner_field()
     text = models.TextField(_("note"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

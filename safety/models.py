@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import Department, OnCampusUnit, Room, StaffMember
-from tenants.audit import partner_label, tracked
+from tenants.audit import partner_field, partner_label, tracked
 
 from .choices import (
     AgreementKind,
@@ -36,10 +36,6 @@ from .choices import (
 USER = settings.AUTH_USER_MODEL
 
 
-
-def _partner_field():
-    # A partner token has no account: the client's name is kept so no ledger line is anonymous.
-    return models.CharField(_("recorded by partner"), max_length=100, blank=True)
 
 
 def _user_fk(verbose, *, null=True, related_name="+"):
@@ -181,7 +177,7 @@ class Hazard(models.Model):
     )
     found_on = models.DateField(_("found on"), db_index=True)
     reporter = _user_fk(_("reported by"))
-    partner_name = _partner_field()
+    partner_name = partner_field()
     room = models.ForeignKey(
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("room"),
     )
@@ -388,7 +384,7 @@ class Visitor(models.Model):
     in_at = models.DateTimeField(_("in at"), db_index=True)
     out_at = models.DateTimeField(_("out at"), null=True, blank=True)
     registered_by = _user_fk(_("registered by"))
-    partner_name = _partner_field()
+    partner_name = partner_field()
 
     class Meta:
         verbose_name = _("visitor")
@@ -481,7 +477,7 @@ class Patrol(models.Model):
     findings = models.TextField(_("findings"), blank=True)
     hazard = models.ForeignKey(Hazard, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                verbose_name=_("hazard opened"))
-    partner_name = _partner_field()
+    partner_name = partner_field()
 
     class Meta:
         verbose_name = _("patrol")
@@ -659,7 +655,7 @@ class Camera(models.Model):
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=CameraStatus.choices, default=CameraStatus.WORKING)
     retention_days = models.PositiveIntegerField(_("retention (days)"), default=30)
-    partner_name = _partner_field()
+    partner_name = partner_field()
 
     class Meta:
         verbose_name = _("camera")
@@ -678,7 +674,7 @@ class SecurityEquipment(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     location = models.CharField(_("location"), max_length=100)
     checked_on = models.DateField(_("last checked"), null=True, blank=True)
-    partner_name = _partner_field()
+    partner_name = partner_field()
 
     class Meta:
         verbose_name = _("security equipment")

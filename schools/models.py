@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tenants.audit import tracked
+from tenants.audit import partner_field, tracked
 
 from .choices import (
     ACTIVE_STAGES,
@@ -27,12 +27,6 @@ from .choices import (
     ServiceKind,
     UnitKind,
 )
-
-
-def partner_field():
-    # A partner token has no account: the client's name is kept so no row is anonymous.
-    return models.CharField(_("recorded by partner"), max_length=100, blank=True)
-
 
 
 @tracked()

@@ -7,6 +7,14 @@ from django.db.models import Model
 from django.utils.translation import gettext
 
 
+def partner_field():
+    """The partner's name on a row a partner token wrote: a token has no account, so no row is anonymous."""
+    from django.db import models
+    from django.utils.translation import gettext_lazy
+
+    return models.CharField(gettext_lazy("recorded by partner"), max_length=100, blank=True)
+
+
 def partner_label(name: str) -> str:
     """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
     return gettext("%(name)s (partner)") % {"name": name}
