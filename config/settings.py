@@ -71,7 +71,7 @@ ROOT_URLCONF = "config.urls_school"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/houqin"),
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
     "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}"
@@ -82,7 +82,7 @@ REPLICA_READ_APPS = ["reporting"]
 if REPLICA_DATABASE_URL:
     DATABASES["replica"] = env.db_url("REPLICA_DATABASE_URL")
     DATABASES["replica"].update(
-        ENGINE="django_tenants.postgresql_backend", CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        ENGINE="tenants.postgresql_backend", CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
         TEST={"MIRROR": "default"},
     )
     DATABASE_ROUTERS = ["config.routers.ReplicaRouter", *DATABASE_ROUTERS]
