@@ -71,3 +71,25 @@ schema = HouqinSchema(
         DjangoOptimizerExtension,
     ],
 )
+
+
+def _cache_node_id_attrs(built: strawberry.Schema) -> None:
+    """Resolve each Node type's id attribute once, now.
+
+    strawberry-django answers "pk" for a type without a NodeID annotation by catching the error of a scan
+    of every annotation of the class's MRO, and relay caches only a found annotation: the scan ran for every
+    id of every row (0.8 ms each, a third of a page of 100 work orders). The answer does not change.
+    """
+    from strawberry import relay
+    from strawberry.types.base import StrawberryObjectDefinition
+
+    for graphql_type in built._schema.type_map.values():
+        definition = getattr(graphql_type, "extensions", {}).get("strawberry-definition")
+        origin = getattr(definition, "origin", None) if isinstance(definition, StrawberryObjectDefinition) else None
+        if origin is None or definition.is_interface or not issubclass(origin, relay.Node):
+            continue
+        if origin.__dict__.get("_id_attr") is None:
+            origin._id_attr = origin.resolve_id_attr()
+
+
+_cache_node_id_attrs(schema)
