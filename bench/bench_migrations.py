@@ -7,7 +7,9 @@ file of the app changes. `manage.py migrate_schemas --executor=<name>` applies i
 subprocess, exactly as a deployment would; then the column and the migration records are removed by
 SQL and the other executor runs. Nothing is left behind.
 
-BENCH_SCHOOLS (default 100) generated schools; BENCH_MIGRATE_PROCESSES (default 2) worker processes.
+BENCH_SCHOOLS (default 100) generated schools; BENCH_MIGRATE_PROCESSES (default 2) worker processes;
+BENCH_MIGRATE_STOCK=1 adds the parallel run on django-tenants' own database backend (its table listing
+scans pg_class, four times per schema), as the baseline of tenants/postgresql_backend.
 """
 
 from __future__ import annotations
@@ -97,9 +99,10 @@ def undo() -> None:
             cursor.execute(f'DELETE FROM "{schema}".django_migrations WHERE app = %s AND name = %s', [APP, NAME])
 
 
-def _migrate(executor: str, folder: Path, module: str, *extra: str) -> float:
+def _migrate(executor: str, folder: Path, module: str, *extra: str, stock_backend: bool = False) -> float:
     env = os.environ.copy()
     env.update({
+        "BENCH_MIGRATION_STOCK_BACKEND": "1" if stock_backend else "0",
         "DJANGO_SETTINGS_MODULE": "bench.migrate_settings",
         "BENCH_MIGRATION_APP": APP,
         "BENCH_MIGRATION_MODULE": module,
@@ -167,6 +170,12 @@ def run() -> None:
             if missing:
                 raise RuntimeError(f"{executor}: {len(missing)} schemas lack the column, e.g. {missing[:3]}")
             undo()
+        if os.environ.get("BENCH_MIGRATE_STOCK") == "1":
+            # The same parallel run on django-tenants' own backend, whose table listing scans pg_class.
+            note(f"migrate_schemas --executor=multiprocessing on {schemas} schools, stock backend …")
+            stock = _migrate("multiprocessing", folder, module, stock_backend=True)
+            undo()
+            report(f"migrate_{schemas}_schemas_parallel_fast_listing", timings["multiprocessing"], "s", baseline=stock)
         # The fixed part (interpreter and Django start-up, the public schema) is not per school.
         startup = _migrate("standard", folder, module, "--shared")
         floor = _raw_ddl()
