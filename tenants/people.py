@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -316,6 +316,18 @@ def _sessions_end_if_no_access(*, user: User, school: School | None) -> None:
         sessions_end(user=user, host=school.host)
 
 
+def _partner_leaver_check(memberships, partner_name: str) -> str:
+    """A partner (the district's HR system) ends leavers' access under its name, never an administrator's."""
+    from .roles import BUREAU_ADMIN_ROLES, SCHOOL_ADMIN_ROLES
+
+    partner_name = (partner_name or "").strip()[:100]
+    if not partner_name:
+        raise PermissionDenied(_("A partner write must name the partner."))
+    if memberships.filter(role__in=sorted(SCHOOL_ADMIN_ROLES | BUREAU_ADMIN_ROLES)).exists():
+        raise PermissionDenied(_("A partner cannot end the access of the school's administrators."))
+    return partner_name
+
+
 @transaction.atomic
 def person_deactivate(
     *, user: User, by: User | None, school: School | None = None, bureau: Bureau | None = None,
@@ -326,7 +338,6 @@ def person_deactivate(
     The account itself is deactivated when no active membership is left anywhere. A partner (by=None) passes
     its name, kept on the ended memberships.
     """
-    partner_name = (partner_name or "").strip()[:100] if by is None else ""
     if by is not None and user.pk == by.pk:
         raise ValidationError(_("You cannot end your own access."))
     if (school is None) == (bureau is None):
@@ -334,6 +345,7 @@ def person_deactivate(
     memberships = Membership.objects.active().filter(user=user, school=school, bureau=bureau)
     if not memberships.exists():
         raise ValidationError(_("This person holds no role here."))
+    partner_name = "" if by is not None else _partner_leaver_check(memberships, partner_name)
     if memberships.filter(role=Role.PRINCIPAL).exists():
         _check_principal_rule(by=by, role=Role.PRINCIPAL, school=school)
     _keep_an_admin(school=school, bureau=bureau, leaving={user.pk}, role=None)

@@ -323,8 +323,6 @@ class TenantsMutation:
         place = _place(info, write=True, partner_scope="people:write")
         person = place.person(person_id)
         partner = current_partner(info)
-        if partner is not None and place.memberships().filter(user=person, role__in=sorted(SCHOOL_ADMIN_ROLES)).exists():
-            raise HouqinGraphQLError("A partner cannot end the access of the school's administrators.", Code.FORBIDDEN)
         tasks = people_services.open_tasks_for(user=person, school=place.school) if place.school else []
         result = people_services.person_deactivate(user=person, by=place.actor, school=place.school,
                                                    bureau=None if place.school else place.bureau,
