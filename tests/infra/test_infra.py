@@ -268,13 +268,26 @@ def test_backup_script_is_valid_shell():
     subprocess.run(["sh", "-n", str(INFRA / "backup" / "backup.sh")], check=True)
 
 
-@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="pg_dump is not installed")
-def test_backup_script_dumps_public_the_template_and_every_school(db, tmp_path):
-    from django.db import connection
+def _newest_pg_dump() -> str | None:
+    from tenants.snapshot import pg_dump_path
 
-    s = connection.settings_dict
-    url = f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "BACKUP_DIR": str(tmp_path), "BACKUP_JOBS": "2"}
+    return pg_dump_path()
+
+
+@pytest.mark.skipif(shutil.which("pg_dump") is None and _newest_pg_dump() is None, reason="pg_dump is not installed")
+def test_backup_script_dumps_public_the_template_and_every_school(db, tmp_path):
+    from urllib.parse import quote
+
+    from tenants.snapshot import libpq_env
+
+    # The database the tests use, as libpq sees it (the embedded server listens on a socket directory), and
+    # the newest pg_dump there is: an older one refuses to dump a newer server.
+    pq = libpq_env()
+    url = (f"postgresql://{quote(pq['PGUSER'])}:{quote(pq.get('PGPASSWORD', ''))}@/{quote(pq['PGDATABASE'])}"
+           f"?host={quote(pq.get('PGHOST', '127.0.0.1'))}&port={pq.get('PGPORT', '5432')}")
+    dump = _newest_pg_dump()
+    path = os.pathsep.join([os.path.dirname(dump), os.environ.get("PATH", "")]) if dump else os.environ.get("PATH", "")
+    env = {**os.environ, "PATH": path, "DATABASE_URL": url, "BACKUP_DIR": str(tmp_path), "BACKUP_JOBS": "2"}
     result = subprocess.run(["sh", str(INFRA / "backup" / "backup.sh")], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
@@ -282,7 +295,7 @@ def test_backup_script_dumps_public_the_template_and_every_school(db, tmp_path):
     assert {"public.dump", "school_template.dump", "school-alpha.dump", "school-beta.dump",
             "school-gamma.dump", "COMPLETE"} <= files
     listing = subprocess.run(["pg_restore", "--list", str(folder / "school-alpha.dump")],
-                             capture_output=True, text=True, check=True).stdout
+                             capture_output=True, text=True, check=True, env=env).stdout
     assert "TABLE DATA alpha schools_department" in listing
     assert "beta" not in listing
 
