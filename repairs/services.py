@@ -22,6 +22,7 @@ from assets.selectors import asset_under_warranty
 from assets.services import asset_condition_set, consumable_issue
 from frontend.uploads import IMAGE_KINDS, validate_upload
 from tenants.access import school_roles
+from tenants.audit import partner_name_required
 from tenants.models import Membership, School, User
 from tenants.notifications import notify
 from tenants.roles import Role
@@ -106,12 +107,7 @@ def _partner_name(by_partner: bool, partner_name: str) -> str:
     A partner token has no account, so its name is what the order's notes and clock show; a partner write
     without it is refused rather than recorded anonymously.
     """
-    if not by_partner:
-        return ""
-    partner_name = (partner_name or "").strip()
-    if not partner_name:
-        raise PermissionDenied(_("A partner write must name the partner."))
-    return partner_name[:100]
+    return partner_name_required(partner_name) if by_partner else ""
 
 
 def _clock(order: WorkOrder, kind: str, *, actor: User | None, partner: str = "", reason: str = "", old=None,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from api.webhooks import event_emit, global_id
 from schools.models import Department, OnCampusUnit, Room, StaffMember
+from tenants.audit import partner_name_required
 from tenants.models import Membership, User
 from tenants.notifications import notify
 from tenants.roles import Role
@@ -82,10 +83,7 @@ def _require_or_partner(actor, allowed: Iterable[str], *, by_partner: bool, part
     if not by_partner:
         _require(actor, allowed)
         return ""
-    partner_name = (partner_name or "").strip()
-    if not partner_name:
-        raise PermissionDenied(_("A partner write must name the partner."))
-    return partner_name[:100]
+    return partner_name_required(partner_name)
 
 
 def _emit(event: str, payload: dict) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontend.uploads import DOCUMENT_KINDS, validate_upload
+from tenants.audit import partner_name_required
 from tenants.services import school_metrics_request_refresh
 
 from .choices import STAGE_ORDER, DocumentKind, ProjectStage
@@ -233,10 +234,7 @@ def document_upload(*, actor, project: CapitalProject, upload, title: str, kind:
 
 def _partner(actor, partner_name: str) -> str:
     """The partner's name to keep on a row it writes ("" for a person); a partner write must carry it."""
-    partner_name = (partner_name or "").strip()[:100]
-    if actor is None and not partner_name:
-        raise PermissionDenied(_("A partner write must name the partner."))
-    return "" if actor is not None else partner_name
+    return "" if actor is not None else partner_name_required(partner_name)
 
 
 @transaction.atomic

@@ -15,6 +15,16 @@ def partner_field():
     return models.CharField(gettext_lazy("recorded by partner"), max_length=100, blank=True)
 
 
+def partner_name_required(name: str | None) -> str:
+    """The partner's name to keep on a row a token writes: a partner write without it is refused."""
+    from django.core.exceptions import PermissionDenied
+
+    name = (name or "").strip()[:100]
+    if not name:
+        raise PermissionDenied(gettext("A partner write must name the partner."))
+    return name
+
+
 def partner_label(name: str) -> str:
     """How a row written by a partner token names who did it, e.g. "物业公司 (partner)"."""
     return gettext("%(name)s (partner)") % {"name": name}

@@ -29,6 +29,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, tenant_context
 
+from .audit import partner_name_required
 from .models import Bureau, Invitation, InvitationPurpose, Membership, School, User, UserSession
 from .notifications import notify
 from .roles import BUREAU_ROLES, SCHOOL_ROLES, Role
@@ -320,9 +321,7 @@ def _partner_leaver_check(memberships, partner_name: str) -> str:
     """A partner (the district's HR system) ends leavers' access under its name, never an administrator's."""
     from .roles import BUREAU_ADMIN_ROLES, SCHOOL_ADMIN_ROLES
 
-    partner_name = (partner_name or "").strip()[:100]
-    if not partner_name:
-        raise PermissionDenied(_("A partner write must name the partner."))
+    partner_name = partner_name_required(partner_name)
     if memberships.filter(role__in=sorted(SCHOOL_ADMIN_ROLES | BUREAU_ADMIN_ROLES)).exists():
         raise PermissionDenied(_("A partner cannot end the access of the school's administrators."))
     return partner_name
