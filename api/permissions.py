@@ -46,6 +46,12 @@ def current_partner(info: Info):
     return getattr(info.context.request, "partner", None)
 
 
+def current_partner_name(info: Info) -> str:
+    """The name a partner token's writes are recorded under ("" for a signed-in person)."""
+    partner = current_partner(info)
+    return partner.client.name if partner is not None else ""
+
+
 def _partner_check(info: Info, school: School, scope: str | None) -> None:
     """A partner acts only in the schools of its grant and only with the scopes it holds.
 

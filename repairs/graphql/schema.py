@@ -13,7 +13,13 @@ import strawberry_django
 from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
-from api.permissions import PARTNER_MUTATION, current_partner, require_school_reader, require_school_role
+from api.permissions import (
+    PARTNER_MUTATION,
+    current_partner,
+    current_partner_name,
+    require_school_reader,
+    require_school_role,
+)
 from repairs import selectors, services
 from repairs.choices import Source
 from repairs.models import WorkOrder
@@ -39,8 +45,8 @@ def _actor(info: Info) -> tuple[User | None, bool]:
 
 def _partner(info: Info) -> dict:
     """The keyword arguments that name a partner on a repairs write (empty for a person)."""
-    partner = current_partner(info)
-    return {"by_partner": True, "partner_name": partner.client.name} if partner is not None else {}
+    name = current_partner_name(info)
+    return {"by_partner": True, "partner_name": name} if name else {}
 
 
 def _order(info: Info, reference: str) -> WorkOrder:

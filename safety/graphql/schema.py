@@ -18,7 +18,7 @@ from strawberry_django.relay import DjangoListConnection
 
 from api.permissions import (
     PARTNER_MUTATION,
-    current_partner,
+    current_partner_name,
     current_user,
     require_school_reader,
     require_school_role,
@@ -111,10 +111,8 @@ def _class(uid: str) -> models.SchoolClass:
 
 def _actor(info: Info) -> tuple[User | None, str]:
     """(the acting person, or None and the partner's name when a partner token acts)."""
-    partner = current_partner(info)
-    if partner is not None:
-        return None, partner.client.name
-    return current_user(info), ""
+    name = current_partner_name(info)
+    return (None, name) if name else (current_user(info), "")
 
 
 def _user(username: str | None) -> User | None:

@@ -21,7 +21,7 @@ from strawberry_django.relay import ListConnectionWithTotalCount
 
 from api.permissions import (
     PARTNER_MUTATION,
-    current_partner,
+    current_partner_name,
     current_user,
     require_school_reader,
     require_school_role,
@@ -206,10 +206,8 @@ def _actor(user):
 def _writer(info: Info, roles) -> dict:
     """The actor of a service-desk write: a person with one of `roles`, or a partner with schools:write."""
     require_school_role(info, roles, scope=PARTNER_WRITE)
-    partner = current_partner(info)
-    if partner is not None:
-        return {"actor": None, "partner_name": partner.client.name}
-    return {"actor": _actor(current_user(info))}
+    name = current_partner_name(info)
+    return {"actor": None, "partner_name": name} if name else {"actor": _actor(current_user(info))}
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ from api.errors import Code, HouqinGraphQLError
 from api.permissions import (
     PARTNER_MUTATION,
     current_partner,
+    current_partner_name,
     current_school,
     refuse_partners,
     require_authenticated,
@@ -322,11 +323,10 @@ class TenantsMutation:
     def person_deactivate(self, info: Info, person_id: strawberry.ID) -> DeactivationType:
         place = _place(info, write=True, partner_scope="people:write")
         person = place.person(person_id)
-        partner = current_partner(info)
         tasks = people_services.open_tasks_for(user=person, school=place.school) if place.school else []
         result = people_services.person_deactivate(user=person, by=place.actor, school=place.school,
                                                    bureau=None if place.school else place.bureau,
-                                                   partner_name=partner.client.name if partner is not None else "")
+                                                   partner_name=current_partner_name(info))
         return DeactivationType(
             memberships_ended=result["memberships"],
             user_deactivated=result["user_deactivated"],
