@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.audit import tracked
+from tenants.fields import user_fk
 
 from .choices import (
     ApprovalLevel,
@@ -32,7 +32,6 @@ from .choices import (
     TransferStatus,
 )
 
-USER = settings.AUTH_USER_MODEL
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
@@ -116,8 +115,8 @@ class Asset(models.Model):
         "schools.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="assets",
         verbose_name=_("managing department"),
     )
-    user = models.ForeignKey(
-        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
+    user = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
     )
     use = models.CharField(_("use"), max_length=16, choices=AssetUse.choices, default=AssetUse.TEACHING)
     room = models.ForeignKey(
@@ -232,7 +231,7 @@ class StockMovement(models.Model):
     quantity = models.IntegerField(_("quantity"))
     balance_after = models.IntegerField(_("balance after"), validators=[MinValueValidator(0)])
     unit_price = money(verbose_name=_("unit price"), default=ZERO)
-    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    actor = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference = models.CharField(_("reference"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
@@ -258,8 +257,8 @@ class PurchaseRequest(models.Model):
         "schools.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
     )
     # A person of the school, or (empty) a partner platform that sent the request through the API.
-    requested_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("requested by")
+    requested_by = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("requested by")
     )
     # The partner's name as it was when it asked (kept for the ledger even if the client is renamed or removed),
     # and its client id (api.PartnerClient lives in the public schema: no foreign key across schemas).
@@ -351,7 +350,7 @@ class PurchaseApproval(models.Model):
     )
     level = models.CharField(_("level"), max_length=8, choices=ApprovalLevel.choices)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
-    decided_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    decided_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
     comment = models.CharField(_("comment"), max_length=200, blank=True)
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
 
@@ -370,7 +369,7 @@ class Acceptance(models.Model):
         PurchaseRequest, on_delete=models.PROTECT, related_name="acceptances", verbose_name=_("request")
     )
     accepted_on = models.DateField(_("accepted on"), default=timezone.localdate)
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
     room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("delivered to room")
@@ -389,7 +388,7 @@ class AcceptanceMember(models.Model):
     """A member of the acceptance group; the actual user of the goods must be one of them."""
 
     acceptance = models.ForeignKey(Acceptance, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
+    user = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
     is_actual_user = models.BooleanField(_("actual user"), default=False)
 
     class Meta:
@@ -414,7 +413,7 @@ class Requisition(models.Model):
 
     item = models.ForeignKey(ConsumableItem, on_delete=models.PROTECT, related_name="requisitions", verbose_name=_("item"))
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
-    requester = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requester = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
     department = models.ForeignKey(
         "schools.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("department"),
@@ -423,8 +422,8 @@ class Requisition(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=RequisitionStatus.choices, default=RequisitionStatus.PENDING
     )
-    approved_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
+    approved_by = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
     )
     movement = models.OneToOneField(
         StockMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="requisition"
@@ -443,15 +442,15 @@ class Loan(models.Model):
     """A loan (借用) of an asset to a person, with its due date, return and condition."""
 
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="loans", verbose_name=_("asset"))
-    borrower = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("borrower"))
-    lent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("lent by"))
+    borrower = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("borrower"))
+    lent_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("lent by"))
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     lent_on = models.DateField(_("lent on"), default=timezone.localdate)
     due_on = models.DateField(_("due on"))
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     return_condition = models.CharField(_("condition on return"), max_length=200, blank=True)
-    received_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("received by")
+    received_by = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("received by")
     )
     overdue_notified_on = models.DateField(null=True, blank=True)
 
@@ -474,12 +473,12 @@ class LoanRequest(models.Model):
     """A member of staff asks to borrow an asset; the custodian lends it (or says why not)."""
 
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="loan_requests", verbose_name=_("asset"))
-    requester = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requester = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
     purpose = models.CharField(_("purpose"), max_length=200)
     due_on = models.DateField(_("due on"))
     status = models.CharField(_("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
-    decided_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    decided_by = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
     )
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, null=True, blank=True, related_name="request")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -502,8 +501,8 @@ class Transfer(models.Model):
     from_room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from room")
     )
-    from_user = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from user")
+    from_user = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from user")
     )
     to_department = models.ForeignKey(
         "schools.Department", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -512,14 +511,14 @@ class Transfer(models.Model):
     to_room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("to room")
     )
-    to_user = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("to user")
+    to_user = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("to user")
     )
     reason = models.CharField(_("reason"), max_length=200)
-    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requested_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
     status = models.CharField(_("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
-    confirmed_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
+    confirmed_by = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -541,9 +540,9 @@ class Disposal(models.Model):
     is_early = models.BooleanField(_("before minimum service life"), default=False)
     proceeds = money(verbose_name=_("proceeds"), default=ZERO)
     status = models.CharField(_("status"), max_length=10, choices=DisposalStatus.choices, default=DisposalStatus.PENDING)
-    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
-    decided_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    requested_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    decided_by = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -567,7 +566,7 @@ class Stocktake(models.Model):
     planned_on = models.DateField(_("planned on"), default=timezone.localdate)
     rooms = models.ManyToManyField("schools.Room", related_name="+", verbose_name=_("rooms"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=StocktakeStatus.choices, default=StocktakeStatus.COUNTING)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -591,7 +590,7 @@ class StocktakeScan(models.Model):
     booked_room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("booked room")
     )
-    scanned_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    scanned_by = user_fk(on_delete=models.PROTECT, related_name="+")
     scanned_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -607,7 +606,7 @@ class StocktakeResolution(models.Model):
     code = models.CharField(_("code"), max_length=60)
     action = models.CharField(_("action"), max_length=10, choices=Resolution.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    actor = user_fk(on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

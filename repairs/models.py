@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.audit import partner_field, partner_label, tracked
+from tenants.fields import user_fk
 
 from .choices import (
     OPEN_STATUSES,
@@ -76,8 +76,8 @@ class MaintenancePlan(models.Model):
     room = models.ForeignKey(
         "schools.Room", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("room")
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    assignee = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("assignee"),
     )
     frequency = models.CharField(_("frequency"), max_length=12, choices=Frequency.choices)
@@ -112,8 +112,8 @@ class WorkOrder(models.Model):
     title = models.CharField(_("what is broken"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     location_note = models.CharField(_("location details"), max_length=100, blank=True)
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    reporter = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("reporter"),
     )
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
@@ -121,8 +121,8 @@ class WorkOrder(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MINOR)
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    assignee = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("assignee"),
     )
     vendor_name = models.CharField(_("vendor"), max_length=100, blank=True)
@@ -220,8 +220,8 @@ class ClockEvent(models.Model):
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="clock_events")
     kind = models.CharField(_("what"), max_length=12, choices=ClockEventKind.choices)
     at = models.DateTimeField(_("when"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    actor = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("who"),
     )
     partner_name = partner_field()
@@ -247,8 +247,8 @@ class WorkOrderNote(models.Model):
     """A note on an order by the worker, the director or the reporter."""
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    author = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("author"),
     )
     partner_name = partner_field()
@@ -280,8 +280,8 @@ class WorkOrderPhoto(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=PhotoKind.choices, default=PhotoKind.REPORT)
     image = models.FileField(_("photo"), upload_to=_photo_path)
     content_kind = models.CharField(max_length=8)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    uploaded_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -303,8 +303,8 @@ class PartUsage(models.Model):
     name = models.CharField(_("part"), max_length=100)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     unit = models.CharField(_("unit"), max_length=10, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    added_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -6,13 +6,13 @@ import uuid
 from decimal import Decimal
 
 import pgtrigger
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import Department, OnCampusUnit, Room, StaffMember
 from tenants.audit import partner_field, partner_label, tracked
+from tenants.fields import user_fk
 
 from .choices import (
     AgreementKind,
@@ -33,14 +33,10 @@ from .choices import (
     TeamKind,
 )
 
-USER = settings.AUTH_USER_MODEL
-
-
-
 
 def _user_fk(verbose, *, null=True, related_name="+"):
-    return models.ForeignKey(
-        USER, on_delete=models.PROTECT if not null else models.SET_NULL, null=null, blank=null,
+    return user_fk(
+        on_delete=models.PROTECT if not null else models.SET_NULL, null=null, blank=null,
         related_name=related_name, verbose_name=verbose,
     )
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tenants.audit import partner_field, tracked
+from tenants.fields import user_fk
 
 from .choices import (
     ACTIVE_STAGES,
@@ -34,8 +34,8 @@ class Department(models.Model):
     """A department of the school (总务处, 教导处, 大队部, 教研组 …)."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
-    head = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    head = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("head"),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
@@ -54,8 +54,8 @@ class Department(models.Model):
 class StaffMember(models.Model):
     """A person on the school's staff roster, linked to their sign-in account."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    user = user_fk(
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("account"),
     )
     name = models.CharField(_("name"), max_length=50)
@@ -126,8 +126,8 @@ class BuildingAppraisal(models.Model):
     handling = models.CharField(_("handling category"), max_length=12, choices=Handling.choices, blank=True)
     report = models.FileField(_("appraisal report"), upload_to="buildings/", blank=True)
     notes = models.CharField(_("notes"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    recorded_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
@@ -154,8 +154,8 @@ class Room(models.Model):
         _("area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    custodian = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    custodian = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("custodian"),
     )
     department = models.ForeignKey(
@@ -182,8 +182,8 @@ class OnCampusUnit(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices, default=UnitKind.OTHER)
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
-    contact_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    contact_user = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("contact account"),
     )
     lease_start = models.DateField(_("lease start"), null=True, blank=True)
@@ -229,8 +229,8 @@ class CapitalProject(models.Model):
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    created_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -264,7 +264,7 @@ class ProjectStageChange(models.Model):
     from_stage = models.CharField(_("from"), max_length=20, choices=ProjectStage.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=20, choices=ProjectStage.choices)
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by = user_fk(on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -328,8 +328,8 @@ class ProjectDocument(models.Model):
     file = models.FileField(_("file"), upload_to="projects/")
     content_kind = models.CharField(max_length=10, blank=True)
     size = models.PositiveIntegerField(default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    uploaded_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
@@ -353,15 +353,15 @@ class Feedback(models.Model):
     received_at = models.DateTimeField(_("received at"))
     content = models.TextField(_("content"))
     reporter_name = models.CharField(_("from"), max_length=50, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    submitted_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("submitted by"),
     )
     partner_name = partner_field()
     callback_due_at = models.DateTimeField(_("callback due at"))
     callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
-    callback_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    callback_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("called back by"),
     )
     outcome = models.TextField(_("outcome"), blank=True)
@@ -405,8 +405,8 @@ class LostItem(models.Model):
     claimant = models.CharField(_("claimant"), max_length=50, blank=True)
     identified_by = models.CharField(_("identified by"), max_length=100, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    reported_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("reported by"),
     )
     partner_name = partner_field()
@@ -431,8 +431,8 @@ class ConvenienceService(models.Model):
     beneficiary = models.CharField(_("for whom"), max_length=100, blank=True)
     handled_by = models.CharField(_("handled by"), max_length=50, blank=True)
     notes = models.CharField(_("notes"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    recorded_by = user_fk(
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("recorded by"),
     )
     partner_name = partner_field()

@@ -37,6 +37,10 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, ("Houqin", {"fields": ("name", "phone")}))
     inlines = [MembershipInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The database refuses it too (User.Meta.triggers): people leave by deactivation.
+        return False
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -180,6 +181,9 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # People leave by deactivation. School rows point at users without a constraint (tenants/fields.py),
+        # so the database itself refuses to delete one: no school record can ever lose who did it.
+        triggers = [pgtrigger.Protect(name="users_never_deleted", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return self.name or self.username
