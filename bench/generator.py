@@ -26,6 +26,7 @@ import random
 import re
 import shutil
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,23 @@ class District:
     created: int = 0
     seconds: float = 0.0
     method: str = ""
+    # Seconds of the one-time preparation inside `seconds` (pg_dump of the model school), and (elapsed, copies
+    # made so far) after each batch, so the copy rate at the start and the end of the run can be compared.
+    prepare_seconds: float = 0.0
+    progress: list = field(default_factory=list)
+
+    def copy_seconds_per_school(self, part: str = "all", share: float = 0.1) -> float:
+        """Wall seconds per copy over the whole run, its first `share` of copies or its last."""
+        points = [(self.prepare_seconds, 0), *sorted(self.progress)]
+        if part == "all" or len(points) < 3:
+            elapsed, made = points[-1][0] - points[0][0], points[-1][1]
+            return elapsed / max(made, 1)
+        want = max(1, int(self.created * share))
+        if part == "first":
+            end = next(p for p in points if p[1] >= want)
+            return (end[0] - points[0][0]) / end[1]
+        start = next(p for p in reversed(points) if p[1] <= self.created - want)
+        return (points[-1][0] - start[0]) / (points[-1][1] - start[1])
 
 
 def _workers() -> int:
@@ -137,12 +155,14 @@ def model_school(prefix: str = PREFIX):
     return school
 
 
-def _clone_many(base: str, slugs: list[str]) -> None:
+def _clone_many(base: str, slugs: list[str], done=None) -> None:
     """Clone `base` into each slug on this thread's own connection."""
     try:
         with connections["default"].cursor() as cursor:
             for slug in slugs:
                 cursor.execute("SELECT clone_schema(%s, %s, 'DATA')", [base, slug])
+                if done is not None:
+                    done(1)
     finally:
         connections["default"].close()
 
@@ -174,8 +194,11 @@ def _model_sql(base: str) -> str:
     return known_settings_only(result.stdout)
 
 
-def _restore_many(sql: str, base: str, slugs: list[str], batch: int = 10) -> None:
-    """Replay the model's SQL under each new schema name, `batch` schools per psql, one transaction each."""
+def _restore_many(sql: str, base: str, slugs: list[str], batch: int = 10, done=None) -> None:
+    """Replay the model's SQL under each new schema name, `batch` schools per psql, one transaction each.
+
+    `done(n)` is called after each batch with the number of schools it made.
+    """
     from tenants.snapshot import libpq_env
 
     pattern = re.compile(rf"\b{re.escape(base)}\b")
@@ -185,6 +208,8 @@ def _restore_many(sql: str, base: str, slugs: list[str], batch: int = 10) -> Non
                                 input=script, capture_output=True, text=True, env=libpq_env())
         if result.returncode != 0:
             raise RuntimeError(f"psql restore failed: {result.stderr[-2000:]}")
+        if done is not None:
+            done(len(slugs[i:i + batch]))
 
 
 def clone_method() -> str:
@@ -227,16 +252,23 @@ def generate(*, count: int, prefix: str = PREFIX, workers: int | None = None, me
     _drop_schemas(sorted(orphans))
     started = time.perf_counter()  # the copies, not the clean-up of an interrupted run
     missing = [slug for slug in wanted if slug not in have_rows]
+    prepared, progress, lock = 0.0, [], threading.Lock()
+
+    def done(made: int) -> None:
+        with lock:
+            progress.append((time.perf_counter() - started, (progress[-1][1] if progress else 0) + made))
+
     if missing:
         method = method or clone_method()
         n = min(workers or _workers(), len(missing))
         chunks = [missing[i::n] for i in range(n)]
         if method == "dump":
             sql = _model_sql(model.schema_name)
-            work = lambda chunk: _restore_many(sql, model.schema_name, chunk)  # noqa: E731
+            work = lambda chunk: _restore_many(sql, model.schema_name, chunk, done=done)  # noqa: E731
         else:
             CloneSchema()._create_clone_schema_function()  # once, not per clone (concurrent REPLACE fails)
-            work = lambda chunk: _clone_many(model.schema_name, chunk)  # noqa: E731
+            work = lambda chunk: _clone_many(model.schema_name, chunk, done=done)  # noqa: E731
+        prepared = time.perf_counter() - started
         try:
             with ThreadPoolExecutor(max_workers=n) as pool:
                 list(pool.map(work, chunks))
@@ -264,7 +296,8 @@ def generate(*, count: int, prefix: str = PREFIX, workers: int | None = None, me
             raise
     schools = list(School.objects.filter(slug__in=wanted).order_by("slug"))
     return District(bureau=bureau, model=model, schools=schools, created=len(missing),
-                    seconds=time.perf_counter() - started, method=method or "")
+                    seconds=time.perf_counter() - started, method=method or "", prepare_seconds=prepared,
+                    progress=progress)
 
 
 def _drop_schemas(names: list[str]) -> None:

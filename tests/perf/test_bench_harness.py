@@ -72,3 +72,13 @@ def test_clone_method_is_chosen_by_environment(monkeypatch):
     monkeypatch.setenv("BENCH_CLONE", "copy")
     with pytest.raises(ValueError):
         generator.clone_method()
+
+
+def test_copy_rate_of_a_run_at_its_start_and_end_leaves_out_the_preparation():
+    # 10 s of pg_dump, then 100 copies: the first 10 took 1 s each, the last 10 took 3 s each.
+    progress = [(10 + i, i) for i in range(1, 11)] + [(20 + 2 * (i - 10), i) for i in range(11, 91)]
+    progress += [(180 + 3 * (i - 90), i) for i in range(91, 101)]
+    district = generator.District(bureau=None, model=None, created=100, prepare_seconds=10, progress=progress)
+    assert district.copy_seconds_per_school("first") == 1
+    assert district.copy_seconds_per_school("last") == 3
+    assert district.copy_seconds_per_school() == (210 - 10) / 100
