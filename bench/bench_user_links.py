@@ -18,22 +18,10 @@ from .harness import bench_database_url, env_int, note, p95, report
 
 
 def _links_per_school() -> int:
-    """How many links to people one school schema has: the tenant models' fields towards tenants.User (the
-    history tables' copies of them never had constraints: pghistory leaves them out)."""
-    from django.apps import apps
-    from django.conf import settings
-    from pghistory.models import Event
+    """How many links to people one school schema has (the history tables' copies never had constraints)."""
+    from tenants.fields import school_links_to_public
 
-    count = 0
-    for label in settings.TENANT_APPS:
-        if label in settings.SHARED_APPS:
-            continue
-        for model in apps.get_app_config(label.split(".")[-1]).get_models():
-            if issubclass(model, Event):
-                continue
-            count += sum(1 for f in model._meta.concrete_fields
-                         if f.is_relation and f.related_model is not None and f.related_model._meta.label == "tenants.User")
-    return count
+    return sum(1 for f in school_links_to_public(with_history=False) if f.related_model._meta.label == "tenants.User")
 
 
 def _schema_sql(index: int, links: int, constrained: bool) -> str:
@@ -75,22 +63,25 @@ def _world(url: str, schemas: int, links: int, constrained: bool) -> dict:
             "update": p95(updates), "first_read": p95(first_reads), "triggers": triggers}
 
 
-def _scratch(url: str, name: str) -> str:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+def _admin_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
 
 
 def _drop(url: str, name: str) -> None:
     import psycopg
 
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _scratch(url: str, name: str) -> str:
+    """A new empty database `name` on the bench server (an earlier one is dropped); returns its URL."""
+    import psycopg
+
+    _drop(url, name)
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def run() -> None:

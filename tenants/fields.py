@@ -18,3 +18,26 @@ def user_fk(**kwargs) -> models.ForeignKey:
     dangle; `tests/tenants/test_user_links.py` keeps every school-to-public link constraint-free.
     """
     return models.ForeignKey(settings.AUTH_USER_MODEL, db_constraint=False, **kwargs)
+
+
+def school_links_to_public(*, with_history: bool = True) -> list[models.Field]:
+    """Every relation a school-schema model declares towards a public-schema model (`with_history=False`
+    leaves out pghistory's event tables, whose copies of the links never had constraints)."""
+    from django.apps import apps
+    from pghistory.models import Event
+
+    def label(app: str) -> str:
+        return app.split(".")[-1]
+
+    public_only = {label(a) for a in settings.SHARED_APPS} - {label(a) for a in settings.TENANT_APPS}
+    links = []
+    for app in settings.TENANT_APPS:
+        if app in settings.SHARED_APPS:
+            continue
+        for model in apps.get_app_config(label(app)).get_models():
+            if not with_history and issubclass(model, Event):
+                continue
+            links += [f for f in model._meta.concrete_fields
+                      if f.is_relation and f.related_model is not None
+                      and f.related_model._meta.app_label in public_only]
+    return links

@@ -8,31 +8,19 @@ new school (tenants/fields.py). These tests keep the links constraint-free and t
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.sites import site
 from django.db import ProgrammingError, connection, transaction
 from django.test import RequestFactory
 
+from tenants.fields import school_links_to_public
 from tenants.models import Membership, User
 from tenants.services import school_create
 
-SHARED_ONLY = {label.split(".")[-1] for label in settings.SHARED_APPS} - {
-    label.split(".")[-1] for label in settings.TENANT_APPS
-}
-TENANT_ONLY = [label for label in settings.TENANT_APPS if label not in settings.SHARED_APPS]
 
-
-def _links_to_public() -> list[str]:
-    """Every foreign key declared by a school-schema model towards a public-schema model."""
-    links = []
-    for label in TENANT_ONLY:
-        for model in apps.get_app_config(label.split(".")[-1]).get_models():
-            for field in model._meta.get_fields():
-                target = field.related_model if field.is_relation and field.concrete else None
-                if target is not None and target._meta.app_label in SHARED_ONLY:
-                    links.append((f"{model._meta.label}.{field.name}", field.db_constraint))
-    return links
+def _links_to_public() -> list[tuple[str, bool]]:
+    """Every relation a school-schema model declares towards a public-schema model, and whether it is constrained."""
+    return [(f"{f.model._meta.label}.{f.name}", f.db_constraint) for f in school_links_to_public()]
 
 
 def _constraints_to_public(schema: str) -> list[str]:
