@@ -285,10 +285,12 @@ class Notification(models.Model):
 class InvitationPurpose(models.TextChoices):
     ONBOARD = "onboard", _("Invitation")
     RESET = "reset", _("Password reset")
+    # To an account that exists already: its owner accepts while signed in; nothing changes before.
+    JOIN = "join", _("Invitation to join")
 
 
 class Invitation(models.Model):
-    """A one-time link that lets a person set their password; only the token's hash is stored."""
+    """A one-time link: set a password (onboard, reset) or join a school or bureau (join); only its hash is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("person"))
     school = models.ForeignKey(
@@ -307,6 +309,15 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    # What the invitation offers and what the inviter typed. The inviter's pages show these, never the account's
+    # own name: a school learns nothing about an account it does not hold.
+    roles = models.JSONField(_("roles"), default=list, blank=True)
+    post = models.CharField(_("post"), max_length=50, blank=True)
+    invited_name = models.CharField(_("name as invited"), max_length=50, blank=True)
+    invited_phone = models.CharField(_("phone as invited"), max_length=11, blank=True)
+    # The account was made with this invitation: the one case where its set-password link may be shown to the
+    # inviting administrator (while it has never signed in and belongs nowhere else).
+    created_account = models.BooleanField(_("created the account"), default=False)
 
     class Meta:
         verbose_name = _("invitation")
@@ -314,11 +325,15 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_purpose_display()})"
+        return f"{self.invited_name or self.user} ({self.get_purpose_display()})"
 
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+    @property
+    def roles_display(self) -> str:
+        return "、".join(str(Role(r).label) for r in self.roles if r in Role.values)
 
 
 class UserSession(models.Model):
