@@ -12,6 +12,12 @@ def person_left(*, user) -> None:
     StaffMember.objects.filter(user=user, is_active=True).update(is_active=False, left_on=timezone.localdate())
 
 
+def person_joined(*, user, phone: str = "") -> None:
+    """An invited person accepted and is a member now: the roster row the school typed for them is theirs."""
+    if phone and not StaffMember.objects.filter(user=user).exists():
+        StaffMember.objects.filter(user__isnull=True, phone=phone).update(user=user)
+
+
 def open_tasks_for(*, user) -> list[dict]:
     """Open work of the person in the school core: departments they head and rooms in their custody."""
     from django.urls import NoReverseMatch, reverse

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
-from tenants.models import Membership, School, User
+from tenants.models import Invitation, InvitationPurpose, Membership, School, User
 from tenants.people import (
     IssuedInvitation,
-    invitation_create,
+    account_for_contact,
     person_check,
-    person_find_or_create,
+    person_invite,
     role_grant,
     role_revoke,
 )
@@ -68,14 +68,17 @@ class StaffRow:
 
 @dataclass
 class ImportResult:
-    """What an import did (or, when `errors` is not empty, why it did nothing)."""
+    """What an import did (or, when `errors` is not empty, why it did nothing).
+
+    `invited` counts the people new to this school: a new account, or an invitation its owner accepts when
+    the phone has one already. The sheet's importer is told the same either way (no existence oracle).
+    """
 
     errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    linked: int = 0
+    invited: int = 0
     updated: int = 0
     unchanged: int = 0
-    invitations: list[tuple[User, IssuedInvitation]] = field(default_factory=list)
+    invitations: list[IssuedInvitation] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -211,17 +214,39 @@ def staff_import(*, content: bytes, by: User | None, issue_links: bool = True) -
     return result
 
 
+def _roster_row_save(*, row: StaffRow, user: User | None, existing: StaffMember | None) -> bool:
+    """Write the sheet's row on the school's roster; True when something changed."""
+    values = {"name": row.name, "phone": row.phone, "post": row.post, "department": row.department,
+              "is_active": True, "left_on": None}
+    if existing is None:
+        staff = StaffMember(user=user, joined_on=timezone.localdate(), **values)
+        staff.full_clean()
+        staff.save()
+        return True
+    dirty = [k for k, v in values.items() if getattr(existing, k) != v]
+    if user is not None and existing.user_id != user.pk:
+        dirty.append("user")
+    if not dirty:
+        return False
+    for key, value in values.items():
+        setattr(existing, key, value)
+    if user is not None:
+        existing.user = user
+    existing.full_clean()
+    existing.save()
+    return True
+
+
 def _import_row(*, row: StaffRow, school: School, by: User | None, result: ImportResult, issue_links: bool) -> None:
-    user, created = person_find_or_create(name=row.name, phone=row.phone)
-    changed = created
-    if not user.is_active:
-        # Someone who left and is back: the sheet is the administrator's word for it.
-        user.is_active = True
-        user.save(update_fields=["is_active"])
-        changed = True
+    account = account_for_contact(phone=row.phone)
+    member_here = account is not None and Membership.objects.active().filter(user=account, school=school).exists()
+    if not member_here:
+        _import_newcomer(row=row, school=school, by=by, result=result, issue_links=issue_links, account=account)
+        return
+    # A member here: the sheet moves their roles and post here (this school's own memberships), nothing else.
+    user = account
+    changed = False
     current = {m.role: m for m in Membership.objects.active().filter(user=user, school=school)}
-    # Already a person elsewhere (another school): the same account gets a membership here too.
-    linked = not current and not created
     for role in row.roles:
         membership = current.get(role)
         if membership is None or membership.post != row.post:
@@ -233,32 +258,49 @@ def _import_row(*, row: StaffRow, school: School, by: User | None, result: Impor
     staff = StaffMember.objects.filter(user=user).first() or StaffMember.objects.filter(
         user__isnull=True, phone=row.phone
     ).first()
-    values = {"name": row.name, "phone": row.phone, "post": row.post, "department": row.department,
-              "is_active": True, "left_on": None}
-    if staff is None:
-        staff = StaffMember(user=user, joined_on=timezone.localdate(), **values)
-        staff.full_clean()
-        staff.save()
-        changed = True
-    else:
-        dirty = [k for k, v in values.items() if getattr(staff, k) != v] + (["user"] if staff.user_id != user.pk else [])
-        if dirty:
-            for key, value in values.items():
-                setattr(staff, key, value)
-            staff.user = user
-            staff.full_clean()
-            staff.save()
-            changed = True
-    if created:
-        result.created += 1
-        if issue_links:
-            result.invitations.append((user, invitation_create(user=user, created_by=by, school=school)))
-    elif linked:
-        result.linked += 1
-    elif changed:
+    changed = _roster_row_save(row=row, user=user, existing=staff) or changed
+    if changed:
         result.updated += 1
     else:
         result.unchanged += 1
+
+
+def _import_newcomer(
+    *, row: StaffRow, school: School, by: User | None, result: ImportResult, issue_links: bool, account: User | None
+) -> None:
+    """Someone new to this school: the same service as the invite page (person_invite).
+
+    A phone nobody holds gets an account and its roles at once; an account that exists gets an invitation
+    its owner accepts, and until then neither its memberships nor its roster link change (the roster row
+    keeps what the sheet typed, linked when they accept).
+    """
+    pending = None
+    if account is not None:
+        pending = Invitation.objects.filter(
+            user=account, school=school, purpose=InvitationPurpose.JOIN, used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).order_by("-created_at").first()
+    # A roster row of a former member here is the school's own; otherwise the row waits unlinked.
+    staff = (StaffMember.objects.filter(user=account).first() if account is not None else None) or (
+        StaffMember.objects.filter(user__isnull=True, phone=row.phone).first()
+    )
+    if pending is not None and sorted(pending.roles) == sorted(row.roles) and pending.post == row.post \
+            and pending.invited_name == row.name:
+        # The same invitation is open already: re-importing the sheet changes nothing.
+        if _roster_row_save(row=row, user=None, existing=staff):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        return
+    added = person_invite(name=row.name, phone=row.phone, roles=row.roles, by=by, school=school, post=row.post,
+                          issue_link=issue_links)
+    _roster_row_save(row=row, user=added.account, existing=staff)
+    if pending is not None:
+        result.updated += 1
+    else:
+        result.invited += 1
+    if added.issued is not None:
+        result.invitations.append(added.issued)
 
 
 def staff_template_rows() -> list[list[str]]:
@@ -275,6 +317,9 @@ def staff_member_update(*, staff: StaffMember, by: User | None, post: str, depar
     staff.full_clean()
     staff.save()
     if staff.user_id is None or old_post == post:
+        return staff
+    if not Membership.objects.active().filter(user_id=staff.user_id, school=school).exists():
+        # Someone who left keeps their closed row; roles come back only when they accept a new invitation.
         return staff
     old_roles, new_roles = set(POST_ROLES.get(old_post, ())), set(POST_ROLES.get(post, ()))
     current = set(Membership.objects.active().filter(user=staff.user, school=school).values_list("role", flat=True))

@@ -12,7 +12,7 @@ import hashlib
 import importlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,15 +52,21 @@ def token_hash(token: str) -> str:
 
 @dataclass
 class IssuedInvitation:
-    """An invitation and its clear-text link: the link is shown once and never stored."""
+    """An invitation and its clear-text link: the link is shown once and never stored.
+
+    `name` and `login` are what the inviter may be shown: for an invitation, what they typed (never the
+    account's own name); for a member's password link, the member's name and login.
+    """
 
     invitation: Invitation
     token: str
     url: str
+    name: str = ""
+    login: str = ""
 
 
-def invitation_url(*, school: School | None, token: str) -> str:
-    path = f"/people/invite/{token}/"
+def place_url(*, school: School | None, path: str) -> str:
+    """An absolute address on the school's host, or on the bureau portal when there is no school."""
     if school is not None:
         return school.url(path)
     port = settings.SITE_PORT
@@ -68,39 +74,61 @@ def invitation_url(*, school: School | None, token: str) -> str:
     return f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{suffix}{path}"
 
 
+def invitation_url(*, school: School | None, token: str) -> str:
+    return place_url(school=school, path=f"/people/invite/{token}/")
+
+
 # --- people ------------------------------------------------------------------------------------
 
 
-def person_check(*, name: str, phone: str, email: str = "") -> User | None:
-    """Check a name and phone; return the existing person with that phone (same name), if any."""
+def person_check(*, name: str, phone: str, email: str = "") -> None:
+    """Check a name, phone and e-mail address as typed. Nothing is looked up: whether the phone has an account
+    is never told to the one who typed it."""
     name = (name or "").strip()
     phone = (phone or "").strip()
     if not name:
         raise ValidationError({"name": _("The name is missing.")})
     probe = User(username=phone or "x", name=name, phone=phone, email=(email or "").strip())
     probe.full_clean(exclude=["username", "password"], validate_unique=False)
-    existing = User.objects.filter(Q(phone=phone) | Q(username__iexact=phone)).order_by("id").first()
-    if existing is not None and existing.name.strip() != name:
-        raise ValidationError(
-            {"phone": _("This phone number belongs to %(other)s, not %(name)s.") % {"other": existing.name, "name": name}}
-        )
-    return existing
 
 
-def person_find_or_create(*, name: str, phone: str, email: str = "") -> tuple[User, bool]:
-    """The user with this phone (same name required: never a merge of two people) or a new one."""
-    existing = person_check(name=name, phone=phone, email=email)
-    if existing is not None:
-        return existing, False
+def account_for_contact(*, phone: str, email: str = "") -> User | None:
+    """The account behind a phone (or a login spelled like it), else behind an e-mail address.
+
+    For the services only: no page or response may show who it is to the one who typed the contact.
+    """
+    phone, email = (phone or "").strip(), (email or "").strip()
+    if phone:
+        found = User.objects.filter(Q(phone=phone) | Q(username__iexact=phone)).order_by("id").first()
+        if found is not None:
+            return found
+    if email:
+        return User.objects.filter(email__iexact=email).order_by("id").first()
+    return None
+
+
+def person_create(*, name: str, phone: str, email: str = "") -> User:
+    """A new account for a phone nobody holds yet (no password: its owner sets one with their link)."""
+    person_check(name=name, phone=phone, email=email)
     name, phone = name.strip(), phone.strip()
+    if account_for_contact(phone=phone) is not None:
+        raise ValidationError({"phone": _("This phone number cannot be used for a new account.")})
     user = User(username=phone, name=name, phone=phone, email=(email or "").strip())
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    return user, True
+    return user
 
 
 # --- invitations -------------------------------------------------------------------------------
+
+
+def _where(school: School | None, bureau: Bureau | None) -> str:
+    return school.name if school else (bureau.name if bureau else _("Houqin"))
+
+
+def _roles_label(roles) -> str:
+    return "、".join(str(Role(r).label) for r in roles)
 
 
 @transaction.atomic
@@ -112,8 +140,14 @@ def invitation_create(
     bureau: Bureau | None = None,
     purpose: str = InvitationPurpose.ONBOARD,
     send_email: bool = True,
+    roles: Sequence[str] = (),
+    post: str = "",
+    invited_name: str = "",
+    invited_phone: str = "",
+    created_account: bool = False,
 ) -> IssuedInvitation:
-    """Issue a one-time link for a person to set their password; e-mail it when e-mail is on."""
+    """Issue a one-time link (set a password, or accept an invitation to join); e-mail it to the account's own
+    address when e-mail is on."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation = Invitation(
@@ -125,30 +159,45 @@ def invitation_create(
         token_hash=token_hash(token),
         created_by=created_by,
         expires_at=now + invitation_valid_for(),
+        roles=list(roles),
+        post=post,
+        invited_name=invited_name,
+        invited_phone=invited_phone,
+        created_account=created_account,
     )
     invitation.full_clean()
     invitation.save()
     url = invitation_url(school=school, token=token)
     if send_email and settings.EMAIL_ENABLED and user.email:
-        where = school.name if school else (bureau.name if bureau else _("Houqin"))
-        subject = _("Your Houqin account at %(where)s") % {"where": where}
-        body = _("Open this link to set your password (valid until %(until)s, once only):\n%(url)s") % {
-            "until": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
-            "url": url,
-        }
+        where = _where(school, bureau)
+        until = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")
+        if purpose == InvitationPurpose.JOIN:
+            subject = _("Invitation to join %(where)s on Houqin") % {"where": where}
+            body = _("%(where)s invites you to join as %(roles)s. Sign in with your own account and accept "
+                     "(valid until %(until)s); nothing changes until you do:\n%(url)s") % {
+                "where": where, "roles": _roles_label(roles), "until": until, "url": url}
+        else:
+            subject = _("Your Houqin account at %(where)s") % {"where": where}
+            body = _("Open this link to set your password (valid until %(until)s, once only):\n%(url)s") % {
+                "until": until, "url": url,
+            }
         transaction.on_commit(
             lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
         )
-    return IssuedInvitation(invitation=invitation, token=token, url=url)
+    if invited_name:
+        name, login = invited_name, invited_phone
+    else:
+        name, login = user.display_name, user.username
+    return IssuedInvitation(invitation=invitation, token=token, url=url, name=name, login=login)
 
 
-def invitation_get(*, token: str, school: School | None) -> Invitation:
-    """The invitation behind a link, checked for this host, expiry and single use."""
+def invitation_get(*, token: str, school: School | None, purposes: Sequence[str] | None = None) -> Invitation:
+    """The invitation behind a link, checked for this host, purpose, expiry and single use."""
     invitation = (
         Invitation.objects.select_related("user", "school", "bureau").filter(token_hash=token_hash(token)).first()
     )
     here = school.pk if school is not None else None
-    if invitation is None or invitation.school_id != here:
+    if invitation is None or invitation.school_id != here or (purposes is not None and invitation.purpose not in purposes):
         raise ValidationError(_("This link is not valid. Ask for a new one."))
     if invitation.used_at is not None:
         raise ValidationError(_("This link has already been used. Ask for a new one."))
@@ -159,10 +208,14 @@ def invitation_get(*, token: str, school: School | None) -> Invitation:
     return invitation
 
 
+# A link that sets a password; an invitation to join never does (its account has an owner who signs in).
+PASSWORD_PURPOSES = (InvitationPurpose.ONBOARD, InvitationPurpose.RESET)
+
+
 @transaction.atomic
 def invitation_accept(*, token: str, school: School | None, password: str) -> User:
-    """Set the invited person's password and use up the link (and any older link of theirs)."""
-    invitation = invitation_get(token=token, school=school)
+    """Set the invited person's password and use up the link (and any older password link of theirs)."""
+    invitation = invitation_get(token=token, school=school, purposes=PASSWORD_PURPOSES)
     # Lock the row: two tabs submitting the same link set the password once.
     invitation = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
     if invitation.used_at is not None:
@@ -172,12 +225,248 @@ def invitation_accept(*, token: str, school: School | None, password: str) -> Us
     user.set_password(password)
     user.save(update_fields=["password"])
     now = timezone.now()
-    Invitation.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    Invitation.objects.filter(user=user, used_at__isnull=True, purpose__in=PASSWORD_PURPOSES).update(used_at=now)
     if invitation.created_by_id and invitation.purpose == InvitationPurpose.ONBOARD:
         notify(kind="people.invited", title=_("%(name)s has set a password and can sign in") % {"name": user.display_name},
                users=[invitation.created_by], school=invitation.school, url="/people/",
                dedupe_key=f"invitation-accepted:{invitation.pk}")
     return user
+
+
+def _notify_privately(**kwargs) -> None:
+    """Notify one person only: outside any school's schema, so no school's group robot relays it (a robot
+    posting an invitation would tell the inviting school that the phone has an account)."""
+    with schema_context("public"):
+        notify(school=None, bureau=None, **kwargs)
+
+
+@dataclass
+class PersonAdded:
+    """What inviting someone did, told the same way whether or not the phone (or e-mail) had an account.
+
+    `issued`: the link to pass on (set a password for a new account, accept for an existing one); None only
+    when the person was already a member here and simply got the roles. `account`: the account, only when it
+    is a member here now (made here, or a member already), never for an invitation still to be accepted.
+    """
+
+    issued: IssuedInvitation | None
+    name: str
+    login: str
+    account: User | None
+
+
+def _join_pending(*, user: User, school: School | None, bureau: Bureau | None):
+    return Invitation.objects.filter(user=user, school=school, bureau=bureau, purpose=InvitationPurpose.JOIN,
+                                     used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+@transaction.atomic
+def join_invitation_send(
+    *, user: User, by: User | None, school: School | None, bureau: Bureau | None, roles: Sequence[str],
+    post: str = "", invited_name: str, invited_phone: str = "",
+) -> IssuedInvitation:
+    """Invite an existing account to join here with roles: its owner accepts while signed in.
+
+    Nothing about the account changes; a newer invitation from here replaces an older one. The owner hears
+    of it in their notification centre (and by e-mail when configured), at most once a day from here.
+    """
+    now = timezone.now()
+    _join_pending(user=user, school=school, bureau=bureau).update(used_at=now)
+    day = timezone.localdate().isoformat()
+    place_key = f"s{school.pk}" if school else f"b{bureau.pk if bureau else 0}"
+    first_today = not Invitation.objects.filter(
+        user=user, school=school, bureau=bureau, purpose=InvitationPurpose.JOIN, created_at__date=timezone.localdate()
+    ).exists()
+    issued = invitation_create(
+        user=user, created_by=by, school=school, bureau=bureau, purpose=InvitationPurpose.JOIN,
+        send_email=first_today, roles=roles, post=post, invited_name=invited_name, invited_phone=invited_phone,
+    )
+    inviter = by.display_name if by is not None else _where(school, bureau)
+    _notify_privately(
+        kind="people.invited",
+        title=_("%(where)s invites you to join as %(roles)s") % {"where": _where(school, bureau),
+                                                                 "roles": _roles_label(roles)},
+        body=_("Invited by %(inviter)s. Accept while signed in as yourself; nothing changes until you do.")
+        % {"inviter": inviter},
+        url=place_url(school=school, path="/people/invitations/"),
+        users=[user],
+        dedupe_key=f"join-invited:{place_key}:{user.pk}:{day}",
+    )
+    return issued
+
+
+@transaction.atomic
+def person_invite(
+    *, name: str, phone: str, roles: Sequence[str], by: User | None, school: School | None = None,
+    bureau: Bureau | None = None, email: str = "", post: str = "", issue_link: bool = True,
+) -> PersonAdded:
+    """Invite a person here by phone (or e-mail) with roles; the same answer whether or not the account exists.
+
+    A phone nobody holds gets a new account with the roles here at once and a set-password link. An account
+    that exists gets an invitation its owner accepts while signed in: until then nothing about it changes
+    (not its name, password, memberships or whether it is switched on), and the inviter learns nothing about
+    it. A member here simply gets the roles.
+    """
+    person_check(name=name, phone=phone, email=email)
+    name, phone, email = name.strip(), phone.strip(), (email or "").strip()
+    if (school is None) == (bureau is None):
+        raise ValidationError(_("Say which school or bureau the person joins."))
+    checked = [_check_scope(role=r, school=school, bureau=bureau) for r in dict.fromkeys(roles)]
+    if not checked:
+        raise ValidationError({"role": _("Choose a role.")})
+    for role in checked:
+        _check_principal_rule(by=by, role=role, school=school)
+    account = account_for_contact(phone=phone, email=email)
+    if account is None:
+        user = person_create(name=name, phone=phone, email=email)
+        for role in checked:
+            role_grant(user=user, role=role, school=school, bureau=bureau, post=post, by=by)
+        # The link also records that this place made the account (account_is_ours); an import that shows no
+        # links (the demo) sends none either.
+        issued = invitation_create(user=user, created_by=by, school=school, bureau=bureau, roles=checked, post=post,
+                                   invited_name=name, invited_phone=phone, created_account=True,
+                                   send_email=issue_link)
+        issued = issued if issue_link else None
+        return PersonAdded(issued=issued, name=name, login=phone, account=user)
+    if Membership.objects.active().filter(user=account, school=school, bureau=bureau).exists():
+        # A member here already: the roles are this place's own to give.
+        for role in checked:
+            role_grant(user=account, role=role, school=school, bureau=bureau, post=post, by=by)
+        return PersonAdded(issued=None, name=account.display_name, login=account.username, account=account)
+    issued = join_invitation_send(user=account, by=by, school=school, bureau=bureau, roles=checked, post=post,
+                                  invited_name=name, invited_phone=phone)
+    return PersonAdded(issued=issued if issue_link else None, name=name, login=phone, account=None)
+
+
+def _inviter_may_still_grant(invitation: Invitation) -> bool:
+    """The one who invited still administers the place (an invitation does not outlive the inviter's rights)."""
+    from .access import bureau_roles, forget_memberships, is_platform_operator, school_roles
+    from .roles import BUREAU_ADMIN_ROLES, BUREAU_SCHOOL_CREATORS, SCHOOL_ADMIN_ROLES
+
+    by = invitation.created_by
+    if by is None or not by.is_active:
+        return False
+    forget_memberships(by)
+    if is_platform_operator(by):
+        return True
+    if invitation.school is not None:
+        return bool(school_roles(by, invitation.school) & SCHOOL_ADMIN_ROLES
+                    or bureau_roles(by, invitation.school.bureau) & BUREAU_SCHOOL_CREATORS)
+    return bool(bureau_roles(by, invitation.bureau) & BUREAU_ADMIN_ROLES)
+
+
+def invitation_list_for(*, user: User):
+    """My invitations to join that are still open (the page where I accept or decline them)."""
+    return (
+        Invitation.objects.filter(user=user, purpose=InvitationPurpose.JOIN, used_at__isnull=True,
+                                  expires_at__gt=timezone.now())
+        .select_related("school", "bureau", "created_by").order_by("-created_at", "-id")
+    )
+
+
+def invitation_pending_for_place(*, school: School | None, bureau: Bureau | None):
+    """Invitations to join this place that wait for their owner (shown by the name the inviter typed)."""
+    return (
+        Invitation.objects.filter(school=school, bureau=None if school else bureau, purpose=InvitationPurpose.JOIN,
+                                  used_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("created_by").order_by("-created_at", "-id")
+    )
+
+
+def _my_open_invitation(*, invitation_id: int, user: User) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("school", "bureau", "created_by", "user")
+        .filter(pk=invitation_id, user=user, purpose=InvitationPurpose.JOIN).first()
+    )
+    if invitation is None:
+        raise ValidationError(_("This link is not valid. Ask for a new one."))
+    if invitation.used_at is not None:
+        raise ValidationError(_("This invitation has already been answered or withdrawn."))
+    if invitation.is_expired:
+        raise ValidationError(_("This invitation has expired. Ask for a new one."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_join_accept(*, invitation_id: int, user: User) -> list[Membership]:
+    """The invited account's owner, signed in as it, accepts: they become a member with the roles offered."""
+    invitation = _my_open_invitation(invitation_id=invitation_id, user=user)
+    if not user.is_active:
+        raise ValidationError(_("This account has been deactivated."))
+    if invitation.school is not None and invitation.school.is_read_only:
+        raise ValidationError(_("This school is read-only at the moment; accept the invitation later."))
+    if not _inviter_may_still_grant(invitation):
+        raise ValidationError(_("The one who invited you no longer administers this place. Ask for a new invitation."))
+    memberships = [
+        role_grant(user=user, role=role, school=invitation.school, bureau=invitation.bureau, post=invitation.post,
+                   by=invitation.created_by)
+        for role in invitation.roles
+    ]
+    now = timezone.now()
+    _join_pending(user=user, school=invitation.school, bureau=invitation.bureau).update(used_at=now)
+    if invitation.school is not None:
+        with tenant_context(invitation.school):
+            for hook in _hooks("person_joined"):
+                hook(user=user, phone=invitation.invited_phone)
+    notify(kind="people.invited",
+           title=_("%(name)s accepted the invitation and is now a member here") % {"name": invitation.invited_name
+                                                                                   or user.display_name},
+           users=[invitation.created_by], school=invitation.school, bureau=invitation.bureau, url="/people/",
+           dedupe_key=f"join-accepted:{invitation.pk}")
+    return memberships
+
+
+@transaction.atomic
+def invitation_join_decline(*, invitation_id: int, user: User) -> None:
+    """The invited account's owner declines: the invitation is closed and nothing else changes."""
+    invitation = _my_open_invitation(invitation_id=invitation_id, user=user)
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+
+
+@transaction.atomic
+def invitation_withdraw(*, invitation_id: int, school: School | None, bureau: Bureau | None) -> None:
+    """An administrator withdraws an invitation to join their place that is still open."""
+    updated = invitation_pending_for_place(school=school, bureau=bureau).filter(pk=invitation_id).update(
+        used_at=timezone.now())
+    if not updated:
+        raise ValidationError(_("This invitation is no longer open."))
+
+
+def account_is_ours(*, user: User, school: School | None, bureau: Bureau | None) -> bool:
+    """Made by this place, never signed in, no password of its owner, and no membership anywhere else: the one
+    kind of account whose set-password link an administrator may see (nobody else has a claim on it)."""
+    bureau = None if school else bureau
+    if user.last_login is not None or user.has_usable_password():
+        return False
+    if not Invitation.objects.filter(user=user, school=school, bureau=bureau, created_account=True).exists():
+        return False
+    return not Membership.objects.filter(user=user).exclude(school=school, bureau=bureau).exists()
+
+
+@transaction.atomic
+def password_link_issue(*, user: User, by: User, school: School | None, bureau: Bureau | None) -> IssuedInvitation | None:
+    """A new set- or reset-password link for a member here.
+
+    Shown to the administrator (returned) only for an account this place made that has never signed in and
+    belongs nowhere else, or to the platform operator. Otherwise it goes to the owner's own e-mail address
+    (at most one a day from here) and None is returned: no link to an account of its owner ever reaches an
+    administrator's screen.
+    """
+    from .access import is_platform_operator
+
+    bureau = None if school else bureau
+    if not Membership.objects.active().filter(user=user, school=school, bureau=bureau).exists():
+        raise ValidationError(_("This person holds no role here."))
+    purpose = InvitationPurpose.RESET if user.has_usable_password() else InvitationPurpose.ONBOARD
+    if account_is_ours(user=user, school=school, bureau=bureau) or is_platform_operator(by):
+        return invitation_create(user=user, created_by=by, school=school, bureau=bureau, purpose=purpose)
+    if settings.EMAIL_ENABLED and user.email and not Invitation.objects.filter(
+        user=user, school=school, bureau=bureau, purpose__in=PASSWORD_PURPOSES, created_by__isnull=False,
+        created_at__date=timezone.localdate(),
+    ).exists():
+        invitation_create(user=user, created_by=by, school=school, bureau=bureau, purpose=purpose)
+    return None
 
 
 # --- roles -------------------------------------------------------------------------------------
@@ -231,6 +520,20 @@ def role_grant(
         notify(kind="people.roles", title=_("You are now %(role)s at %(where)s") % {"role": role.label, "where": where},
                users=[user], school=school, url="/", dedupe_key=f"role-granted:{membership.pk}")
     return membership
+
+
+@transaction.atomic
+def member_role_grant(
+    *, user: User, role: str, school: School | None = None, bureau: Bureau | None = None, post: str = "",
+    by: User | None = None,
+) -> Membership:
+    """An administrator gives a current member here a further role (the person page, roleGrant).
+
+    Someone who left is invited back instead (person_invite): they come back when they accept.
+    """
+    if not Membership.objects.active().filter(user=user, school=school, bureau=None if school else bureau).exists():
+        raise ValidationError({"user": _("This person is no longer a member here: invite them again.")})
+    return role_grant(user=user, role=role, school=school, bureau=None if school else bureau, post=post, by=by)
 
 
 @transaction.atomic
@@ -334,8 +637,9 @@ def person_deactivate(
 ) -> dict:
     """End a person's memberships here and their sessions at once; keep all they recorded.
 
-    The account itself is deactivated when no active membership is left anywhere. A partner (by=None) passes
-    its name, kept on the ended memberships.
+    The account itself is never switched off by a school or bureau (only by the platform operator): its
+    sessions everywhere end when no membership is left. A partner (by=None) passes its name, kept on the
+    ended memberships.
     """
     if by is not None and user.pk == by.pk:
         raise ValidationError(_("You cannot end your own access."))
@@ -351,12 +655,9 @@ def person_deactivate(
     now = timezone.now()
     ended = memberships.update(is_active=False, ended_at=now, ended_by_partner=partner_name)
     Invitation.objects.filter(user=user, used_at__isnull=True, school=school, bureau=bureau).update(used_at=now)
-    deactivated = False
+    # Only this place's memberships end: the account stays its owner's (switched on, its invitations from
+    # elsewhere open), so it can join another school, or come back here when invited and it accepts.
     if not Membership.objects.active().filter(user=user).exists():
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        Invitation.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
-        deactivated = True
         sessions = sessions_end(user=user)
     else:
         sessions = sessions_end(user=user, host=school.host) if school is not None else sessions_end(
@@ -366,7 +667,7 @@ def person_deactivate(
         with tenant_context(school):
             for hook in _hooks("person_left"):
                 hook(user=user)
-    return {"memberships": ended, "user_deactivated": deactivated, "sessions": sessions}
+    return {"memberships": ended, "user_deactivated": False, "sessions": sessions}
 
 
 def sessions_prune() -> int:
@@ -389,16 +690,10 @@ def session_record(*, user: User, session_key: str | None, host: str) -> None:
 def person_add(
     *, name: str, phone: str, role: str, by: User | None, school: School | None = None, bureau: Bureau | None = None,
     email: str = "", post: str = "",
-) -> tuple[User, IssuedInvitation | None]:
-    """Add a person here with a first role: a new account gets a one-time link; someone who left comes back."""
-    person, _created = person_find_or_create(name=name, phone=phone, email=email)
-    if not person.is_active:
-        person.is_active = True
-        person.save(update_fields=["is_active"])
-    role_grant(user=person, role=role, school=school, bureau=bureau, post=post, by=by)
-    if person.has_usable_password():
-        return person, None
-    return person, invitation_create(user=person, created_by=by, school=school, bureau=None if school else bureau)
+) -> PersonAdded:
+    """Invite a person here with a first role (web and GraphQL): see person_invite."""
+    return person_invite(name=name, phone=phone, roles=[role], by=by, school=school,
+                         bureau=None if school else bureau, email=email, post=post)
 
 
 def password_help_request(*, phone: str, school: School | None) -> None:
@@ -453,19 +748,23 @@ def _without_history_injection():
         connection.execute_wrappers[:] = saved
 
 
-def principal_invite(*, school: School, by: User | None, name: str, phone: str, email: str = "") -> tuple[User, IssuedInvitation]:
-    """Make the named person principal of the school and issue their one-time link."""
+def principal_invite(*, school: School, by: User | None, name: str, phone: str, email: str = "") -> PersonAdded:
+    """Invite the named person to be principal of the school (see person_invite).
+
+    Re-inviting the principal a school already has issues them a new link by password_link_issue's rule.
+    """
     with transaction.atomic():
-        person, _created = person_find_or_create(name=name, phone=phone, email=email)
-        role_grant(user=person, role=Role.PRINCIPAL, school=school, post="校长", by=by)
-        issued = invitation_create(user=person, created_by=by, school=school)
-    return person, issued
+        added = person_invite(name=name, phone=phone, roles=[Role.PRINCIPAL], by=by, school=school, email=email,
+                              post="校长")
+        if added.issued is None and added.account is not None and by is not None:
+            added.issued = password_link_issue(user=added.account, by=by, school=school, bureau=None)
+    return added
 
 
 def school_onboard(
     *, bureau: Bureau, by: User | None, name: str, slug: str, principal_name: str, principal_phone: str,
     principal_email: str = "", student_count: int = 0, staff_count: int = 0,
-) -> tuple[School, User, IssuedInvitation]:
+) -> tuple[School, PersonAdded]:
     """Create a school (its schema cloned from the template) and invite its principal.
 
     The principal is checked first, so a wrong phone leaves no half-made school behind.
@@ -479,6 +778,6 @@ def school_onboard(
     with _without_history_injection():
         school = school_create(bureau=bureau, name=name, slug=slug, student_count=student_count,
                                staff_count=staff_count)
-    person, issued = principal_invite(school=school, by=by, name=principal_name, phone=principal_phone,
-                                      email=principal_email)
-    return school, person, issued
+    added = principal_invite(school=school, by=by, name=principal_name, phone=principal_phone,
+                             email=principal_email)
+    return school, added

@@ -86,7 +86,7 @@ def school_onboard_task(self, *, bureau_id: int, by_id: int | None, name: str, s
     existing = School.objects.filter(slug=slug).first()
     if existing is not None:
         return existing.pk
-    school, _person, _issued = school_onboard(
+    school, _added = school_onboard(
         bureau=Bureau.objects.get(pk=bureau_id), by=User.objects.filter(pk=by_id).first() if by_id else None,
         name=name, slug=slug, principal_name=principal_name, principal_phone=principal_phone,
         principal_email=principal_email, student_count=student_count, staff_count=staff_count,

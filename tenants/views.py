@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
@@ -245,9 +246,12 @@ def people_list(request):
     page_obj = paginate(request, users)
     for person in page_obj:
         person.posts = list(dict.fromkeys(m.post for m in person.here if m.post))
+    # Invitations still to be accepted, by the name the administrator typed (never the account's own).
+    pending = (people_services.invitation_pending_for_place(school=place.school, bureau=place.bureau)
+               if place.admin and not show_left else [])
     return render(request, "tenants/people/list.html", {
         "place": place, "page_obj": page_obj, "query": query, "show_left": show_left,
-        "show_phone": show_phone,
+        "show_phone": show_phone, "pending": pending,
     })
 
 
@@ -282,8 +286,8 @@ def person_role_grant(request, user_id: int):
     form = RoleGrantForm(request.POST, roles=place.grantable)
     if form.is_valid():
         try:
-            people_services.role_grant(user=person, role=form.cleaned_data["role"], school=place.school,
-                                       bureau=place.bureau, post=form.cleaned_data["post"], by=request.user)
+            people_services.member_role_grant(user=person, role=form.cleaned_data["role"], school=place.school,
+                                              bureau=place.bureau, post=form.cleaned_data["post"], by=request.user)
             messages.success(request, _("Role granted."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -317,16 +321,25 @@ def _detail_url(place: Place, person: User) -> str:
 @require_POST
 @never_cache
 def person_link(request, user_id: int):
-    """A new one-time link for a person to set (or reset) their password."""
+    """A new one-time link for a member to set (or reset) their password: shown here only for an account this
+    place made that has never signed in and belongs nowhere else; otherwise sent to the owner's own e-mail."""
     place = Place(request)
     place.require_admin()
     person = _person_for(place, user_id)
     if not place.memberships().filter(user=person).exists():
         raise PermissionDenied
-    purpose = InvitationPurpose.RESET if person.has_usable_password() else InvitationPurpose.ONBOARD
-    issued = people_services.invitation_create(user=person, created_by=request.user, school=place.school,
-                                               bureau=None if place.school else place.bureau, purpose=purpose)
-    return render(request, "tenants/people/links.html", {"place": place, "issued": [(person, issued)]})
+    try:
+        issued = people_services.password_link_issue(user=person, by=request.user, school=place.school,
+                                                     bureau=place.bureau)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(_detail_url(place, person))
+    if issued is None:
+        messages.info(request, _("The link is not shown here: the account is its owner's. If it has an e-mail "
+                                 "address, a new link was sent there; otherwise the owner asks the platform "
+                                 "operator."))
+        return redirect(_detail_url(place, person))
+    return render(request, "tenants/people/links.html", {"place": place, "issued": [issued]})
 
 
 @place_view(write=True)
@@ -350,29 +363,80 @@ def person_leave(request, user_id: int):
     return render(request, "tenants/people/leave.html", {"place": place, "person": person, "open_tasks": open_tasks})
 
 
+# The same words whether or not the phone had an account.
+INVITED_MESSAGE = gettext_lazy("An invitation was sent to this phone number; once accepted, the person is a member "
+                               "of this school.")
+INVITED_MESSAGE_BUREAU = gettext_lazy("An invitation was sent to this phone number; once accepted, the person is a "
+                                      "member of this bureau.")
+
+
+def _invited_page(request, place: Place, issued):
+    """The answer to an invitation: the same words and the same kind of link whether or not the phone had an
+    account (a set-password link for a new account, an accept link its owner opens signed in otherwise)."""
+    messages.success(request, INVITED_MESSAGE if place.school is not None else INVITED_MESSAGE_BUREAU)
+    return render(request, "tenants/people/links.html", {"place": place, "issued": [issued]})
+
+
 @place_view(write=True)
 @never_cache
 def person_invite(request):
-    """Invite a new person (or link an existing one by phone) with a first role."""
+    """Invite a person with a first role: a new account, or an invitation its owner accepts."""
     place = Place(request)
     place.require_admin()
     form = PersonInviteForm(request.POST or None, roles=place.grantable)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person, issued = people_services.person_add(
+            added = people_services.person_add(
                 name=data["name"], phone=data["phone"], email=data["email"], role=data["role"], post=data["post"],
                 school=place.school, bureau=None if place.school else place.bureau, by=request.user,
             )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            if issued is None:
-                messages.success(request, _("%(name)s already has an account and can sign in now.")
-                                 % {"name": person.display_name})
-                return redirect(_detail_url(place, person))
-            return render(request, "tenants/people/links.html", {"place": place, "issued": [(person, issued)]})
+            if added.issued is None:
+                messages.success(request, _("%(name)s is a member here already: the role was added.")
+                                 % {"name": added.name})
+                return redirect(_detail_url(place, added.account))
+            return _invited_page(request, place, added.issued)
     return render(request, "tenants/people/invite.html", {"place": place, "form": form})
+
+
+def _pending_invitation(place: Place, invitation_id: int) -> Invitation:
+    return get_object_or_404(
+        people_services.invitation_pending_for_place(school=place.school, bureau=place.bureau), pk=invitation_id)
+
+
+def _list_url(place: Place) -> str:
+    url = reverse("people:list")
+    return f"{url}?bureau={place.bureau.code}" if place.bureau else url
+
+
+@place_view(write=True)
+@require_POST
+@never_cache
+def invitation_resend(request, invitation_id: int):
+    """Send an open invitation to join again (a new link replaces the old one)."""
+    place = Place(request)
+    place.require_admin()
+    invitation = _pending_invitation(place, invitation_id)
+    issued = people_services.join_invitation_send(
+        user=invitation.user, by=request.user, school=place.school, bureau=None if place.school else place.bureau,
+        roles=invitation.roles, post=invitation.post, invited_name=invitation.invited_name,
+        invited_phone=invitation.invited_phone,
+    )
+    return _invited_page(request, place, issued)
+
+
+@place_view(write=True)
+@require_POST
+def invitation_withdraw(request, invitation_id: int):
+    place = Place(request)
+    place.require_admin()
+    invitation = _pending_invitation(place, invitation_id)
+    people_services.invitation_withdraw(invitation_id=invitation.pk, school=place.school, bureau=place.bureau)
+    messages.success(request, _("Invitation withdrawn."))
+    return redirect(_list_url(place))
 
 
 @place_view(write=False)
@@ -407,11 +471,26 @@ def _after_accept_url(user: User, school: School | None) -> str:
 @public_view
 @never_cache
 def invitation_accept(request, token: str):
-    """Open an invitation or reset link, set a password, and sign in."""
+    """Open a link: set a password (a new account, a reset), or accept an invitation to join while signed in."""
+    from django.contrib.auth.views import redirect_to_login
+
     tenant = getattr(request, "tenant", None)
     school = tenant if isinstance(tenant, School) else None
+    join = Invitation.objects.filter(token_hash=people_services.token_hash(token), purpose=InvitationPurpose.JOIN,
+                                     school=school).select_related("user").first()
+    if join is not None:
+        # An account that exists: only its owner, signed in as it, sees or answers the invitation. Whoever
+        # else holds the link learns nothing (no name, no set-password form).
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if request.user.pk != join.user_id:
+            return render(request, "tenants/people/invite_invalid.html", {
+                "message": _("This invitation is for another account. Sign out, then sign in with the invited "
+                             "account to answer it.")}, status=403)
+        return _join_answer(request, join.pk, school)
     try:
-        invitation = people_services.invitation_get(token=token, school=school)
+        invitation = people_services.invitation_get(token=token, school=school,
+                                                    purposes=people_services.PASSWORD_PURPOSES)
     except ValidationError as exc:
         return render(request, "tenants/people/invite_invalid.html", {"message": " ".join(exc.messages)}, status=410)
     form = SetPasswordForm(invitation.user, request.POST or None)
@@ -430,6 +509,46 @@ def invitation_accept(request, token: str):
         return HttpResponseRedirect(_after_accept_url(user, school))
     return render(request, "tenants/people/accept.html", {
         "form": form, "invitation": invitation, "bare_layout": True,
+    })
+
+
+def _join_answer(request, invitation_id: int, school: School | None):
+    """The signed-in owner's answer to one invitation to join (GET shows it, POST accepts or declines)."""
+    invitation = people_services.invitation_list_for(user=request.user).filter(pk=invitation_id).first()
+    if invitation is None:
+        return render(request, "tenants/people/invite_invalid.html", {
+            "message": _("This invitation has already been answered, withdrawn or has expired.")}, status=410)
+    if request.method != "POST":
+        return render(request, "tenants/people/join.html", {"invitations": [invitation]})
+    try:
+        if request.POST.get("answer") == "accept":
+            people_services.invitation_join_accept(invitation_id=invitation.pk, user=request.user)
+            forget_memberships(request.user)
+            where = invitation.school or invitation.bureau
+            messages.success(request, _("You are now a member of %(where)s.") % {"where": where})
+            if invitation.school is not None and invitation.school != school:
+                return HttpResponseRedirect(invitation.school.url("/"))
+            return HttpResponseRedirect("/")
+        people_services.invitation_join_decline(invitation_id=invitation.pk, user=request.user)
+        messages.info(request, _("Invitation declined."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("people:invitations")
+
+
+@personal_view
+@never_cache
+def my_invitations(request):
+    """My open invitations to join schools and bureaus, to accept or decline while signed in as myself."""
+    tenant = getattr(request, "tenant", None)
+    school = tenant if isinstance(tenant, School) else None
+    if request.method == "POST":
+        invitation_id = request.POST.get("invitation", "")
+        if not invitation_id.isdigit():
+            return redirect("people:invitations")
+        return _join_answer(request, int(invitation_id), school)
+    return render(request, "tenants/people/join.html", {
+        "invitations": list(people_services.invitation_list_for(user=request.user)), "listing": True,
     })
 
 
@@ -582,13 +701,14 @@ def platform_schools(request):
                 messages.success(request, _("School %(name)s is being prepared; its principal will receive the "
                                             "link by e-mail.") % {"name": data["name"]})
                 return redirect("platform:schools")
-            school, person, issued = people_services.school_onboard(by=request.user, **data)
+            school, added = people_services.school_onboard(by=request.user, **data)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("School %(name)s is ready at %(host)s.") % {"name": school.name,
                                                                                      "host": school.host})
-            return render(request, "tenants/people/links.html", {"issued": [(person, issued)], "school": school})
+            messages.success(request, INVITED_MESSAGE)
+            return render(request, "tenants/people/links.html", {"issued": [added.issued], "school": school})
     schools = School.objects.filter(bureau__in=bureaus).exclude(schema_name="public").select_related("bureau")
     principals = {
         m.school_id: m.user for m in Membership.objects.active().filter(role=Role.PRINCIPAL, school__in=schools)
@@ -608,12 +728,18 @@ def platform_principal_invite(request, slug: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            person, issued = people_services.principal_invite(school=school, by=request.user, name=data["name"],
-                                                              phone=data["phone"], email=data["email"])
+            added = people_services.principal_invite(school=school, by=request.user, name=data["name"],
+                                                     phone=data["phone"], email=data["email"])
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            return render(request, "tenants/people/links.html", {"issued": [(person, issued)], "school": school})
+            if added.issued is None:
+                messages.info(request, _("%(name)s is principal here already. The link is not shown here: the "
+                                         "account is its owner's. If it has an e-mail address, a new link was sent "
+                                         "there.") % {"name": added.name})
+                return redirect("platform:schools")
+            messages.success(request, INVITED_MESSAGE)
+            return render(request, "tenants/people/links.html", {"issued": [added.issued], "school": school})
     return render(request, "tenants/platform/invite.html", {"form": form, "school": school})
 
 

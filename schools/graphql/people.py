@@ -52,6 +52,9 @@ class StaffImportErrorType:
 
 @strawberry.type
 class StaffInvitationType:
+    """A link to pass on, by the name and phone the sheet typed (the same whether or not the phone had an
+    account: a set-password link for a new account, an accept link its owner opens signed in otherwise)."""
+
     name: str
     login: str
     url: str
@@ -62,8 +65,11 @@ class StaffImportResultType:
     """All rows imported, or none (then `errors` says why, row by row)."""
 
     ok: bool
-    created: int
-    linked: int
+    invited: int = strawberry.field(description="People new to this school: a new account, or an invitation "
+                                                "its owner accepts when the phone has one already.")
+    created: int = strawberry.field(deprecation_reason="Use invited (the import no longer tells new accounts "
+                                                       "from existing ones).")
+    linked: int = strawberry.field(deprecation_reason="Always 0: an existing account is invited, never linked.")
     updated: int
     unchanged: int
     errors: list[StaffImportErrorType]
@@ -97,9 +103,8 @@ class StaffMutation:
             raise HouqinGraphQLError("Send an .xlsx file of at most 5 MB.", Code.BAD_USER_INPUT)
         result = staff_import(content=content, by=info.context.request.user)
         return StaffImportResultType(
-            ok=result.ok, created=result.created, linked=result.linked, updated=result.updated,
+            ok=result.ok, invited=result.invited, created=result.invited, linked=0, updated=result.updated,
             unchanged=result.unchanged,
             errors=[StaffImportErrorType(row=e.row, column=str(e.column), message=str(e.message)) for e in result.errors],
-            invitations=[StaffInvitationType(name=u.display_name, login=u.username, url=i.url)
-                         for u, i in result.invitations],
+            invitations=[StaffInvitationType(name=i.name, login=i.login, url=i.url) for i in result.invitations],
         )

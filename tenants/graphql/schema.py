@@ -21,7 +21,7 @@ from api.permissions import (
 )
 from tenants import people as people_services
 from tenants.access import bureau_roles, bureaus_for, is_platform_operator, school_roles
-from tenants.models import Bureau, InvitationPurpose, Membership, Notification, School, User
+from tenants.models import Bureau, Membership, Notification, School, User
 from tenants.notifications import (
     NOTIFICATION_KINDS,
     kind_label,
@@ -41,6 +41,7 @@ from .types import (
     BureauType,
     DeactivationType,
     InvitationLinkType,
+    InvitationToJoinType,
     NotificationPreferenceType,
     NotificationType,
     OpenTaskType,
@@ -99,11 +100,25 @@ def _place(info: Info, *, write: bool, partner_scope: str | None = None) -> _Pla
     return _Place(school=None, bureau=bureau, actor=user)
 
 
-def _link(issued, person: User) -> InvitationLinkType:
+def _link(issued, person: User | None = None) -> InvitationLinkType:
     return InvitationLinkType(
+        name=issued.name,
+        login=issued.login,
         person=person,  # type: ignore[arg-type]
         url=issued.url,
         expires_at=timezone.localtime(issued.invitation.expires_at).isoformat(),
+    )
+
+
+def _to_join(invitation) -> InvitationToJoinType:
+    return InvitationToJoinType(
+        invitation_id=strawberry.ID(str(invitation.pk)),
+        school_name=invitation.school.name if invitation.school_id else None,
+        bureau_name=invitation.bureau.name if invitation.bureau_id else None,
+        roles=list(invitation.roles),
+        post=invitation.post,
+        invited_by=invitation.created_by.display_name if invitation.created_by_id else "",
+        expires_at=timezone.localtime(invitation.expires_at).isoformat(),
     )
 
 
@@ -191,6 +206,12 @@ class TenantsQuery:
 
         return list(RobotChannel.objects.filter(school=_robots_school(info)))  # type: ignore[return-value]
 
+    @strawberry.field(description="My open invitations to join schools and bureaus (I accept or decline them).")
+    def invitation_list(self, info: Info) -> list[InvitationToJoinType]:
+        refuse_partners(info)  # an invitation is answered by its owner, never by a token
+        user = require_authenticated(info)
+        return [_to_join(i) for i in people_services.invitation_list_for(user=user)]
+
     @strawberry.field(description="How I receive each kind of notification.")
     def notification_preferences(self, info: Info) -> list[NotificationPreferenceType]:
         user = require_authenticated(info)
@@ -255,13 +276,12 @@ class TenantsMutation:
     @strawberry.mutation(description="Create a school (schema cloned from the template) and invite its principal.")
     def school_onboard(self, info: Info, data: SchoolOnboardInput) -> SchoolOnboardedType:
         bureau = _onboarding_bureau(info, data.bureau_code)
-        school, person, issued = people_services.school_onboard(
+        school, added = people_services.school_onboard(
             bureau=bureau, by=info.context.request.user, name=data.name, slug=data.slug,
             principal_name=data.principal_name, principal_phone=data.principal_phone,
             principal_email=data.principal_email, student_count=data.student_count, staff_count=data.staff_count,
         )
-        person.here = []
-        return SchoolOnboardedType(school=school, invitation=_link(issued, person))  # type: ignore[arg-type]
+        return SchoolOnboardedType(school=school, invitation=_link(added.issued))  # type: ignore[arg-type]
 
 
     @strawberry.mutation(description="Mark my notifications read (all of them when no ids are given).")
@@ -282,8 +302,8 @@ class TenantsMutation:
     def role_grant(self, info: Info, person_id: strawberry.ID, role: str, post: str = "") -> PersonType:
         place = _place(info, write=True)
         person = place.person(person_id)
-        people_services.role_grant(user=person, role=role, school=place.school, bureau=place.bureau, post=post,
-                                   by=place.actor)
+        people_services.member_role_grant(user=person, role=role, school=place.school, bureau=place.bureau,
+                                          post=post, by=place.actor)
         return place.person(person_id)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Remove one role of a person here.")
@@ -294,27 +314,44 @@ class TenantsMutation:
                                     by=place.actor)
         return place.person(person_id)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Invite a person (or link an existing one by phone) with a first role.")
+    @strawberry.mutation(description="Invite a person with a first role. A new phone gets an account and a "
+                                     "set-password link; a phone (or e-mail) that has an account gets an invitation "
+                                     "its owner accepts while signed in. The answer is the same either way; null only "
+                                     "when the person is a member here already (then the role is added).")
     def person_invite(self, info: Info, data: PersonInviteInput) -> InvitationLinkType | None:
         place = _place(info, write=True)
-        person, issued = people_services.person_add(
+        added = people_services.person_add(
             name=data.name, phone=data.phone, email=data.email, role=data.role, post=data.post,
             school=place.school, bureau=None if place.school else place.bureau, by=place.actor,
         )
-        if issued is None:
+        if added.issued is None:
             return None
-        return _link(issued, place.person(person.pk))
+        return _link(added.issued)
 
-    @strawberry.mutation(description="A new one-time link for a person to set or reset their password.")
-    def person_link(self, info: Info, person_id: strawberry.ID) -> InvitationLinkType:
+    @strawberry.mutation(description="A new one-time link for a member to set or reset their password. Returned "
+                                     "only for an account this place made that has never signed in and belongs "
+                                     "nowhere else; otherwise it goes to the owner's own e-mail and null is "
+                                     "returned.")
+    def person_link(self, info: Info, person_id: strawberry.ID) -> InvitationLinkType | None:
         place = _place(info, write=True)
         person = place.person(person_id)
         if not person.here:
             raise HouqinGraphQLError("This person holds no role here.", Code.BAD_USER_INPUT)
-        purpose = InvitationPurpose.RESET if person.has_usable_password() else InvitationPurpose.ONBOARD
-        issued = people_services.invitation_create(user=person, created_by=place.actor, school=place.school,
-                                                   bureau=None if place.school else place.bureau, purpose=purpose)
-        return _link(issued, person)
+        issued = people_services.password_link_issue(user=person, by=place.actor, school=place.school,
+                                                     bureau=place.bureau)
+        return None if issued is None else _link(issued, person)
+
+    @strawberry.mutation(description="Accept (or decline) one of my invitations to join, as the invited account.")
+    def invitation_answer(self, info: Info, invitation_id: strawberry.ID, accept: bool) -> bool:
+        refuse_partners(info)  # an invitation is answered by its owner, never by a token
+        user = require_authenticated(info)
+        if not str(invitation_id).isdigit():
+            raise HouqinGraphQLError("No such invitation.", Code.NOT_FOUND)
+        if accept:
+            people_services.invitation_join_accept(invitation_id=int(invitation_id), user=user)
+        else:
+            people_services.invitation_join_decline(invitation_id=int(invitation_id), user=user)
+        return True
 
     @strawberry.mutation(description="End a person's access here at once (sessions too); lists their open work. "
                                      "A partner with people:write (the district's HR system) ends the access of "

@@ -158,10 +158,34 @@ class NotificationPreferenceType:
 
 @strawberry.type
 class InvitationLinkType:
-    """A one-time link: shown once, to pass on (or e-mailed when e-mail is configured)."""
+    """A one-time link: shown once, to pass on (or e-mailed when e-mail is configured).
 
-    person: PersonType
+    An invitation answers the same whether or not the phone had an account: `name` and `login` are what the
+    inviter typed, and the link sets a new account's password or lets an existing account's owner accept
+    while signed in.
+    """
+
+    name: str
+    login: str
     url: str
+    expires_at: str
+    person: PersonType | None = strawberry.field(
+        default=None,
+        description="The member the link is for (personLink); null for an invitation, which tells nothing "
+                    "about the account behind the phone.",
+    )
+
+
+@strawberry.type
+class InvitationToJoinType:
+    """An invitation to join a school or bureau, waiting for me (the invited account) to accept or decline."""
+
+    invitation_id: strawberry.ID
+    school_name: str | None
+    bureau_name: str | None
+    roles: list[str]
+    post: str
+    invited_by: str
     expires_at: str
 
 
@@ -177,7 +201,8 @@ class DeactivationType:
     """What ending a person's access did, and the open work to reassign."""
 
     memberships_ended: int
-    user_deactivated: bool
+    user_deactivated: bool = strawberry.field(
+        description="Always false: a school or bureau ends its own memberships, never the account (its owner's).")
     sessions_ended: int
     open_tasks: list[OpenTaskType]
 

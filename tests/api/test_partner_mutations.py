@@ -63,7 +63,7 @@ PEOPLE_ONLY = {
     # tenants: platform, bureau, people and roles, notifications, robots
     "schoolOnboard", "bureauCreate", "notificationMarkRead", "notificationPreferenceSet", "roleGrant",
     "roleRevoke", "personInvite", "personLink", "robotChannelCreate", "robotChannelDelete",
-    "invitationAccept", "staffImport",
+    "invitationAccept", "invitationAnswer", "staffImport",
     # schools: profile, buildings, rooms, projects, services
     "buildingCreate", "buildingUpdate", "buildingAppraise", "roomCreate", "departmentCreate",
     "onCampusUnitCreate", "capitalProjectCreate", "capitalProjectUpdate", "capitalProjectAdvance",

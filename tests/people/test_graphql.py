@@ -62,16 +62,21 @@ def test_invite_then_deactivate(school_a, alice, client_for):
     client = client_for(alice, school_a)
     invited = client.gql(
         'mutation { personInvite(data: {name: "周老师", phone: "13400000001", role: "teacher", post: "班主任"}) '
-        "{ url person { personId name roles { role } } } }"
+        "{ url name login person { personId } } }"
     )["data"]["personInvite"]
     assert invited["url"].startswith("http://alpha.localhost:8000/people/invite/")
-    assert invited["person"]["roles"] == [{"role": "teacher"}]
+    # An invitation tells the name and phone typed, never the account behind them (person stays null).
+    assert (invited["name"], invited["login"], invited["person"]) == ("周老师", "13400000001", None)
+    person_id = str(User.objects.get(phone="13400000001").pk)
+    assert _people(client.gql(PEOPLE))["周老师"]["roles"] == [{"role": "teacher", "post": "班主任"}]
     left = client.gql(
         "mutation($id: ID!) { personDeactivate(personId: $id) { membershipsEnded userDeactivated sessionsEnded "
-        "openTasks { label } } }", {"id": invited["person"]["personId"]}
+        "openTasks { label } } }", {"id": person_id}
     )["data"]["personDeactivate"]
-    assert left == {"membershipsEnded": 1, "userDeactivated": True, "sessionsEnded": 0, "openTasks": []}
-    assert User.objects.get(phone="13400000001").is_active is False
+    # The school ends its membership; the account stays its owner's (switched on, belonging nowhere here).
+    assert left == {"membershipsEnded": 1, "userDeactivated": False, "sessionsEnded": 0, "openTasks": []}
+    assert User.objects.get(phone="13400000001").is_active is True
+    assert not Membership.objects.active().filter(user__phone="13400000001").exists()
 
 
 def test_a_person_of_another_school_is_not_found(school_a, alice, charlie, client_for):
@@ -120,7 +125,7 @@ def _b64(rows) -> str:
 def test_staff_import_and_roster_over_graphql(school_a, alice, client_for):
     client = client_for(alice, school_a)
     result = client.gql(IMPORT, {"c": _b64([("钱老师", "13200000001", "班主任", "", "")])})["data"]["staffImport"]
-    assert (result["ok"], result["created"], result["errors"]) == (True, 1, [])
+    assert (result["ok"], result["created"], result["errors"]) == (True, 1, [])  # created: invited, deprecated
     assert result["invitations"][0]["name"] == "钱老师"
     roster = client.gql("{ staffList(first: 10) { totalCount edges { node { name post phone personId } } } }")
     node = roster["data"]["staffList"]["edges"][0]["node"]
@@ -187,9 +192,9 @@ def test_bureau_create_is_for_the_operator(oscar, dave, client_for):
 
 
 def test_invitation_accept_over_graphql(school_a, alice, client_for):
-    from tenants.people import invitation_create, person_find_or_create
+    from tenants.people import invitation_create, person_create
 
-    person, _ = person_find_or_create(name="钱老师", phone="13200000002")
+    person = person_create(name="钱老师", phone="13200000002")
     token = invitation_create(user=person, created_by=alice, school=school_a).url.rstrip("/").rsplit("/", 1)[-1]
     query = "mutation($t: String!, $p: String!) { invitationAccept(token: $t, password: $p) }"
     client = client_for(None, school_a)

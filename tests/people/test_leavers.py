@@ -41,7 +41,8 @@ def test_a_leaver_is_signed_out_at_once_and_their_old_cookie_is_refused(school_a
     assert response.status_code == 200
     assert "Bob 已无权在此操作；已结束 1 个登录会话。" in response.content.decode()
     bob.refresh_from_db()
-    assert bob.is_active is False
+    # The school ends its membership, never the account: it stays its owner's (it can join elsewhere).
+    assert bob.is_active is True
     assert not Membership.objects.active().filter(user=bob).exists()
     assert str(bob.pk) not in _session_user_ids()
     assert not UserSession.objects.filter(user=bob).exists()
@@ -151,7 +152,14 @@ def test_someone_who_left_can_be_invited_back(school_a, alice, bob, client_for):
     bob.save()
     response = client_for(alice, school_a).post("/people/invite/", {
         "name": "Bob", "phone": "13911113333", "role": Role.TEACHER, "post": "班主任"})
-    assert response.status_code == 302  # he still has his password: he signs in again at once
+    # He is invited, and comes back when he accepts, signed in as himself (nothing changes before).
+    assert response.status_code == 200
+    assert "已向该手机号发出邀请，对方接受后即成为本校成员。" in response.content.decode()
+    assert not Membership.objects.active().filter(user=bob).exists()
+    invitation = people.invitation_list_for(user=bob).get()
+    answered = client_for(bob, school_a).post("/people/invitations/", {"invitation": invitation.pk,
+                                                                      "answer": "accept"})
+    assert answered.status_code == 302
     bob.refresh_from_db()
     assert bob.is_active is True
     assert list(Membership.objects.active().filter(user=bob).values_list("role", "post")) == [(Role.TEACHER, "班主任")]
@@ -166,5 +174,6 @@ def test_a_bureau_leader_ends_a_bureau_members_access(bureau_north, dave, client
 
     assert response.status_code == 200
     clerk.refresh_from_db()
-    assert clerk.is_active is False
+    assert clerk.is_active is True  # the account is the clerk's own; the bureau ended its membership
+    assert not Membership.objects.active().filter(user=clerk).exists()
     assert clerks_client.get("/people/roles/").status_code == 302
