@@ -33,3 +33,9 @@ class TenantsConfig(AppConfig):
         # Not business flow: bookkeeping so a leaver's sessions can be deleted at once.
         user_logged_in.connect(_remember_session, dispatch_uid="houqin-remember-session")
         user_logged_out.connect(_forget_session, dispatch_uid="houqin-forget-session")
+
+        from .notifications import notification_kind_register
+
+        # What the nightly history check sends the operators and the bureaus (tenants/integrity.py).
+        notification_kind_register("history_tampered", _("History check problems"))
+        notification_kind_register("history", _("Daily history seal heads"))

@@ -26,7 +26,7 @@ from .integrity import history_verify
 from .models import Bureau, HistorySeal, Membership, School, User
 from .services import bureau_create, school_create
 
-FORMAT = 1
+FORMAT = 2  # 2: seals carry their number and key id
 USER_FIELDS = ["id", "username", "name", "phone", "email", "password", "is_active", "first_name", "last_name"]
 
 
@@ -122,7 +122,9 @@ def school_export(*, school: School, path: str | Path) -> dict:
                                                         "ended_by_partner")
         )
         seals = list(
-            HistorySeal.objects.filter(school=school).values("event_table", "pgh_id", "row_hash", "chain_hash", "sealed_at")
+            HistorySeal.objects.filter(school=school).values(
+                "event_table", "seq", "pgh_id", "row_hash", "chain_hash", "key_id", "sealed_at"
+            )
         )
         manifest["seals"] = len(seals)
         _add_bytes(archive, "users.json", json.dumps(users, default=str, ensure_ascii=False).encode())

@@ -20,4 +20,14 @@ BEAT_SCHEDULE = {
         "task": "tenants.tasks.history_integrity_all_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Hourly: history rows wait at most an hour unsealed (until then the live-row check covers them).
+    "history-seal-hourly": {
+        "task": "tenants.tasks.history_seal_all_task",
+        "schedule": crontab(minute=40),
+    },
+    # After the nightly check has anchored every school: the day's heads to the bureaus and operators.
+    "history-anchor-send-daily": {
+        "task": "tenants.tasks.history_anchor_send_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }

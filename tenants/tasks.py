@@ -94,45 +94,95 @@ def school_onboard_task(self, *, bureau_id: int, by_id: int | None, name: str, s
     return school.pk
 
 
-@shared_task(acks_late=True)
-def history_integrity_all_task() -> int:
-    """Nightly: queue one seal-and-verify task per school (and one for the public schema)."""
+def _history_scopes() -> list[int | None]:
+    """The public schema (None) and every school not archived."""
     from .models import School
 
     connection.set_schema_to_public()
-    history_integrity_task.delay(school_id=None)
-    ids = list(School.objects.exclude(status="archived").values_list("pk", flat=True))
+    return [None, *School.objects.exclude(status="archived").order_by("pk").values_list("pk", flat=True)]
+
+
+@shared_task(acks_late=True)
+def history_integrity_all_task() -> int:
+    """Nightly: queue one verify-seal-anchor task per school (and one for the public schema)."""
+    ids = _history_scopes()
     for school_id in ids:
         history_integrity_task.delay(school_id=school_id)
-    return len(ids)
+    return len(ids) - 1
+
+
+@shared_task(acks_late=True)
+def history_seal_all_task() -> int:
+    """Hourly: queue one sealing task per school (and the public schema), so few rows wait unsealed."""
+    ids = _history_scopes()
+    for school_id in ids:
+        history_seal_task.delay(school_id=school_id)
+    return len(ids) - 1
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def history_seal_task(self, *, school_id: int | None) -> int:
+    """Seal what is new in one school's history and anchor the heads that moved (safe to run twice)."""
+    from .integrity import history_anchor, history_seal_run
+    from .models import School
+
+    connection.set_schema_to_public()
+    school = School.objects.get(pk=school_id) if school_id else None
+    moved = history_seal_run(school=school)
+    history_anchor(school=school, moved=moved)
+    return len(moved)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
 def history_integrity_task(self, *, school_id: int | None) -> list[str]:
-    """Verify the sealed history of one school, then seal what is new; alert operators on problems."""
-    from .integrity import history_seal, history_verify
-    from .models import School
+    """Verify one school's history, alert the operators of any problem, then seal what is new anyway and
+    anchor the day's head outside the database (a problem found never stops the sealing)."""
+    import hashlib
+    import logging
+
+    from django.utils.translation import gettext
+
+    from .integrity import Problem, history_anchor, history_seal_run, history_verify
+    from .models import Membership, School
     from .notifications import notify
     from .roles import Role
 
     connection.set_schema_to_public()
     school = School.objects.get(pk=school_id) if school_id else None
-    problems = [str(p) for p in history_verify(school=school)]
+    try:
+        problems = history_verify(school=school)
+    except Exception as exc:  # a check that cannot run is a finding too; sealing still goes on
+        logging.getLogger(__name__).exception("history check of %s failed", school or "public")
+        problems = [Problem("history", None, "check_failed", note=str(exc)[:200])]
+    connection.set_schema_to_public()
+    lines = [str(p) for p in problems]
     if problems:
-        from .models import Membership
-
-        operators = [m.user for m in Membership.objects.active().filter(role=Role.PLATFORM_OPERATOR).select_related("user")]
+        logging.getLogger(__name__).error("history check of %s: %d problems", school or "public", len(problems))
+        operators = [
+            m.user for m in Membership.objects.active().filter(role=Role.PLATFORM_OPERATOR).select_related("user")
+        ]
+        digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
         notify(
             kind="history_tampered",
-            title=f"History check failed: {school.name if school else 'public'}",
-            body="\n".join(problems[:50]),
+            title=gettext("History check found %(count)d problems: %(school)s")
+            % {"count": len(problems), "school": school.name if school else gettext("Platform (public schema)")},
+            body="\n".join(lines[:50]),
             users=operators,
             school=None,
-            dedupe_key=f"history-tampered:{school_id}:{problems[0]}",
+            dedupe_key=f"history-tampered:{school_id}:{digest}",  # the same findings alert once
         )
-    else:
-        history_seal(school=school)
-    return problems
+    moved = history_seal_run(school=school)
+    history_anchor(school=school, moved=moved, daily=True, problems=problems)
+    return lines
+
+
+@shared_task(acks_late=True)
+def history_anchor_send_task() -> int:
+    """Daily, after the nightly check: send each bureau and the operators the day's seal heads."""
+    from .integrity import history_anchor_send
+
+    connection.set_schema_to_public()
+    return history_anchor_send()
 
 
 @shared_task(acks_late=True)

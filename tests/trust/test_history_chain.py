@@ -12,6 +12,12 @@ EVENT_TABLE = "schools_departmentevent"
 BYPASS = "schools.DepartmentEvent:append_only"
 
 
+@pytest.fixture(autouse=True)
+def _anchor_log(settings, tmp_path):
+    # The anchor log outlives the test's rolled-back database: each test gets its own.
+    settings.HISTORY_ANCHOR_DIR = str(tmp_path / "anchors")
+
+
 @pytest.fixture
 def sealed_history(in_school_a):
     # given three departments written and the history sealed
