@@ -1,5 +1,7 @@
 """The nightly hash chain detects an edited, a deleted and a reordered history row."""
 
+import hashlib
+
 import pgtrigger
 import pytest
 from django.db import connection
@@ -83,3 +85,31 @@ def test_nightly_task_reports_tampering_to_operators(sealed_history, oscar):
 def test_public_history_is_chained_too(db, alice):
     history_seal(school=None)
     assert history_verify(school=None) == []
+
+
+def test_upgrade_relinks_existing_seals_with_the_key_and_back(sealed_history):
+    # given seals as they were before seals were keyed (migration 0012 run backwards)
+    import importlib
+
+    from django.apps import apps
+
+    from tenants.models import HistorySeal
+
+    relink = importlib.import_module("tenants.migrations.0012_historyseal_seq_key_id")
+    school, ids = sealed_history
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE public.tenants_historyseal DISABLE TRIGGER USER")  # as 0014 backwards does
+    relink.relink_unkeyed(apps, None)
+    seal = HistorySeal.objects.get(school=school, event_table=EVENT_TABLE, pgh_id=ids[0])
+    previous = HistorySeal.objects.filter(school=school, event_table=EVENT_TABLE, seq=seal.seq - 1).first()
+    expected = hashlib.sha256(
+        f"{previous.chain_hash if previous else '0' * 64}:{seal.pgh_id}:{seal.row_hash}".encode()
+    ).hexdigest()
+    assert seal.chain_hash == expected
+    assert {p.kind for p in history_verify(school=school)} == {"forged"}
+
+    # when the upgrade runs forwards again, the chain is keyed and verifies
+    relink.relink_keyed(apps, None)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE public.tenants_historyseal ENABLE TRIGGER USER")
+    assert history_verify(school=school) == []
