@@ -7,14 +7,23 @@ from collections.abc import Iterable
 import segno
 from django.template.loader import render_to_string
 
+from core.labels import ASSET, label_token
 from tenants.models import School
 
 from .models import Asset
 
 
+def asset_label_token(school: School, asset: Asset) -> str:
+    """The token an asset's label carries: it opens the public report for this asset, and nothing else."""
+    return label_token(schema_name=school.schema_name, kind=ASSET, pk=asset.pk)
+
+
 def qr_url(school: School, asset: Asset) -> str:
-    """What a label's QR opens: the asset page when signed in, the public fault report otherwise."""
-    return school.url(f"/assets/qr/{asset.asset_number}/")
+    """What a label's QR opens: the asset page when signed in, the public fault report otherwise.
+
+    The number stays in the path (stocktake scanning reads it); the token is what opens the public page.
+    """
+    return school.url(f"/assets/qr/{asset.asset_number}/?label={asset_label_token(school, asset)}")
 
 
 def qr_svg_data_uri(url: str) -> str:

@@ -922,10 +922,12 @@ def stocktake_create(*, actor: User, name: str, rooms: Sequence[Room], planned_o
 
 
 def scanned_code(text: str) -> str:
-    """The asset number in what a scanner typed: a bare number, the label's URL, or a repair-report URL."""
-    text = text.strip().rstrip("/")
+    """The asset number in what a scanner typed: a bare number, the label's URL (with or without its
+    ?label= token), or an old repair-report URL."""
+    text = text.strip()
     if "asset=" in text:
         text = text.split("asset=", 1)[1].split("&", 1)[0]
+    text = text.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     return text.rsplit("/", 1)[-1].strip()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -44,6 +45,7 @@ from .forms import (
     StocktakeForm,
     TransferForm,
 )
+from .labels import asset_label_token
 from .models import Disposal, LoanRequest, PurchaseRequest, Requisition, Stocktake, Transfer
 from .roles import APPROVERS, BUREAU_APPROVERS, MANAGERS, PRINCIPALS, STAFF
 
@@ -169,7 +171,7 @@ def asset_detail(request, pk: int):
         "can_manage": bool(roles & MANAGERS),
         "can_request": bool(roles & STAFF),
         "open_loan": asset.loans.filter(returned_on__isnull=True).first(),
-        "repair_url": f"/repairs/report/?asset={asset.asset_number}",
+        "repair_url": f"/repairs/report/?label={asset_label_token(request.tenant, asset)}",
     }
     return render(request, "assets/asset_detail.html", context)
 
@@ -298,7 +300,10 @@ def asset_qr(request, asset_number: str):
     if request.user.is_authenticated and can_read_school(request.user, school):
         asset = selectors.asset_get_for(user=request.user, asset_number=asset_number)
         return redirect("assets:asset_detail", pk=asset.pk)
-    return redirect(f"/repairs/report/?asset={asset_number}")
+    # Anyone else: only the label's token opens the public report (repairs checks it names an asset of
+    # this school). A label printed before tokens, or a number typed by hand, gets "scan the new label".
+    token = request.GET.get("label", "").strip()
+    return redirect(f"/repairs/report/?{urlencode({'label': token})}" if token else "/repairs/report/?asset=")
 
 
 # ---------------------------------------------------------------- import / export

@@ -52,12 +52,10 @@ class PublicReportForm(ReportForm):
         widget=_text(inputmode="tel"), error_messages={"invalid": _("Enter a phone number.")},
     )
 
-    def __init__(self, *args, fixed_room=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if fixed_room is not None:
-            # Opened from a room's QR label: the room is known, not chosen.
-            self.fields["room"].widget = forms.HiddenInput()
-            self.fields["room"].initial = fixed_room.pk
+        # Opened from a room's or an asset's QR label: the place is the label's, never chosen (nor listed).
+        del self.fields["room"]
 
 
 class TriageForm(forms.Form):

@@ -96,7 +96,9 @@ class MaintenancePlan(models.Model):
 
 # The escalation marks are bookkeeping of the beat task (the notifications record what was sent):
 # left out of the row history so a run over a backlog writes no history rows.
-@tracked(exclude=["due_soon_notified_at", "overdue_escalated_at", "vendor_reminded_at", "vendor_escalated_at"])
+# The follow-up link's hash is a credential, not a fact about the repair: kept out of the history too.
+@tracked(exclude=["due_soon_notified_at", "overdue_escalated_at", "vendor_reminded_at", "vendor_escalated_at",
+                  "follow_token_hash"])
 class WorkOrder(models.Model):
     """A repair work order: what is broken where, who fixes it, and the SLA clock."""
 
@@ -118,6 +120,8 @@ class WorkOrder(models.Model):
     )
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
+    # SHA-256 of the private follow-up link given to an anonymous reporter (the link itself is never stored).
+    follow_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MINOR)
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)

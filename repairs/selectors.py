@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from assets.models import Asset
+from core.labels import ROOM, label_read
+from schools.models import Room
 from tenants.access import can_read_school, school_roles
 from tenants.models import Membership, School, User
 from tenants.roles import Role
@@ -75,9 +80,48 @@ def work_order_reported_by(*, user: User) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.select_related("room", "room__building").filter(reporter=user)
 
 
-def work_order_by_reference(*, reference: str) -> WorkOrder | None:
-    """The public status page: anyone holding the reference sees the order's progress (no personal data)."""
-    return WorkOrder.objects.select_related("room", "room__building").filter(reference=reference.strip().upper()).first()
+def work_order_by_reference_for(*, user: User | None, reference: str) -> WorkOrder | None:
+    """The order with this reference if the user may read it (references are sequential: never for anyone)."""
+    return work_order_list_for(user=user).filter(reference=reference.strip().upper()).first()
+
+
+def work_order_by_follow_token(*, token: str) -> WorkOrder | None:
+    """The order whose private follow-up link this is: the link is the reporter's only credential."""
+    from .services import follow_token_hash
+
+    if not token or len(token) > 100:
+        return None
+    return (WorkOrder.objects.select_related("room", "room__building", "asset")
+            .filter(follow_token_hash=follow_token_hash(token)).first())
+
+
+@dataclass(frozen=True)
+class LabelTarget:
+    """What a QR label names: one room, or one asset (and the room it is booked to, never shown)."""
+
+    room: Room | None
+    asset: Asset | None
+
+    @property
+    def label(self) -> str:
+        """What the page may say to someone holding the label: what the label itself names."""
+        return str(self.asset) if self.asset is not None else str(self.room)
+
+
+def label_target_for(*, token: str) -> LabelTarget | None:
+    """The room or asset a label token of the current school names; None for a forged, old or foreign one."""
+    school = _school()
+    if school is None:
+        return None
+    named = label_read(schema_name=school.schema_name, token=token)
+    if named is None:
+        return None
+    kind, pk = named
+    if kind == ROOM:
+        room = Room.objects.select_related("building").filter(pk=pk).first()
+        return LabelTarget(room=room, asset=None) if room is not None else None
+    asset = Asset.objects.select_related("room", "room__building").filter(pk=pk).first()
+    return LabelTarget(room=asset.room, asset=asset) if asset is not None else None
 
 
 def maintenance_workers_for(*, user: User) -> QuerySet[User]:

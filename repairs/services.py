@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -205,6 +206,14 @@ def _asset_condition(order: WorkOrder, condition: str, *, actor: User | None, on
 
 # --- reporting ----------------------------------------------------------------------------------
 
+# 192 random bits: a follow-up link cannot be guessed, whatever the rate limit in front of it.
+FOLLOW_TOKEN_BYTES = 24
+
+
+def follow_token_hash(token: str) -> str:
+    """What the order stores of its follow-up token (a leaked table gives no working link)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
 
 @transaction.atomic
 def work_order_report(
@@ -223,10 +232,13 @@ def work_order_report(
     reported_at: dt.datetime | None = None,
     by_partner: bool = False,
     partner_name: str = "",
+    follow_link: bool = False,
 ) -> WorkOrder:
     """Record a fault report, start its SLA clock (minor until triaged) and route warranty assets to the vendor.
 
     A partner (by_partner, e.g. the property company) reports under its own name: the reporter's name.
+    `follow_link`: an anonymous reporter gets a private follow-up token, on `order.follow_token` only
+    (the order keeps its hash).
     """
     partner = _partner_name(by_partner, partner_name)
     if partner:
@@ -253,8 +265,13 @@ def work_order_report(
         due_at=sla_due_at(severity=severity, reported_at=reported_at, preset=preset),
     )
     order.asset = asset
+    follow_token = ""
+    if follow_link:
+        follow_token = secrets.token_urlsafe(FOLLOW_TOKEN_BYTES)
+        order.follow_token_hash = follow_token_hash(follow_token)
     order.full_clean()
     order.save()
+    order.follow_token = follow_token
     _clock(order, ClockEventKind.STARTED, actor=reporter, partner=partner, new=order.due_at, at=reported_at)
     _save_photos(order, photos, kinds, kind=PhotoKind.REPORT, actor=reporter)
     if _asset_warranty(order) and order.asset.supplier_id:

@@ -9,14 +9,16 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.labels import ROOM, label_token
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, sort_queryset, wants_export
 from schools.models import Room
-from tenants.access import public_view, school_roles, school_view
+from tenants.access import can_read_school, public_view, school_roles, school_view
 from tenants.audit import history_for
 from tenants.roles import Role
 
@@ -90,9 +92,13 @@ def _client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _rate_limited(request, limit: int) -> bool:
+def _rate_key(request, scope: str) -> str:
+    return f"{scope}:{_client_address(request)}"
+
+
+def _rate_limited(request, limit: int, *, scope: str = "repairs-public-report") -> bool:
     """Count this attempt for the client's address; True when it is over the hourly limit."""
-    key = f"repairs-public-report:{_client_address(request)}"
+    key = _rate_key(request, scope)
     cache.add(key, 0, RATE_WINDOW_SECONDS)
     try:
         count = cache.incr(key)
@@ -102,39 +108,49 @@ def _rate_limited(request, limit: int) -> bool:
     return count > limit
 
 
-def _public_target(request):
-    """The room (and asset) a QR label points at, from ?room=<id> or ?asset=<asset number>."""
-    room_id = request.GET.get("room") or request.POST.get("room") or ""
-    asset_number = (request.GET.get("asset") or request.POST.get("asset") or "").strip()
-    asset = None
-    if asset_number:
-        asset = services.asset_by_number(asset_number)
-        if asset is None:
-            raise Http404
-        return getattr(asset, "room", None), asset
-    if room_id:
-        if not str(room_id).isdigit():
-            raise Http404
-        return get_object_or_404(Room.objects.select_related("building"), pk=int(room_id)), None
-    return None, None
+def _rate_exhausted(request, limit: int, *, scope: str) -> bool:
+    """True when this address has used up its hourly attempts (looks, does not count)."""
+    return (cache.get(_rate_key(request, scope)) or 0) >= limit
+
+
+def _label(request) -> str:
+    return (request.GET.get("label") or request.POST.get("label") or "").strip()
+
+
+def _scan_the_label(request, school, *, stale: bool):
+    """No label, or one that names nothing here (old, forged, another school's): no data, only what to do."""
+    return render(request, "repairs/public_scan.html", {"stale": stale, "bare_layout": True, "school": school},
+                  status=404 if stale else 200)
 
 
 @public_view
 def public_report(request):
-    """The page a room's or an asset's QR label opens: anyone reports a fault, no sign-in."""
+    """The page a room's or an asset's QR label opens: anyone reports a fault there, no sign-in.
+
+    Only a label token (core.labels) opens the form, and the page names only what the label names.
+    Labels printed before tokens (?room=<id>, ?asset=<number>) show "scan the new label", whether or not
+    the room exists; a signed-in member without a label chooses the room on the members' report page.
+    """
     school = getattr(request, "tenant", None)
     if school is None or not hasattr(school, "schema_name"):
         raise Http404
     started = time.perf_counter()
-    room, asset = _public_target(request)
-    form = PublicReportForm(request.POST or None, request.FILES or None, fixed_room=room)
+    token = _label(request)
+    target = selectors.label_target_for(token=token) if token else None
+    if target is None:
+        if school_roles(request.user, school):
+            room = request.GET.get("room", "")
+            return redirect(reverse("repairs:report_signed_in") + (f"?room={room}" if room.isdigit() else ""))
+        # ?room= and ?asset= are the labels printed before tokens: the same answer whatever they name.
+        return _scan_the_label(request, school, stale=any(key in request.GET for key in ("label", "room", "asset")))
+    form = PublicReportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if school.is_read_only:
             raise PermissionDenied
         preset = RepairSettings.current()
         if _rate_limited(request, preset.public_reports_per_hour):
-            form = PublicReportForm(request.POST, fixed_room=room)
+            form = PublicReportForm(request.POST)
             form.is_valid()
             form.add_error(None, _("Too many reports from your address. Please try again in an hour, "
                                    "or tell the logistics office directly."))
@@ -143,35 +159,59 @@ def public_report(request):
             data = form.cleaned_data
             try:
                 order = services.work_order_report(
-                    reporter=None, title=data["title"], room=room or data["room"], asset=asset,
+                    reporter=None, title=data["title"], room=target.room, asset=target.asset,
                     description=data["description"], location_note=data["location_note"],
                     reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
-                    photos=data["photos"], source=Source.PUBLIC,
+                    photos=data["photos"], source=Source.PUBLIC, follow_link=True,
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
                 status = 400
             else:
-                return redirect(f"{request.path.rsplit('report/', 1)[0]}status/?ref={order.reference}&new=1")
+                # The private follow-up link, shown once: the order keeps only its hash.
+                return redirect(f"{request.path.rsplit('report/', 1)[0]}status/?t={order.follow_token}&new=1")
         else:
             status = 400
     response = render(
         request, "repairs/public_report.html",
-        {"form": form, "room": room, "asset": asset, "bare_layout": True, "school": school},
+        {"form": form, "target": target, "label": token, "bare_layout": True, "school": school},
         status=status,
     )
     response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
 
 
+# Follow-up links looked up in vain per address and hour before every lookup is refused for the hour.
+FOLLOW_MISSES_PER_HOUR = 20
+
+
 @public_view
 def public_status(request):
-    """Follow a report by its reference number (no personal data shown)."""
-    reference = request.GET.get("ref", "").strip()
-    order = selectors.work_order_by_reference(reference=reference) if reference else None
-    return render(request, "repairs/public_status.html", {
-        "order": order, "reference": reference, "bare_layout": True, "is_new": request.GET.get("new") == "1",
-    }, status=200 if order or not reference else 404)
+    """Follow a report by its private link (?t=…). A reference number (sequential) shows nothing here:
+    a member who may read the school is sent to the order, anyone else gets the same page whatever it names."""
+    school = getattr(request, "tenant", None)
+    if school is None or not hasattr(school, "schema_name"):
+        raise Http404
+    token = request.GET.get("t", "").strip()
+    context = {"bare_layout": True, "school": school, "is_new": request.GET.get("new") == "1", "order": None,
+               "asked": bool(token)}
+    if not token:
+        reference = request.GET.get("ref", "").strip()
+        if reference and can_read_school(request.user, school):
+            order = selectors.work_order_by_reference_for(user=request.user, reference=reference)
+            if order is not None:
+                return redirect("repairs:detail", pk=order.pk)
+        return render(request, "repairs/public_status.html", context)
+    if _rate_exhausted(request, FOLLOW_MISSES_PER_HOUR, scope="repairs-follow-miss"):
+        context["throttled"] = True
+        return render(request, "repairs/public_status.html", context, status=429)
+    order = selectors.work_order_by_follow_token(token=token)
+    if order is None:
+        _rate_limited(request, FOLLOW_MISSES_PER_HOUR, scope="repairs-follow-miss")
+        return render(request, "repairs/public_status.html", context, status=404)
+    context["order"] = order
+    context["follow_url"] = request.build_absolute_uri(f"{request.path}?t={token}")
+    return render(request, "repairs/public_status.html", context)
 
 
 # --- board, list, detail ------------------------------------------------------------------------
@@ -411,6 +451,11 @@ def plan_list(request):
     return render(request, "repairs/plans.html", {"plans": plans, "form": form, "open_statuses": OPEN_STATUSES})
 
 
+def _room_label_url(school, room) -> str:
+    """What a room's QR label opens: the public report page for that room, by its label token."""
+    return school.url(f"/repairs/report/?label={label_token(schema_name=school.schema_name, kind=ROOM, pk=room.pk)}")
+
+
 @school_view(roles=(Role.LOGISTICS_DIRECTOR, Role.PRINCIPAL, Role.CUSTODIAN))
 def room_labels(request):
     """Printable QR labels of the rooms: each opens the public fault-report page for that room."""
@@ -421,7 +466,7 @@ def room_labels(request):
     if building.isdigit():
         rooms = rooms.filter(building_id=int(building))
     school = request.tenant
-    labels = [{"room": room, "url": school.url(f"/repairs/report/?room={room.pk}")} for room in rooms[:300]]
+    labels = [{"room": room, "url": _room_label_url(school, room)} for room in rooms[:300]]
     for label in labels:
         label["qr"] = qr_svg_data_uri(label["url"])
     return render(request, "repairs/labels.html", {"labels": labels, "school": school})

@@ -155,10 +155,12 @@ def _act_created(w, _):
 
 
 def _act_created_public(w, _):
+    from core.labels import ROOM, label_token
     from repairs.models import WorkOrder
 
-    response = w.public.post(f"/repairs/report/?room={w.room.pk}", {
-        "room": w.room.pk, "title": "门锁坏了", "reporter_name": "家长", "reporter_phone": "13800000000"})
+    label = label_token(schema_name=w.school.schema_name, kind=ROOM, pk=w.room.pk)
+    response = w.public.post(f"/repairs/report/?label={label}", {
+        "title": "门锁坏了", "reporter_name": "家长", "reporter_phone": "13800000000"})
     assert response.status_code == 302
     connection.set_tenant(w.school)
     order = WorkOrder.objects.get(title="门锁坏了")

@@ -378,7 +378,8 @@ def test_metrics(in_school_a, kate, alice, bob):
 @pytest.mark.parametrize(
     "text",
     ["2026000012", " 2026000012 ", "http://alpha.localhost/assets/qr/2026000012/",
-     "http://alpha.localhost/assets/qr/2026000012", "/repairs/report/?asset=2026000012&x=1"],
+     "http://alpha.localhost/assets/qr/2026000012", "/repairs/report/?asset=2026000012&x=1",
+     "http://alpha.localhost/assets/qr/2026000012/?label=a5:AbC-_12"],
 )
 def test_scanned_code_reads_numbers_and_label_urls(text):
     assert services.scanned_code(text) == "2026000012"

@@ -137,7 +137,14 @@ def test_bureau_cannot_write_school_ledgers(client_for, school_a, world, dave):
 def test_qr_opens_the_card_when_signed_in_and_the_repair_report_otherwise(client_for, school_a, world, bob):
     number = world["asset"].asset_number
     assert client_for(bob, school_a).get(f"/assets/qr/{number}/")["Location"] == f"/assets/{world['asset'].pk}/"
-    assert client_for(None, school_a).get(f"/assets/qr/{number}/")["Location"] == f"/repairs/report/?asset={number}"
+    # the label carries its token; a number alone (an old label, or typed by hand) opens nothing
+    from assets.labels import asset_label_token, qr_url
+
+    token = asset_label_token(school_a, world["asset"])
+    assert qr_url(school_a, world["asset"]).endswith(f"/assets/qr/{number}/?label={token}")
+    assert client_for(None, school_a).get(f"/assets/qr/{number}/", {"label": token})["Location"] == (
+        f"/repairs/report/?label={token.replace(':', '%3A')}")
+    assert client_for(None, school_a).get(f"/assets/qr/{number}/")["Location"] == "/repairs/report/?asset="
 
 
 def test_label_sheet_is_a_pdf_with_chinese_text(client_for, school_a, world, kate, bob):

@@ -1,4 +1,4 @@
-"""The public fault-report page a room's QR label opens: no sign-in, a photo, a reference to follow."""
+"""The public fault-report page a room's QR label opens: no sign-in, a photo, a private link to follow."""
 
 from __future__ import annotations
 
@@ -35,10 +35,17 @@ def labelled_room(django_db_blocker):
         connection.set_schema_to_public()
 
 
+def _label(room) -> str:
+    """The address in room's QR label: the public report page by the room's label token."""
+    from core.labels import ROOM, label_token
+
+    return f"/repairs/report/?label={label_token(schema_name='alpha', kind=ROOM, pk=room.pk)}"
+
+
 def test_anyone_reports_a_fault_from_the_qr_page_and_gets_a_reference(live_url, page, labelled_room):
     # given someone scans the label of room E201 with a phone
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(live_url("alpha.localhost", f"/repairs/report/?room={labelled_room.pk}"))
+    page.goto(live_url("alpha.localhost", _label(labelled_room)))
     assert "E201" in page.inner_text("[data-testid=target]")
 
     # when they describe the fault, attach a photo and submit, without signing in
@@ -54,13 +61,23 @@ def test_anyone_reports_a_fault_from_the_qr_page_and_gets_a_reference(live_url, 
     assert "已收到" in page.inner_text("body")
     assert page.inner_text("[data-testid=status]") == "已报修"
 
-    # and the status page finds it again by reference
+    # and their private link opens it again; the reference number alone shows nothing
+    link = page.input_value("[data-testid=follow-url]")
+    assert re.search(r"/repairs/status/\?t=[\w-]{32}$", link), link
     page.goto(live_url("alpha.localhost", f"/repairs/status/?ref={reference}"))
+    assert page.locator("[data-testid=reference]").count() == 0
+    page.goto(link)  # the absolute link, as the reporter would keep it
     assert page.inner_text("[data-testid=reference]") == reference
 
 
-def test_a_non_image_photo_is_refused_on_the_page(live_url, page, labelled_room):
+def test_an_old_label_without_a_token_asks_for_the_new_label(live_url, page, labelled_room):
     page.goto(live_url("alpha.localhost", f"/repairs/report/?room={labelled_room.pk}"))
+    assert "新二维码标签" in page.inner_text("[data-testid=scan-label]")
+    assert page.locator("[data-testid=public-report-form]").count() == 0
+
+
+def test_a_non_image_photo_is_refused_on_the_page(live_url, page, labelled_room):
+    page.goto(live_url("alpha.localhost", _label(labelled_room)))
     page.fill("input[name=title]", "窗户坏了")
     page.set_input_files("input[name=photos]", files=[{"name": "fault.png", "mimeType": "image/png",
                                                         "buffer": b"not an image"}])

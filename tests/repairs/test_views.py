@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
 
+from core.labels import ROOM, label_token
 from repairs import services
 from repairs.choices import Severity, Source, Status
 from repairs.models import RepairSettings, WorkOrder
@@ -19,23 +21,30 @@ def public(client_for, school_a):
     return client_for(None, school_a)
 
 
-def test_public_page_opens_without_sign_in_for_a_room(public, room):
-    response = public.get(f"/repairs/report/?room={room.pk}")
+@pytest.fixture
+def label(school_a, room):
+    """The report page's address on room 301's QR label."""
+    return f"/repairs/report/?label={label_token(schema_name=school_a.schema_name, kind=ROOM, pk=room.pk)}"
+
+
+def test_public_page_opens_without_sign_in_for_a_room(public, label):
+    response = public.get(label)
     assert response.status_code == 200
     assert "1号教学楼 301" in response.content.decode()
 
 
-def test_public_report_returns_a_reference_and_a_status_page(public, room):
+def test_public_report_returns_a_reference_and_a_private_status_link(public, room, label):
     # when someone scans the room's label and reports with a photo
-    response = public.post(f"/repairs/report/?room={room.pk}", {
-        "room": room.pk, "title": "灯不亮", "reporter_name": "家长", "reporter_phone": "13800000000",
-        "photos": [png()],
+    response = public.post(label, {
+        "title": "灯不亮", "reporter_name": "家长", "reporter_phone": "13800000000", "photos": [png()],
     })
 
-    # then an order exists with a reference and they land on its status page
+    # then an order exists with a reference and they land on its status page, by a private link
     order = WorkOrder.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/repairs/status/?ref={order.reference}&new=1"
+    match = re.fullmatch(r"/repairs/status/\?t=([\w-]{32})&new=1", response["Location"])
+    assert match, response["Location"]
+    assert order.follow_token_hash == hashlib.sha256(match.group(1).encode()).hexdigest()
     assert re.fullmatch(r"BX-\d{8}-0001", order.reference)
     assert (order.source, order.room, order.reporter, order.reporter_name) == (Source.PUBLIC, room, None, "家长")
     assert order.photos.count() == 1
@@ -44,45 +53,52 @@ def test_public_report_returns_a_reference_and_a_status_page(public, room):
     assert "13800000000" not in page
 
 
-def test_public_report_with_a_non_image_is_refused(public, room):
-    response = public.post(f"/repairs/report/?room={room.pk}", {"room": room.pk, "title": "灯不亮",
-                                                                "photos": [text_file()]})
+def test_public_report_with_a_non_image_is_refused(public, label):
+    response = public.post(label, {"title": "灯不亮", "photos": [text_file()]})
     assert response.status_code == 400
     assert "不接受此类文件" in response.content.decode() or "not accepted" in response.content.decode()
     assert WorkOrder.objects.count() == 0
 
 
-def test_public_report_with_a_too_large_photo_is_refused(public, room):
-    response = public.post(f"/repairs/report/?room={room.pk}", {
-        "room": room.pk, "title": "灯不亮", "photos": [png(size=services.PHOTO_MAX_BYTES + 1)]})
+def test_public_report_with_a_too_large_photo_is_refused(public, label):
+    response = public.post(label, {"title": "灯不亮", "photos": [png(size=services.PHOTO_MAX_BYTES + 1)]})
     assert response.status_code == 400
     assert WorkOrder.objects.count() == 0
 
 
-def test_report_flood_from_one_address_is_refused(public, room):
+def test_report_flood_from_one_address_is_refused(public, label):
     preset = RepairSettings.current()
     preset.public_reports_per_hour = 3
     preset.save()
     for i in range(3):
-        assert public.post(f"/repairs/report/?room={room.pk}", {"room": room.pk, "title": f"灯{i}"}).status_code == 302
+        assert public.post(label, {"title": f"灯{i}"}).status_code == 302
 
-    response = public.post(f"/repairs/report/?room={room.pk}", {"room": room.pk, "title": "灯4"})
+    response = public.post(label, {"title": "灯4"})
 
     assert response.status_code == 429
     assert "过多" in response.content.decode() or "Too many" in response.content.decode()
     assert WorkOrder.objects.count() == 3
     # another address is not affected
-    assert public.post(f"/repairs/report/?room={room.pk}", {"room": room.pk, "title": "灯5"},
-                       REMOTE_ADDR="10.0.0.9").status_code == 302
+    assert public.post(label, {"title": "灯5"}, REMOTE_ADDR="10.0.0.9").status_code == 302
 
 
-def test_unknown_room_is_404(public, in_school_a):
-    assert public.get("/repairs/report/?room=999999").status_code == 404
-    assert public.get("/repairs/report/?room=abc").status_code == 404
+def test_labels_printed_before_tokens_show_only_scan_the_new_label(public, room):
+    # a room that exists and one that does not get the same answer: no form, no room
+    pages = [public.get(path) for path in (f"/repairs/report/?room={room.pk}", "/repairs/report/?room=999999",
+                                           "/repairs/report/?room=abc", "/repairs/report/?label=r1:forged")]
+    assert [p.status_code for p in pages] == [404, 404, 404, 404]
+    assert all("data-testid=\"scan-label\"" in p.content.decode() for p in pages)
+    assert all("301" not in p.content.decode() and "public-report-form" not in p.content.decode() for p in pages)
 
 
-def test_status_page_for_an_unknown_reference(public, in_school_a):
-    assert public.get("/repairs/status/?ref=BX-20260101-9999").status_code == 404
+def test_status_page_by_reference_shows_nothing_to_anonymous(public, in_school_a):
+    order = work_order_report(reporter=None, title="门锁坏了", location_note="东门", source=Source.PUBLIC)
+    known = public.get(f"/repairs/status/?ref={order.reference}")
+    unknown = public.get("/repairs/status/?ref=BX-20260101-9999")
+    assert (known.status_code, unknown.status_code) == (200, 200)
+    assert "门锁坏了" not in known.content.decode()
+    assert "东门" not in known.content.decode()
+    assert 'data-testid="reference"' not in known.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -197,5 +213,5 @@ def test_room_labels_link_to_the_public_page(client_for, school_a, room, lena, b
     assert response.status_code == expected
     if expected == 200:
         page = response.content.decode()
-        assert f"/repairs/report/?room={room.pk}" in page
+        assert f"/repairs/report/?label={label_token(schema_name=school_a.schema_name, kind=ROOM, pk=room.pk)}" in page
         assert "data:image/svg+xml" in page

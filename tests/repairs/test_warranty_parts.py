@@ -97,14 +97,19 @@ def test_more_parts_than_in_stock_is_refused_and_nothing_changes(assigned, mario
 
 
 def test_public_page_opened_by_an_asset_label(client_for, school_a, under_warranty):
+    from assets.labels import asset_label_token
+
     public = client_for(None, school_a)
-    page = public.get(f"/repairs/report/?asset={under_warranty.asset_number}")
+    path = f"/repairs/report/?label={asset_label_token(school_a, under_warranty)}"
+    page = public.get(path)
     assert page.status_code == 200
     assert under_warranty.asset_number in page.content.decode()
-    response = public.post(f"/repairs/report/?asset={under_warranty.asset_number}", {"title": "屏幕花屏"})
+    response = public.post(path, {"title": "屏幕花屏"})
     assert response.status_code == 302
     order = WorkOrder.objects.get()
     assert (order.asset, order.source, order.vendor_name) == (under_warranty, Source.PUBLIC, "联想售后")
+    # the number alone (a label printed before tokens) opens nothing
+    assert public.get(f"/repairs/report/?asset={under_warranty.asset_number}").status_code == 404
     assert public.get("/repairs/report/?asset=NOPE").status_code == 404
 
 
