@@ -452,6 +452,7 @@ def history_anchor_send(*, day: str | None = None) -> int:
         notify(kind="history.anchor", title=f"{title} · {bureau.name}", body="\n".join(lines), users=operators,
                roles=[Role.BUREAU_LEADER], bureau=bureau, dedupe_key=f"history-anchor:{bureau.pk}:{day}")
         sent += 1
-    if settings.HISTORY_ANCHOR_EMAILS:
-        send_mail(title, "\n".join(every_line), None, settings.HISTORY_ANCHOR_EMAILS)
+    emails = [address for address in settings.HISTORY_ANCHOR_EMAILS if address]
+    if emails:
+        send_mail(title, "\n".join(every_line), None, emails)
     return sent
