@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
@@ -95,7 +95,7 @@ def _export(request, *, filename, rows, columns):
     if not wants_export(request):
         return None
     return xlsx_response(filename=filename, headers=[str(title) for title, _getter in columns],
-                         rows=([getter(row) for _title, getter in columns] for row in rows))
+                         rows=([getter(row) for _title, getter in columns] for row in rows), school=request.tenant)
 
 
 def _roles(request) -> frozenset[str]:
@@ -136,7 +136,8 @@ def asset_list(request):
     if wants_export(request):
         headers = [str(title) for title, _getter in ASSET_COLUMNS]
         rows = ([getter(a) for _title, getter in ASSET_COLUMNS] for a in assets.iterator(chunk_size=2000))
-        return xlsx_response(filename=_("Assets"), headers=headers, rows=rows)
+        return xlsx_response(filename=_("Assets"), headers=headers, rows=rows, title=_("Asset ledger"),
+                             school=request.tenant, signature=True)
     if request.GET.get("labels") == "pdf":
         if not _roles(request) & MANAGERS:
             raise PermissionDenied
@@ -335,14 +336,15 @@ def asset_import(request):
 @school_view(roles=MANAGERS)
 def asset_import_errors(request):
     rows = request.session.get("assets_import_errors") or []
-    return xlsx_response(filename=_("Import errors"), headers=[_("Row"), _("Column"), _("Message")], rows=rows)
+    return xlsx_response(filename=_("Import errors"), headers=[_("Row"), _("Column"), _("Message")], rows=rows,
+                         heading=False)
 
 
 @school_view(roles=MANAGERS)
 def asset_import_template(request):
     from .imports import template_headers
 
-    return xlsx_response(filename=_("Asset import template"), headers=template_headers(), rows=[])
+    return xlsx_response(filename=_("Asset import template"), headers=template_headers(), rows=[], heading=False)
 
 
 # ---------------------------------------------------------------- categories
@@ -361,7 +363,7 @@ def category_list(request):
     ]
     if wants_export(request):
         return xlsx_response(filename=_("Categories"), headers=[str(t) for t, _g in columns],
-                             rows=([g(c) for _t, g in columns] for c in categories))
+                             rows=([g(c) for _t, g in columns] for c in categories), heading=False)
     form = CategoryImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not _roles(request) & MANAGERS or request.tenant.is_read_only:
@@ -412,7 +414,7 @@ def consumable_list(request):
                (_("Unit price"), lambda i: i.unit_price)]
     if wants_export(request):
         return xlsx_response(filename=_("Consumables"), headers=[str(t) for t, _g in columns],
-                             rows=([g(i) for _t, g in columns] for i in items))
+                             rows=([g(i) for _t, g in columns] for i in items), school=request.tenant)
     return render(request, "assets/consumable_list.html", {
         "page_obj": paginate(request, items), "low": low, "can_manage": bool(_roles(request) & MANAGERS),
         "can_request": bool(_roles(request) & STAFF),
@@ -622,7 +624,7 @@ def loan_list(request):
                (_("Returned on"), lambda x: x.returned_on), (_("Condition on return"), lambda x: x.return_condition)]
     if wants_export(request):
         return xlsx_response(filename=_("Loans"), headers=[str(t) for t, _g in columns],
-                             rows=([g(x) for _t, g in columns] for x in loans))
+                             rows=([g(x) for _t, g in columns] for x in loans), school=request.tenant)
     roles = _roles(request)
     requests = selectors.loan_request_list_for(user=request.user).filter(status=TransferStatus.PENDING)
     return render(request, "assets/loan_list.html", {"page_obj": paginate(request, loans), "show": which,
@@ -713,11 +715,25 @@ def stocktake_list(request):
 def stocktake_detail(request, pk: int):
     stocktake = get_object_or_404(selectors.stocktake_list_for(user=request.user), pk=pk)
     found = selectors.stocktake_discrepancies(stocktake=stocktake, user=request.user)
+    if wants_export(request):
+        return _stocktake_export(request, stocktake, found)
     rooms = stocktake.rooms.select_related("building")
     return render(request, "assets/stocktake_detail.html", {
         "stocktake": stocktake, "found": found, "rooms": rooms, "can_manage": bool(_roles(request) & MANAGERS),
         "counting": stocktake.status == StocktakeStatus.COUNTING,
     })
+
+
+def _stocktake_export(request, stocktake, found):
+    """The stocktake's discrepancy sheet, signed on paper by who counted and who supervised."""
+    kinds = (("surplus", _("Surplus (盘盈)")), ("missing", _("Missing (盘亏)")), ("misplaced", _("Misplaced")))
+    rows = ([label, r["code"], r["asset"].name if r["asset"] else "", str(r["booked_room"] or ""),
+             str(r["scanned_room"] or ""), r["resolution_label"]]
+            for key, label in kinds for r in found[key])
+    return xlsx_response(
+        filename=f"{stocktake.name}-{_('Stocktake discrepancies')}", title=f"{stocktake.name} {_('Stocktake discrepancies')}",
+        headers=[_("Finding"), _("Code"), _("Asset"), _("Booked room"), _("Scanned in"), pgettext("stocktake", "Action")], rows=rows,
+        school=request.tenant, signature=[_("Counted by"), _("Supervised by"), _("Person in charge"), _("Date")])
 
 
 @require_POST

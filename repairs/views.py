@@ -251,7 +251,8 @@ def order_list(request):
     if wants_export(request):
         headers = [str(title) for title, _getter in EXPORT_COLUMNS]
         rows = ([getter(o) for _title, getter in EXPORT_COLUMNS] for o in qs.iterator(chunk_size=500))
-        return xlsx_response(filename=_("Work orders"), headers=headers, rows=rows, title=_("Work orders"))
+        return xlsx_response(filename=_("Work orders"), headers=headers, rows=rows, title=_("Work orders"),
+                             school=request.tenant)
     return render(request, "repairs/list.html", {
         "page_obj": paginate(request, qs), "filters": filters, "sort": sort,
         "statuses": Status.choices, "severities": Severity.choices,

@@ -3,6 +3,7 @@ the drill-down alone enters one school's schema, for that one request."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from frontend.excel import xlsx_response
+from frontend.excel import percent, xlsx_response
 from frontend.lists import paginate, wants_export
 from tenants.access import bureau_roles, bureau_view, is_platform_operator
 
@@ -75,11 +76,21 @@ def _may_manage(user, bureau) -> bool:
 
 
 def _cell(metric, value):
-    return catalogue.number(value) if metric.unit != "percent" or value is None else round(float(value) * 100, 1)
+    """A metric's value for a spreadsheet, rounded as the page shows it: percentages to 0.1 % (with a
+    percent format), money to the fen, every other figure (an average of counts too) to one decimal."""
+    value = catalogue.number(value)
+    if value is None:
+        return None
+    if metric.unit == "percent":
+        return percent(value)
+    if metric.unit == "yuan":
+        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    value = float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return int(value) if value.is_integer() else value
 
 
 def _export_header(metric) -> str:
-    unit = "%" if metric.unit == "percent" else catalogue.unit_label(metric)
+    unit = "" if metric.unit == "percent" else catalogue.unit_label(metric)  # the cells carry the % sign
     return f"{metric.label}（{unit}）" if unit else str(metric.label)
 
 
@@ -103,7 +114,8 @@ def console(request):
         rows = [[r["school__name"], r["school__student_count"]] + [_cell(m, r["values"].get(m.key)) for m in metrics]
                 for r in comparison.rows]
         rows.append([_("District average"), ""] + [_cell(m, comparison.averages.get(m.key)) for m in metrics])
-        return xlsx_response(filename=f"{bureau.name}-{term.name}-学校指标", headers=headers, rows=rows)
+        return xlsx_response(filename=f"{bureau.name}-{term.name}-学校指标", headers=headers, rows=rows,
+                             title=_("School comparison"), school=bureau, term=term.name)
     columns = _columns(request, comparison.metrics)
     chart_key = request.GET.get("chart") or (sort.lstrip("-") if sort.lstrip("-") in {m.key for m in columns} else "")
     chart_metric = next((m for m in comparison.metrics if m.key == chart_key), columns[0] if columns else None)
@@ -194,7 +206,8 @@ def rankings(request):
                    _("Previous term"), _("Change")]
         data = [[r["rank"], r["school"], _cell(metric, r["value"]), _cell(metric, average),
                  _cell(metric, r["vs_average"]), _cell(metric, r["before"]), _cell(metric, r["change"])] for r in rows]
-        return xlsx_response(filename=f"{bureau.name}-{term.name}-{metric.label}排名", headers=headers, rows=data)
+        return xlsx_response(filename=f"{bureau.name}-{term.name}-{metric.label}排名", headers=headers, rows=data,
+                             title=f"{metric.label}排名", school=bureau, term=term.name)
     for row in rows:
         for name in ("value", "before"):
             row[f"{name}_text"] = catalogue.display(metric, row[name])
@@ -235,9 +248,11 @@ def school_detail(request, school_id: int):
         groups.append({"label": catalogue.MODULE_LABELS.get(module, module), "rows": rows})
     if wants_export(request):
         headers = [_("Metric"), _("This term (live)"), _("District average"), _("Previous term"), _("Unit")]
-        data = [[str(r["metric"].label), r["live"], r["average"], r["before"], r["unit"]]
-                for g in groups for r in g["rows"]]
-        return xlsx_response(filename=f"{school.name}-{term.name}", headers=headers, rows=data)
+        data = [[str(m.label), _cell(m, live.get(m.key)), _cell(m, comparison.averages.get(m.key)),
+                 _cell(m, before.get(m.key)), catalogue.unit_label(m)]
+                for _module, metrics in catalogue.metrics_by_module() for m in metrics]
+        return xlsx_response(filename=f"{school.name}-{term.name}", headers=headers, rows=data,
+                             title=_("School metrics"), school=school, term=term.name)
     mirrors = selectors.school_mirrors_live(user=request.user, school=school)
     keys = [k for k in KEY_METRICS if k in catalogue.metric_map()][:4]
     trend = selectors.trend_for(user=request.user, bureau=bureau, keys=keys, school=school)
@@ -267,7 +282,7 @@ def glossary(request):
         headers = [_("Module"), _("Key"), _("Metric"), _("Unit"), _("Formula"), _("Higher is better")]
         rows = [[g["label"], m["metric"].key, m["metric"].label, m["unit"], m["metric"].formula,
                  m["metric"].higher_is_better] for g in groups for m in g["metrics"]]
-        return xlsx_response(filename="指标说明", headers=headers, rows=rows)
+        return xlsx_response(filename="指标说明", headers=headers, rows=rows, title=_("Metrics glossary"))
     return render(request, "reporting/glossary.html", {"groups": groups})
 
 
@@ -281,7 +296,8 @@ def records(request):
     if wants_export(request):
         headers = [_("Kind"), _("School"), _("Title"), _("Status"), _("Date")]
         data = ([catalogue.mirror_label(r.kind), r.school.name, r.title, r.status, r.occurred_on] for r in rows)
-        return xlsx_response(filename=f"{bureau.name}-清单", headers=headers, rows=data)
+        return xlsx_response(filename=f"{bureau.name}-清单", headers=headers, rows=data, school=bureau,
+                             title=catalogue.mirror_label(kind) if kind else _("Lists across schools"))
     page_obj = paginate(request, rows)
     for row in page_obj:
         row.kind_label = catalogue.mirror_label(row.kind)
@@ -332,7 +348,8 @@ def campaign_list(request):
         headers = [_("Title"), _("Deadline"), _("Schools"), _("Completed"), _("Hazards found"), _("Issued at")]
         data = [[r["campaign"].title, r["campaign"].due_on, r["schools"], r["completed"], r["hazards"],
                  r["campaign"].issued_at] for r in rows]
-        return xlsx_response(filename=f"{bureau.name}-检查活动", headers=headers, rows=data)
+        return xlsx_response(filename=f"{bureau.name}-检查活动", headers=headers, rows=data, school=bureau,
+                             title=_("Inspection campaigns"))
     return render(request, "reporting/campaign_list.html",
                   {"bureau": bureau, "rows": rows, "may_manage": _may_manage(request.user, bureau)})
 
@@ -369,7 +386,8 @@ def campaign_detail(request, campaign_id: int):
         headers = [_("School"), _("Items checked"), _("Items"), _("Hazards found"), _("Completed at")]
         data = [[r["school"].name, r["items_checked"], r["items_total"], r["hazards_found"], r["completed_at"] or ""]
                 for r in rows]
-        return xlsx_response(filename=f"{campaign.title}-进度", headers=headers, rows=data)
+        return xlsx_response(filename=f"{campaign.title}-进度", headers=headers, rows=data, school=bureau,
+                             title=f"{campaign.title} {_('Progress')}")
     items = [{"area": CampaignArea(i["area"]).label if i["area"] in CampaignArea.values else i["area"],
               "text": i["text"]} for i in campaign.items]
     return render(request, "reporting/campaign_detail.html",
@@ -388,7 +406,8 @@ def award_list(request):
     if wants_export(request):
         headers = [_("School"), _("Title"), _("Level"), _("Granted on")]
         data = ([r.school.name, r.title, r.get_level_display(), r.granted_on] for r in records_qs)
-        return xlsx_response(filename=f"{bureau.name}-荣誉", headers=headers, rows=data)
+        return xlsx_response(filename=f"{bureau.name}-荣誉", headers=headers, rows=data, school=bureau,
+                             title=_("Titles held by schools"))
     context = {"bureau": bureau, "term": term, "programmes": programmes,
                "pending": applications.filter(status=ApplicationStatus.SUBMITTED),
                "reviewed": applications.exclude(status=ApplicationStatus.SUBMITTED)[:20],
@@ -427,7 +446,8 @@ def award_detail(request, programme_id: int):
     if wants_export(request):
         headers = [_("School"), _("Readiness score"), _("Criteria met")]
         data = [[r["school"].name, r["score"], f"{r['met']}/{r['total']}"] for r in rows]
-        return xlsx_response(filename=f"{programme.name}-达标情况", headers=headers, rows=data)
+        return xlsx_response(filename=f"{programme.name}-达标情况", headers=headers, rows=data, school=bureau,
+                             title=f"{programme.name} {_('Readiness of the schools')}", term=term.name)
     metric_map = catalogue.metric_map()
     criteria = [{"label": metric_map[c["metric"]].label if c["metric"] in metric_map else c["metric"],
                  "op": c["op"], "value": catalogue.display(metric_map.get(c["metric"]), c["value"])}

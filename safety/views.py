@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from frontend.excel import xlsx_response
+from frontend.excel import period_of, xlsx_response
 from frontend.lists import paginate, rows_of, wants_export
 from tenants.access import public_view, school_roles, school_view
 from tenants.audit import history_for
@@ -153,7 +153,7 @@ def ledger_list(request, key: str):
         # Streamed in chunks (select_related joins, and prefetches run per chunk), however long the ledger.
         headers, rows = rows_of(qs.iterator(chunk_size=500), spec.columns)
         return xlsx_response(filename=f"{request.tenant.name}-{spec.title}", headers=headers, rows=rows,
-                             title=str(spec.title))
+                             title=str(spec.title), school=request.tenant, period=period_of(request), signature=True)
     if request.GET.get("export") == "pdf":
         headers, rows = rows_of(qs[:PDF_ROW_LIMIT + 1], spec.columns)
         rows = list(rows)
@@ -218,6 +218,7 @@ def escort_summary(request):
     rows = selectors.escort_summary(start=start, end=end)
     if wants_export(request):
         return xlsx_response(filename=f"{request.tenant.name}-{_('Route escort')}-{start:%Y-%m}",
+                             title=_("Route escort"), school=request.tenant, period=f"{start:%Y-%m}", signature=True,
                              headers=[_("teacher"), _("Days escorted"), _("Days missed")],
                              rows=([r["teacher"], r["present"], r["absent"]] for r in rows))
     return render(request, "safety/escort_summary.html", {"rows": rows, "month": f"{start:%Y-%m}"})
@@ -522,7 +523,8 @@ def campaign_detail(request, pk: int):
             (_("signed by"), lambda a: a.signer_name), (_("signed at"), lambda a: a.signed_at),
             (_("signed via"), lambda a: a.get_signed_via_display()),
             (_("SHA-256 of the text signed"), lambda a: a.text_sha256)])
-        return xlsx_response(filename=str(campaign), headers=headers, rows=data)
+        return xlsx_response(filename=str(campaign), headers=headers, rows=data, title=str(campaign),
+                             school=request.tenant, term=campaign.term, signature=True)
     return render(request, "safety/campaign_detail.html", {
         "campaign": campaign, "coverage": selectors.campaign_coverage(campaign_id=campaign.pk),
         "page_obj": paginate(request, rows), "state": state, "party": party, "parties": PartyKind.choices,

@@ -55,7 +55,7 @@ def demo_sheet_bytes() -> bytes:
 
     from .people_services import TEMPLATE_HEADERS
 
-    return workbook_bytes(title="教职工", headers=list(TEMPLATE_HEADERS), rows=demo_rows())
+    return workbook_bytes(title="教职工", headers=list(TEMPLATE_HEADERS), rows=demo_rows(), heading=False)
 
 
 def load_school(*, school, people, seed: bool) -> None:

@@ -36,7 +36,7 @@ def staff_list(request):
     if wants_export(request):
         rows = ([s.name, s.phone if show_phone else "", s.post, s.department.name if s.department else "",
                  s.joined_on, s.left_on] for s in staff)
-        return xlsx_response(filename=str(_("Staff")), rows=rows, headers=[
+        return xlsx_response(filename=str(_("Staff")), rows=rows, school=school, headers=[
             _("Name"), _("Mobile phone"), _("Post"), _("Department"), _("joined on"), _("left on")])
     return render(request, "schools/people/list.html", {
         "page_obj": paginate(request, staff), "query": query, "department": department, "left": left,
@@ -74,14 +74,14 @@ def staff_import_errors(request):
     if not errors:
         raise PermissionDenied
     return xlsx_response(filename=str(_("Staff import errors")), headers=[_("Row"), _("Column"), _("Problem")],
-                         rows=errors)
+                         rows=errors, heading=False)
 
 
 @school_view(roles=SCHOOL_ADMIN_ROLES)
 def staff_template(request):
     """An empty staff sheet with the expected header and two example rows."""
     return xlsx_response(filename=str(_("Staff sheet template")), headers=list(TEMPLATE_HEADERS),
-                         rows=staff_template_rows())
+                         rows=staff_template_rows(), heading=False)
 
 
 @school_view()

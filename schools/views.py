@@ -80,7 +80,7 @@ def _list(request, *, title, qs, columns, row_url, filters=(), create_url=None, 
     if wants_export(request):
         headers = [str(label) for label, _getter in columns]
         rows = ([getter(item) for _label, getter in columns] for item in qs)
-        return xlsx_response(filename=filename, headers=headers, rows=rows, title=str(title))
+        return xlsx_response(filename=filename, headers=headers, rows=rows, title=str(title), school=request.tenant)
     page = paginate(request, qs)
     rows = [
         {"url": row_url(item), "cells": [getter(item) for _label, getter in columns], "flag": flag(item) if flag else ""}

@@ -242,7 +242,7 @@ def people_list(request):
             for u in users
         )
         return xlsx_response(filename=str(_("People")), headers=[_("Name"), _("Mobile phone"), _("Roles"), _("Post")],
-                             rows=rows)
+                             rows=rows, school=place.school or place.bureau)
     page_obj = paginate(request, users)
     for person in page_obj:
         person.posts = list(dict.fromkeys(m.post for m in person.here if m.post))

@@ -69,8 +69,10 @@ def test_asset_list_exports_xlsx_with_the_filter(client_for, school_a, world, ka
     from openpyxl import load_workbook
 
     sheet = load_workbook(BytesIO(response.content)).active
-    assert sheet.max_row == 2
-    assert sheet.cell(2, 1).value == world["asset"].asset_number
+    # two title rows, the header, the one asset; then a blank row and the signature line
+    assert sheet.max_row == 6
+    assert sheet.cell(4, 1).value == world["asset"].asset_number
+    assert sheet.auto_filter.ref == "A3:O4"
 
 
 def test_export_escapes_formulas(client_for, school_a, in_school_a, kate):
@@ -82,7 +84,7 @@ def test_export_escapes_formulas(client_for, school_a, in_school_a, kate):
 
     response = client_for(kate, school_a).get("/assets/?export=xlsx")
     sheet = load_workbook(BytesIO(response.content)).active
-    assert sheet.cell(2, 2).value == "'=HYPERLINK(\"http://evil\")"
+    assert sheet.cell(4, 2).value == "'=HYPERLINK(\"http://evil\")"
 
 
 def test_teacher_cannot_book_or_lend_and_nothing_changes(client_for, school_a, world, bob):
