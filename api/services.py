@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbound
 from tenants.access import bureaus_for, is_platform_operator
 from tenants.models import Bureau, School, User
 
@@ -126,6 +127,8 @@ def webhook_subscription_create(*, client: PartnerClient, url: str, events: list
     unknown = set(events) - set(Event.values)
     if unknown or not events:
         raise ValidationError({"events": _("Choose at least one known event.")})
+    # https, and not an address inside the server's network; each delivery checks the resolved address again.
+    url = outbound.url_validate(url, field="url")
     subscription = WebhookSubscription(client=client, url=url, events=sorted(set(events)),
                                        secret=secrets.token_hex(32))
     subscription.full_clean()

@@ -14,8 +14,6 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -26,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from strawberry.relay import to_base64
 
+from core import outbound
 from tenants.models import School
 
 from .choices import EVENT_SCOPE, DeliveryStatus, Event
@@ -131,6 +130,7 @@ def event_emit_many(*, school: School, event: str, payloads: Sequence[dict]) -> 
 
 def webhook_ping(*, subscription: WebhookSubscription) -> WebhookDelivery:
     """Send a `ping` event to one subscription (to test the receiver and its signature check)."""
+    outbound.url_validate(subscription.url)  # an address saved before the guard is refused here too
     client = subscription.client
     school = client.schools.order_by("pk").first() or School.objects.filter(
         bureau_id=client.grant_bureau_id).exclude(schema_name="public").order_by("pk").first()
@@ -159,15 +159,19 @@ def delivery_enqueue(delivery: WebhookDelivery, *, countdown: int = 0) -> None:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    """(status, response text, error) of one POST."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    """(status, response text, error) of one POST, through the outbound guard (core/outbound).
+
+    The guard refuses http outside development, any inside address after resolution (checked at each
+    attempt, so a hostname re-pointed to 127.0.0.1 is caught), and a redirect (recorded with its status, not
+    followed); it reads at most RESPONSE_KEEP_CHARS bytes of the answer.
+    """
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - partner URL
-            return response.status, response.read(RESPONSE_KEEP_CHARS).decode("utf-8", "replace"), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(RESPONSE_KEEP_CHARS).decode("utf-8", "replace"), f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return None, "", str(getattr(exc, "reason", exc))[:500]
+        response = outbound.post(url, body=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                                 max_bytes=RESPONSE_KEEP_CHARS)
+    except outbound.OutboundError as exc:
+        return exc.status, "", str(exc)[:500]
+    error = "" if 200 <= response.status < 300 else f"HTTP {response.status}"
+    return response.status, response.text(), error
 
 
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery:

@@ -223,6 +223,12 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="houqin@localhost")
 EMAIL_ENABLED = env.bool("EMAIL_ENABLED", default=bool(EMAIL_HOST))
 
+# --- outbound requests (core/outbound.py: robots, webhooks, ping) ---------------------------------
+# Plain http only in development: unset, it follows DEBUG at run time. Hosts listed in
+# OUTBOUND_ALLOWED_HOSTS skip the inside-address check (tests deliver to 127.0.0.1); empty in production.
+OUTBOUND_ALLOW_HTTP = env.bool("OUTBOUND_ALLOW_HTTP", default=None)
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
+
 # --- Celery ---------------------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -26,6 +25,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from core import outbound
 
 from .models import (
     Bureau,
@@ -208,17 +209,17 @@ def robot_hosts() -> tuple[str, ...]:
     return tuple(getattr(settings, "ROBOT_WEBHOOK_HOSTS", DEFAULT_ROBOT_HOSTS))
 
 
-def robot_url_validate(url: str) -> str:
-    """Only the robot services' own hosts (no posting into the intranet from the server)."""
+def robot_url_validate(url: str, *, field: str = "webhook_url") -> str:
+    """Only the robot services' own hosts, over https, and never an inside address (core/outbound)."""
     parts = urllib.parse.urlsplit((url or "").strip())
     if parts.scheme not in ("https", "http") or parts.hostname not in robot_hosts():
         raise ValidationError(
-            {"webhook_url": _("Use the webhook address DingTalk or WeCom gave you (%(hosts)s).")
+            {field: _("Use the webhook address DingTalk or WeCom gave you (%(hosts)s).")
              % {"hosts": "、".join(DEFAULT_ROBOT_HOSTS)}}
         )
     if parts.scheme != "https" and parts.hostname in DEFAULT_ROBOT_HOSTS:
-        raise ValidationError({"webhook_url": _("The address must start with https://.")})
-    return url.strip()
+        raise ValidationError({field: _("The address must start with https://.")})
+    return outbound.url_validate(url, field=field)
 
 
 @transaction.atomic
@@ -241,15 +242,16 @@ def robot_channel_delete(*, school: School, robot_id: int) -> None:
     RobotChannel.objects.filter(school=school, pk=robot_id).delete()
 
 
-def _signed_url(robot: RobotChannel) -> str:
-    if robot.provider != RobotProvider.DINGTALK or not robot.secret:
-        return robot.webhook_url
+def robot_signed_url(*, provider: str, webhook_url: str, secret: str) -> str:
+    """The URL to post to: DingTalk's with its "加签" when the robot has a secret, else as given."""
+    if provider != RobotProvider.DINGTALK or not secret:
+        return webhook_url
     # DingTalk's "加签": HMAC-SHA256 of "timestamp\nsecret", base64, URL-encoded.
     timestamp = str(int(time.time() * 1000))
-    digest = hmac.new(robot.secret.encode(), f"{timestamp}\n{robot.secret}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
     sign = urllib.parse.quote_plus(base64.b64encode(digest))
-    joiner = "&" if "?" in robot.webhook_url else "?"
-    return f"{robot.webhook_url}{joiner}timestamp={timestamp}&sign={sign}"
+    joiner = "&" if "?" in webhook_url else "?"
+    return f"{webhook_url}{joiner}timestamp={timestamp}&sign={sign}"
 
 
 def robot_payload(*, robot: RobotChannel, subject: str, body: str) -> dict:
@@ -259,19 +261,38 @@ def robot_payload(*, robot: RobotChannel, subject: str, body: str) -> dict:
     return {"msgtype": "markdown", "markdown": {"content": text}}
 
 
-def robot_post(*, robot: RobotChannel, subject: str, body: str, timeout: float = 5.0) -> None:
-    """Post one message to a group robot; raise DeliveryError when it is not accepted."""
-    url = _signed_url(robot)
-    robot_url_validate(robot.webhook_url)
-    data = json.dumps(robot_payload(robot=robot, subject=subject, body=body), ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="POST")
+def robot_send(*, provider: str, webhook_url: str, secret: str, payload: dict, timeout: float = 5.0) -> None:
+    """The one sending path of every group robot (these notifications and the repairs robot).
+
+    The host check, DingTalk's 加签, then core/outbound (https, no inside address after resolution, no
+    redirect, timeouts, a capped answer), then the robot's own verdict (errcode). Raises DeliveryError.
+    """
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (host checked above)
-            answer = json.loads(response.read().decode() or "{}")
-    except (OSError, ValueError) as exc:
+        robot_url_validate(webhook_url)
+    except ValidationError as exc:
+        raise DeliveryError("；".join(exc.messages)) from exc
+    url = robot_signed_url(provider=provider, webhook_url=webhook_url, secret=secret)
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    try:
+        response = outbound.post(url, body=data, headers={"Content-Type": "application/json"}, timeout=timeout)
+    except outbound.OutboundError as exc:
         raise DeliveryError(str(exc)) from exc
+    if not 200 <= response.status < 300:
+        raise DeliveryError(f"HTTP {response.status}")
+    try:
+        answer = json.loads(response.text() or "{}")
+    except ValueError as exc:
+        raise DeliveryError(str(exc)) from exc
+    if not isinstance(answer, dict):
+        raise DeliveryError("unexpected answer")
     if answer.get("errcode", 0) != 0:
         raise DeliveryError(f"{answer.get('errcode')}: {answer.get('errmsg', '')}")
+
+
+def robot_post(*, robot: RobotChannel, subject: str, body: str, timeout: float = 5.0) -> None:
+    """Post one message to a group robot; raise DeliveryError when it is not accepted."""
+    robot_send(provider=robot.provider, webhook_url=robot.webhook_url, secret=robot.secret,
+               payload=robot_payload(robot=robot, subject=subject, body=body), timeout=timeout)
 
 
 # --- sending -----------------------------------------------------------------------------------

@@ -131,7 +131,8 @@ def test_failed_attempt_backs_off_exponentially_then_fails(make_partner, school_
     assert len(failing.requests) == webhooks.MAX_ATTEMPTS
 
 
-def test_unreachable_receiver_is_recorded_as_an_error(make_partner, school_a, queued):
+def test_unreachable_receiver_is_recorded_as_an_error(make_partner, school_a, queued, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS, settings.OUTBOUND_ALLOW_HTTP = ["127.0.0.1"], True  # nothing listens there
     client, _, _ = make_partner(scopes=["repairs:read"], schools=[school_a])
     _subscribe(client, "http://127.0.0.1:9/nothing-listens-here")
     [delivery] = webhooks.event_emit(school=school_a, event="repair_order.created", payload={})

@@ -62,7 +62,9 @@ def fake_robot():
     server = HTTPServer(("127.0.0.1", 0), FakeRobot)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    with override_settings(ROBOT_WEBHOOK_HOSTS=["127.0.0.1"]):
+    # The fake robot is on 127.0.0.1 over http: allowed here only (core/outbound refuses both elsewhere).
+    with override_settings(ROBOT_WEBHOOK_HOSTS=["127.0.0.1"], OUTBOUND_ALLOWED_HOSTS=["127.0.0.1"],
+                           OUTBOUND_ALLOW_HTTP=True):
         yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
