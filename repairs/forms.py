@@ -126,7 +126,7 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = RepairSettings
         fields = ["minor_due_time", "major_due_days", "vendor_due_days", "due_soon_hours",
-                  "public_reports_per_hour", "robot_kind", "robot_url"]
+                  "public_reports_per_hour", "robot_kind", "robot_url", "robot_secret"]
         widgets = {
             "minor_due_time": forms.TimeInput(attrs={"class": "form-control", "type": "time"}, format="%H:%M"),
             "major_due_days": forms.NumberInput(attrs={"class": "form-control"}),
@@ -135,7 +135,9 @@ class SettingsForm(forms.ModelForm):
             "public_reports_per_hour": forms.NumberInput(attrs={"class": "form-control"}),
             "robot_kind": forms.Select(attrs={"class": "form-select"}),
             "robot_url": forms.URLInput(attrs={"class": "form-control"}),
+            "robot_secret": forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
         }
+        help_texts = {"robot_secret": _("DingTalk robots with 加签 only: the secret starting with SEC.")}
 
 
 class PlanForm(forms.ModelForm):

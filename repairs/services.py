@@ -640,6 +640,12 @@ def repair_settings_update(*, actor: User, **values) -> RepairSettings:
         setattr(preset, key, value)
     if preset.robot_kind and not preset.robot_url:
         raise ValidationError({"robot_url": _("Give the robot's webhook URL.")})
+    if preset.robot_url:
+        # The notification centre's rule: DingTalk's or WeCom's own https host, never an inside address.
+        from tenants.notifications import robot_url_validate
+
+        preset.robot_url = robot_url_validate(preset.robot_url, field="robot_url")
+    preset.robot_secret = (preset.robot_secret or "").strip()
     preset.full_clean()
     preset.save()
     return preset
@@ -864,9 +870,13 @@ def robot_payload(*, kind: str, text: str) -> dict:
 
 
 def robot_message_post(*, message_id: int, timeout: float = 5.0) -> bool:
-    """Post one queued robot message; idempotent (a sent message is not posted again)."""
-    import json
-    import urllib.request
+    """Post one queued robot message; idempotent (a sent message is not posted again).
+
+    It goes to the school's robot as set now (a robot removed since is a failure, a new one gets it), through
+    the notification centre's robot stack: the same host check, DingTalk's 加签 when a secret is set, and the
+    outbound guard (core/outbound).
+    """
+    from tenants.notifications import DeliveryError, robot_send
 
     from .choices import RobotStatus
 
@@ -875,22 +885,22 @@ def robot_message_post(*, message_id: int, timeout: float = 5.0) -> bool:
         if message.status == RobotStatus.SENT:
             return True
         message.attempts += 1
-        body = json.dumps(robot_payload(kind=message.kind, text=message.text), ensure_ascii=False).encode()
-        request = urllib.request.Request(message.url, data=body, headers={"Content-Type": "application/json"})
+        preset = RepairSettings.current()
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - URL set by the school
-                reply = json.loads(response.read() or b"{}")
-            if reply.get("errcode", 0) != 0:
-                raise RuntimeError(f"robot replied {reply}")
-        except Exception as exc:  # noqa: BLE001 - recorded, retried by the task
+            if not preset.robot_kind or not preset.robot_url:
+                raise DeliveryError("robot disconnected")
+            message.kind, message.url = preset.robot_kind, preset.robot_url
+            robot_send(provider=preset.robot_kind, webhook_url=preset.robot_url, secret=preset.robot_secret,
+                       payload=robot_payload(kind=preset.robot_kind, text=message.text), timeout=timeout)
+        except (DeliveryError, ValidationError, ValueError) as exc:  # recorded, retried by the task
             message.status = RobotStatus.FAILED
             message.last_error = str(exc)[:300]
-            message.save(update_fields=["status", "attempts", "last_error"])
+            message.save(update_fields=["status", "attempts", "last_error", "kind", "url"])
             return False
         message.status = RobotStatus.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
-        message.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+        message.save(update_fields=["status", "attempts", "last_error", "sent_at", "kind", "url"])
         return True
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
+from django.test import override_settings
 
 from repairs.choices import RobotKind, RobotStatus, Severity
 from repairs.models import RepairSettings, RobotMessage, WorkOrder
@@ -126,7 +127,10 @@ def fake_robot():
     server = HTTPServer(("127.0.0.1", 0), _FakeRobot)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/robot/send?access_token=test", _FakeRobot.received
+    # A local fake over http: allowed here only, through the robot hosts and the outbound test allow-list.
+    with override_settings(ROBOT_WEBHOOK_HOSTS=["127.0.0.1"], OUTBOUND_ALLOWED_HOSTS=["127.0.0.1"],
+                           OUTBOUND_ALLOW_HTTP=True):
+        yield f"http://127.0.0.1:{server.server_port}/robot/send?access_token=test", _FakeRobot.received
     server.shutdown()
     server.server_close()
 
@@ -150,7 +154,9 @@ def test_escalation_posts_one_message_to_the_group_robot(orders, fake_robot):
     assert (message.status, message.attempts) == (RobotStatus.SENT, 1)
 
 
-def test_a_failing_robot_is_recorded_for_retry(in_school_a):
+def test_a_failing_robot_is_recorded_for_retry(in_school_a, settings):
+    # nothing listens on 127.0.0.1:9; allowed as a robot so that the failure is the network's, not the guard's
+    settings.ROBOT_WEBHOOK_HOSTS, settings.OUTBOUND_ALLOWED_HOSTS, settings.OUTBOUND_ALLOW_HTTP = ["127.0.0.1"], ["127.0.0.1"], True
     preset = RepairSettings.current()
     preset.robot_kind, preset.robot_url = RobotKind.WECOM, "http://127.0.0.1:9/unreachable"
     preset.save()
