@@ -6,11 +6,13 @@ per-request metrics (count, latency, SQL statements by host kind and URL name).
   migration command migrates it last). 200 or 503 with the failing check. Readiness/start-up probes.
 - /livez: the process answers (no dependency), for liveness probes: a database outage must not
   restart every web pod.
-- /metrics: Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`.
+- /metrics: Prometheus text, only for `Authorization: Bearer <METRICS_TOKEN>`; with no token set it is
+  open in development (DEBUG) and refused (403) in production, where `check --deploy` warns.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from django.conf import settings
@@ -85,6 +87,16 @@ def health() -> tuple[bool, dict[str, str]]:
     return all(passed for passed, _ in checks.values()), {name: detail for name, (_, detail) in checks.items()}
 
 
+def metrics_allowed(request) -> bool:
+    """/metrics needs `Authorization: Bearer <METRICS_TOKEN>`; without a token it is open only with DEBUG
+    (development): in production an unset token refuses every scrape rather than publishing the figures."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return bool(settings.DEBUG)
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
 def _host_kind(request) -> str:
     from tenants.models import School
 
@@ -123,8 +135,7 @@ class HealthCheckMiddleware:
             ok, checks = health()
             return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
         if request.path == "/metrics":
-            token = settings.METRICS_TOKEN
-            if token and request.headers.get("Authorization") != f"Bearer {token}":
+            if not metrics_allowed(request):
                 return HttpResponse(status=403)
             from .metrics import render_metrics
 

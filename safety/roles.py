@@ -22,6 +22,10 @@ RECTIFY = MANAGERS | {Role.MAINTENANCE_WORKER}
 MAJOR_VERIFIER = frozenset({Role.PRINCIPAL})
 # Ledgers of education, escort, drills, disinfection: managers and teachers.
 LEDGER = MANAGERS | {Role.TEACHER}
+# Agreements and their scans (parents' names, classes, signatures) are need-to-know: the roles that run
+# the campaigns (agreement_campaign_issue requires MANAGERS, the principal among them) read every copy;
+# anyone else only their own (selectors.agreement_list_for), a parent only through their signing link.
+AGREEMENT_READERS = MANAGERS
 
 
 def current_school() -> School | None:

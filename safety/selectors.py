@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from tenants.access import can_read_school
 from tenants.metrics import Period
@@ -48,6 +50,34 @@ def hazard_list_for(*, user, status: str = "", grade: str = "", q: str = "") -> 
 
 def hazard_get_for(*, user, hazard_id: int) -> Hazard:
     return hazard_list_for(user=user).get(pk=hazard_id)
+
+
+def agreement_list_for(*, actor, queryset: QuerySet[Agreement] | None = None) -> QuerySet[Agreement]:
+    """The agreements the actor may read: every copy for those who run the campaigns and the principal
+    (R.AGREEMENT_READERS), their own copy for any other member, nothing for anyone else (the bureau and
+    partners included). The one rule for the pages, the scan download and GraphQL; `queryset` lets
+    GraphQL pass the one it optimised."""
+    qs = Agreement.objects.select_related("campaign__template") if queryset is None else queryset
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return qs.none()
+    roles = R.roles_of(actor)
+    if roles & R.AGREEMENT_READERS:
+        return qs
+    if roles:
+        return qs.filter(user_id=actor.pk)
+    return qs.none()
+
+
+def agreement_get_for(*, actor, agreement_id: int) -> Agreement:
+    """The agreement if the actor may read it; Http404 otherwise (never 403: no existence oracle)."""
+    return get_object_or_404(agreement_list_for(actor=actor), pk=agreement_id)
+
+
+def agreement_get_by_token(*, token: str) -> Agreement:
+    """A parent's copy through their own signing link (the link is their credential); Http404 otherwise."""
+    if not token:
+        raise Http404
+    return get_object_or_404(Agreement.objects.select_related("campaign__template"), token=token)
 
 
 def rate(numerator: int, denominator: int) -> float | None:

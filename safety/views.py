@@ -28,7 +28,6 @@ from .choices import HazardGrade, HazardStatus, ItemResult, PartyKind
 from .ledgers import LEDGERS, Ledger
 from .models import (
     Absence,
-    Agreement,
     AgreementCampaign,
     AgreementTemplate,
     ChecklistItem,
@@ -508,7 +507,8 @@ def round_complete(request, pk: int):
 @school_view()
 def campaign_detail(request, pk: int):
     campaign = get_object_or_404(AgreementCampaign.objects.select_related("template"), pk=pk)
-    rows = campaign.agreements.select_related("school_class")
+    # Need-to-know: the campaign's runners see every copy; anyone else only their own.
+    rows = selectors.agreement_list_for(actor=request.user).filter(campaign=campaign).select_related("school_class")
     state = request.GET.get("state", "")
     if state == "unsigned":
         rows = rows.filter(signed_at__isnull=True)
@@ -543,14 +543,14 @@ def campaign_remind(request, pk: int):
 
 @school_view()
 def my_agreements(request):
-    rows = Agreement.objects.filter(user=request.user).select_related("campaign__template").order_by("-pk")
+    rows = selectors.agreement_list_for(actor=request.user).filter(user=request.user).order_by("-pk")
     return render(request, "safety/my_agreements.html", {"rows": rows})
 
 
 @school_view()
 def agreement_detail(request, pk: int):
     """Read an agreement; sign it online if it is yours, or record a scanned paper copy (managers)."""
-    agreement = get_object_or_404(Agreement.objects.select_related("campaign__template"), pk=pk)
+    agreement = selectors.agreement_get_for(actor=request.user, agreement_id=pk)
     roles = _roles(request)
     may_sign = agreement.signed_at is None and (
         agreement.user_id == request.user.pk
@@ -590,7 +590,7 @@ def agreement_detail(request, pk: int):
 
 @school_view()
 def agreement_scan(request, pk: int):
-    agreement = get_object_or_404(Agreement, pk=pk)
+    agreement = selectors.agreement_get_for(actor=request.user, agreement_id=pk)
     if not agreement.scan:
         raise Http404
     return FileResponse(agreement.scan.open("rb"))
@@ -602,9 +602,7 @@ def public_sign(request, token: str):
     school = getattr(request, "tenant", None)
     if not isinstance(school, School):
         raise Http404
-    agreement = Agreement.objects.filter(token=token).select_related("campaign__template").first()
-    if agreement is None or not token:
-        raise Http404
+    agreement = selectors.agreement_get_by_token(token=token)
     form = F.SignForm(request.POST or None, initial={"seen_sha256": S.text_sha256(agreement.text)})
     if request.method == "POST" and agreement.signed_at is None and form.is_valid():
         if school.is_read_only:

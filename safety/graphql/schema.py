@@ -249,7 +249,8 @@ class SafetyMutation:
         from tenants.roles import SCHOOL_ROLES
 
         require_school_role(info, SCHOOL_ROLES, scope=PEOPLE_ONLY)
-        return services.agreement_sign(agreement=_get(models.Agreement, id), signer_name=signer_name,  # type: ignore[return-value]
+        agreement = selectors.agreement_get_for(actor=current_user(info), agreement_id=_pk(id))
+        return services.agreement_sign(agreement=agreement, signer_name=signer_name,  # type: ignore[return-value]
                                        user=current_user(info), seen_sha256=seen_sha256)
 
     @strawberry.mutation(description="Register a visitor at the gate (the ID number is stored masked; "

@@ -126,7 +126,17 @@ class AgreementCampaignType(_Safety, relay.Node):
     "kind", "party_kind", "party_name", "seat_no", "text", "signed_at", "signer_name", "text_sha256", "signed_via",
 ])
 class AgreementType(_Safety, relay.Node):
-    """One party's copy of an agreement (the parent's signing token is never exposed)."""
+    """One party's copy of an agreement (the parent's signing token is never exposed).
+
+    Need-to-know (selectors.agreement_list_for): every copy for those who run the campaigns and the
+    principal, one's own copy for any other member, none for the bureau or a partner token.
+    """
+
+    @classmethod
+    def visible_rows(cls, queryset, info: Info):
+        from safety.selectors import agreement_list_for
+
+        return agreement_list_for(actor=info.context.request.user, queryset=queryset)
 
     @strawberry_django.field(only=["id"])
     def pk(self) -> int:

@@ -24,6 +24,19 @@ def _sample(body: str, name: str, **labels) -> float:
     return 0.0
 
 
+METRICS_TOKEN = "metrics-test-token"
+
+
+@pytest.fixture(autouse=True)
+def _metrics_token(settings):
+    """/metrics is refused in production without its token (frontend.middleware.metrics_allowed)."""
+    settings.METRICS_TOKEN = METRICS_TOKEN
+
+
+def _scrape() -> str:
+    return HostClient("localhost").get("/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}").content.decode()
+
+
 @pytest.fixture
 def fresh_migration_check(monkeypatch):
     monkeypatch.setattr(middleware, "_migrations_ok", False)
@@ -64,7 +77,7 @@ def test_livez_needs_no_database(db, monkeypatch):
 
 def test_requests_are_counted_by_host_kind_and_url_name(db, client_for, alice, school_a):
     def scrape():
-        return HostClient("localhost").get("/metrics").content.decode()
+        return _scrape()
 
     client = client_for(alice, school_a)
     client.get("/notifications/")  # warm: the pooled connection's path, the session
@@ -104,7 +117,7 @@ def test_metrics_expose_the_scale_signals_of_the_catalog(db):
         cursor.execute("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname IN "
                        "('public', 'school_template', 'alpha', 'beta', 'gamma')")
         known = cursor.fetchone()[0]
-    body = HostClient("localhost").get("/metrics").content.decode()
+    body = _scrape()
     assert _gauge(body, "houqin_catalog_relations") == relations
     assert _gauge(body, "houqin_schemas") >= known == 5
     assert _gauge(body, "houqin_database_bytes") > 1_000_000
