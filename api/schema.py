@@ -6,13 +6,14 @@ import importlib
 
 import strawberry
 from django.conf import settings
-from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from . import bounds
 from .errors import ErrorCodes
-from .limits import AliasLimiter, RequestLimits
+from .limits import AliasLimiter, DepthLimiter, RequestLimits
 from .permissions import PartnerWriteGate
 
 # (module, Query class, Mutation class) of every app; an app may have neither yet.
@@ -63,7 +64,7 @@ schema = HouqinSchema(
     ),
     extensions=[
         ErrorCodes,
-        QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        DepthLimiter(),
         AliasLimiter(),
         MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         RequestLimits,
@@ -93,3 +94,5 @@ def _cache_node_id_attrs(built: strawberry.Schema) -> None:
 
 
 _cache_node_id_attrs(schema)
+# Every plain list field is cut to its bound, the one the cost estimate multiplies by (api/bounds.py).
+bounds.install(schema._schema)
