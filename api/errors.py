@@ -29,6 +29,8 @@ class Code:
     RATE_LIMIT = "RATE_LIMITED"
     ONE_OPERATION = "ONE_OPERATION_PER_REQUEST"
     INVALID_QUERY = "GRAPHQL_VALIDATION_FAILED"
+    # A file refused as a whole (core.spreadsheets); `extensions.reason` says why (TOO_LARGE, INFLATES, …).
+    UPLOAD_REFUSED = "UPLOAD_REFUSED"
     INTERNAL = "INTERNAL_SERVER_ERROR"
 
 

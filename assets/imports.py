@@ -1,25 +1,23 @@
 """Excel import of asset cards: column mapping, every row validated, all or nothing, an error report.
 
-The file is checked before it is parsed: size and type by content (frontend.uploads), then the zip's
-declared uncompressed sizes (a zip bomb is refused without inflating it), then openpyxl reads it
-in read-only mode (defusedxml is installed, so openpyxl parses the XML with it).
+The file is read by core.spreadsheets, the reader every import shares: size, type, the zip's directory
+(a bomb is refused without inflating it), bounded streams, no DTD or entities, caps on rows, columns
+and cell text. People are looked up among this school's members only (使用人).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from frontend.uploads import validate_upload
+from core.spreadsheets import SheetLimits, sheet_rows
 from schools.models import Department, Room
 from tenants.models import User
 
@@ -29,8 +27,8 @@ from .models import Asset, Category, Supplier
 
 IMPORT_MAX_BYTES = getattr(settings, "ASSETS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 500
 MAX_ROWS = 50_000
+MAX_COLUMNS = 100  # the template has 23; room for columns mapped to "ignore"
 BATCH = 1000
 
 # field → (header shown in the template, other accepted headers, required)
@@ -81,26 +79,10 @@ def template_headers() -> list[str]:
     return [aliases[0] for _label, aliases, _required in COLUMNS.values()]
 
 
-def check_container(upload) -> None:
-    """Refuse oversize files, non-xlsx content and zip bombs, before any XML is parsed."""
-    validate_upload(upload, kinds=("zip",), max_bytes=IMPORT_MAX_BYTES)
-    upload.seek(0)
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            infos = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise ValidationError(_("This is not a valid .xlsx file.")) from exc
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" not in names:
-        raise ValidationError(_("This is not an Excel workbook (.xlsx)."))
-    declared = sum(info.file_size for info in infos)
-    compressed = sum(info.compress_size for info in infos) or 1
-    if declared > MAX_UNCOMPRESSED_BYTES or declared / compressed > MAX_RATIO:
-        raise ValidationError(
-            _("The file expands to %(mb)s MB when opened, which is over the limit; it is refused.")
-            % {"mb": round(declared / 1048576)}
-        )
-    upload.seek(0)
+def import_limits() -> SheetLimits:
+    """What an asset sheet may be (read when called, so a setting or a test can change the size cap)."""
+    return SheetLimits(max_bytes=IMPORT_MAX_BYTES, max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_rows=MAX_ROWS,
+                       max_columns=MAX_COLUMNS)
 
 
 def _text(value) -> str:
@@ -133,7 +115,20 @@ class _Lookups:
                     self.rooms.setdefault(key, room)
         self.departments = {d.name: d for d in Department.objects.all()}
         self.suppliers = {s.name: s for s in Supplier.objects.all()}
-        self.users: dict[str, User] = {}
+        # 使用人: only this school's members. Anyone else, and a name nobody has, get the same answer, so
+        # the import tells nothing about who has an account elsewhere on the platform.
+        self.users_by_login: dict[str, User] = {}
+        self.users_by_name: dict[str, list[User]] = {}
+        from .services import current_school
+
+        school = current_school()
+        members = User.objects.filter(
+            is_active=True, memberships__school=school, memberships__is_active=True
+        ).distinct() if school is not None else User.objects.none()
+        for user in members:
+            self.users_by_login[user.username] = user
+            if user.name:
+                self.users_by_name.setdefault(user.name, []).append(user)
 
 
 def _parse_row(values: dict[str, object], lookups: _Lookups, bureau) -> tuple[dict, list[tuple[str, str]]]:
@@ -231,13 +226,16 @@ def _parse_row(values: dict[str, object], lookups: _Lookups, bureau) -> tuple[di
     user_text = _text(values.get("user"))
     data["user"] = None
     if user_text:
-        if user_text not in lookups.users:
-            lookups.users[user_text] = User.objects.filter(username=user_text).first() or User.objects.filter(
-                name=user_text
-            ).first()
-        data["user"] = lookups.users[user_text]
-        if data["user"] is None:
-            err("user", _("Unknown person: %(value)s.") % {"value": user_text})
+        user = lookups.users_by_login.get(user_text)
+        namesakes = lookups.users_by_name.get(user_text, []) if user is None else []
+        if len(namesakes) == 1:
+            user = namesakes[0]
+        elif namesakes:
+            err("user", _("Several people of this school are called “%(value)s”; write their login name instead.")
+                % {"value": user_text})
+        elif user is None:
+            err("user", _("“%(value)s” is not a member of this school.") % {"value": user_text})
+        data["user"] = user
     if not errors:
         if data["original_value"] is None:
             data["original_value"] = data["unit_price"] * data["quantity"]
@@ -278,49 +276,33 @@ def _header_map(header: list, mapping: dict[str, str] | None) -> tuple[dict[int,
 
 def assets_import(*, upload, actor: User, mapping: dict[str, str] | None = None) -> int:
     """Validate every row of the workbook, then create all cards or none; raise ImportFailed with the errors."""
-    from openpyxl import load_workbook
-
     from .services import asset_numbers_allocate, current_bureau
 
-    check_container(upload)
-    try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise ValidationError(_("This is not a valid .xlsx file.")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # Declared dimensions are often missing or wrong; without them openpyxl would scan the sheet twice.
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise ImportFailed([RowError(1, "", _("The sheet is empty."))])
-        columns, errors = _header_map(list(header), mapping)
-        if errors:
-            raise ImportFailed(errors)
-        labels = {key: COLUMNS[key][1][0] for key in COLUMNS}
-        lookups = _Lookups()
-        bureau = current_bureau()
-        parsed: list[tuple[int, dict]] = []
-        seen_numbers: dict[str, int] = {}
-        for number, row in enumerate(rows, start=2):
-            if number > MAX_ROWS + 1:
-                errors.append(RowError(number, "", _("Too many rows; the limit is %(n)s.") % {"n": MAX_ROWS}))
-                break
-            values = {key: row[index] for index, key in columns.items() if index < len(row)}
-            if all(_text(v) == "" for v in values.values()):
-                continue
-            data, row_errors = _parse_row(values, lookups, bureau)
-            errors.extend(RowError(number, labels[key], message) for key, message in row_errors)
-            code = data.get("asset_number")
-            if code:
-                if code in seen_numbers:
-                    errors.append(RowError(number, labels["asset_number"],
-                                           _("Duplicate of row %(row)s.") % {"row": seen_numbers[code]}))
-                seen_numbers.setdefault(code, number)
-            parsed.append((number, data))
-    finally:
-        workbook.close()
+    rows = sheet_rows(upload, limits=import_limits())  # SpreadsheetRefused (a ValidationError) for a bad file
+    first = next(rows, None)
+    if first is None:
+        raise ImportFailed([RowError(1, "", _("The sheet is empty."))])
+    columns, errors = _header_map(list(first[1]), mapping)
+    if errors:
+        raise ImportFailed(errors)
+    labels = {key: COLUMNS[key][1][0] for key in COLUMNS}
+    lookups = _Lookups()
+    bureau = current_bureau()
+    parsed: list[tuple[int, dict]] = []
+    seen_numbers: dict[str, int] = {}
+    for number, row in rows:
+        values = {key: row[index] for index, key in columns.items() if index < len(row)}
+        if all(_text(v) == "" for v in values.values()):
+            continue
+        data, row_errors = _parse_row(values, lookups, bureau)
+        errors.extend(RowError(number, labels[key], message) for key, message in row_errors)
+        code = data.get("asset_number")
+        if code:
+            if code in seen_numbers:
+                errors.append(RowError(number, labels["asset_number"],
+                                       _("Duplicate of row %(row)s.") % {"row": seen_numbers[code]}))
+            seen_numbers.setdefault(code, number)
+        parsed.append((number, data))
     if seen_numbers:
         taken = set()
         codes = list(seen_numbers)

@@ -383,23 +383,18 @@ def category_list(request):
 
 
 def _category_rows(upload) -> list[dict]:
-    from openpyxl import load_workbook
+    from core.spreadsheets import sheet_rows
 
-    from .imports import check_container
+    from .imports import import_limits
 
-    check_container(upload)
-    workbook = load_workbook(upload, read_only=True, data_only=True)
-    try:
-        keys = ["code", "name", "parent", "service_life_years", "is_special_equipment"]
-        rows = []
-        for index, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
-            if index == 0 or not any(row):
-                continue
-            values = [("" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v)) for v in row]
-            rows.append(dict(zip(keys, values + [""] * (5 - len(values)), strict=False)))
-        return rows
-    finally:
-        workbook.close()
+    keys = ["code", "name", "parent", "service_life_years", "is_special_equipment"]
+    rows = []
+    for index, (_number, row) in enumerate(sheet_rows(upload, limits=import_limits())):
+        if index == 0 or not any(row):
+            continue
+        values = [("" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v)) for v in row]
+        rows.append(dict(zip(keys, values + [""] * (5 - len(values)), strict=False)))
+    return rows
 
 
 # ---------------------------------------------------------------- consumables

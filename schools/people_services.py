@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from io import BytesIO
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
 
+from core.spreadsheets import SheetLimits, SpreadsheetRefused, sheet_rows
 from tenants.models import Invitation, InvitationPurpose, Membership, School, User
 from tenants.people import (
     IssuedInvitation,
@@ -27,6 +27,9 @@ from tenants.roles import POST_ROLES, SCHOOL_ROLES, Role, role_from_name
 from .models import Department, StaffMember
 
 MAX_ROWS = 2000
+# A staff sheet is small: 2,000 rows of five columns are well under 1 MB of XML.
+SHEET_LIMITS = SheetLimits(max_bytes=5 * 1024 * 1024, max_uncompressed=50 * 1024 * 1024, max_rows=MAX_ROWS,
+                           max_columns=50, max_shared_strings=200_000, max_shared_chars=5_000_000)
 # Column → the headers a sheet may use for it (Chinese or English, case-insensitive).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "name"),
@@ -79,6 +82,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     invitations: list[IssuedInvitation] = field(default_factory=list)
+    # The file itself was refused (too large, a zip bomb, …); its message is errors[0].
+    refused: SpreadsheetRefused | None = None
 
     @property
     def ok(self) -> bool:
@@ -93,15 +98,14 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def staff_sheet_read(*, content: bytes) -> tuple[list[dict], list[RowError]]:
-    """The sheet's rows as {column: text, "_row": n}; header problems come back as errors."""
-    try:
-        workbook = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a file that is not a workbook
-        return [], [RowError(0, "", _("This file could not be read as an .xlsx workbook."))]
-    sheet = workbook.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
-    header = next(rows_iter, None) or ()
+def staff_sheet_read(*, content: bytes | File) -> tuple[list[dict], list[RowError]]:
+    """The sheet's rows as {column: text, "_row": n}; header problems come back as errors.
+
+    The file is read by core.spreadsheets (the reader every import shares): a file it refuses raises
+    SpreadsheetRefused, a ValidationError whose `reason` is stable.
+    """
+    rows_iter = sheet_rows(content, limits=SHEET_LIMITS)
+    header = next(rows_iter, (1, ()))[1]
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
         text = _cell_text(title).lower()
@@ -110,21 +114,16 @@ def staff_sheet_read(*, content: bytes) -> tuple[list[dict], list[RowError]]:
                 positions[column] = index
     missing = [c for c in ("name", "phone") if c not in positions]
     if missing:
-        workbook.close()
         return [], [
             RowError(1, str(COLUMN_LABELS[c]), _("The header row has no column for this.")) for c in missing
         ]
     rows = []
-    for number, values in enumerate(rows_iter, start=2):
-        if number - 1 > MAX_ROWS:
-            workbook.close()
-            return [], [RowError(number, "", _("The sheet has more than %(max)s rows.") % {"max": MAX_ROWS})]
+    for number, values in rows_iter:
         texts = {c: _cell_text(values[i]) if i < len(values) else "" for c, i in positions.items()}
         if not any(texts.values()):
             continue
         texts["_row"] = number
         rows.append(texts)
-    workbook.close()
     return rows, []
 
 
@@ -187,15 +186,18 @@ def _school() -> School:
 
 
 @transaction.atomic
-def staff_import(*, content: bytes, by: User | None, issue_links: bool = True) -> ImportResult:
+def staff_import(*, content: bytes | File, by: User | None, issue_links: bool = True) -> ImportResult:
     """Import the staff sheet: all rows or none; new people get a one-time invitation link.
 
     Re-importing the same sheet changes nothing; a changed post or roles column moves the roles.
     """
     school = _school()
+    try:
+        rows, errors = staff_sheet_read(content=content)  # before the lock: a crafted file must not hold it
+    except SpreadsheetRefused as exc:
+        return ImportResult(errors=[RowError(0, "", exc.messages[0])], refused=exc)
     # One import per school at a time: two uploads of the same sheet must not both create its people.
     School.objects.select_for_update().filter(pk=school.pk).first()
-    rows, errors = staff_sheet_read(content=content)
     if errors:
         return ImportResult(errors=errors)
     if not rows:

@@ -10,7 +10,6 @@ from django.views.decorators.cache import never_cache
 
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, wants_export
-from frontend.uploads import validate_upload
 from tenants.access import school_roles, school_view
 from tenants.roles import PHONE_VISIBLE_ROLES, SCHOOL_ADMIN_ROLES
 
@@ -52,18 +51,16 @@ def staff_import_view(request):
     form = StaffImportForm(request.POST or None, request.FILES or None)
     context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            validate_upload(upload, kinds=("zip",))
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            result = staff_import(content=upload.read(), by=request.user)
-            context["result"] = result
-            if result.errors:
-                request.session[ERRORS_SESSION_KEY] = [[e.row, e.column, str(e.message)] for e in result.errors]
-                return render(request, "schools/people/import.html", context, status=422)
-            request.session.pop(ERRORS_SESSION_KEY, None)
+        # The upload itself: core.spreadsheets checks its size (before reading it), type and content.
+        result = staff_import(content=form.cleaned_data["file"], by=request.user)
+        if result.refused is not None:  # the file as a whole (a zip bomb, too many rows, …): said on the form
+            form.add_error("file", result.refused)
+            return render(request, "schools/people/import.html", context)
+        context["result"] = result
+        if result.errors:
+            request.session[ERRORS_SESSION_KEY] = [[e.row, e.column, str(e.message)] for e in result.errors]
+            return render(request, "schools/people/import.html", context, status=422)
+        request.session.pop(ERRORS_SESSION_KEY, None)
     return render(request, "schools/people/import.html", context)
 
 
