@@ -74,7 +74,7 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "repairs:labels"): Budget(7, rows="rooms"),
     ("school", "repairs:plans"): Budget(7, rows="maintenance_plans"),
     ("school", "repairs:settings"): Budget(7),
-    ("school", "repairs:public_report"): Budget(7, status=302),  # a member without a label: to the members' report page
+    ("school", "repairs:public_report"): Budget(5, status=302),  # a member without a label: to the members' report page
     ("school", "repairs:public_status"): Budget(6),
     ("school", "repairs:report_signed_in"): Budget(7),
     # people (forms and the first-run checklist list no rows: a fixed set of steps counted in SQL)
