@@ -346,6 +346,25 @@ def test_crafted_file_on_the_asset_import_page(school_a, kate, client_for, name,
     assert _everything(school_a) == before
 
 
+CATEGORY_CASES = [case for case in ASSET_CASES if case[0] in (
+    "zip-bomb", "whitespace-1gib-lying-directory", "billion-laughs", "100000-columns", "huge-shared-string")]
+
+
+@pytest.mark.parametrize(("name", "build", "reason", "_staff_message", "asset_message"), CATEGORY_CASES,
+                         ids=[c[0] for c in CATEGORY_CASES])
+def test_crafted_file_on_the_category_table_import(school_a, kate, client_for, name, build, reason, _staff_message,
+                                                   asset_message):
+    """The category table (资产分类) is imported on its list page through the same reader (before: a 500)."""
+    content = crafted(name, build, "assets")
+    before = _everything(school_a)
+
+    response = client_for(kate, school_a).post("/assets/categories/", {"file": _upload(content)})
+
+    assert response.status_code == 200
+    assert _form_error(response.content.decode()) == [expected(asset_message, content)]
+    assert _everything(school_a) == before
+
+
 def test_asset_rows_past_the_cap_are_refused(in_school_a, kate):
     """50,001 rows below the header: the reader stops at the cap (the staff case above has 2,001)."""
     from django.core.exceptions import ValidationError
