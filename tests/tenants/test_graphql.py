@@ -39,10 +39,11 @@ def test_bureau_query_lists_schools(client_for, dave):
 
 
 def _deep_query(levels: int) -> str:
-    # bureau → schools → edges → node → bureau → … : each round trip adds four levels.
+    # bureau → schools → edges → node → bureau → … : each round trip adds four levels (pages of 10 inside
+    # the page of 100: a page of 100 inside it could hold 20,402 objects, over the limit of 10,000).
     inner = "name"
     for _ in range(levels):
-        inner = "bureau { schools { edges { node { " + inner + " } } } }"
+        inner = "bureau { schools(first: 10) { edges { node { " + inner + " } } } }"
     return "{ bureau { name schools { edges { node { " + inner + " } } } } }"
 
 
