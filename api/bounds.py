@@ -4,7 +4,7 @@ field's resolver is cut to it, so the estimate is an upper bound of what the exe
 A connection holds at most one page (`first`/`last` ≤ GRAPHQL_MAX_PAGE_SIZE) and api/limits.py multiplies by
 it. A plain list field (`rooms` of a building, `lines` of a purchase request) has no page: counted once, it let
 `buildingList(first: 100) { … rooms { building { rooms { … } } } }` return 41,170 objects (issue 17). Every list
-field is declared in LIST_BOUNDS by its GraphQL name; `install(schema)` wraps each one's resolver so it never
+field is declared in `_bounds()` by its GraphQL name; `install(schema)` wraps each one's resolver so it never
 returns more, and writes the bound into the field's description (the contract shows it). A list field missing
 from the table is cut to DEFAULT_BOUND, and tests/attacks/test_graphql_cost.py fails until it is declared.
 
@@ -110,7 +110,7 @@ _TABLE: dict[str, int | str] | None = None
 
 
 def list_bounds() -> dict[str, int | str]:
-    """LIST_BOUNDS, built once (it reads choices of the apps)."""
+    """The table of `_bounds()`, built once (it reads choices of the apps)."""
     global _TABLE
     if _TABLE is None:
         _TABLE = _bounds()
