@@ -6,6 +6,7 @@ from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from frontend.widgets import DateInput
 from schools.models import Department, Room
 from tenants.models import Membership, User
 
@@ -28,10 +29,6 @@ class BootstrapMixin:
 def school_users(school):
     ids = Membership.objects.active().filter(school=school).values("user_id")
     return User.objects.filter(pk__in=ids, is_active=True).order_by("name", "username")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class AssetFilterForm(BootstrapMixin, forms.Form):

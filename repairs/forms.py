@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import ConsumableItem
+from frontend.widgets import DateInput
 from schools.models import Room
 
 from .choices import Frequency, PhotoKind, Severity
@@ -150,7 +151,7 @@ class PlanForm(forms.ModelForm):
             "severity": forms.Select(attrs={"class": "form-select"}),
             "room": forms.Select(attrs={"class": "form-select"}),
             "frequency": forms.Select(attrs={"class": "form-select", "choices": Frequency.choices}),
-            "next_due_on": forms.DateInput(attrs={"class": "form-control", "type": "date"}),
+            "next_due_on": DateInput(attrs={"class": "form-control"}),
             "lead_days": forms.NumberInput(attrs={"class": "form-control"}),
             "is_active": forms.CheckboxInput(attrs={"class": "form-check-input"}),
         }

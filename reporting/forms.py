@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from frontend.widgets import DateInput
+
 from .choices import AwardKind, AwardLevel
 
 _INPUT = {"class": "form-control"}
@@ -15,8 +17,8 @@ _SELECT = {"class": "form-select"}
 class TermForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60, widget=forms.TextInput(attrs=_INPUT),
                            help_text=_("e.g. 2025–2026 第二学期"))
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={**_INPUT, "type": "date"}))
-    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={**_INPUT, "type": "date"}))
+    start = forms.DateField(label=_("Start"), widget=DateInput(attrs=_INPUT))
+    end = forms.DateField(label=_("End"), widget=DateInput(attrs=_INPUT))
 
 
 def parse_items(text: str) -> list[dict]:
@@ -36,7 +38,7 @@ def parse_items(text: str) -> list[dict]:
 class CampaignForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120, widget=forms.TextInput(attrs=_INPUT),
                             help_text=_("e.g. 春季开学安全大检查"))
-    due_on = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={**_INPUT, "type": "date"}))
+    due_on = forms.DateField(label=_("Deadline"), widget=DateInput(attrs=_INPUT))
     items = forms.CharField(
         label=_("Checklist items"),
         widget=forms.Textarea(attrs={**_INPUT, "rows": 8}),

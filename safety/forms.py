@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from frontend.widgets import DateInput, DateTimeInput
 from schools.models import Department, Room
 from tenants.models import Membership, User
 
@@ -22,8 +23,8 @@ from .choices import (
     TeamKind,
 )
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M")
+DATE = DateInput(attrs={"class": "form-control"})
+DATETIME = DateTimeInput(attrs={"class": "form-control"})
 
 
 class BootstrapForm(forms.Form):

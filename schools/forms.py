@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from frontend.widgets import DateInput, DateTimeInput
 from tenants.models import User
 
 from .choices import ProjectStage
@@ -23,8 +24,8 @@ from .models import (
 )
 from .services import BUILDING_FIELDS, DEPARTMENT_FIELDS, PROJECT_FIELDS, ROOM_FIELDS, UNIT_FIELDS
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = DateInput()
+DATETIME = DateTimeInput()
 
 
 class BootstrapMixin:
