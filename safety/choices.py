@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RoundKind(models.TextChoices):
@@ -34,7 +35,8 @@ class HazardGrade(models.TextChoices):
 class HazardStatus(models.TextChoices):
     OPEN = "open", _("Not yet rectified")
     RECTIFIED = "rectified", _("Rectified, awaiting verification")
-    CLOSED = "closed", _("Closed")
+    # 销号, the rules' word: a plain "Closed" is a project's 结项 in the shared catalogue.
+    CLOSED = "closed", pgettext_lazy("hazard status", "Closed")
 
 
 class PhotoStage(models.TextChoices):

@@ -238,6 +238,11 @@ class Hazard(models.Model):
     def is_overdue(self, today) -> bool:
         return self.status == HazardStatus.OPEN and self.deadline is not None and self.deadline < today
 
+    @property
+    def under_supervision(self) -> bool:
+        """挂牌督办 lasts while the hazard is open: a major hazard stays `supervised` for the record once 销号."""
+        return self.supervised and self.status != HazardStatus.CLOSED
+
 
 @tracked()
 class HazardPhoto(models.Model):
