@@ -3,6 +3,7 @@
 Production differs from development only by environment variables (see README.md).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,8 @@ SHARED_APPS = [
     "django_tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    # Failed sign-ins, public schema only (tenants/throttle.py).
+    "axes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -89,7 +92,8 @@ if REPLICA_DATABASE_URL:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenants.User"
-AUTHENTICATION_BACKENDS = ["tenants.backends.PhoneOrUsernameBackend"]
+# Axes first: a locked account or address is refused before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "tenants.backends.PhoneOrUsernameBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -120,6 +124,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "tenants.middleware.RequestIdMiddleware",
     "tenants.middleware.HistoryContextMiddleware",
+    # Last: turns a sign-in refused by axes into tenants.throttle.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -200,8 +206,27 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The client's address behind reverse proxies (core/net.py). 0 trusts none: X-Forwarded-For is
+# ignored. nginx in front: 1. TRUSTED_PROXIES (addresses or networks of the proxies), when set, is
+# required of REMOTE_ADDR before X-Forwarded-For is read.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Sign-in throttling by django-axes (tenants/throttle.py): failures per account (every alias, every
+# host, /admin/ too) and per client address, within the lockout window after the last failure.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: tenants.throttle.SignInHandler
+AXES_HANDLER = "tenants.throttle.SignInHandler"
+AXES_USERNAME_CALLABLE = "tenants.throttle.account_key"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "tenants.throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# Guesses at a locked account are refused without being counted, so the lock ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are kept by tenants.UserSession, not a second log
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

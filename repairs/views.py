@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.labels import ROOM, label_token
+from core.net import client_ip
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, sort_queryset, wants_export
 from schools.models import Room
@@ -89,7 +90,7 @@ def report(request):
 
 
 def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_ip(request) or "unknown"  # the real client behind the trusted proxy (core/net.py)
 
 
 def _rate_key(request, scope: str) -> str:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Bureau, Domain, Membership, School, User
+from .throttle import AdminSignInForm
 
 
 @admin.register(Bureau)
@@ -47,3 +48,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "school", "bureau", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "user__name"]
+
+
+# /admin/login/ is counted and serialized like the sign-in page (tenants/throttle.py).
+admin.site.login_form = AdminSignInForm

@@ -2,8 +2,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .throttle import SerializedSignInMixin
 
-class LoginForm(AuthenticationForm):
+
+class LoginForm(SerializedSignInMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Mobile phone or username"),
         max_length=150,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -23,47 +24,26 @@ from .notifications import notification_mark_read
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _lock_key(request, username: str) -> str:
-    return f"login-fail:{request_host(request)}:{username.strip().lower()}:{_client_ip(request)}"
+    # core.net.client_ip (the trusted-proxy rule), reached through axes' AXES_CLIENT_IP_CALLABLE:
+    # tenants imports no other app of the project.
+    return get_client_ip_address(request) or ""
 
 
 class LoginView(auth_views.LoginView):
-    """Sign-in with lockout after repeated failures; the session is bound to this host."""
+    """Sign-in; the session is bound to this host.
+
+    Failures are counted per account (every alias, every host) and per client address by django-axes
+    (tenants/throttle.py): a locked sign-in is refused before its password is checked and answered by
+    tenants.throttle.lockout_response (HTTP 429).
+    """
 
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        with schema_context("public"):
-            failures = cache.get(_lock_key(request, username), 0)
-        if failures >= settings.LOGIN_FAILURE_LIMIT:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many failed attempts. Try again in %(minutes)s minutes.")
-                           % {"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60})
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        key = _lock_key(self.request, self.request.POST.get("username", ""))
-        with schema_context("public"):
-            if not cache.add(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS):
-                try:
-                    cache.incr(key)
-                except ValueError:
-                    cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        return super().form_invalid(form)
-
     def form_valid(self, form):
         response = super().form_valid(form)  # django.contrib.auth.login rotates the session key
         self.request.session["_houqin_host"] = request_host(self.request)
-        with schema_context("public"):
-            cache.delete(_lock_key(self.request, self.request.POST.get("username", "")))
         return response
 
 
