@@ -166,6 +166,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Files served at the site's root by convention: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "frontend" / "root"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
 MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
