@@ -158,12 +158,14 @@ USE_TZ = True
 # --- static and media ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
+# frontend/static is found as the frontend app's static folder (listing it again collected it twice).
 STORAGES = {
     # Per-school media under MEDIA_ROOT/<schema>/ (django-tenants' storage); served only through
     # permission-checked views, never as plain static files.
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Names carry a hash of the content (css/houqin.3f2a….css, from the manifest collectstatic writes),
+    # so nginx may cache /static/ for a year and a release still serves its own CSS and JS.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
 # Files served at the site's root by convention: /favicon.ico.

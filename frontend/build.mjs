@@ -1,5 +1,5 @@
 // Copies the vendored libraries from node_modules into static/vendor. Run: npm ci && npm run build
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 const out = "static/vendor";
 rmSync(out, { recursive: true, force: true });
@@ -12,7 +12,14 @@ const files = [
   ["node_modules/htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
   ["node_modules/echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
 ];
+// The source maps are not shipped: collectstatic's hashed names (ManifestStaticFilesStorage) refuse a
+// file that references a missing one, and browsers would ask for them in vain.
+const sourceMap = /\n?(\/\*# sourceMappingURL=[^*]*\*\/|\/\/# sourceMappingURL=\S+)\s*$/;
 for (const [from, to] of files) {
-  cpSync(from, `${out}/${to}`, { recursive: true });
+  const target = `${out}/${to}`;
+  cpSync(from, target, { recursive: true });
+  if (statSync(target).isFile() && /\.(css|js)$/.test(target)) {
+    writeFileSync(target, readFileSync(target, "utf8").replace(sourceMap, "\n"));
+  }
 }
 console.log(`copied ${files.length} entries into ${out}`);

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 import pytest_django.fixtures as _pytest_django_fixtures
+from django.conf import settings
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from tenants.models import Bureau, School, User
 from tenants.roles import Role
@@ -28,6 +29,12 @@ def _always_the_default_database(items):
 
 
 _pytest_django_fixtures._get_databases_for_setup = _always_the_default_database
+
+# Hashed static names come from the manifest that collectstatic writes; the tests render pages without
+# collecting first, so they name the source files plainly (tests/infra/test_static_files.py collects
+# with the hashed storage itself).
+override_settings(STORAGES={**settings.STORAGES,
+                            "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}}).enable()
 
 PASSWORD = "correct-horse-42"
 MARKER = {"alpha": "MARKER-ALPHA-7f3a", "beta": "MARKER-BETA-19c2", "gamma": "MARKER-GAMMA-55e1"}
