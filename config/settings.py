@@ -168,6 +168,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Only the hashed copies are kept (and compressed): half the work of collectstatic on every `./dev up`.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 # Files served at the site's root by convention: /favicon.ico.
 WHITENOISE_ROOT = BASE_DIR / "frontend" / "root"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))

@@ -41,6 +41,7 @@ def test_the_project_collects_with_hashed_and_compressed_names(tmp_path):
             assert (root / paths[name]).is_file()
             assert (root / (paths[name] + ".gz")).is_file()  # whitenoise serves the compressed copy
             assert staticfiles_storage.url(name) == "/static/" + paths[name]
+            assert not (root / name).exists()  # WHITENOISE_KEEP_ONLY_HASHED_FILES: no stale plain copy
         # The icon font is referenced from the CSS by its hashed name too.
         css = (root / paths["vendor/bootstrap-icons/bootstrap-icons.min.css"]).read_text()
         assert paths["vendor/bootstrap-icons/fonts/bootstrap-icons.woff2"].split("/")[-1] in css
