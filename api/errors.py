@@ -100,8 +100,36 @@ def _code_for(error: GraphQLError) -> tuple[str, str | None, dict]:
                 return code, str(original), {}
     if isinstance(original, ValueError) and _raised_in_relay(original):
         return Code.BAD_USER_INPUT, "This id or cursor is not valid.", {}
-    logger.exception("Unexpected GraphQL error", exc_info=original)
     return Code.INTERNAL, "Internal server error.", {}
+
+
+refusals = logging.getLogger("houqin.graphql.refused")
+_REASON_CHARS = 200
+
+
+def errors_log(errors, query: object) -> None:
+    """Log a request's errors (HouqinSchema.process_errors): each once, none with the query's text.
+
+    An unexpected error is logged with its traceback (its message is masked for the caller). A request
+    refused as a whole (syntax, token limit, validation, the limits) is one line with its size and the
+    reason: a refused 2 MB document is never echoed. Errors of single fields (forbidden, not found, bad
+    input) are answers to the caller, not incidents, and are not logged.
+    """
+    size = len(query.encode()) if isinstance(query, str) else 0
+    for error in errors:
+        code, _, _ = _code_for(error)
+        if code == Code.INTERNAL:
+            where = ".".join(str(p) for p in error.path) if error.path else "-"
+            logger.error("Unexpected GraphQL error at %s: %s", where, _reason(error.message),
+                         exc_info=error.original_error)
+        elif not error.path:
+            refusals.warning("GraphQL request refused: %s (%s, %d bytes)", _reason(error.message), code, size)
+
+
+def _reason(message: str) -> str:
+    """The first line of a message, cut short: graphql-core appends the offending source to some."""
+    first = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
+    return first if len(first) <= _REASON_CHARS else first[: _REASON_CHARS - 1] + "…"
 
 
 class ErrorCodes(SchemaExtension):

@@ -12,7 +12,7 @@ from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from . import bounds
-from .errors import ErrorCodes
+from .errors import ErrorCodes, errors_log
 from .limits import AliasLimiter, DepthLimiter, RequestLimits
 from .permissions import PartnerWriteGate
 
@@ -49,10 +49,9 @@ Mutation = merge_types("Mutation", _collect(1))
 
 class HouqinSchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
-        # Refusals and bad input are answers, not incidents: log only what ErrorCodes masked as internal.
-        unexpected = [e for e in errors if (e.extensions or {}).get("code") in (None, "INTERNAL_SERVER_ERROR")]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+        # Unexpected errors with their traceback; refused requests as one line by size and reason; answers
+        # to the caller (forbidden, not found, bad input) not at all. Never the query itself.
+        errors_log(errors, getattr(execution_context, "query", None))
 
 
 schema = HouqinSchema(

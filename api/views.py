@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pghistory
 from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 
@@ -32,6 +34,19 @@ def _operation_count(query: object) -> int:
     except Exception:  # noqa: BLE001 - a syntax error is reported by strawberry with its own code
         return 0
     return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
+_csrf_logger = logging.getLogger("django.security.csrf")
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check answering the reason of a refusal (or None), without logging it.
+
+    Django logs every refusal as a warning; here a refusal matters only for a signed-in caller.
+    """
+
+    def _reject(self, request, reason):
+        return reason
 
 
 class HouqinGraphQLView(GraphQLView):
@@ -59,11 +74,16 @@ class HouqinGraphQLView(GraphQLView):
             response = _error("The token is not valid.", Code.UNAUTHENTICATED, 401, reason=exc.reason)
             response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return response
-        # Cookie sessions need the CSRF token; a bearer token (partners) carries no ambient authority.
+        # Cookie sessions need the CSRF token; a bearer token (partners) carries no ambient authority,
+        # nor does an anonymous caller, whose request is answered without a warning in the log.
         if request.method == "POST" and partner is None:
-            rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-            if rejected is not None and request.user.is_authenticated:
-                return _error("CSRF token missing or wrong.", Code.FORBIDDEN, 403)
+            reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
+            if reason is not None and request.user.is_authenticated:
+                response = _error("CSRF token missing or wrong.", Code.FORBIDDEN, 403)
+                # One line, with Django's reason, instead of Django's generic "Forbidden: /graphql/".
+                log_response("Forbidden (%s): %s", reason, request.path, response=response, request=request,
+                             logger=_csrf_logger)
+                return response
         if partner is not None:
             # A token has no user: the row history names the partner client instead, so no write is anonymous.
             with pghistory.context(partner=partner.client.name, partner_client=partner.client.pk):

@@ -2,13 +2,32 @@
 
 import os
 
+from celery.signals import setup_logging
 from tenant_schemas_celery.app import CeleryApp
+
+from config.logs import connect_celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = CeleryApp("houqin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# A task carries the id of the request (or task) that sent it, and binds it while it runs.
+connect_celery()
+
+
+@setup_logging.connect
+def _django_logging(loglevel=None, **kwargs) -> None:
+    """Workers and beat log through settings.LOGGING (request ids, LOG_FORMAT), not Celery's own set-up."""
+    import logging
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:  # --loglevel of the command line
+        logging.getLogger().setLevel(loglevel)
 
 
 def _ensure_broker_dirs() -> None:

@@ -64,7 +64,8 @@ def cmd_up(args: list[str]) -> int:
     children.append(
         subprocess.Popen(
             [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
-             "--access-logfile", "-", "--timeout", "120"],
+             "--access-logfile", "-", "--timeout", "120",
+             "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'],
             cwd=ROOT, env=env, start_new_session=True,
         )
     )

@@ -4,6 +4,7 @@ Production differs from development only by environment variables (see README.md
 """
 
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -109,6 +110,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (config/logs.py).
+    "tenants.middleware.RequestIdMiddleware",
     "frontend.middleware.HealthCheckMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -122,7 +125,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "tenants.middleware.RequestIdMiddleware",
     "tenants.middleware.HistoryContextMiddleware",
     # Last: turns a sign-in refused by axes into tenants.throttle.lockout_response.
     "axes.middleware.AxesMiddleware",
@@ -325,9 +327,21 @@ HISTORY_ANCHOR_EMAILS = env.list("HISTORY_ANCHOR_EMAILS", default=[])
 
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-}
+# --- logs and errors (config/logs.py) --------------------------------------------------------------
+# Every line carries the request id (X-Request-ID, also in the tasks a request starts); a refusal is one
+# line without traceback. LOG_FORMAT=json in production: one JSON object a line for the log collector.
+from config.logs import logging_config, sentry_init  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="WARNING"))
+# Who is e-mailed each server error (outside DEBUG): ADMINS="Name <a@example.cn>,Other <b@example.cn>".
+ADMINS = [(name, address) for name, address in getaddresses(env.list("ADMINS", default=[])) if address]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Error reports to Sentry or GlitchTip when SENTRY_DSN is set (no personal data is sent).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+    release=env.str("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)

@@ -17,6 +17,8 @@ keepalive = 5
 max_requests = 2000  # recycle workers slowly, against leaks
 max_requests_jitter = 200
 accesslog = "-"
+# Gunicorn's default line, and the request id the application answered with (X-Request-ID).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")  # behind nginx / the ingress only
 worker_tmp_dir = "/dev/shm"

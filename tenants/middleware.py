@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db import connection
 from django.template.response import TemplateResponse
 from django.urls import set_urlconf
 from django.utils.deprecation import MiddlewareMixin
 from pghistory.middleware import HistoryMiddleware
+
+from config.logs import bind_request_id, sane_request_id, unbind_request_id
 
 from .models import Domain, SchoolStatus
 
@@ -129,16 +130,29 @@ class HostBoundSessionMiddleware(MiddlewareMixin):
 
 
 class RequestIdMiddleware:
-    """Give every request an id, echoed in the response and written into history rows."""
+    """Give every request an id, echoed in the response, on every log line and in history rows.
+
+    The caller's X-Request-ID when it is a sane value, else a new one (config.logs). First in
+    MIDDLEWARE, so every line of the request carries it; the id stays bound until the request
+    finishes, so Django's own closing line (``Not Found: …``) carries it too.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = (request.headers.get("X-Request-ID") or uuid.uuid4().hex)[:64]
+        request.request_id = sane_request_id(request.headers.get("X-Request-ID"))
+        bind_request_id(request.request_id)
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+def _request_finished(**kwargs):
+    unbind_request_id()
+
+
+request_finished.connect(_request_finished, dispatch_uid="houqin_request_id_unbind")
 
 
 class HistoryContextMiddleware(HistoryMiddleware):
