@@ -19,6 +19,7 @@ from api.errors import Code, HouqinGraphQLError
 from api.permissions import (
     PARTNER_MUTATION,
     current_partner,
+    current_school,
     current_user,
     refuse_partners,
     require_school_reader,
@@ -27,6 +28,7 @@ from api.permissions import (
 )
 from schools.models import Department, Room
 from tenants.models import User
+from tenants.selectors import PersonNotFound, member_get_for
 
 from .. import selectors, services
 from ..choices import AssetKind
@@ -243,8 +245,16 @@ def _actor(info: Info):
     return current_user(info), None
 
 
-def _user(value) -> User | None:
-    return User.objects.get(pk=_pk(value)) if value else None
+def _person(info: Info, value, *, field: str) -> User:
+    """A person of this school by plain or global id: NOT_FOUND alike for another school's account and a made-up id."""
+    try:
+        return member_get_for(actor=current_user(info), school=current_school(info), user_id=_pk(value))
+    except PersonNotFound as exc:
+        raise HouqinGraphQLError(str(exc), Code.NOT_FOUND, field=field) from exc
+
+
+def _person_or_none(info: Info, value, *, field: str) -> User | None:
+    return _person(info, value, field=field) if value else None
 
 
 def _category(code: str) -> Category:
@@ -369,8 +379,10 @@ class AssetsMutation:
             for x in data.lines
         ]
         services.acceptance_record(
-            request=request, actor=current_user(info), members=list(User.objects.filter(pk__in=[_pk(m) for m in data.member_ids])),
-            actual_user=_user(data.actual_user_id), lines=lines, invoice_number=data.invoice_number,
+            request=request, actor=current_user(info),
+            members=[_person(info, m, field="memberIds") for m in data.member_ids],
+            actual_user=_person(info, data.actual_user_id, field="actualUserId"), lines=lines,
+            invoice_number=data.invoice_number,
             room=_room(data.room_id), accepted_on=data.accepted_on,
         )
         return PurchaseRequest.objects.get(pk=request.pk)  # type: ignore[return-value]
@@ -379,7 +391,8 @@ class AssetsMutation:
     def loan_create(self, info: Info, data: LoanInput) -> LoanType:
         require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.loan_create(  # type: ignore[return-value]
-            asset=_asset(info, data.asset_number), borrower=_user(data.borrower_id), actor=current_user(info),
+            asset=_asset(info, data.asset_number), borrower=_person(info, data.borrower_id, field="borrowerId"),
+            actor=current_user(info),
             due_on=data.due_on, purpose=data.purpose,
         )
 
@@ -409,7 +422,8 @@ class AssetsMutation:
         require_school_role(info, STAFF, scope=PEOPLE_ONLY)
         return services.transfer_request(  # type: ignore[return-value]
             asset=_asset(info, data.asset_number), actor=current_user(info), reason=data.reason,
-            to_department=_department(data.to_department_id), to_room=_room(data.to_room_id), to_user=_user(data.to_user_id),
+            to_department=_department(data.to_department_id), to_room=_room(data.to_room_id),
+            to_user=_person_or_none(info, data.to_user_id, field="toUserId"),
         )
 
     @strawberry.mutation(description="Confirm or reject a transfer (logistics office).")

@@ -17,6 +17,7 @@ from api.permissions import (
     PARTNER_MUTATION,
     current_partner,
     current_partner_name,
+    current_school,
     require_school_reader,
     require_school_role,
 )
@@ -26,6 +27,7 @@ from repairs.models import WorkOrder
 from schools.models import Room
 from tenants.models import User
 from tenants.roles import SCHOOL_ROLES, Role
+from tenants.selectors import PersonNotFound, member_get_for
 
 from .inputs import WorkOrderCompleteInput, WorkOrderConfirmInput, WorkOrderReportInput, WorkOrderTriageInput
 from .types import ClockEventType, WorkOrderType
@@ -117,9 +119,12 @@ class RepairsMutation:
         order = _order(info, data.reference)
         assignee = None
         if data.assignee_username:
-            assignee = User.objects.filter(username__iexact=data.assignee_username).first()
-            if assignee is None:
-                raise HouqinGraphQLError("No such user.", Code.NOT_FOUND)
+            # Only a person of this school, and the same answer for another school's account as for a made-up
+            # name; the service then checks that the person is one of this school's maintenance workers.
+            try:
+                assignee = member_get_for(actor=user, school=current_school(info), username=data.assignee_username)
+            except PersonNotFound as exc:
+                raise HouqinGraphQLError(str(exc), Code.NOT_FOUND, field="assigneeUsername") from exc
         return services.work_order_triage(  # type: ignore[return-value]
             order=order, actor=user, severity=data.severity, assignee=assignee, vendor_name=data.vendor_name,
             **_partner(info),

@@ -16,9 +16,11 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
 
+from api.errors import Code, HouqinGraphQLError
 from api.permissions import (
     PARTNER_MUTATION,
     current_partner_name,
+    current_school,
     current_user,
     require_school_reader,
     require_school_role,
@@ -28,6 +30,7 @@ from safety import roles as R
 from safety.terms import current_term, term_label
 from schools.models import Room
 from tenants.models import User
+from tenants.selectors import PersonNotFound, member_get_for
 
 from .inputs import (
     AgreementIssueInput,
@@ -115,10 +118,16 @@ def _actor(info: Info) -> tuple[User | None, str]:
     return (None, name) if name else (current_user(info), "")
 
 
-def _user(username: str | None) -> User | None:
+def _person(info: Info, username: str | None, *, field: str) -> User | None:
+    """A person of this school by username (None when none is given): NOT_FOUND alike for another school's
+    account and a made-up name, so the answer tells nothing about accounts elsewhere."""
     if not username:
         return None
-    return User.objects.get(username=username)
+    actor, _partner = _actor(info)
+    try:
+        return member_get_for(actor=actor, school=current_school(info), username=username)
+    except PersonNotFound as exc:
+        raise HouqinGraphQLError(str(exc), Code.NOT_FOUND, field=field) from exc
 
 
 @strawberry.type
@@ -179,7 +188,8 @@ class SafetyMutation:
         return services.hazard_report(  # type: ignore[return-value]
             reporter=user, category=data.category, description=data.description, grade=data.grade,
             location_text=data.location_text, room=Room.objects.get(pk=_pk(data.room_id)) if data.room_id else None,
-            found_on=data.found_on, responsible=_user(data.responsible_username), measures=data.measures,
+            found_on=data.found_on, responsible=_person(info, data.responsible_username, field="responsibleUsername"),
+            measures=data.measures,
             funds=data.funds, deadline=data.deadline, contingency_plan=data.contingency_plan,
             by_partner=bool(partner_name), partner_name=partner_name,
         )
@@ -189,7 +199,8 @@ class SafetyMutation:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.hazard_plan(  # type: ignore[return-value]
             actor=current_user(info), hazard=_get(models.Hazard, data.id), grade=data.grade,
-            responsible=_user(data.responsible_username), measures=data.measures, funds=data.funds,
+            responsible=_person(info, data.responsible_username, field="responsibleUsername"),
+            measures=data.measures, funds=data.funds,
             deadline=data.deadline, contingency_plan=data.contingency_plan,
         )
 
@@ -373,10 +384,12 @@ class SafetyMutation:
     def security_team_member_add(self, info: Info, data: RosterInput) -> SecurityTeamMemberType:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.security_member_add(actor=current_user(info), name=data.name, team=data.team,  # type: ignore[return-value]
-                                            user=_user(data.username), shift=data.shift, weekday=data.weekday)
+                                            user=_person(info, data.username, field="username"),
+                                            shift=data.shift, weekday=data.weekday)
 
     @strawberry.mutation(description="Add a class.")
     def school_class_create(self, info: Info, data: SchoolClassInput) -> SchoolClassType:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
+        head_teacher = _person(info, data.head_teacher_username, field="headTeacherUsername")
         return services.school_class_create(grade=data.grade, name=data.name, student_count=data.student_count,  # type: ignore[return-value]
-                                            head_teacher=_user(data.head_teacher_username))
+                                            head_teacher=head_teacher)
