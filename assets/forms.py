@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.widgets import DateInput
 from schools.models import Department, Room
-from tenants.models import Membership, User
+from tenants.models import User
+from tenants.selectors import member_list_for
 
 from .choices import AssetKind, Condition, DisposalMethod, ProcurementForm, Resolution
 from .models import Asset, Category, ConsumableItem, Supplier
@@ -26,9 +27,9 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
-def school_users(school):
-    ids = Membership.objects.active().filter(school=school).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("name", "username")
+def school_users(school, keep=()):
+    """The people of this school a form may name (and whoever the record already names, in `keep`)."""
+    return member_list_for(actor=None, school=school, keep=keep)
 
 
 class AssetFilterForm(BootstrapMixin, forms.Form):
@@ -57,7 +58,7 @@ class AssetForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["kind"].required = False
         self.fields["original_value"].required = False
-        self.fields["user"].queryset = school_users(school)
+        self.fields["user"].queryset = school_users(school, keep=[self.instance.user_id])
         self.fields["room"].queryset = Room.objects.select_related("building")
         self._style()
 

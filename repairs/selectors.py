@@ -13,8 +13,9 @@ from assets.models import Asset
 from core.labels import ROOM, label_read
 from schools.models import Room
 from tenants.access import can_read_school, school_roles
-from tenants.models import Membership, School, User
+from tenants.models import School, User
 from tenants.roles import Role
+from tenants.selectors import member_list_for
 
 from .choices import OPEN_STATUSES, RUNNING_STATUSES, Status
 from .models import WorkOrder
@@ -128,8 +129,7 @@ def maintenance_workers_for(*, user: User) -> QuerySet[User]:
     school = _school()
     if school is None or not school_roles(user, school):
         return User.objects.none()
-    ids = Membership.objects.active().filter(school=school, role=Role.MAINTENANCE_WORKER).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("name", "username")
+    return member_list_for(actor=user, school=school, roles={Role.MAINTENANCE_WORKER})
 
 
 def board_for(*, user: User, filters: dict | None = None) -> list[tuple[str, str, list[WorkOrder]]]:

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend.widgets import DateInput, DateTimeInput
 from schools.models import Department, Room
-from tenants.models import Membership, User
+from tenants.models import User
+from tenants.selectors import member_list_for
 
 from . import models
 from .choices import (
@@ -44,10 +45,15 @@ class BootstrapForm(forms.Form):
                 widget.attrs.setdefault("class", "form-control")
 
 
-def staff_users(school):
-    return User.objects.filter(
-        pk__in=Membership.objects.active().filter(school=school).values("user_id"), is_active=True
-    ).order_by("name")
+def staff_users(school, keep=()):
+    """The people of this school a form may name (and whoever the record already names, in `keep`)."""
+    return member_list_for(actor=None, school=school, keep=keep)
+
+
+def _named(value) -> list[int]:
+    """The id of the person an initial value names (a user or an id), to keep them choosable."""
+    pk = getattr(value, "pk", value)
+    return [pk] if isinstance(pk, int) else []
 
 
 class VisitorForm(BootstrapForm):
@@ -286,7 +292,7 @@ class HazardPlanForm(BootstrapForm):
 
     def __init__(self, *args, school=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = staff_users(school)
+        self.fields["responsible"].queryset = staff_users(school, keep=_named(self.initial.get("responsible")))
 
 
 class FollowUpForm(BootstrapForm):

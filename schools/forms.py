@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from frontend.widgets import DateInput, DateTimeInput
-from tenants.models import User
+from tenants.models import School
+from tenants.selectors import member_list_for
 
 from .choices import ProjectStage
 from .models import (
@@ -43,8 +45,11 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-control")
 
 
-def _people():
-    return User.objects.filter(is_active=True).order_by("name")
+def _people(keep=()):
+    """The people of the school being edited (and whoever the record already names, in `keep`), never the
+    platform's other accounts: a school cannot make another school's principal its room's custodian."""
+    tenant = getattr(connection, "tenant", None)
+    return member_list_for(actor=None, school=tenant if isinstance(tenant, School) else None, keep=keep)
 
 
 class ServiceModelForm(BootstrapMixin, forms.ModelForm):
@@ -60,12 +65,20 @@ class DepartmentForm(ServiceModelForm):
         model = Department
         fields = DEPARTMENT_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["head"].queryset = _people(keep=[self.instance.head_id])
+
 
 class UnitForm(ServiceModelForm):
     class Meta:
         model = OnCampusUnit
         fields = UNIT_FIELDS
         widgets = {"lease_start": DATE, "lease_end": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_user"].queryset = _people(keep=[self.instance.contact_user_id])
 
 
 class BuildingForm(ServiceModelForm):
@@ -89,7 +102,7 @@ class RoomForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["custodian"].queryset = _people()
+        self.fields["custodian"].queryset = _people(keep=[self.instance.custodian_id])
 
 
 class ProjectForm(ServiceModelForm):
