@@ -255,6 +255,11 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="houqin@localhost")
 EMAIL_ENABLED = env.bool("EMAIL_ENABLED", default=bool(EMAIL_HOST))
+# Text messages (invitations, password links) through a provider class with send(phone, text) -> id
+# (tenants/sms.py). The default keeps each message for the platform operator (admin) and sends nothing.
+SMS_BACKEND = env.str("SMS_BACKEND", default="tenants.sms.LocalSmsBackend")
+# At most this many invitations a day from one school or bureau to one phone number (each may be a text).
+INVITATIONS_PER_PHONE_PER_DAY = env.int("INVITATIONS_PER_PHONE_PER_DAY", default=5)
 
 # --- outbound requests (core/outbound.py: robots, webhooks, ping) ---------------------------------
 # Plain http only in development: unset, it follows DEBUG at run time. Hosts listed in

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Bureau, Domain, Membership, School, User
+from .models import Bureau, Domain, Membership, School, SmsMessage, User
 from .throttle import AdminSignInForm
 
 
@@ -48,6 +48,25 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "school", "bureau", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "user__name"]
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    """Text messages (the platform operator's view): with no provider configured, the only copy of each."""
+
+    list_display = ["created_at", "phone", "kind", "school", "status", "text"]
+    list_filter = ["status", "kind"]
+    search_fields = ["phone"]
+    readonly_fields = [f.name for f in SmsMessage._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # /admin/login/ is counted and serialized like the sign-in page (tenants/throttle.py).

@@ -335,6 +335,11 @@ class Invitation(models.Model):
     def roles_display(self) -> str:
         return "、".join(str(Role(r).label) for r in self.roles if r in Role.values)
 
+    @property
+    def place_name(self) -> str:
+        place = self.school if self.school_id else self.bureau
+        return place.name if place is not None else ""
+
 
 class UserSession(models.Model):
     """A session key a person signed in with, so ending their access can delete it at once."""
@@ -437,6 +442,48 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.subject}"
+
+
+
+class SmsStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    KEPT = "kept", _("Kept here (no SMS provider)")
+    FAILED = "failed", _("Failed")
+
+
+class SmsMessage(models.Model):
+    """One text message to a phone (the notification centre's SMS channel): to whom, what, and how it went.
+
+    With no provider configured (tenants.sms.LocalSmsBackend) the message is kept here only, for the platform
+    operator to read in the admin; once a provider has taken it, a link in the stored text is masked.
+    """
+
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    text = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=64, blank=True)
+    recipient = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("person"))
+    school = models.ForeignKey(School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("school"))
+    bureau = models.ForeignKey(Bureau, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("bureau"))
+    status = models.CharField(_("status"), max_length=12, choices=SmsStatus.choices, default=SmsStatus.PENDING)
+    backend = models.CharField(_("provider"), max_length=200, blank=True)
+    provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone", "created_at"], name="sms_phone_created")]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.text[:30]}"
 
 
 from .integrity_models import HistorySeal  # noqa: E402,F401  (history hash chain, tenants/integrity.py)

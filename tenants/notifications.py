@@ -3,7 +3,9 @@
 In-app notifications are always written. Each person chooses per kind whether they also get an
 e-mail at once or a daily digest (when e-mail is configured). A school's group robots (DingTalk,
 WeCom) relay the kinds they are set up for. E-mail and robot sends are NotificationDelivery rows,
-sent by Celery after commit, each once (dedupe_key), with their outcome logged.
+sent by Celery after commit, each once (dedupe_key), with their outcome logged. Text messages
+(`sms_send`: invitations and password links, to the owner's own phone) go through the provider
+interface of tenants/sms.py and are logged as SmsMessage rows.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 import urllib.parse
 from collections.abc import Iterable
@@ -39,8 +42,11 @@ from .models import (
     RobotChannel,
     RobotProvider,
     School,
+    SmsMessage,
+    SmsStatus,
     User,
 )
+from .sms import SmsError, sms_backend, sms_backend_path, sms_delivers
 
 logger = logging.getLogger(__name__)
 
@@ -373,3 +379,66 @@ def digest_run(*, now=None) -> list[int]:
         if delivery is not None:
             created.append(delivery.pk)
     return created
+
+
+# --- text messages (SMS) ---------------------------------------------------------------------------
+
+_LINK = re.compile(r"https?://\S+")
+
+
+def sms_send(
+    *, phone: str, text: str, kind: str, recipient: User | None = None, school: School | None = None,
+    bureau: Bureau | None = None,
+) -> SmsMessage | None:
+    """Text one phone number (the account's own: never a number typed by someone else for someone else).
+
+    Without a provider (tenants.sms.LocalSmsBackend) the message is kept at once for the platform operator;
+    with one it is sent after commit by Celery, retried, and logged. None when there is no number.
+    """
+    phone = (phone or "").strip()
+    if not phone:
+        return None
+    message = SmsMessage.objects.create(phone=phone, text=text, kind=kind, recipient=recipient, school=school,
+                                        bureau=bureau, backend=sms_backend_path())
+    if not sms_delivers():
+        sms_message_send(message_id=message.pk)
+        return SmsMessage.objects.get(pk=message.pk)
+
+    def _send() -> None:
+        from .tasks import notification_sms_send_task
+
+        notification_sms_send_task.delay(message_id=message.pk)
+
+    transaction.on_commit(_send)
+    return message
+
+
+def sms_message_send(*, message_id: int) -> SmsMessage:
+    """Hand one message to the provider unless it went already; log the attempt. Raises SmsError to retry."""
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().get(pk=message_id)
+        if message.status in (SmsStatus.SENT, SmsStatus.KEPT):
+            return message
+        backend = sms_backend()
+        message.attempts += 1
+        message.backend = sms_backend_path()
+        try:
+            provider_id = backend.send(message.phone, message.text)
+        except (SmsError, OSError) as exc:
+            message.status = SmsStatus.FAILED
+            message.last_error = str(exc)[:1000]
+            message.save(update_fields=["status", "attempts", "backend", "last_error"])
+            failure = SmsError(message.last_error)
+        else:
+            delivers = getattr(backend, "delivers", True)
+            message.status = SmsStatus.SENT if delivers else SmsStatus.KEPT
+            message.provider_id = str(provider_id or "")[:100]
+            message.sent_at = timezone.now()
+            message.last_error = ""
+            if delivers:
+                # The phone has the link now; the copy kept here must not be a second way in.
+                message.text = _LINK.sub("[链接已隐去]", message.text)
+            message.save(update_fields=["status", "attempts", "backend", "provider_id", "sent_at", "last_error",
+                                        "text"])
+            return message
+    raise failure

@@ -197,3 +197,15 @@ def trust_probe_task(*, key: str, user_id: int, seconds: float = 0.0) -> str:
     notify(kind="probe", title=key, users=[User.objects.get(pk=user_id)], dedupe_key=f"probe:{key}")
     time.sleep(seconds)  # the window in which the drill kills the worker, after the side effect
     return key
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def notification_sms_send_task(self, *, message_id: int) -> str:
+    """Hand one text message to the SMS provider (a message that went is never sent twice)."""
+    from .notifications import sms_message_send
+    from .sms import SmsError
+
+    try:
+        return sms_message_send(message_id=message_id).status
+    except SmsError as exc:
+        raise self.retry(exc=exc, countdown=30 * (2**self.request.retries)) from exc
