@@ -86,6 +86,8 @@ def _bounds() -> dict[str, int | str]:
         "DeactivationType.openTasks": 200,
         "Query.invitationList": 100,  # my open invitations to join
         "InvitationToJoinType.roles": roles,
+        "Query.invitationPendingList": MAX_ROWS,  # a school's waiting invitations: a staff sheet at most
+        "InvitationSentType.roles": roles,
         # reporting (the bureau host)
         "ComparisonType.rows": PAGE,  # schoolMetricsList(first:)
         "MirroredRecordPageType.rows": PAGE,  # mirroredRecordList(first:)

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 
 from tenants.models import User
+from tenants.people import demo_invitations_accept
 
 from .models import Department
 
@@ -75,7 +76,9 @@ def load_school(*, school, people, seed: bool) -> None:
     result = staff_import(content=demo_sheet_bytes(), by=principal, issue_links=False)
     if result.errors:
         raise RuntimeError(f"demo staff sheet: {[(e.row, e.column, e.message) for e in result.errors]}")
-    # Demo convenience: everyone signs in with their phone and the demo password.
+    # The import invited the staff new to the platform (nothing sent: issue_links=False); in the demo they
+    # accept at once, with the demo password, and sign in with their phones.
+    demo_invitations_accept(school=school, phones=list(phones.values()), password=settings.DEMO_PASSWORD)
     for user in User.objects.filter(phone__in=phones.values()):
         if not user.has_usable_password():
             user.set_password(settings.DEMO_PASSWORD)

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.spreadsheets import SheetLimits, SpreadsheetRefused, sheet_rows
-from tenants.models import Invitation, InvitationPurpose, Membership, School, User
+from tenants.models import Invitation, Membership, School, User
 from tenants.people import (
-    IssuedInvitation,
     account_for_contact,
+    invitation_pending_for_place,
     person_check,
     person_invite,
     role_grant,
@@ -73,15 +73,17 @@ class StaffRow:
 class ImportResult:
     """What an import did (or, when `errors` is not empty, why it did nothing).
 
-    `invited` counts the people new to this school: a new account, or an invitation its owner accepts when
-    the phone has one already. The sheet's importer is told the same either way (no existence oracle).
+    `invited` counts the people new to this school, each sent an invitation its owner accepts (a new
+    account's owner by setting the password through the link); `invitations` are those invitations, by the
+    name and phone the sheet typed, without their links. The sheet's importer is told the same whether or not
+    a phone had an account (no existence oracle).
     """
 
     errors: list[RowError] = field(default_factory=list)
     invited: int = 0
     updated: int = 0
     unchanged: int = 0
-    invitations: list[IssuedInvitation] = field(default_factory=list)
+    invitations: list[Invitation] = field(default_factory=list)
     # The file itself was refused (too large, a zip bomb, …); its message is errors[0].
     refused: SpreadsheetRefused | None = None
 
@@ -272,22 +274,18 @@ def _import_newcomer(
 ) -> None:
     """Someone new to this school: the same service as the invite page (person_invite).
 
-    A phone nobody holds gets an account and its roles at once; an account that exists gets an invitation
-    its owner accepts, and until then neither its memberships nor its roster link change (the roster row
-    keeps what the sheet typed, linked when they accept).
+    Whether or not the phone has an account, its owner gets an invitation and nothing else changes until they
+    accept: no membership, and the roster row keeps what the sheet typed, unlinked (person_joined links it).
     """
     pending = None
     if account is not None:
-        pending = Invitation.objects.filter(
-            user=account, school=school, purpose=InvitationPurpose.JOIN, used_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        ).order_by("-created_at").first()
+        pending = invitation_pending_for_place(school=school, bureau=None).filter(user=account).first()
     # A roster row of a former member here is the school's own; otherwise the row waits unlinked.
     staff = (StaffMember.objects.filter(user=account).first() if account is not None else None) or (
         StaffMember.objects.filter(user__isnull=True, phone=row.phone).first()
     )
     if pending is not None and sorted(pending.roles) == sorted(row.roles) and pending.post == row.post \
-            and pending.invited_name == row.name:
+            and pending.invited_name == row.name and pending.invited_phone == row.phone:
         # The same invitation is open already: re-importing the sheet changes nothing.
         if _roster_row_save(row=row, user=None, existing=staff):
             result.updated += 1
@@ -296,13 +294,13 @@ def _import_newcomer(
         return
     added = person_invite(name=row.name, phone=row.phone, roles=row.roles, by=by, school=school, post=row.post,
                           issue_link=issue_links)
-    _roster_row_save(row=row, user=added.account, existing=staff)
+    _roster_row_save(row=row, user=None, existing=staff)
     if pending is not None:
         result.updated += 1
     else:
         result.invited += 1
-    if added.issued is not None:
-        result.invitations.append(added.issued)
+    if added.invitation is not None:
+        result.invitations.append(added.invitation)
 
 
 def staff_template_rows() -> list[list[str]]:

@@ -121,6 +121,25 @@ def person_create(*, name: str, phone: str, email: str = "") -> User:
 
 
 # --- invitations -------------------------------------------------------------------------------
+#
+# An invitation offers roles here to the person behind a phone (or e-mail). It is told to the inviter the
+# same way whether or not the phone had an account, and it changes nothing until its owner accepts:
+#
+# - a phone nobody holds gets a new account (no password, no membership) and an "onboard" link that sets
+#   the password and accepts in one step;
+# - an account that exists gets a "join" invitation its owner accepts while signed in (or, for an account
+#   that has never had a password, by setting one through the invitation's own link).
+#
+# Either way the link goes only to the owner's own channels (text message to the account's phone, its
+# e-mail address, and the notification centre for an account that exists), never onto the inviter's
+# screen, and both wait under "Invitations waiting to be accepted". The one exception is the "link"
+# action for an account this place made that has never signed in and belongs nowhere else (account_is_ours).
+
+# Links that set a password; an invitation to join never does (its account has an owner who signs in).
+PASSWORD_PURPOSES = (InvitationPurpose.ONBOARD, InvitationPurpose.RESET)
+# Links that offer roles here: an onboard link that made the account (its `roles` say what it offers), or an
+# invitation to join.
+OFFER_PURPOSES = (InvitationPurpose.ONBOARD, InvitationPurpose.JOIN)
 
 
 def _where(school: School | None, bureau: Bureau | None) -> str:
@@ -129,6 +148,46 @@ def _where(school: School | None, bureau: Bureau | None) -> str:
 
 def _roles_label(roles) -> str:
     return "、".join(str(Role(r).label) for r in roles)
+
+
+def _link_texts(*, invitation: Invitation, url: str) -> tuple[str, str, str]:
+    """(e-mail subject, e-mail body, text message) of a link, by what it is for."""
+    values = {
+        "where": _where(invitation.school, invitation.bureau),
+        "roles": _roles_label(invitation.roles),
+        "until": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+        "url": url,
+    }
+    if invitation.purpose == InvitationPurpose.JOIN:
+        return (
+            _("Invitation to join %(where)s on Houqin") % values,
+            _("%(where)s invites you to join as %(roles)s. Sign in with your own account and accept "
+              "(valid until %(until)s); nothing changes until you do:\n%(url)s") % values,
+            _("[Houqin] %(where)s invites you to join as %(roles)s. Sign in with your own account to accept "
+              "(valid until %(until)s): %(url)s") % values,
+        )
+    if invitation.roles:
+        return (
+            _("Invitation to join %(where)s on Houqin") % values,
+            _("%(where)s invites you to join as %(roles)s. Open this link to set your password and accept "
+              "(valid until %(until)s, once only):\n%(url)s") % values,
+            _("[Houqin] %(where)s invites you to join as %(roles)s. Open the link to set your password and "
+              "accept (valid until %(until)s, once only): %(url)s") % values,
+        )
+    subject = _("Your Houqin account at %(where)s") % values
+    if invitation.purpose == InvitationPurpose.RESET:
+        return (
+            subject,
+            _("Open this link to set your password (valid until %(until)s, once only):\n%(url)s") % values,
+            _("[Houqin] Your account at %(where)s: open the link to set a new password (valid until %(until)s, "
+              "once only): %(url)s. If you did not ask for it, ignore this message.") % values,
+        )
+    return (
+        subject,
+        _("Open this link to set your password (valid until %(until)s, once only):\n%(url)s") % values,
+        _("[Houqin] Your account at %(where)s: open the link to set your password (valid until %(until)s, "
+          "once only): %(url)s") % values,
+    )
 
 
 @transaction.atomic
@@ -140,6 +199,7 @@ def invitation_create(
     bureau: Bureau | None = None,
     purpose: str = InvitationPurpose.ONBOARD,
     send_email: bool = True,
+    send_sms: bool = False,
     roles: Sequence[str] = (),
     post: str = "",
     invited_name: str = "",
@@ -147,7 +207,9 @@ def invitation_create(
     created_account: bool = False,
 ) -> IssuedInvitation:
     """Issue a one-time link (set a password, or accept an invitation to join); e-mail it to the account's own
-    address when e-mail is on."""
+    address when e-mail is on, and text it to the account's own phone when asked."""
+    from .notifications import sms_send
+
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation = Invitation(
@@ -168,22 +230,13 @@ def invitation_create(
     invitation.full_clean()
     invitation.save()
     url = invitation_url(school=school, token=token)
+    subject, body, text = _link_texts(invitation=invitation, url=url)
     if send_email and settings.EMAIL_ENABLED and user.email:
-        where = _where(school, bureau)
-        until = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M")
-        if purpose == InvitationPurpose.JOIN:
-            subject = _("Invitation to join %(where)s on Houqin") % {"where": where}
-            body = _("%(where)s invites you to join as %(roles)s. Sign in with your own account and accept "
-                     "(valid until %(until)s); nothing changes until you do:\n%(url)s") % {
-                "where": where, "roles": _roles_label(roles), "until": until, "url": url}
-        else:
-            subject = _("Your Houqin account at %(where)s") % {"where": where}
-            body = _("Open this link to set your password (valid until %(until)s, once only):\n%(url)s") % {
-                "until": until, "url": url,
-            }
         transaction.on_commit(
             lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
         )
+    if send_sms and user.phone:
+        sms_send(phone=user.phone, text=text, kind="people.invited", recipient=user, school=school, bureau=bureau)
     if invited_name:
         name, login = invited_name, invited_phone
     else:
@@ -208,29 +261,162 @@ def invitation_get(*, token: str, school: School | None, purposes: Sequence[str]
     return invitation
 
 
-# A link that sets a password; an invitation to join never does (its account has an owner who signs in).
-PASSWORD_PURPOSES = (InvitationPurpose.ONBOARD, InvitationPurpose.RESET)
+def _offers():
+    return Invitation.objects.filter(purpose__in=OFFER_PURPOSES).exclude(roles=[])
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, school: School | None, password: str) -> User:
-    """Set the invited person's password and use up the link (and any older password link of theirs)."""
-    invitation = invitation_get(token=token, school=school, purposes=PASSWORD_PURPOSES)
-    # Lock the row: two tabs submitting the same link set the password once.
-    invitation = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
-    if invitation.used_at is not None:
-        raise ValidationError(_("This link has already been used. Ask for a new one."))
-    user = invitation.user
+def _offers_open(*, user: User, school: School | None, bureau: Bureau | None):
+    return _offers().filter(user=user, school=school, bureau=None if school else bureau, used_at__isnull=True,
+                            expires_at__gt=timezone.now())
+
+
+def never_signed_in(user: User) -> bool:
+    """No password of its own and never signed in: nobody has used the account yet."""
+    return user.last_login is None and not user.has_usable_password()
+
+
+def _password_set(*, user: User, password: str, used: Invitation) -> None:
+    """Set the owner's password through one of their links; every other password link of theirs is used up.
+
+    An onboard link of another place that offers roles becomes an invitation to join there (the same link now
+    asks the owner to sign in and accept): a link printed there still reaches its owner.
+    """
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     now = timezone.now()
-    Invitation.objects.filter(user=user, used_at__isnull=True, purpose__in=PASSWORD_PURPOSES).update(used_at=now)
-    if invitation.created_by_id and invitation.purpose == InvitationPurpose.ONBOARD:
+    open_links = Invitation.objects.filter(user=user, used_at__isnull=True).exclude(pk=used.pk)
+    (open_links.filter(purpose=InvitationPurpose.ONBOARD, expires_at__gt=now).exclude(roles=[])
+     .update(purpose=InvitationPurpose.JOIN))
+    open_links.filter(purpose__in=PASSWORD_PURPOSES).update(used_at=now)
+    Invitation.objects.filter(pk=used.pk).update(used_at=now)
+
+
+def _inviter_may_still_grant(invitation: Invitation) -> bool:
+    """The one who invited still administers the place (an invitation does not outlive the inviter's rights).
+
+    An invitation the platform itself issued (no inviter: a school prepared in the background) stands.
+    """
+    from .access import bureau_roles, forget_memberships, is_platform_operator, school_roles
+    from .roles import BUREAU_ADMIN_ROLES, BUREAU_SCHOOL_CREATORS, SCHOOL_ADMIN_ROLES
+
+    by = invitation.created_by
+    if by is None:
+        return invitation.created_by_id is None
+    if not by.is_active:
+        return False
+    forget_memberships(by)
+    if is_platform_operator(by):
+        return True
+    if invitation.school is not None:
+        return bool(school_roles(by, invitation.school) & SCHOOL_ADMIN_ROLES
+                    or bureau_roles(by, invitation.school.bureau) & BUREAU_SCHOOL_CREATORS)
+    return bool(bureau_roles(by, invitation.bureau) & BUREAU_ADMIN_ROLES)
+
+
+def _offer_check(invitation: Invitation) -> None:
+    """Whether the roles an invitation offers can be given now (checked before anything is changed)."""
+    if not invitation.user.is_active:
+        raise ValidationError(_("This account has been deactivated."))
+    if invitation.school is not None and invitation.school.is_read_only:
+        raise ValidationError(_("This school is read-only at the moment; accept the invitation later."))
+    if not _inviter_may_still_grant(invitation):
+        raise ValidationError(_("The one who invited you no longer administers this place. Ask for a new invitation."))
+
+
+def _offer_grant(*, invitation: Invitation, user: User, tell_inviter: bool = True) -> list[Membership]:
+    """The owner accepted: they become a member with the roles offered; the inviter hears of it."""
+    memberships = [
+        role_grant(user=user, role=role, school=invitation.school, bureau=invitation.bureau, post=invitation.post,
+                   by=invitation.created_by)
+        for role in invitation.roles
+    ]
+    _offers_open(user=user, school=invitation.school, bureau=invitation.bureau).update(used_at=timezone.now())
+    if invitation.school is not None:
+        with tenant_context(invitation.school):
+            for hook in _hooks("person_joined"):
+                hook(user=user, phone=invitation.invited_phone)
+    if invitation.created_by is not None and tell_inviter:
+        # The same words for a new account and an existing one: the name the inviter typed.
+        notify(kind="people.invited",
+               title=_("%(name)s accepted the invitation and is now a member here")
+               % {"name": invitation.invited_name or user.display_name},
+               users=[invitation.created_by], school=invitation.school, bureau=invitation.bureau, url="/people/",
+               dedupe_key=f"join-accepted:{invitation.pk}")
+    return memberships
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, school: School | None, password: str) -> User:
+    """Set a password with a link (a new account, a reset) and use it up; a link that offers roles (the one
+    that made the account) accepts them too."""
+    invitation = invitation_get(token=token, school=school, purposes=PASSWORD_PURPOSES)
+    # Lock the row: two tabs submitting the same link set the password once.
+    invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("user", "school", "bureau",
+                                                                                    "created_by")
+                  .get(pk=invitation.pk))
+    if invitation.used_at is not None:
+        raise ValidationError(_("This link has already been used. Ask for a new one."))
+    user = invitation.user
+    offer = invitation.purpose == InvitationPurpose.ONBOARD and bool(invitation.roles)
+    if offer:
+        _offer_check(invitation)
+    _password_set(user=user, password=password, used=invitation)
+    if offer:
+        _offer_grant(invitation=invitation, user=user)
+    elif invitation.created_by_id and invitation.purpose == InvitationPurpose.ONBOARD:
         notify(kind="people.invited", title=_("%(name)s has set a password and can sign in") % {"name": user.display_name},
                users=[invitation.created_by], school=invitation.school, url="/people/",
                dedupe_key=f"invitation-accepted:{invitation.pk}")
     return user
+
+
+def join_link_sets_password(invitation: Invitation) -> bool:
+    """An invitation to join for an account nobody has used yet: its link (sent only to the owner's own phone
+    and e-mail) lets them set the password and accept, as a new account's link does."""
+    return (invitation.purpose == InvitationPurpose.JOIN and invitation.used_at is None and not invitation.is_expired
+            and invitation.user.is_active and never_signed_in(invitation.user))
+
+
+@transaction.atomic
+def invitation_join_accept_with_password(*, token: str, school: School | None, password: str) -> User:
+    """The owner of an account that has never had a password opens an invitation to join: they set their
+    password and accept (their other places' links keep working, as invitations to sign in and accept)."""
+    invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("user", "school", "bureau",
+                                                                                    "created_by")
+                  .filter(token_hash=token_hash(token), purpose=InvitationPurpose.JOIN, school=school).first())
+    if invitation is None:
+        raise ValidationError(_("This link is not valid. Ask for a new one."))
+    if invitation.used_at is not None:
+        raise ValidationError(_("This invitation has already been answered or withdrawn."))
+    if invitation.is_expired:
+        raise ValidationError(_("This invitation has expired. Ask for a new one."))
+    if not join_link_sets_password(invitation):
+        raise ValidationError(_("Sign in with your own account to answer this invitation."))
+    _offer_check(invitation)
+    _password_set(user=invitation.user, password=password, used=invitation)
+    _offer_grant(invitation=invitation, user=invitation.user)
+    return invitation.user
+
+
+@transaction.atomic
+def demo_invitations_accept(*, school: School, phones: Sequence[str], password: str) -> int:
+    """The demo only (schools.people_demo; never a page or the API): the demo people whose accounts its staff
+    import made accept their invitations with the demo password, as they would by opening their links."""
+    accepted = 0
+    for invitation in (invitation_pending_for_place(school=school, bureau=None)
+                       .filter(purpose=InvitationPurpose.ONBOARD, user__phone__in=list(phones))
+                       .select_related("user", "school", "created_by")):
+        user = invitation.user
+        if not never_signed_in(user):
+            continue
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        Invitation.objects.filter(user=user, used_at__isnull=True, purpose__in=PASSWORD_PURPOSES).update(
+            used_at=timezone.now())
+        _offer_grant(invitation=invitation, user=user, tell_inviter=False)
+        accepted += 1
+    return accepted
 
 
 def _notify_privately(**kwargs) -> None:
@@ -244,55 +430,63 @@ def _notify_privately(**kwargs) -> None:
 class PersonAdded:
     """What inviting someone did, told the same way whether or not the phone (or e-mail) had an account.
 
-    `issued`: the link to pass on (set a password for a new account, accept for an existing one); None only
-    when the person was already a member here and simply got the roles. `account`: the account, only when it
-    is a member here now (made here, or a member already), never for an invitation still to be accepted.
+    `invitation`: the invitation now waiting for its owner (None only when the person was a member here
+    already and simply got the roles); it carries what the inviter typed, never the account's own name, and
+    no link. `account`: only when the person is a member here (they were already). `link`: only when a
+    principal already in office was invited again and password_link_issue allowed the link on this screen.
     """
 
-    issued: IssuedInvitation | None
+    invitation: Invitation | None
     name: str
     login: str
     account: User | None
+    link: IssuedInvitation | None = None
 
 
-def _join_pending(*, user: User, school: School | None, bureau: Bureau | None):
-    return Invitation.objects.filter(user=user, school=school, bureau=bureau, purpose=InvitationPurpose.JOIN,
-                                     used_at__isnull=True, expires_at__gt=timezone.now())
+def _offer_quota_check(*, school: School | None, bureau: Bureau | None, phone: str) -> None:
+    """At most INVITATIONS_PER_PHONE_PER_DAY invitations a day from here to one number (each is a text
+    message): counted by the number typed, so the answer is the same whether or not it has an account."""
+    limit = getattr(settings, "INVITATIONS_PER_PHONE_PER_DAY", 5)
+    sent = _offers().filter(school=school, bureau=None if school else bureau, invited_phone=phone,
+                            created_at__date=timezone.localdate()).count()
+    if sent >= limit:
+        raise ValidationError({"phone": _("This number has been invited %(count)s times today; try again "
+                                          "tomorrow.") % {"count": sent}})
 
 
-@transaction.atomic
-def join_invitation_send(
+def _offer_send(
     *, user: User, by: User | None, school: School | None, bureau: Bureau | None, roles: Sequence[str],
-    post: str = "", invited_name: str, invited_phone: str = "",
-) -> IssuedInvitation:
-    """Invite an existing account to join here with roles: its owner accepts while signed in.
-
-    Nothing about the account changes; a newer invitation from here replaces an older one. The owner hears
-    of it in their notification centre (and by e-mail when configured), at most once a day from here.
-    """
-    now = timezone.now()
-    _join_pending(user=user, school=school, bureau=bureau).update(used_at=now)
-    day = timezone.localdate().isoformat()
-    place_key = f"s{school.pk}" if school else f"b{bureau.pk if bureau else 0}"
-    first_today = not Invitation.objects.filter(
-        user=user, school=school, bureau=bureau, purpose=InvitationPurpose.JOIN, created_at__date=timezone.localdate()
-    ).exists()
+    post: str, invited_name: str, invited_phone: str, new_account: bool, send: bool = True,
+) -> Invitation:
+    """Offer the roles here to the account's owner, through their own channels only; replaces an older
+    invitation from here. `send=False` (the demo) sends nothing and notifies no one."""
+    bureau = None if school else bureau
+    _offers_open(user=user, school=school, bureau=bureau).update(used_at=timezone.now())
+    if new_account or account_is_ours(user=user, school=school, bureau=bureau):
+        # Nobody else has a claim on the account: its link sets the password and accepts.
+        return invitation_create(
+            user=user, created_by=by, school=school, bureau=bureau, purpose=InvitationPurpose.ONBOARD,
+            roles=roles, post=post, invited_name=invited_name, invited_phone=invited_phone, created_account=True,
+            send_email=send, send_sms=send,
+        ).invitation
     issued = invitation_create(
-        user=user, created_by=by, school=school, bureau=bureau, purpose=InvitationPurpose.JOIN,
-        send_email=first_today, roles=roles, post=post, invited_name=invited_name, invited_phone=invited_phone,
+        user=user, created_by=by, school=school, bureau=bureau, purpose=InvitationPurpose.JOIN, roles=roles,
+        post=post, invited_name=invited_name, invited_phone=invited_phone, send_email=send, send_sms=send,
     )
-    inviter = by.display_name if by is not None else _where(school, bureau)
-    _notify_privately(
-        kind="people.invited",
-        title=_("%(where)s invites you to join as %(roles)s") % {"where": _where(school, bureau),
-                                                                 "roles": _roles_label(roles)},
-        body=_("Invited by %(inviter)s. Accept while signed in as yourself; nothing changes until you do.")
-        % {"inviter": inviter},
-        url=place_url(school=school, path="/people/invitations/"),
-        users=[user],
-        dedupe_key=f"join-invited:{place_key}:{user.pk}:{day}",
-    )
-    return issued
+    if send:
+        place_key = f"s{school.pk}" if school else f"b{bureau.pk if bureau else 0}"
+        inviter = by.display_name if by is not None else _where(school, bureau)
+        _notify_privately(
+            kind="people.invited",
+            title=_("%(where)s invites you to join as %(roles)s") % {"where": _where(school, bureau),
+                                                                     "roles": _roles_label(roles)},
+            body=_("Invited by %(inviter)s. Accept while signed in as yourself; nothing changes until you do.")
+            % {"inviter": inviter},
+            url=place_url(school=school, path="/people/invitations/"),
+            users=[user],
+            dedupe_key=f"join-invited:{place_key}:{user.pk}:{timezone.localdate().isoformat()}",
+        )
+    return issued.invitation
 
 
 @transaction.atomic
@@ -302,10 +496,11 @@ def person_invite(
 ) -> PersonAdded:
     """Invite a person here by phone (or e-mail) with roles; the same answer whether or not the account exists.
 
-    A phone nobody holds gets a new account with the roles here at once and a set-password link. An account
-    that exists gets an invitation its owner accepts while signed in: until then nothing about it changes
-    (not its name, password, memberships or whether it is switched on), and the inviter learns nothing about
-    it. A member here simply gets the roles.
+    A phone nobody holds gets a new account with no password and no membership; an account that exists is
+    left as it is (name, password, memberships, switched on or off). Either way its owner gets the invitation
+    on their own phone (and e-mail), and becomes a member only by accepting it: a new account's owner by
+    setting the password through the link, an existing one's signed in. A member here simply gets the roles.
+    `issue_link=False` (the demo) sends nothing.
     """
     person_check(name=name, phone=phone, email=email)
     name, phone, email = name.strip(), phone.strip(), (email or "").strip()
@@ -317,42 +512,18 @@ def person_invite(
     for role in checked:
         _check_principal_rule(by=by, role=role, school=school)
     account = account_for_contact(phone=phone, email=email)
-    if account is None:
-        user = person_create(name=name, phone=phone, email=email)
-        for role in checked:
-            role_grant(user=user, role=role, school=school, bureau=bureau, post=post, by=by)
-        # The link also records that this place made the account (account_is_ours); an import that shows no
-        # links (the demo) sends none either.
-        issued = invitation_create(user=user, created_by=by, school=school, bureau=bureau, roles=checked, post=post,
-                                   invited_name=name, invited_phone=phone, created_account=True,
-                                   send_email=issue_link)
-        issued = issued if issue_link else None
-        return PersonAdded(issued=issued, name=name, login=phone, account=user)
-    if Membership.objects.active().filter(user=account, school=school, bureau=bureau).exists():
+    if account is not None and Membership.objects.active().filter(user=account, school=school, bureau=bureau).exists():
         # A member here already: the roles are this place's own to give.
         for role in checked:
             role_grant(user=account, role=role, school=school, bureau=bureau, post=post, by=by)
-        return PersonAdded(issued=None, name=account.display_name, login=account.username, account=account)
-    issued = join_invitation_send(user=account, by=by, school=school, bureau=bureau, roles=checked, post=post,
-                                  invited_name=name, invited_phone=phone)
-    return PersonAdded(issued=issued if issue_link else None, name=name, login=phone, account=None)
-
-
-def _inviter_may_still_grant(invitation: Invitation) -> bool:
-    """The one who invited still administers the place (an invitation does not outlive the inviter's rights)."""
-    from .access import bureau_roles, forget_memberships, is_platform_operator, school_roles
-    from .roles import BUREAU_ADMIN_ROLES, BUREAU_SCHOOL_CREATORS, SCHOOL_ADMIN_ROLES
-
-    by = invitation.created_by
-    if by is None or not by.is_active:
-        return False
-    forget_memberships(by)
-    if is_platform_operator(by):
-        return True
-    if invitation.school is not None:
-        return bool(school_roles(by, invitation.school) & SCHOOL_ADMIN_ROLES
-                    or bureau_roles(by, invitation.school.bureau) & BUREAU_SCHOOL_CREATORS)
-    return bool(bureau_roles(by, invitation.bureau) & BUREAU_ADMIN_ROLES)
+        return PersonAdded(invitation=None, name=account.display_name, login=account.username, account=account)
+    _offer_quota_check(school=school, bureau=bureau, phone=phone)
+    new_account = account is None
+    if new_account:
+        account = person_create(name=name, phone=phone, email=email)
+    invitation = _offer_send(user=account, by=by, school=school, bureau=bureau, roles=checked, post=post,
+                             invited_name=name, invited_phone=phone, new_account=new_account, send=issue_link)
+    return PersonAdded(invitation=invitation, name=name, login=phone, account=None)
 
 
 def invitation_list_for(*, user: User):
@@ -365,11 +536,51 @@ def invitation_list_for(*, user: User):
 
 
 def invitation_pending_for_place(*, school: School | None, bureau: Bureau | None):
-    """Invitations to join this place that wait for their owner (shown by the name the inviter typed)."""
+    """Invitations to this place that wait for their owner, of new accounts and existing ones alike (shown by
+    the name and phone the inviter typed, never the account's own)."""
+    bureau = None if school else bureau
+    members = Membership.objects.active().filter(school=school, bureau=bureau).values("user_id")
     return (
-        Invitation.objects.filter(school=school, bureau=None if school else bureau, purpose=InvitationPurpose.JOIN,
-                                  used_at__isnull=True, expires_at__gt=timezone.now())
-        .select_related("created_by").order_by("-created_at", "-id")
+        _offers().filter(school=school, bureau=bureau, used_at__isnull=True, expires_at__gt=timezone.now())
+        .exclude(user_id__in=members).select_related("created_by").order_by("-created_at", "-id")
+    )
+
+
+def _pending_here(*, invitation_id: int, school: School | None, bureau: Bureau | None) -> Invitation:
+    invitation = (invitation_pending_for_place(school=school, bureau=bureau).select_for_update(of=("self",))
+                  .select_related("user").filter(pk=invitation_id).first())
+    if invitation is None:
+        raise ValidationError(_("This invitation is no longer open."))
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation_id: int, by: User | None, school: School | None,
+                      bureau: Bureau | None) -> Invitation:
+    """Send an open invitation from here again, to its owner's own channels (a new link replaces the old)."""
+    invitation = _pending_here(invitation_id=invitation_id, school=school, bureau=bureau)
+    _offer_quota_check(school=school, bureau=bureau, phone=invitation.invited_phone)
+    return _offer_send(user=invitation.user, by=by, school=school, bureau=bureau, roles=invitation.roles,
+                       post=invitation.post, invited_name=invitation.invited_name,
+                       invited_phone=invitation.invited_phone, new_account=False)
+
+
+@transaction.atomic
+def invitation_link_issue(*, invitation_id: int, by: User | None, school: School | None,
+                          bureau: Bureau | None) -> IssuedInvitation | None:
+    """The "link" action on an invitation waiting here: a new link to print or pass on, shown only for an
+    account this place made that has never signed in and belongs nowhere else (account_is_ours; it replaces
+    the link sent before). Any other account is its owner's: None, and nothing changes (the invitation
+    reached the owner's own phone; "send again" sends it there again)."""
+    invitation = _pending_here(invitation_id=invitation_id, school=school, bureau=bureau)
+    if not account_is_ours(user=invitation.user, school=school, bureau=bureau):
+        return None
+    _offers_open(user=invitation.user, school=school, bureau=bureau).update(used_at=timezone.now())
+    return invitation_create(
+        user=invitation.user, created_by=by, school=school, bureau=None if school else bureau,
+        purpose=InvitationPurpose.ONBOARD, roles=invitation.roles, post=invitation.post,
+        invited_name=invitation.invited_name, invited_phone=invitation.invited_phone, created_account=True,
+        send_email=False,
     )
 
 
@@ -391,29 +602,8 @@ def _my_open_invitation(*, invitation_id: int, user: User) -> Invitation:
 def invitation_join_accept(*, invitation_id: int, user: User) -> list[Membership]:
     """The invited account's owner, signed in as it, accepts: they become a member with the roles offered."""
     invitation = _my_open_invitation(invitation_id=invitation_id, user=user)
-    if not user.is_active:
-        raise ValidationError(_("This account has been deactivated."))
-    if invitation.school is not None and invitation.school.is_read_only:
-        raise ValidationError(_("This school is read-only at the moment; accept the invitation later."))
-    if not _inviter_may_still_grant(invitation):
-        raise ValidationError(_("The one who invited you no longer administers this place. Ask for a new invitation."))
-    memberships = [
-        role_grant(user=user, role=role, school=invitation.school, bureau=invitation.bureau, post=invitation.post,
-                   by=invitation.created_by)
-        for role in invitation.roles
-    ]
-    now = timezone.now()
-    _join_pending(user=user, school=invitation.school, bureau=invitation.bureau).update(used_at=now)
-    if invitation.school is not None:
-        with tenant_context(invitation.school):
-            for hook in _hooks("person_joined"):
-                hook(user=user, phone=invitation.invited_phone)
-    notify(kind="people.invited",
-           title=_("%(name)s accepted the invitation and is now a member here") % {"name": invitation.invited_name
-                                                                                   or user.display_name},
-           users=[invitation.created_by], school=invitation.school, bureau=invitation.bureau, url="/people/",
-           dedupe_key=f"join-accepted:{invitation.pk}")
-    return memberships
+    _offer_check(invitation)
+    return _offer_grant(invitation=invitation, user=user)
 
 
 @transaction.atomic
@@ -426,7 +616,7 @@ def invitation_join_decline(*, invitation_id: int, user: User) -> None:
 
 @transaction.atomic
 def invitation_withdraw(*, invitation_id: int, school: School | None, bureau: Bureau | None) -> None:
-    """An administrator withdraws an invitation to join their place that is still open."""
+    """An administrator withdraws an invitation to their place that is still open (either kind)."""
     updated = invitation_pending_for_place(school=school, bureau=bureau).filter(pk=invitation_id).update(
         used_at=timezone.now())
     if not updated:
@@ -437,11 +627,15 @@ def account_is_ours(*, user: User, school: School | None, bureau: Bureau | None)
     """Made by this place, never signed in, no password of its owner, and no membership anywhere else: the one
     kind of account whose set-password link an administrator may see (nobody else has a claim on it)."""
     bureau = None if school else bureau
-    if user.last_login is not None or user.has_usable_password():
+    if not never_signed_in(user):
         return False
     if not Invitation.objects.filter(user=user, school=school, bureau=bureau, created_account=True).exists():
         return False
     return not Membership.objects.filter(user=user).exclude(school=school, bureau=bureau).exists()
+
+
+def _owner_reachable(user: User) -> bool:
+    return bool(user.phone or (settings.EMAIL_ENABLED and user.email))
 
 
 @transaction.atomic
@@ -449,7 +643,7 @@ def password_link_issue(*, user: User, by: User, school: School | None, bureau: 
     """A new set- or reset-password link for a member here.
 
     Shown to the administrator (returned) only for an account this place made that has never signed in and
-    belongs nowhere else, or to the platform operator. Otherwise it goes to the owner's own e-mail address
+    belongs nowhere else, or to the platform operator. Otherwise it goes to the owner's own phone and e-mail
     (at most one a day from here) and None is returned: no link to an account of its owner ever reaches an
     administrator's screen.
     """
@@ -461,11 +655,11 @@ def password_link_issue(*, user: User, by: User, school: School | None, bureau: 
     purpose = InvitationPurpose.RESET if user.has_usable_password() else InvitationPurpose.ONBOARD
     if account_is_ours(user=user, school=school, bureau=bureau) or is_platform_operator(by):
         return invitation_create(user=user, created_by=by, school=school, bureau=bureau, purpose=purpose)
-    if settings.EMAIL_ENABLED and user.email and not Invitation.objects.filter(
+    if _owner_reachable(user) and not Invitation.objects.filter(
         user=user, school=school, bureau=bureau, purpose__in=PASSWORD_PURPOSES, created_by__isnull=False,
         created_at__date=timezone.localdate(),
     ).exists():
-        invitation_create(user=user, created_by=by, school=school, bureau=bureau, purpose=purpose)
+        invitation_create(user=user, created_by=by, school=school, bureau=bureau, purpose=purpose, send_sms=True)
     return None
 
 
@@ -697,10 +891,13 @@ def person_add(
 
 
 def password_help_request(*, phone: str, school: School | None) -> None:
-    """Someone who forgot their password asks for help: a link by e-mail, or their administrators are told.
+    """Someone who forgot their password asks for help: a link to the account's own phone and e-mail, or, when
+    neither reaches them, their administrators are told.
 
     Says nothing about whether the phone exists (the caller shows the same answer either way).
     """
+    from .sms import sms_delivers
+
     phone = (phone or "").strip()
     user = User.objects.filter(phone=phone, is_active=True).first() if phone else None
     if user is None:
@@ -712,12 +909,12 @@ def password_help_request(*, phone: str, school: School | None) -> None:
     if membership is None:
         return
     day = timezone.localdate().isoformat()
-    if settings.EMAIL_ENABLED and user.email:
-        # One e-mailed link a day at most: the form cannot be used to flood someone's inbox.
-        if not Invitation.objects.filter(user=user, purpose=InvitationPurpose.RESET, created_by__isnull=True,
-                                         school=school, created_at__date=timezone.localdate()).exists():
-            invitation_create(user=user, created_by=None, school=school,
-                              bureau=None if school else membership.bureau, purpose=InvitationPurpose.RESET)
+    # One link a day at most: the form cannot be used to flood someone's phone or inbox.
+    if not Invitation.objects.filter(user=user, purpose=InvitationPurpose.RESET, created_by__isnull=True,
+                                     school=school, created_at__date=timezone.localdate()).exists():
+        invitation_create(user=user, created_by=None, school=school, bureau=None if school else membership.bureau,
+                          purpose=InvitationPurpose.RESET, send_sms=True)
+    if sms_delivers() or (settings.EMAIL_ENABLED and user.email):
         return
     from .roles import BUREAU_ADMIN_ROLES, SCHOOL_ADMIN_ROLES
 
@@ -751,14 +948,21 @@ def _without_history_injection():
 def principal_invite(*, school: School, by: User | None, name: str, phone: str, email: str = "") -> PersonAdded:
     """Invite the named person to be principal of the school (see person_invite).
 
-    Re-inviting the principal a school already has issues them a new link by password_link_issue's rule.
+    Re-inviting the principal a school already has sends them a new password link by password_link_issue's
+    rule (`link`: set only when that rule lets it onto this screen).
     """
     with transaction.atomic():
         added = person_invite(name=name, phone=phone, roles=[Role.PRINCIPAL], by=by, school=school, email=email,
                               post="校长")
-        if added.issued is None and added.account is not None and by is not None:
-            added.issued = password_link_issue(user=added.account, by=by, school=school, bureau=None)
+        if added.invitation is None and added.account is not None and by is not None:
+            added.link = password_link_issue(user=added.account, by=by, school=school, bureau=None)
     return added
+
+
+def principal_pending(*, school: School) -> Invitation | None:
+    """The invitation to be the school's principal still waiting for its owner (the platform's list)."""
+    return next((i for i in invitation_pending_for_place(school=school, bureau=None) if Role.PRINCIPAL in i.roles),
+                None)
 
 
 def school_onboard(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("invitations/", views.my_invitations, name="invitations"),
     path("invitations/<int:invitation_id>/resend/", views.invitation_resend, name="invitation_resend"),
     path("invitations/<int:invitation_id>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
+    path("invitations/<int:invitation_id>/link/", views.invitation_link, name="invitation_link"),
     path("password-help/", views.password_help, name="password_help"),
     path("roles/", views.role_matrix, name="matrix"),
     path("welcome/", views.checklist_fallback, name="checklist"),

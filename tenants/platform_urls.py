@@ -9,4 +9,5 @@ urlpatterns = [
     path("bureaus/", views.platform_bureaus, name="bureaus"),
     path("schools/", views.platform_schools, name="schools"),
     path("schools/<slug:slug>/invite/", views.platform_principal_invite, name="principal_invite"),
+    path("schools/<slug:slug>/link/", views.platform_principal_link, name="principal_link"),
 ]

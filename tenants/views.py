@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -302,7 +303,8 @@ def _detail_url(place: Place, person: User) -> str:
 @never_cache
 def person_link(request, user_id: int):
     """A new one-time link for a member to set (or reset) their password: shown here only for an account this
-    place made that has never signed in and belongs nowhere else; otherwise sent to the owner's own e-mail."""
+    place made that has never signed in and belongs nowhere else; otherwise sent to the owner's own phone and
+    e-mail."""
     place = Place(request)
     place.require_admin()
     person = _person_for(place, user_id)
@@ -315,9 +317,7 @@ def person_link(request, user_id: int):
         messages.error(request, " ".join(exc.messages))
         return redirect(_detail_url(place, person))
     if issued is None:
-        messages.info(request, _("The link is not shown here: the account is its owner's. If it has an e-mail "
-                                 "address, a new link was sent there; otherwise the owner asks the platform "
-                                 "operator."))
+        messages.info(request, LINK_NOT_SHOWN)
         return redirect(_detail_url(place, person))
     return render(request, "tenants/people/links.html", {"place": place, "issued": [issued]})
 
@@ -348,19 +348,26 @@ INVITED_MESSAGE = gettext_lazy("An invitation was sent to this phone number; onc
                                "of this school.")
 INVITED_MESSAGE_BUREAU = gettext_lazy("An invitation was sent to this phone number; once accepted, the person is a "
                                       "member of this bureau.")
+RESENT_MESSAGE = gettext_lazy("The invitation was sent to this phone number again.")
+# The "link" action, for any account but one this place made that has never signed in and belongs nowhere else.
+LINK_NOT_SHOWN = gettext_lazy("The link is not shown here: the account is its owner's. A new link was sent to "
+                              "the person's own phone (and e-mail address, if any).")
+INVITATION_LINK_NOT_SHOWN = gettext_lazy("The link is not shown here: the invitation went to the person's own "
+                                         "phone. Use “Send again” to send it there again.")
 
 
-def _invited_page(request, place: Place, issued):
-    """The answer to an invitation: the same words and the same kind of link whether or not the phone had an
-    account (a set-password link for a new account, an accept link its owner opens signed in otherwise)."""
+def _invited(request, place: Place):
+    """The answer to an invitation: the same words, and no link, whether or not the phone had an account; the
+    invitation waits on the people list by the name typed."""
     messages.success(request, INVITED_MESSAGE if place.school is not None else INVITED_MESSAGE_BUREAU)
-    return render(request, "tenants/people/links.html", {"place": place, "issued": [issued]})
+    return redirect(_list_url(place))
 
 
 @place_view(write=True)
 @never_cache
 def person_invite(request):
-    """Invite a person with a first role: a new account, or an invitation its owner accepts."""
+    """Invite a person with a first role: an invitation its owner accepts (a new account's owner by setting the
+    password through the link)."""
     place = Place(request)
     place.require_admin()
     form = PersonInviteForm(request.POST or None, roles=place.grantable)
@@ -374,17 +381,12 @@ def person_invite(request):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            if added.issued is None:
+            if added.invitation is None:
                 messages.success(request, _("%(name)s is a member here already: the role was added.")
                                  % {"name": added.name})
                 return redirect(_detail_url(place, added.account))
-            return _invited_page(request, place, added.issued)
+            return _invited(request, place)
     return render(request, "tenants/people/invite.html", {"place": place, "form": form})
-
-
-def _pending_invitation(place: Place, invitation_id: int) -> Invitation:
-    return get_object_or_404(
-        people_services.invitation_pending_for_place(school=place.school, bureau=place.bureau), pk=invitation_id)
 
 
 def _list_url(place: Place) -> str:
@@ -396,16 +398,37 @@ def _list_url(place: Place) -> str:
 @require_POST
 @never_cache
 def invitation_resend(request, invitation_id: int):
-    """Send an open invitation to join again (a new link replaces the old one)."""
+    """Send an open invitation again, to the owner's own phone (a new link replaces the old one)."""
     place = Place(request)
     place.require_admin()
-    invitation = _pending_invitation(place, invitation_id)
-    issued = people_services.join_invitation_send(
-        user=invitation.user, by=request.user, school=place.school, bureau=None if place.school else place.bureau,
-        roles=invitation.roles, post=invitation.post, invited_name=invitation.invited_name,
-        invited_phone=invitation.invited_phone,
-    )
-    return _invited_page(request, place, issued)
+    try:
+        people_services.invitation_resend(invitation_id=invitation_id, by=request.user, school=place.school,
+                                          bureau=None if place.school else place.bureau)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, RESENT_MESSAGE)
+    return redirect(_list_url(place))
+
+
+@place_view(write=True)
+@require_POST
+@never_cache
+def invitation_link(request, invitation_id: int):
+    """A link to print or pass on for a waiting invitation: only for an account this place made that has never
+    signed in and belongs nowhere else (people_services.invitation_link_issue)."""
+    place = Place(request)
+    place.require_admin()
+    try:
+        issued = people_services.invitation_link_issue(invitation_id=invitation_id, by=request.user,
+                                                       school=place.school, bureau=place.bureau)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(_list_url(place))
+    if issued is None:
+        messages.info(request, INVITATION_LINK_NOT_SHOWN)
+        return redirect(_list_url(place))
+    return render(request, "tenants/people/links.html", {"place": place, "issued": [issued]})
 
 
 @place_view(write=True)
@@ -413,9 +436,12 @@ def invitation_resend(request, invitation_id: int):
 def invitation_withdraw(request, invitation_id: int):
     place = Place(request)
     place.require_admin()
-    invitation = _pending_invitation(place, invitation_id)
-    people_services.invitation_withdraw(invitation_id=invitation.pk, school=place.school, bureau=place.bureau)
-    messages.success(request, _("Invitation withdrawn."))
+    try:
+        people_services.invitation_withdraw(invitation_id=invitation_id, school=place.school, bureau=place.bureau)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Invitation withdrawn."))
     return redirect(_list_url(place))
 
 
@@ -448,21 +474,57 @@ def _after_accept_url(user: User, school: School | None) -> str:
     return "/"
 
 
+def _signed_in_after_link(request, user: User, school: School | None, welcome: str):
+    auth_login(request, user, backend="tenants.backends.PhoneOrUsernameBackend")
+    request.session["_houqin_host"] = request_host(request)
+    forget_memberships(user)
+    messages.success(request, welcome)
+    waiting = people_services.invitation_list_for(user=user).count()
+    if waiting:
+        messages.info(request, _("%(count)s more invitations wait for your answer under My invitations.")
+                      % {"count": waiting})
+    return HttpResponseRedirect(_after_accept_url(user, school))
+
+
+def _password_form(user: User, data):
+    form = SetPasswordForm(user, data)
+    for field in form.fields.values():
+        field.widget.attrs["class"] = "form-control"
+    return form
+
+
 @public_view
 @never_cache
 def invitation_accept(request, token: str):
-    """Open a link: set a password (a new account, a reset), or accept an invitation to join while signed in."""
+    """Open a link: set a password (a new account, which accepts its invitation; a reset), or answer an
+    invitation to join while signed in as its account."""
     from django.contrib.auth.views import redirect_to_login
 
     tenant = getattr(request, "tenant", None)
     school = tenant if isinstance(tenant, School) else None
     join = Invitation.objects.filter(token_hash=people_services.token_hash(token), purpose=InvitationPurpose.JOIN,
-                                     school=school).select_related("user").first()
+                                     school=school).select_related("user", "school", "bureau").first()
     if join is not None:
-        # An account that exists: only its owner, signed in as it, sees or answers the invitation. Whoever
-        # else holds the link learns nothing (no name, no set-password form).
+        # An account that exists: only its owner answers. Signed in as it, they accept or decline; signed out,
+        # they sign in first, unless nobody has used the account yet (no password): then this link, which
+        # went only to the owner's own phone and e-mail, sets the password and accepts.
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if not people_services.join_link_sets_password(join):
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            form = _password_form(join.user, request.POST or None)
+            if request.method == "POST" and form.is_valid():
+                try:
+                    user = people_services.invitation_join_accept_with_password(
+                        token=token, school=school, password=form.cleaned_data["new_password1"])
+                except ValidationError as exc:
+                    return render(request, "tenants/people/invite_invalid.html",
+                                  {"message": " ".join(exc.messages)}, status=410)
+                where = join.school or join.bureau
+                return _signed_in_after_link(request, user, school, _("Your password is set. You are now a member "
+                                                                      "of %(where)s.") % {"where": where})
+            return render(request, "tenants/people/accept.html", {
+                "form": form, "invitation": join, "offer": join, "bare_layout": True,
+            })
         if request.user.pk != join.user_id:
             return render(request, "tenants/people/invite_invalid.html", {
                 "message": _("This invitation is for another account. Sign out, then sign in with the invited "
@@ -473,9 +535,7 @@ def invitation_accept(request, token: str):
                                                     purposes=people_services.PASSWORD_PURPOSES)
     except ValidationError as exc:
         return render(request, "tenants/people/invite_invalid.html", {"message": " ".join(exc.messages)}, status=410)
-    form = SetPasswordForm(invitation.user, request.POST or None)
-    for field in form.fields.values():
-        field.widget.attrs["class"] = "form-control"
+    form = _password_form(invitation.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = people_services.invitation_accept(token=token, school=school,
@@ -483,12 +543,11 @@ def invitation_accept(request, token: str):
         except ValidationError as exc:
             return render(request, "tenants/people/invite_invalid.html", {"message": " ".join(exc.messages)},
                           status=410)
-        auth_login(request, user, backend="tenants.backends.PhoneOrUsernameBackend")
-        request.session["_houqin_host"] = request_host(request)
-        messages.success(request, _("Your password is set. Welcome, %(name)s.") % {"name": user.display_name})
-        return HttpResponseRedirect(_after_accept_url(user, school))
+        return _signed_in_after_link(request, user, school,
+                                     _("Your password is set. Welcome, %(name)s.") % {"name": user.display_name})
     return render(request, "tenants/people/accept.html", {
         "form": form, "invitation": invitation, "bare_layout": True,
+        "offer": invitation if invitation.roles else None,
     })
 
 
@@ -651,7 +710,8 @@ def _platform_guard(request):
 
 
 def _onboard_in_background(user, data: dict) -> None:
-    """Check what can be checked now, then queue the provisioning (the link goes out by e-mail)."""
+    """Check what can be checked now, then queue the provisioning (the invitation goes to the principal's own
+    phone and e-mail)."""
     from .services import school_slug_validate
     from .tasks import school_onboard_task
 
@@ -678,8 +738,8 @@ def platform_schools(request):
         try:
             if in_background:
                 _onboard_in_background(request.user, data)
-                messages.success(request, _("School %(name)s is being prepared; its principal will receive the "
-                                            "link by e-mail.") % {"name": data["name"]})
+                messages.success(request, _("School %(name)s is being prepared; an invitation will be sent to its "
+                                            "principal's phone number.") % {"name": data["name"]})
                 return redirect("platform:schools")
             school, added = people_services.school_onboard(by=request.user, **data)
         except ValidationError as exc:
@@ -688,14 +748,40 @@ def platform_schools(request):
             messages.success(request, _("School %(name)s is ready at %(host)s.") % {"name": school.name,
                                                                                      "host": school.host})
             messages.success(request, INVITED_MESSAGE)
-            return render(request, "tenants/people/links.html", {"issued": [added.issued], "school": school})
+            return redirect("platform:schools")
     schools = School.objects.filter(bureau__in=bureaus).exclude(schema_name="public").select_related("bureau")
     principals = {
         m.school_id: m.user for m in Membership.objects.active().filter(role=Role.PRINCIPAL, school__in=schools)
         .select_related("user")
     }
-    rows = [(s, principals.get(s.pk)) for s in schools.order_by("bureau__name", "name")]
+    # Principals invited and not yet accepted, by the name typed (new accounts and existing ones alike).
+    pending = {
+        i.school_id: i for i in Invitation.objects.filter(
+            school__in=schools, purpose__in=people_services.OFFER_PURPOSES, roles__contains=[Role.PRINCIPAL],
+            used_at__isnull=True, expires_at__gt=timezone.now()).order_by("created_at", "id")
+    }
+    rows = [(s, principals.get(s.pk), pending.get(s.pk)) for s in schools.order_by("bureau__name", "name")]
     return render(request, "tenants/platform/schools.html", {"form": form, "rows": rows})
+
+
+@platform_view
+@require_POST
+@never_cache
+def platform_principal_link(request, slug: str):
+    """The "link" action for a school's principal still invited: shown only for an account the school's
+    invitation made that has never signed in and belongs nowhere else; otherwise it went to their phone."""
+    bureaus = _platform_guard(request)
+    school = get_object_or_404(School.objects.filter(bureau__in=bureaus), slug=slug)
+    invitation = people_services.principal_pending(school=school)
+    if invitation is None:
+        messages.error(request, _("This invitation is no longer open."))
+        return redirect("platform:schools")
+    issued = people_services.invitation_link_issue(invitation_id=invitation.pk, by=request.user, school=school,
+                                                   bureau=None)
+    if issued is None:
+        messages.info(request, INVITATION_LINK_NOT_SHOWN)
+        return redirect("platform:schools")
+    return render(request, "tenants/people/links.html", {"issued": [issued], "school": school})
 
 
 @platform_view
@@ -713,13 +799,14 @@ def platform_principal_invite(request, slug: str):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            if added.issued is None:
-                messages.info(request, _("%(name)s is principal here already. The link is not shown here: the "
-                                         "account is its owner's. If it has an e-mail address, a new link was sent "
-                                         "there.") % {"name": added.name})
+            if added.invitation is not None:
+                messages.success(request, INVITED_MESSAGE)
                 return redirect("platform:schools")
-            messages.success(request, INVITED_MESSAGE)
-            return render(request, "tenants/people/links.html", {"issued": [added.issued], "school": school})
+            if added.link is None:
+                messages.info(request, _("%(name)s is principal here already.") % {"name": added.name})
+                messages.info(request, LINK_NOT_SHOWN)
+                return redirect("platform:schools")
+            return render(request, "tenants/people/links.html", {"issued": [added.link], "school": school})
     return render(request, "tenants/platform/invite.html", {"form": form, "school": school})
 
 

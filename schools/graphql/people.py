@@ -50,12 +50,15 @@ class StaffImportErrorType:
 
 @strawberry.type
 class StaffInvitationType:
-    """A link to pass on, by the name and phone the sheet typed (the same whether or not the phone had an
-    account: a set-password link for a new account, an accept link its owner opens signed in otherwise)."""
+    """An invitation the import sent, by the name and phone the sheet typed (the same whether or not the phone
+    had an account); its link went to the person's own phone and e-mail only."""
 
     name: str
     login: str
-    url: str
+    url: str | None = strawberry.field(
+        default=None, deprecation_reason="Always null: the link goes to the person's own phone and e-mail "
+                                         "(invitationLink shows it for an account this school made that has "
+                                         "never signed in).")
 
 
 @strawberry.type
@@ -104,5 +107,5 @@ class StaffMutation:
             ok=result.ok, invited=result.invited, created=result.invited, linked=0, updated=result.updated,
             unchanged=result.unchanged,
             errors=[StaffImportErrorType(row=e.row, column=str(e.column), message=str(e.message)) for e in result.errors],
-            invitations=[StaffInvitationType(name=i.name, login=i.login, url=i.url) for i in result.invitations],
+            invitations=[StaffInvitationType(name=i.invited_name, login=i.invited_phone) for i in result.invitations],
         )

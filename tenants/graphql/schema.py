@@ -41,6 +41,7 @@ from .types import (
     BureauType,
     DeactivationType,
     InvitationLinkType,
+    InvitationSentType,
     InvitationToJoinType,
     NotificationPreferenceType,
     NotificationType,
@@ -108,6 +109,24 @@ def _link(issued, person: User | None = None) -> InvitationLinkType:
         url=issued.url,
         expires_at=timezone.localtime(issued.invitation.expires_at).isoformat(),
     )
+
+
+def _sent(invitation) -> InvitationSentType:
+    """An invitation as its inviter may see it: what they typed and offered, never the account or the link."""
+    return InvitationSentType(
+        invitation_id=strawberry.ID(str(invitation.pk)),
+        name=invitation.invited_name,
+        login=invitation.invited_phone,
+        roles=list(invitation.roles),
+        post=invitation.post,
+        expires_at=timezone.localtime(invitation.expires_at).isoformat(),
+    )
+
+
+def _invitation_id(invitation_id) -> int:
+    if not str(invitation_id).isdigit():
+        raise HouqinGraphQLError("No such invitation.", Code.NOT_FOUND)
+    return int(invitation_id)
 
 
 def _to_join(invitation) -> InvitationToJoinType:
@@ -206,6 +225,13 @@ class TenantsQuery:
 
         return list(RobotChannel.objects.filter(school=_robots_school(info)))  # type: ignore[return-value]
 
+    @strawberry.field(description="Invitations to this school (or bureau) waiting for their owners, new accounts "
+                                  "and existing ones alike, by the name and phone typed (administrators).")
+    def invitation_pending_list(self, info: Info) -> list[InvitationSentType]:
+        place = _place(info, write=True)
+        return [_sent(i) for i in people_services.invitation_pending_for_place(school=place.school,
+                                                                               bureau=place.bureau)[:2000]]
+
     @strawberry.field(description="My open invitations to join schools and bureaus (I accept or decline them).")
     def invitation_list(self, info: Info) -> list[InvitationToJoinType]:
         refuse_partners(info)  # an invitation is answered by its owner, never by a token
@@ -251,10 +277,10 @@ class SchoolOnboardInput:
 
 @strawberry.type
 class SchoolOnboardedType:
-    """A new school and its principal's one-time link."""
+    """A new school and the invitation sent to its principal (to their own phone and e-mail)."""
 
     school: SchoolType
-    invitation: InvitationLinkType
+    invitation: InvitationSentType
 
 
 def _onboarding_bureau(info: Info, code: str) -> Bureau:
@@ -281,7 +307,7 @@ class TenantsMutation:
             principal_name=data.principal_name, principal_phone=data.principal_phone,
             principal_email=data.principal_email, student_count=data.student_count, staff_count=data.staff_count,
         )
-        return SchoolOnboardedType(school=school, invitation=_link(added.issued))  # type: ignore[arg-type]
+        return SchoolOnboardedType(school=school, invitation=_sent(added.invitation))  # type: ignore[arg-type]
 
 
     @strawberry.mutation(description="Mark my notifications read (all of them when no ids are given).")
@@ -314,24 +340,48 @@ class TenantsMutation:
                                     by=place.actor)
         return place.person(person_id)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Invite a person with a first role. A new phone gets an account and a "
-                                     "set-password link; a phone (or e-mail) that has an account gets an invitation "
-                                     "its owner accepts while signed in. The answer is the same either way; null only "
-                                     "when the person is a member here already (then the role is added).")
-    def person_invite(self, info: Info, data: PersonInviteInput) -> InvitationLinkType | None:
+    @strawberry.mutation(description="Invite a person with a first role. The answer is the same whether or not the "
+                                     "phone (or e-mail) has an account: an invitation, sent with its link to the "
+                                     "person's own phone and e-mail only, that makes them a member when they "
+                                     "accept (a new account's owner by setting the password). Null only when the "
+                                     "person is a member here already (then the role is added).")
+    def person_invite(self, info: Info, data: PersonInviteInput) -> InvitationSentType | None:
         place = _place(info, write=True)
         added = people_services.person_add(
             name=data.name, phone=data.phone, email=data.email, role=data.role, post=data.post,
             school=place.school, bureau=None if place.school else place.bureau, by=place.actor,
         )
-        if added.issued is None:
+        if added.invitation is None:
             return None
-        return _link(added.issued)
+        return _sent(added.invitation)
+
+    @strawberry.mutation(description="Send a waiting invitation again, to the person's own phone and e-mail (a new "
+                                     "link replaces the old one).")
+    def invitation_resend(self, info: Info, invitation_id: strawberry.ID) -> InvitationSentType:
+        place = _place(info, write=True)
+        return _sent(people_services.invitation_resend(invitation_id=_invitation_id(invitation_id), by=place.actor,
+                                                       school=place.school, bureau=place.bureau))
+
+    @strawberry.mutation(description="A link to print or pass on for a waiting invitation. Returned only for an "
+                                     "account this place made that has never signed in and belongs nowhere else "
+                                     "(it replaces the link sent before); otherwise null and nothing changes.")
+    def invitation_link(self, info: Info, invitation_id: strawberry.ID) -> InvitationLinkType | None:
+        place = _place(info, write=True)
+        issued = people_services.invitation_link_issue(invitation_id=_invitation_id(invitation_id), by=place.actor,
+                                                       school=place.school, bureau=place.bureau)
+        return None if issued is None else _link(issued)
+
+    @strawberry.mutation(description="Withdraw a waiting invitation.")
+    def invitation_withdraw(self, info: Info, invitation_id: strawberry.ID) -> bool:
+        place = _place(info, write=True)
+        people_services.invitation_withdraw(invitation_id=_invitation_id(invitation_id), school=place.school,
+                                            bureau=place.bureau)
+        return True
 
     @strawberry.mutation(description="A new one-time link for a member to set or reset their password. Returned "
                                      "only for an account this place made that has never signed in and belongs "
-                                     "nowhere else; otherwise it goes to the owner's own e-mail and null is "
-                                     "returned.")
+                                     "nowhere else; otherwise it goes to the owner's own phone and e-mail and null "
+                                     "is returned.")
     def person_link(self, info: Info, person_id: strawberry.ID) -> InvitationLinkType | None:
         place = _place(info, write=True)
         person = place.person(person_id)
@@ -345,12 +395,10 @@ class TenantsMutation:
     def invitation_answer(self, info: Info, invitation_id: strawberry.ID, accept: bool) -> bool:
         refuse_partners(info)  # an invitation is answered by its owner, never by a token
         user = require_authenticated(info)
-        if not str(invitation_id).isdigit():
-            raise HouqinGraphQLError("No such invitation.", Code.NOT_FOUND)
         if accept:
-            people_services.invitation_join_accept(invitation_id=int(invitation_id), user=user)
+            people_services.invitation_join_accept(invitation_id=_invitation_id(invitation_id), user=user)
         else:
-            people_services.invitation_join_decline(invitation_id=int(invitation_id), user=user)
+            people_services.invitation_join_decline(invitation_id=_invitation_id(invitation_id), user=user)
         return True
 
     @strawberry.mutation(description="End a person's access here at once (sessions too); lists their open work. "

@@ -158,12 +158,8 @@ class NotificationPreferenceType:
 
 @strawberry.type
 class InvitationLinkType:
-    """A one-time link: shown once, to pass on (or e-mailed when e-mail is configured).
-
-    An invitation answers the same whether or not the phone had an account: `name` and `login` are what the
-    inviter typed, and the link sets a new account's password or lets an existing account's owner accept
-    while signed in.
-    """
+    """A one-time link shown on this screen, to print or pass on: only for an account this place made that has
+    never signed in and belongs nowhere else (personLink, invitationLink), or to the platform operator."""
 
     name: str
     login: str
@@ -174,6 +170,27 @@ class InvitationLinkType:
         description="The member the link is for (personLink); null for an invitation, which tells nothing "
                     "about the account behind the phone.",
     )
+
+
+@strawberry.type
+class InvitationSentType:
+    """An invitation waiting for its owner, told the same way whether or not the phone had an account: by the
+    name and phone the inviter typed, with what it offers. Its link went to the owner's own phone (and e-mail)
+    only; the person becomes a member when they accept."""
+
+    invitation_id: strawberry.ID
+    name: str
+    login: str
+    roles: list[str]
+    post: str
+    expires_at: str
+    url: str | None = strawberry.field(
+        default=None, deprecation_reason="Always null: the link goes to the person's own phone and e-mail. "
+                                         "invitationLink shows it for an account this place made that has "
+                                         "never signed in.")
+    person: PersonType | None = strawberry.field(
+        default=None, deprecation_reason="Always null: an invitation tells nothing about the account behind "
+                                         "the phone.")
 
 
 @strawberry.type

@@ -63,7 +63,8 @@ PEOPLE_ONLY = {
     # tenants: platform, bureau, people and roles, notifications, robots
     "schoolOnboard", "bureauCreate", "notificationMarkRead", "notificationPreferenceSet", "roleGrant",
     "roleRevoke", "personInvite", "personLink", "robotChannelCreate", "robotChannelDelete",
-    "invitationAccept", "invitationAnswer", "staffImport",
+    "invitationAccept", "invitationAnswer", "invitationResend", "invitationLink", "invitationWithdraw",
+    "staffImport",
     # schools: profile, buildings, rooms, projects, services
     "buildingCreate", "buildingUpdate", "buildingAppraise", "roomCreate", "departmentCreate",
     "onCampusUnitCreate", "capitalProjectCreate", "capitalProjectUpdate", "capitalProjectAdvance",

@@ -46,3 +46,30 @@ def sheet(rows, header=HEADER) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def texted_token(*, user, school=None) -> str:
+    """The token of the latest link texted to the person's phone (what they open)."""
+    import re
+
+    from tenants.models import SmsMessage
+
+    message = SmsMessage.objects.filter(recipient=user, school=school).order_by("-created_at", "-id").first()
+    assert message is not None, f"no text message to {user}"
+    return re.search(r"/people/invite/([\w-]+)/", message.text).group(1)
+
+
+def owners_accept(*, school, password: str = "Owner-accepts-2026") -> list[User]:
+    """Everyone the school invited accepts, as they would: a new account's owner by setting the password
+    through the link texted to them, an existing account's owner signed in."""
+    from tenants.people import invitation_accept, invitation_join_accept, invitation_pending_for_place
+
+    accepted = []
+    for invitation in list(invitation_pending_for_place(school=school, bureau=None).select_related("user")):
+        if invitation.purpose == "join":
+            invitation_join_accept(invitation_id=invitation.pk, user=invitation.user)
+        else:
+            invitation_accept(token=texted_token(user=invitation.user, school=school), school=school,
+                              password=password)
+        accepted.append(invitation.user)
+    return accepted

@@ -59,14 +59,21 @@ def test_an_unknown_role_is_bad_input(school_a, alice, bob, client_for):
 
 
 def test_invite_then_deactivate(school_a, alice, client_for):
+    from .factories import owners_accept
+
     client = client_for(alice, school_a)
     invited = client.gql(
         'mutation { personInvite(data: {name: "周老师", phone: "13400000001", role: "teacher", post: "班主任"}) '
-        "{ url name login person { personId } } }"
+        "{ invitationId name login roles post url person { personId } } }"
     )["data"]["personInvite"]
-    assert invited["url"].startswith("http://alpha.localhost:8000/people/invite/")
-    # An invitation tells the name and phone typed, never the account behind them (person stays null).
-    assert (invited["name"], invited["login"], invited["person"]) == ("周老师", "13400000001", None)
+    # An invitation tells the name and phone typed, never the account behind them nor its link (sent to the
+    # phone); the person waits among the invitations until they accept.
+    assert {k: v for k, v in invited.items() if k != "invitationId"} == {
+        "name": "周老师", "login": "13400000001", "roles": ["teacher"], "post": "班主任", "url": None, "person": None}
+    pending = client.gql("{ invitationPendingList { invitationId name } }")["data"]["invitationPendingList"]
+    assert pending == [{"invitationId": invited["invitationId"], "name": "周老师"}]
+    assert "周老师" not in _people(client.gql(PEOPLE))
+    owners_accept(school=school_a)
     person_id = str(User.objects.get(phone="13400000001").pk)
     assert _people(client.gql(PEOPLE))["周老师"]["roles"] == [{"role": "teacher", "post": "班主任"}]
     left = client.gql(
@@ -77,6 +84,27 @@ def test_invite_then_deactivate(school_a, alice, client_for):
     assert left == {"membershipsEnded": 1, "userDeactivated": False, "sessionsEnded": 0, "openTasks": []}
     assert User.objects.get(phone="13400000001").is_active is True
     assert not Membership.objects.active().filter(user__phone="13400000001").exists()
+
+
+def test_waiting_invitations_are_sent_again_linked_and_withdrawn_over_graphql(school_a, alice, client_for):
+    client = client_for(alice, school_a)
+    client.gql('mutation { personInvite(data: {name: "周老师", phone: "13400000002", role: "guard"}) { name } }')
+    first = client.gql("{ invitationPendingList { invitationId } }")["data"]["invitationPendingList"][0]
+    resent = client.gql('mutation($id: ID!) { invitationResend(invitationId: $id) { invitationId name roles } }',
+                        {"id": first["invitationId"]})["data"]["invitationResend"]
+    assert (resent["name"], resent["roles"]) == ("周老师", ["guard"])
+    assert resent["invitationId"] != first["invitationId"]  # a new link replaced the old one
+    # an account this school made that has never signed in: the one case its link is shown
+    link = client.gql('mutation($id: ID!) { invitationLink(invitationId: $id) { name login url } }',
+                      {"id": resent["invitationId"]})["data"]["invitationLink"]
+    assert (link["name"], link["login"]) == ("周老师", "13400000002")
+    assert link["url"].startswith("http://alpha.localhost:8000/people/invite/")
+    current = client.gql("{ invitationPendingList { invitationId } }")["data"]["invitationPendingList"][0]
+    assert client.gql('mutation($id: ID!) { invitationWithdraw(invitationId: $id) }',
+                      {"id": current["invitationId"]}) == {"data": {"invitationWithdraw": True}}
+    assert client.gql("{ invitationPendingList { invitationId } }")["data"]["invitationPendingList"] == []
+    again = client.gql('mutation($id: ID!) { invitationWithdraw(invitationId: $id) }', {"id": current["invitationId"]})
+    assert again["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 def test_a_person_of_another_school_is_not_found(school_a, alice, charlie, client_for):
@@ -130,7 +158,12 @@ def test_staff_import_and_roster_over_graphql(school_a, alice, client_for):
     roster = client.gql("{ staffList(first: 10) { totalCount edges { node { name post phone personId } } } }")
     node = roster["data"]["staffList"]["edges"][0]["node"]
     assert (node["name"], node["post"], node["phone"]) == ("钱老师", "班主任", "13200000001")
-    assert node["personId"] == str(User.objects.get(phone="13200000001").pk)
+    assert node["personId"] is None  # linked when they accept
+    from .factories import owners_accept
+
+    owners_accept(school=school_a)
+    roster = client.gql("{ staffList(first: 10) { edges { node { personId } } } }")
+    assert roster["data"]["staffList"]["edges"][0]["node"]["personId"] == str(User.objects.get(phone="13200000001").pk)
 
 
 def test_a_bad_sheet_over_graphql_reports_rows_and_saves_nothing(school_a, alice, client_for):

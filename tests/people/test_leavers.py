@@ -151,7 +151,7 @@ def test_someone_who_left_can_be_invited_back(school_a, alice, bob, client_for):
     bob.phone = "13911113333"
     bob.save()
     response = client_for(alice, school_a).post("/people/invite/", {
-        "name": "Bob", "phone": "13911113333", "role": Role.TEACHER, "post": "班主任"})
+        "name": "Bob", "phone": "13911113333", "role": Role.TEACHER, "post": "班主任"}, follow=True)
     # He is invited, and comes back when he accepts, signed in as himself (nothing changes before).
     assert response.status_code == 200
     assert "已向该手机号发出邀请，对方接受后即成为本校成员。" in response.content.decode()

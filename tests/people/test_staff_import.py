@@ -9,10 +9,10 @@ from pghistory.models import Events
 
 from schools.models import StaffMember
 from schools.people_services import staff_import
-from tenants.models import Invitation, Membership, User
+from tenants.models import Invitation, Membership, SmsMessage, User
 from tenants.roles import Role
 
-from .factories import member, sheet
+from .factories import member, owners_accept, sheet
 
 GOOD = [
     ("王一", "13700000001", "班主任", "教导处", ""),
@@ -31,13 +31,33 @@ def _counts(school):
     )
 
 
-def test_import_creates_people_roles_roster_and_links(school_a, alice, departments_a):
+def test_import_invites_people_and_they_become_members_when_they_accept(school_a, alice, departments_a):
     # when
     result = staff_import(content=sheet(GOOD), by=alice)
 
-    # then
+    # then everyone is invited (texted their link), the roster holds the sheet's rows, and nobody is a member yet
     assert result.errors == []
     assert (result.invited, result.updated, result.unchanged) == (4, 0, 0)
+    assert [i.invited_name for i in result.invitations] == ["王一", "王二", "王三", "王四"]
+    assert not Membership.objects.filter(school=school_a, user__phone__startswith="137").exists()
+    assert set(SmsMessage.objects.values_list("phone", flat=True)) == {row[1] for row in GOOD}
+    assert all("http://alpha.localhost:8000/people/invite/" in t for t in SmsMessage.objects.values_list("text", flat=True))
+    staff = {s.name: (s.phone, s.post, s.department.name if s.department else "", s.user_id)
+             for s in StaffMember.objects.all()}
+    assert staff == {
+        "王一": ("13700000001", "班主任", "教导处", None),
+        "王二": ("13700000002", "门卫", "", None),
+        "王三": ("13700000003", "安保队", "教导处", None),
+        "王四": ("13700000004", "总务主任", "总务处", None),
+    }
+    user = User.objects.get(phone="13700000001")
+    assert user.username == "13700000001"
+    assert not user.has_usable_password()
+
+    # when they accept (set their passwords through the links texted to them)
+    owners_accept(school=school_a)
+
+    # then they hold the roles the sheet gave them, and their roster rows are theirs
     roles = {
         (m.user.name, m.role, m.post)
         for m in Membership.objects.active().filter(school=school_a, user__phone__startswith="137").select_related("user")
@@ -49,18 +69,7 @@ def test_import_creates_people_roles_roster_and_links(school_a, alice, departmen
         ("王三", Role.GUARD, "安保队"),
         ("王四", Role.LOGISTICS_DIRECTOR, "总务主任"),
     }
-    staff = {s.name: (s.phone, s.post, s.department.name if s.department else "") for s in StaffMember.objects.all()}
-    assert staff == {
-        "王一": ("13700000001", "班主任", "教导处"),
-        "王二": ("13700000002", "门卫", ""),
-        "王三": ("13700000003", "安保队", "教导处"),
-        "王四": ("13700000004", "总务主任", "总务处"),
-    }
-    assert [i.name for i in result.invitations] == ["王一", "王二", "王三", "王四"]
-    assert all(issued.url.startswith("http://alpha.localhost") for issued in result.invitations)
-    user = User.objects.get(phone="13700000001")
-    assert user.username == "13700000001"
-    assert not user.has_usable_password()
+    assert StaffMember.objects.get(name="王一").user == user
 
 
 def test_reimporting_the_same_sheet_changes_nothing(school_a, alice, departments_a):
@@ -83,6 +92,7 @@ def test_reimporting_the_same_sheet_changes_nothing(school_a, alice, departments
 def test_a_changed_post_moves_the_role(school_a, alice, departments_a):
     # given 王一 is a class teacher
     staff_import(content=sheet(GOOD), by=alice)
+    owners_accept(school=school_a)
     changed = [("王一", "13700000001", "门卫", "", ""), *GOOD[1:]]
 
     # when the sheet says 王一 is now a gate guard
@@ -148,7 +158,7 @@ def test_a_phone_used_in_another_school_invites_the_same_person(school_a, school
     assert set(Membership.objects.active().filter(user=worker).values_list("school__slug", "role")) == {
         ("beta", Role.MAINTENANCE_WORKER)}
     assert StaffMember.objects.get().user is None
-    assert [(i.name, i.login) for i in result.invitations] == [("赵师傅", "13600000001")]
+    assert [(i.invited_name, i.invited_phone) for i in result.invitations] == [("赵师傅", "13600000001")]
 
     # when he accepts, signed in as himself: one person, two memberships, his roster row linked
     from tenants.people import invitation_join_accept, invitation_list_for
@@ -210,12 +220,14 @@ def test_import_page_shows_links_then_errors_with_a_download(school_a, alice, cl
     connection.set_schema_to_public()
     client = client_for(alice, school_a)
 
-    # when a good sheet is uploaded, the links are shown once
+    # when a good sheet is uploaded, the people are invited; their links went to their own phones only
     response = client.post("/staff/import/", {"file": _upload(sheet(GOOD))})
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.count('data-testid="invitation-url"') == 4
+    assert 'data-testid="invitation-url"' not in body
+    assert "/people/invite/" not in body
     assert "4 人已邀请" in body
+    assert "每位受邀人员会在本人手机上收到邀请" in body
 
     # when a bad sheet is uploaded, the errors are listed and downloadable
     response = client.post("/staff/import/", {"file": _upload(sheet([("", "123", "", "无此部门", "")]))})
@@ -249,13 +261,13 @@ def test_a_renamed_csv_is_refused(school_a, alice, client_for, departments_a):
 def test_an_empty_roles_cell_takes_the_roles_of_the_post(school_a, alice, departments_a):
     result = staff_import(content=sheet([("王九", "13700000009", "门卫", "", "、 ")]), by=alice)
     assert result.errors == []
-    assert list(Membership.objects.active().filter(user__phone="13700000009").values_list("role", flat=True)) == [
-        Role.GUARD]
+    assert [i.roles for i in result.invitations] == [[Role.GUARD]]
 
 
 def test_changing_a_post_on_the_page_moves_the_roles(school_a, alice, client_for, departments_a):
-    # given 王一 is a class teacher, imported from the sheet
+    # given 王一 is a class teacher, imported from the sheet (and he accepted)
     staff_import(content=sheet(GOOD), by=alice)
+    owners_accept(school=school_a)
     staff = StaffMember.objects.get(name="王一")
     connection.set_schema_to_public()
 
