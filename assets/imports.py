@@ -58,6 +58,9 @@ COLUMNS: dict[str, tuple] = {
     "condition": (gettext_lazy("Condition"), ("使用状况", "资产状态", "condition"), False),
 }
 
+# One row books at most this many identical items (a row of 1e308 would overflow the column).
+MAX_QUANTITY = 100_000
+
 
 @dataclass
 class RowError:
@@ -181,8 +184,11 @@ def _parse_row(values: dict[str, object], lookups: _Lookups, bureau) -> tuple[di
         quantity = int(Decimal(_text(raw_quantity))) if _text(raw_quantity) else 1
         if quantity < 1 or Decimal(_text(raw_quantity) or "1") != quantity:
             raise ValueError
-    except (ValueError, InvalidOperation):
+    except (ValueError, InvalidOperation, OverflowError):  # OverflowError: a float cell of 1e308 reads as inf
         err("quantity", _("Must be a whole number of at least 1."))
+        quantity = 1
+    if quantity > MAX_QUANTITY:
+        err("quantity", _("Too large."))
         quantity = 1
     data["quantity"] = quantity
     for key, required in (("booked_on", True), ("warranty_end", False)):

@@ -842,7 +842,8 @@ def password_help(request):
     school = tenant if isinstance(tenant, School) else None
     form = PasswordHelpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = f"password-help:{request_host(request)}:{_client_ip(request)}"
+        # Per client address on every host together: another school's host gives no fresh tries.
+        key = f"password-help:{_client_ip(request)}"
         with schema_context("public"):
             tries = cache.get(key, 0)
             cache.set(key, tries + 1, timeout=3600)

@@ -249,3 +249,24 @@ def test_parallel_guesses_are_bounded_by_the_limit(live_port, monkeypatch):
     limit = django_settings.LOGIN_FAILURE_LIMIT
     assert evaluated.count("bob") == limit
     assert statuses == {200: limit - 1, 429: GUESSES - limit + 1}
+
+
+# --- "forgot your password?" counts the client on every host --------------------------------------
+
+
+def test_password_help_gives_no_fresh_tries_on_another_school_host(db, charlie, school_a, school_b):
+    from tenants.models import Invitation, SmsMessage
+
+    cache.clear()
+    charlie.phone = "13922225555"
+    charlie.save(update_fields=["phone"])
+    for i in range(django_settings.LOGIN_FAILURE_LIMIT):
+        assert HostClient(school_a.host).post("/people/password-help/", {"phone": f"1390000{i:04d}"}).status_code == 200
+
+    # the same client asks on beta's host, for beta's principal: the answer is the same page, and nothing is sent
+    response = HostClient(school_b.host).post("/people/password-help/", {"phone": "13922225555"})
+
+    assert response.status_code == 200
+    assert "如果该号码属于这里的人员" in response.content.decode()
+    assert not SmsMessage.objects.filter(phone="13922225555").exists()
+    assert not Invitation.objects.filter(user=charlie, purpose="reset").exists()

@@ -79,15 +79,17 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "repairs:report_signed_in"): Budget(7),
     # people (forms and the first-run checklist list no rows: a fixed set of steps counted in SQL)
     ("public", "people:checklist"): Budget(5),
+    ("public", "people:invitations"): Budget(6),  # my invitations: the signed-in person's own, a handful
     ("public", "people:invite"): Budget(7),
-    ("public", "people:list"): Budget(10, rows="bureau_members"),
+    ("public", "people:list"): Budget(11, rows="bureau_members"),  # + the pending invitations
     ("public", "people:matrix"): Budget(8, rows="bureau_members"),
     ("public", "people:password_help"): Budget(5),
     ("public", "people:preferences"): Budget(7, rows="notification_kinds"),
     ("public", "people:robots"): Budget(7, status=403),  # robots belong to a school: refused on the bureau host
     ("school", "people:checklist"): Budget(6),
+    ("school", "people:invitations"): Budget(7),
     ("school", "people:invite"): Budget(6),
-    ("school", "people:list"): Budget(9, rows="school_members"),
+    ("school", "people:list"): Budget(10, rows="school_members"),  # + the pending invitations
     ("school", "people:matrix"): Budget(7, rows="school_members"),
     ("school", "people:password_help"): Budget(6),
     ("school", "people:preferences"): Budget(8, rows="notification_kinds"),
@@ -207,6 +209,7 @@ GRAPHQL: dict[str, Budget] = {
     "visitorList": Budget(6, rows="visitors"),
     # people and notifications
     "notificationList": Budget(5, rows="notifications"),
+    "invitationList": Budget(5),  # the signed-in person's own invitations
     "notificationPreferences": Budget(5, rows="notification_kinds"),
     "personList": Budget(7, rows="school_members"),
     "robotChannelList": Budget(6, rows="robots"),
