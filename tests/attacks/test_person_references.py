@@ -35,7 +35,7 @@ from tenants.access import forget_memberships
 from tenants.models import Membership, User
 from tenants.roles import Role
 from tenants.selectors import PersonNotFound, member_get_for, member_list_for
-from tenants.services import membership_grant
+from tests.assets.conftest import _person
 from tests.conftest import schema_table_counts
 
 NOT_A_MEMBER = "该人员不是本校人员。"
@@ -47,13 +47,6 @@ OUTSIDERS = ("charlie", "erin", "beta_worker", "former", None)
 
 
 # ---------------------------------------------------------------- people
-
-
-def _person(username: str, role: str, *, school=None, bureau=None) -> User:
-    user, _created = User.objects.get_or_create(username=username, defaults={"name": username.title()})
-    membership_grant(user=user, role=role, school=school, bureau=bureau)
-    forget_memberships(user)
-    return user
 
 
 @pytest.fixture
