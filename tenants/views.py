@@ -566,7 +566,9 @@ def _join_answer(request, invitation_id: int, school: School | None):
             where = invitation.school or invitation.bureau
             messages.success(request, _("You are now a member of %(where)s.") % {"where": where})
             if invitation.school is not None and invitation.school != school:
-                return HttpResponseRedirect(invitation.school.url("/"))
+                # Stay on this host: the CSP's form-action 'self' stops a form's redirect to
+                # another school's host, so the button seemed to do nothing; the message says where they are.
+                return redirect("people:invitations")
             return HttpResponseRedirect("/")
         people_services.invitation_join_decline(invitation_id=invitation.pk, user=request.user)
         messages.info(request, _("Invitation declined."))
