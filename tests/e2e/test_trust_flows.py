@@ -52,7 +52,7 @@ def _forget_invitations(charlie, alpha) -> None:
 
     Membership.objects.filter(user=charlie, school=alpha).delete()
     Invitation.objects.filter(school=alpha, invited_phone__in=[CHARLIE_PHONE, NEW_PHONE]).delete()
-    Notification.objects.filter(recipient=charlie, kind="people.invited").delete()
+    Notification.objects.filter(recipient=charlie, kind__in=["people.invited", "people.roles"]).delete()
     SmsMessage.objects.filter(phone__in=[CHARLIE_PHONE, NEW_PHONE]).delete()
     newcomer = User.objects.filter(username=NEW_PHONE).first()
     if newcomer is not None:
@@ -173,7 +173,7 @@ def test_a_visitor_reports_a_fault_by_the_room_label_and_follows_it_privately(li
     page.goto(live_url("alpha.localhost", f"/repairs/report/?label={token}"))
     _shot(page, "2-report-form")
     assert "报修" in page.inner_text("h1")
-    assert "T301" in page.inner_text("[data-testid=target]")
+    assert page.inner_text("[data-testid=target]") == "报修位置：信任楼 T301 四年级一班"
     assert page.locator("select[name=room]").count() == 0
 
     # when they describe the fault and send it
