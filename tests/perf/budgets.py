@@ -101,7 +101,7 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "staff:template"): Budget(5),
     # platform (the operator's pages)
     ("public", "platform:bureaus"): Budget(6, rows="bureaus", as_="oscar"),
-    ("public", "platform:schools"): Budget(11, rows="schools_with_principals"),
+    ("public", "platform:schools"): Budget(12, rows="schools_with_principals"),  # + the pending principal invitations
     # reporting (the glossary is the metric catalogue: code, not rows)
     ("public", "reporting:award_new"): Budget(7),
     ("public", "reporting:awards"): Budget(14, rows="awards"),
@@ -210,6 +210,7 @@ GRAPHQL: dict[str, Budget] = {
     # people and notifications
     "notificationList": Budget(5, rows="notifications"),
     "invitationList": Budget(5),  # the signed-in person's own invitations
+    "invitationPendingList": Budget(6),  # the place's open invitations
     "notificationPreferences": Budget(5, rows="notification_kinds"),
     "personList": Budget(7, rows="school_members"),
     "robotChannelList": Budget(6, rows="robots"),

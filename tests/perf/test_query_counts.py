@@ -127,6 +127,13 @@ def list_field_query(path: str, lists: bool = False) -> str:
     return f"{{ {root} {{ {leaf} }} }}" if sub else f"{{ {leaf} }}"
 
 
+@pytest.fixture(autouse=True)
+def _no_cost_limit(settings):
+    """A full page with every inner list at its bound is past the cost limit (tests/attacks/test_graphql_cost.py):
+    lifted here, since these tests count SQL queries, not objects."""
+    settings.GRAPHQL_MAX_OBJECTS = settings.GRAPHQL_MAX_COST = 10**12
+
+
 # --- measuring -----------------------------------------------------------------------------------
 def _user(username):
     from tenants.models import User
@@ -253,11 +260,8 @@ def test_graphql_list_field_costs_its_budget_with_10_and_100_rows(db, school_a, 
 
 
 @pytest.mark.parametrize("path", sorted(p for p in GRAPHQL if list_field_query(p, lists=True) != list_field_query(p)))
-def test_graphql_list_field_with_its_items_lists_is_flat(db, school_a, path, settings):
+def test_graphql_list_field_with_its_items_lists_is_flat(db, school_a, path):
     """The lists inside each item (a request's lines, a stocktake's discrepancies) cost no query per item either."""
-    # A full page with every inner list at its bound is past the cost limit (tests/attacks/test_graphql_cost.py):
-    # lifted here, since this test counts SQL queries, not objects.
-    settings.GRAPHQL_MAX_OBJECTS = settings.GRAPHQL_MAX_COST = 10**12
     budget = GRAPHQL[path]
     username = budget.as_ or DEFAULT_USER[budget.host]
     client = _client(budget.host, username, school_a)
