@@ -11,6 +11,7 @@ def principal_invitation(django_db_setup, django_db_blocker):
     """A committed invitation for a new principal of school alpha, as the platform sends it: the account waits
     with no membership, and the link goes to the principal's phone (the live server sees it); removed after."""
     import re
+    import secrets
 
     from django.db import connection
     from django.utils import timezone
@@ -22,18 +23,15 @@ def principal_invitation(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
         school = School.objects.get(slug="alpha")
-        # The account may be left from an earlier run (users are never deleted: rows elsewhere point to them);
-        # it is then still the one alpha made, nobody having used it.
-        person = User.objects.filter(username="13300000077").first()
-        if person is not None:
-            person.set_unusable_password()
-            person.last_login = None
-            person.save()
-            Membership.objects.filter(user=person).delete()
-        person_invite(name="冯校长", phone="13300000077", roles=[Role.PRINCIPAL], by=None, school=school, post="校长")
-        text = SmsMessage.objects.filter(phone="13300000077").order_by("-created_at", "-id").first().text
+        # A number no earlier run used: users are never deleted, and an account left by a run that set its
+        # password is an existing account now (it would get an invitation to join, not a new account's link).
+        phone = f"133{secrets.randbelow(10**8):08d}"
+        while User.objects.filter(username=phone).exists():
+            phone = f"133{secrets.randbelow(10**8):08d}"
+        person_invite(name="冯校长", phone=phone, roles=[Role.PRINCIPAL], by=None, school=school, post="校长")
+        text = SmsMessage.objects.filter(phone=phone).order_by("-created_at", "-id").first().text
         token = re.search(r"/people/invite/([\w-]+)/", text).group(1)
-        person = User.objects.get(username="13300000077")
+        person = User.objects.get(username=phone)
     yield token
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
@@ -46,7 +44,7 @@ def principal_invitation(django_db_setup, django_db_blocker):
         UserSession.objects.filter(user=person).delete()
         # Kept, used up: the record that alpha made the account (its next run's invitation is alpha's again).
         Invitation.objects.filter(user=person, used_at__isnull=True).update(used_at=timezone.now())
-        SmsMessage.objects.filter(phone="13300000077").delete()
+        SmsMessage.objects.filter(phone=phone).delete()
         Membership.objects.filter(user=person).delete()
 
 
