@@ -8,6 +8,8 @@ Each school holds a row with a unique marker (MARKER[slug]) so leaks can be sear
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import pytest_django.fixtures as _pytest_django_fixtures
 from django.conf import settings
@@ -212,3 +214,22 @@ def client_for(db):
         return client
 
     return make
+
+
+@contextlib.contextmanager
+def live_server_port():
+    """A live server on 127.0.0.1 over the committed data (one thread per request), stopped on exit; the port.
+    The caller unblocks the database (browser tests and the parallel sign-in attack share this)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    try:
+        yield thread.port
+    finally:
+        thread.terminate()

@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import RequestFactory
 
 from tenants.models import User
-from tests.conftest import PASSWORD, HostClient
+from tests.conftest import PASSWORD, HostClient, live_server_port
 
 LOGIN = "/accounts/login/"
 LOCKED = "失败次数过多，请 15 分钟后再试。"
@@ -182,20 +182,12 @@ GUESSES = 30
 def live_port(django_db_setup, django_db_blocker):
     """A live server on 127.0.0.1 over the session's committed data (threads: one per request)."""
     from axes.models import AccessAttempt
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
 
     with django_db_blocker.unblock():
-        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
-        thread.daemon = True
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
         try:
-            yield thread.port
+            with live_server_port() as port:
+                yield port
         finally:
-            thread.terminate()
             AccessAttempt.objects.all().delete()  # committed by the server's threads
             cache.clear()
 

@@ -19,20 +19,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def live_url(django_db_setup, django_db_blocker):
     """A live server sharing the session's committed data (no per-test flush, which would drop it)."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
+    from tests.conftest import live_server_port
 
-    with django_db_blocker.unblock():
-        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
-        thread.daemon = True
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
-        try:
-            yield lambda host, path="/": f"http://{host}:{thread.port}{path}"
-        finally:
-            thread.terminate()
+    with django_db_blocker.unblock(), live_server_port() as port:
+        yield lambda host, path="/": f"http://{host}:{port}{path}"
 
 
 @pytest.fixture(scope="session")
