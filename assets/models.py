@@ -175,16 +175,28 @@ class Asset(models.Model):
     def net_value(self, on: dt.date | None = None) -> Decimal:
         return self.original_value - self.accumulated_depreciation(on)
 
-    def minimum_life_reached(self, on: dt.date | None = None) -> bool:
-        on = on or timezone.localdate()
+    def minimum_life_end(self) -> dt.date | None:
+        """The day the minimum service life is reached; None when the kind sets no minimum (life 0)."""
         life = self.life_years
         if life <= 0:
-            return True
+            return None
         try:
-            end = self.booked_on.replace(year=self.booked_on.year + life)
+            return self.booked_on.replace(year=self.booked_on.year + life)
         except ValueError:  # 29 February
-            end = self.booked_on.replace(year=self.booked_on.year + life, day=28)
-        return on >= end
+            return self.booked_on.replace(year=self.booked_on.year + life, day=28)
+
+    def minimum_life_reached(self, on: dt.date | None = None) -> bool:
+        end = self.minimum_life_end()
+        return end is None or (on or timezone.localdate()) >= end
+
+    def service_age(self, on: dt.date | None = None) -> tuple[int, int]:
+        """Whole years and months since the asset was booked."""
+        on = on or timezone.localdate()
+        months = (on.year - self.booked_on.year) * 12 + (on.month - self.booked_on.month)
+        if on.day < self.booked_on.day:
+            months -= 1
+        months = max(months, 0)
+        return months // 12, months % 12
 
 
 @tracked()

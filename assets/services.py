@@ -852,6 +852,18 @@ def transfer_decide(*, transfer: Transfer, actor: User, confirm: bool) -> Transf
 # ---------------------------------------------------------------- disposal
 
 
+def early_disposal_explanation(asset: Asset, *, on: dt.date | None = None) -> str:
+    """Why scrapping this asset now is early: its minimum life, its age, and who approves."""
+    years, months = asset.service_age(on)
+    return _(
+        "%(asset)s was booked on %(booked)s and has been in service %(years)d years %(months)d months; "
+        "its minimum service life is %(life)d years (reached on %(end)s). Scrapping or writing it off "
+        "earlier needs a written justification of at least 10 characters, and the district education "
+        "bureau approves it, not the principal."
+    ) % {"asset": asset, "booked": asset.booked_on.isoformat(), "years": years, "months": months,
+         "life": asset.life_years, "end": asset.minimum_life_end().isoformat()}
+
+
 @transaction.atomic
 def disposal_request(
     *, asset: Asset, actor: User, method: str, reason: str, justification: str = "", proceeds: Decimal = Decimal("0")
@@ -867,10 +879,7 @@ def disposal_request(
         raise ValidationError({"asset": _("A disposal of %(asset)s is already awaiting approval.") % {"asset": asset}})
     early = method in (DisposalMethod.SCRAP, DisposalMethod.WRITE_OFF) and not asset.minimum_life_reached()
     if early and len(justification.strip()) < 10:
-        raise ValidationError(
-            {"justification": _("%(asset)s has not reached its minimum service life; write a justification.")
-             % {"asset": asset}}
-        )
+        raise ValidationError({"justification": early_disposal_explanation(asset)})
     disposal = Disposal(asset=asset, method=method, reason=reason, justification=justification, is_early=early,
                         proceeds=proceeds, requested_by=actor)
     disposal.full_clean()

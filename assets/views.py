@@ -289,7 +289,9 @@ def asset_dispose(request, pk: int):
             _add_errors(form, exc)
         else:
             return redirect("assets:disposal_list")
-    return render(request, "assets/form.html", {"form": form, "title": _("Dispose of %(asset)s") % {"asset": asset}})
+    notice = "" if asset.minimum_life_reached() else services.early_disposal_explanation(asset)
+    return render(request, "assets/form.html", {"form": form, "notice": notice,
+                                                "title": _("Dispose of %(asset)s") % {"asset": asset}})
 
 
 @public_view

@@ -331,7 +331,6 @@ ZH = {
     "%(asset)s has already been disposed of.": "%(asset)s 已处置，不能重复处置。",
     "%(asset)s is on loan; take it back first.": "%(asset)s 已借出，请先收回。",
     "A disposal of %(asset)s is already awaiting approval.": "%(asset)s 已有待审批的处置申请。",
-    "%(asset)s has not reached its minimum service life; write a justification.": "%(asset)s 未达到最低使用年限，请填写提前处置说明。",
     "This disposal has already been decided.": "该处置申请已审批。",
     "Scrapping before the minimum service life needs the bureau's approval.": "未满最低使用年限的报废须经教育局审批。",
     "Choose at least one room.": "请至少选择一个地点。",

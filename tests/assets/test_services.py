@@ -270,6 +270,20 @@ def test_transfer_moves_the_card_only_when_confirmed(in_school_a, kate, bob):
     assert Asset.objects.get(pk=asset.pk).room_id == target.pk
 
 
+def test_service_age_counts_whole_months_and_life_zero_sets_no_minimum(in_school_a):
+    asset = AssetFactory(booked_on=dt.date(2024, 3, 15), service_life_years=6)
+    assert asset.service_age(dt.date(2026, 3, 14)) == (1, 11)
+    assert asset.service_age(dt.date(2026, 3, 15)) == (2, 0)
+    assert asset.minimum_life_end() == dt.date(2030, 3, 15)
+    assert not asset.minimum_life_reached(dt.date(2030, 3, 14))
+    assert asset.minimum_life_reached(dt.date(2030, 3, 15))
+    leap = AssetFactory(booked_on=dt.date(2024, 2, 29), service_life_years=5)
+    assert leap.minimum_life_end() == dt.date(2029, 2, 28)
+    unlimited = AssetFactory(booked_on=dt.date(2026, 1, 1), service_life_years=0)
+    assert unlimited.minimum_life_end() is None
+    assert unlimited.minimum_life_reached()
+
+
 def test_disposing_an_asset_twice_is_refused(in_school_a, kate, alice):
     asset = AssetFactory(booked_on=dt.date(2010, 1, 1))
     disposal = services.disposal_request(asset=asset, actor=kate, method=DisposalMethod.SCRAP, reason="老化")
@@ -284,10 +298,19 @@ def test_disposing_an_asset_twice_is_refused(in_school_a, kate, alice):
 
 
 def test_early_scrapping_needs_justification_and_the_bureau(in_school_a, kate, alice, nora):
-    asset = AssetFactory(booked_on=timezone.localdate() - dt.timedelta(days=400))
+    booked = timezone.localdate() - dt.timedelta(days=400)
+    asset = AssetFactory(booked_on=booked, service_life_years=6)
     with pytest.raises(ValidationError) as excinfo:
         services.disposal_request(asset=asset, actor=kate, method=DisposalMethod.SCRAP, reason="坏了")
-    assert "justification" in excinfo.value.message_dict
+    (message,) = excinfo.value.message_dict["justification"]
+    # The refusal says what the minimum is, how old the asset is, and who approves.
+    years, months = asset.service_age()
+    assert (years, months) in ((1, 1), (1, 0), (1, 2))
+    assert booked.isoformat() in message
+    assert f"{years} years {months} months" in message or f"{years} 年 {months} 个月" in message
+    assert "6" in message
+    assert asset.minimum_life_end().isoformat() in message
+    assert "bureau" in message or "教育局" in message
     disposal = services.disposal_request(asset=asset, actor=kate, method=DisposalMethod.SCRAP, reason="坏了",
                                          justification="雷击损坏主板，维修费用超过原值。")
     assert disposal.is_early is True

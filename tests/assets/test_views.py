@@ -237,3 +237,22 @@ def test_teacher_borrows_through_the_page(client_for, school_a, world, kate, bob
     assert client_for(kate, school_a).post(f"/assets/loans/requests/{loan_request.pk}/decide/", {"decision": "approve"}).status_code == 302
     connection.set_tenant(school_a)
     assert Loan.objects.get().borrower == bob
+
+
+def test_dispose_page_says_before_submitting_when_scrapping_would_be_early(client_for, school_a, world, kate):
+    connection.set_tenant(school_a)
+    young = AssetFactory(name="新投影仪", booked_on=timezone.localdate(), service_life_years=6)
+    old = AssetFactory(name="旧投影仪", booked_on=timezone.localdate().replace(year=2010), service_life_years=6)
+    connection.set_schema_to_public()
+    client = client_for(kate, school_a)
+    page = client.get(f"/assets/{young.pk}/dispose/").content.decode()
+    end = young.minimum_life_end().isoformat()
+    assert end in page
+    assert "alert-warning" in page
+    assert end not in client.get(f"/assets/{old.pk}/dispose/").content.decode()
+    # Submitting without a justification keeps the form, with the same explanation under the field.
+    response = client.post(f"/assets/{young.pk}/dispose/", {"method": "scrap", "reason": "坏了"})
+    assert response.status_code == 200
+    assert response.content.decode().count(end) >= 2
+    connection.set_tenant(school_a)
+    assert not young.disposals.exists()
