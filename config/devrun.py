@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / ".data"
+DATA = Path(os.environ.get("HOUQIN_DEV_DIR") or ROOT / ".data").resolve()
 PY = sys.executable
 
 _server = None  # keeps the embedded PostgreSQL alive while this process runs

@@ -10,9 +10,10 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / ".data"
-
 env = environ.Env()
+
+# Local state of `./dev` (embedded PostgreSQL, media, file cache, broker); HOUQIN_DEV_DIR moves it.
+DATA_DIR = Path(env.str("HOUQIN_DEV_DIR", default=str(BASE_DIR / ".data")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-houqin-secret-key-change-me-in-production-0123456789")
