@@ -32,18 +32,23 @@ def partner_label(name: str) -> str:
 
 def tracked(**kwargs):
     """Decorate a model so every insert, update and delete is kept in its event table."""
-    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs)
+    return pghistory.track(
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **kwargs
+    )
 
 
 def history_for(obj: Model, *, limit: int = 200) -> list[dict]:
-    """The history of one row, newest first, with who did it and which fields changed."""
+    """The history of one row, newest first, with who did it and which fields changed.
+
+    Each row keeps pghistory's raw ``label``/``diff``/``data`` and carries the readable form of
+    ``tenants.history.history_render``: ``action``, ``when``, ``who`` and ``changes``.
+    """
     from pghistory.models import Events
 
+    from .history import history_render
     from .models import User
 
-    events = list(
-        Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit]
-    )
+    events = list(Events.objects.tracks(obj).order_by("-pgh_created_at", "-pgh_id")[:limit])
     user_ids = set()
     for event in events:
         metadata = event.pgh_context or {}
@@ -67,4 +72,4 @@ def history_for(obj: Model, *, limit: int = 200) -> list[dict]:
                 "data": event.pgh_data,
             }
         )
-    return rows
+    return history_render(type(obj), rows)
