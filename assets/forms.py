@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontend.widgets import DateInput
 from schools.models import Department, Room
@@ -37,7 +38,7 @@ class AssetFilterForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *AssetKind.choices])
     condition = forms.ChoiceField(label=_("Condition"), required=False, choices=[("", _("All conditions")), *Condition.choices])
     category = forms.CharField(label=_("Category code"), required=False)
-    room = forms.ModelChoiceField(label=_("Room"), required=False, queryset=Room.objects.select_related("building"))
+    room = forms.ModelChoiceField(label=pgettext_lazy("asset", "Room"), required=False, queryset=Room.objects.select_related("building"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,7 +219,7 @@ class AcceptanceForm(BootstrapMixin, forms.Form):
 class StocktakeForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     planned_on = forms.DateField(label=_("Planned on"), widget=DateInput())
-    rooms = forms.ModelMultipleChoiceField(label=_("Rooms"), queryset=Room.objects.select_related("building"))
+    rooms = forms.ModelMultipleChoiceField(label=pgettext_lazy("stocktake", "Rooms"), queryset=Room.objects.select_related("building"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

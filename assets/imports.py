@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.spreadsheets import SheetLimits, sheet_rows
 from schools.models import Department, Room
@@ -54,7 +54,7 @@ COLUMNS: dict[str, tuple] = {
     "department": (gettext_lazy("Managing department"), ("管理部门", "使用部门", "department"), False),
     "user": (gettext_lazy("User"), ("使用人", "user"), False),
     "use": (gettext_lazy("Use"), ("用途", "use"), False),
-    "room": (gettext_lazy("Room"), ("存放地点", "房间", "room"), False),
+    "room": (pgettext_lazy("asset", "Room"), ("存放地点", "房间", "room"), False),
     "condition": (gettext_lazy("Condition"), ("使用状况", "资产状态", "condition"), False),
 }
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.audit import tracked
 from tenants.fields import user_fk
@@ -53,7 +54,7 @@ class Category(models.Model):
     is_special_equipment = models.BooleanField(_("special equipment"), default=False)
 
     class Meta:
-        verbose_name = _("category")
+        verbose_name = pgettext_lazy("asset", "category")
         verbose_name_plural = _("categories")
         ordering = ["code"]
 
@@ -91,7 +92,7 @@ class Asset(models.Model):
 
     asset_number = models.CharField(_("asset number"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="assets", verbose_name=_("category"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="assets", verbose_name=pgettext_lazy("asset", "category"))
     kind = models.CharField(_("kind"), max_length=12, choices=AssetKind.choices, default=AssetKind.FIXED)
     brand = models.CharField(_("brand"), max_length=50, blank=True)
     model = models.CharField(_("model"), max_length=50, blank=True)
@@ -116,11 +117,11 @@ class Asset(models.Model):
         verbose_name=_("managing department"),
     )
     user = user_fk(
-        on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
+        on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=pgettext_lazy("asset", "user")
     )
     use = models.CharField(_("use"), max_length=16, choices=AssetUse.choices, default=AssetUse.TEACHING)
     room = models.ForeignKey(
-        "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="assets", verbose_name=_("room")
+        "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="assets", verbose_name=pgettext_lazy("asset", "room")
     )
     condition = models.CharField(_("condition"), max_length=14, choices=Condition.choices, default=Condition.IN_USE)
     service_life_years = models.PositiveSmallIntegerField(
@@ -206,7 +207,7 @@ class ConsumableItem(models.Model):
     name = models.CharField(_("name"), max_length=100)
     spec = models.CharField(_("specification"), max_length=100, blank=True)
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="consumables", verbose_name=_("category")
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="consumables", verbose_name=pgettext_lazy("asset", "category")
     )
     unit = models.CharField(_("unit"), max_length=10, default="个")
     unit_price = money(verbose_name=_("unit price"), default=ZERO)
@@ -245,7 +246,7 @@ class StockMovement(models.Model):
     unit_price = money(verbose_name=_("unit price"), default=ZERO)
     actor = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    reference = models.CharField(pgettext_lazy("stock movement", "reference"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -318,7 +319,7 @@ class PurchaseLine(models.Model):
 
     request = models.ForeignKey(PurchaseRequest, on_delete=models.CASCADE, related_name="lines", verbose_name=_("request"))
     name = models.CharField(_("name"), max_length=100)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=pgettext_lazy("asset", "category"))
     kind = models.CharField(_("kind"), max_length=12, choices=AssetKind.choices)
     spec = models.CharField(_("specification"), max_length=100, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
@@ -360,7 +361,7 @@ class PurchaseApproval(models.Model):
     request = models.ForeignKey(
         PurchaseRequest, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("request")
     )
-    level = models.CharField(_("level"), max_length=8, choices=ApprovalLevel.choices)
+    level = models.CharField(pgettext_lazy("approval", "level"), max_length=8, choices=ApprovalLevel.choices)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     decided_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
     comment = models.CharField(_("comment"), max_length=200, blank=True)
@@ -458,7 +459,7 @@ class Loan(models.Model):
     lent_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("lent by"))
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
     lent_on = models.DateField(_("lent on"), default=timezone.localdate)
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(pgettext_lazy("loan", "due on"))
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     return_condition = models.CharField(_("condition on return"), max_length=200, blank=True)
     received_by = user_fk(
@@ -487,7 +488,7 @@ class LoanRequest(models.Model):
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="loan_requests", verbose_name=_("asset"))
     requester = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
     purpose = models.CharField(_("purpose"), max_length=200)
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(pgettext_lazy("loan", "due on"))
     status = models.CharField(_("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING)
     decided_by = user_fk(
         on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
@@ -576,7 +577,7 @@ class Stocktake(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     planned_on = models.DateField(_("planned on"), default=timezone.localdate)
-    rooms = models.ManyToManyField("schools.Room", related_name="+", verbose_name=_("rooms"), blank=True)
+    rooms = models.ManyToManyField("schools.Room", related_name="+", verbose_name=pgettext_lazy("stocktake", "rooms"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=StocktakeStatus.choices, default=StocktakeStatus.COUNTING)
     created_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
@@ -118,7 +118,7 @@ ASSET_COLUMNS = [
     (gettext_lazy("Booked on"), lambda a: a.booked_on),
     (gettext_lazy("Managing department"), lambda a: str(a.department or "")),
     (gettext_lazy("User"), lambda a: str(a.user or "")),
-    (gettext_lazy("Room"), lambda a: str(a.room or "")),
+    (pgettext_lazy("asset", "Room"), lambda a: str(a.room or "")),
     (gettext_lazy("Condition"), lambda a: a.get_condition_display()),
 ]
 
@@ -359,7 +359,7 @@ def category_list(request):
     if q:
         categories = categories.filter(code__startswith=q) | categories.filter(name__icontains=q)
     columns = [
-        (_("Code"), lambda c: c.code), (_("Name"), lambda c: c.name), (_("Parent"), lambda c: c.parent.code if c.parent else ""),
+        (_("Code"), lambda c: c.code), (_("Name"), lambda c: c.name), (pgettext("category", "Parent"), lambda c: c.parent.code if c.parent else ""),
         (_("Service life (years)"), lambda c: c.service_life_years),
         (_("Special equipment"), lambda c: c.is_special_equipment),
     ]
@@ -633,8 +633,8 @@ def loan_list(request):
 def transfer_list(request):
     transfers = selectors.transfer_list_for(user=request.user)
     export = _export(request, filename=_("Transfers"), rows=transfers, columns=[
-        (_("Asset"), lambda t: str(t.asset)), (_("From"), lambda t: str(t.from_room or "")),
-        (_("To"), lambda t: " ".join(str(x) for x in (t.to_department, t.to_room, t.to_user) if x)),
+        (_("Asset"), lambda t: str(t.asset)), (pgettext("transfer", "From"), lambda t: str(t.from_room or "")),
+        (pgettext("transfer", "To"), lambda t: " ".join(str(x) for x in (t.to_department, t.to_room, t.to_user) if x)),
         (_("Reason"), lambda t: t.reason), (_("Requested by"), lambda t: str(t.requested_by)),
         (_("Status"), lambda t: t.get_status_display()),
     ])
