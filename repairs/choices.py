@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Severity(models.TextChoices):
@@ -12,7 +13,7 @@ class Status(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     IN_PROGRESS = "in_progress", _("In progress")
     PAUSED = "paused", _("Paused")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", pgettext_lazy("work order status", "Completed")
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assets.models import ConsumableItem
 from frontend.widgets import DateInput
@@ -116,7 +117,7 @@ class CompleteForm(forms.Form):
 class ConfirmForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("Rating"), coerce=int, choices=[(i, "★" * i) for i in range(5, 0, -1)],
                                     widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=_text())
+    comment = forms.CharField(label=pgettext_lazy("repair rating", "Comment"), required=False, widget=_text())
 
 
 class ReopenForm(forms.Form):

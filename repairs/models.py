@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.audit import partner_field, partner_label, tracked
 from tenants.fields import user_fk
@@ -103,7 +104,7 @@ class MaintenancePlan(models.Model):
 class WorkOrder(models.Model):
     """A repair work order: what is broken where, who fixes it, and the SLA clock."""
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    reference = models.CharField(pgettext_lazy("work order", "reference"), max_length=20, unique=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.WEB)
     room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("room")
@@ -141,8 +142,8 @@ class WorkOrder(models.Model):
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     pause_reason = models.CharField(_("pause reason"), max_length=200, blank=True)
     paused_seconds = models.PositiveIntegerField(_("time paused (s)"), default=0)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    started_at = models.DateTimeField(pgettext_lazy("work order", "started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(pgettext_lazy("work order", "completed at"), null=True, blank=True)
     closing_note = models.TextField(_("closing note"), blank=True)
     labour_minutes = models.PositiveIntegerField(_("labour (minutes)"), default=0)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)

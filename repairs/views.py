@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.labels import ROOM, label_token
@@ -228,7 +228,7 @@ def board(request):
 
 
 EXPORT_COLUMNS = [
-    (gettext_lazy("Reference"), lambda o: o.reference),
+    (pgettext_lazy("work order", "Reference"), lambda o: o.reference),
     (gettext_lazy("Reported at"), lambda o: o.reported_at),
     (gettext_lazy("Where"), lambda o: o.where),
     (gettext_lazy("What is broken"), lambda o: o.title),
@@ -237,7 +237,7 @@ EXPORT_COLUMNS = [
     (gettext_lazy("Assignee"), lambda o: o.assignee.display_name if o.assignee else ""),
     (gettext_lazy("Vendor"), lambda o: o.vendor_name),
     (gettext_lazy("Due at"), lambda o: o.due_at),
-    (gettext_lazy("Completed at"), lambda o: o.completed_at),
+    (pgettext_lazy("work order", "Completed at"), lambda o: o.completed_at),
     (gettext_lazy("Overdue"), lambda o: o.is_overdue),
     (gettext_lazy("Rating"), lambda o: o.rating),
 ]
