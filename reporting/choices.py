@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AwardLevel(models.TextChoices):
@@ -18,7 +19,7 @@ class AwardKind(models.TextChoices):
 class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     GRANTED = "granted", _("Granted")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("award application", "Rejected")
 
 
 class CampaignArea(models.TextChoices):

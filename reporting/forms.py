@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontend.widgets import DateInput
 
@@ -17,7 +18,7 @@ _SELECT = {"class": "form-select"}
 class TermForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60, widget=forms.TextInput(attrs=_INPUT),
                            help_text=_("e.g. 2025–2026 第二学期"))
-    start = forms.DateField(label=_("Start"), widget=DateInput(attrs=_INPUT))
+    start = forms.DateField(label=pgettext_lazy("term", "Start"), widget=DateInput(attrs=_INPUT))
     end = forms.DateField(label=_("End"), widget=DateInput(attrs=_INPUT))
 
 
@@ -122,7 +123,7 @@ class AwardApplicationForm(forms.Form):
 
 class AwardReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("grant", _("Grant")), ("reject", _("Reject"))],
+        label=_("Decision"), choices=[("grant", pgettext_lazy("award decision", "Grant")), ("reject", pgettext_lazy("award decision", "Reject"))],
         widget=forms.Select(attrs=_SELECT),
     )
     score = forms.IntegerField(label=_("Score"), min_value=0, max_value=100, widget=forms.NumberInput(attrs=_INPUT))

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import Bureau, School
 
@@ -94,7 +95,7 @@ class Campaign(models.Model):
     bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, related_name="campaigns", verbose_name=_("bureau"))
     title = models.CharField(_("title"), max_length=120)
     items = models.JSONField(_("checklist items"), default=list)
-    due_on = models.DateField(_("deadline"))
+    due_on = models.DateField(pgettext_lazy("campaign", "deadline"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
     )
@@ -215,7 +216,7 @@ class WorkSummary(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"))
+    body = models.TextField(pgettext_lazy("document", "text"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
