@@ -24,7 +24,7 @@ class Area(models.TextChoices):
 class ItemResult(models.TextChoices):
     PENDING = "pending", _("Not checked")
     PASS = "pass", _("Passed")
-    FAIL = "fail", _("Failed")
+    FAIL = "fail", pgettext_lazy("check result", "Failed")
 
 
 class HazardGrade(models.TextChoices):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from frontend.widgets import DateInput, DateTimeInput
 from schools.models import Department, Room
@@ -66,7 +67,7 @@ class VisitorForm(BootstrapForm):
         label=_("Verified by calling the host"), choices=[("1", _("Yes")), ("0", _("No"))], coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )
-    purpose = forms.CharField(label=_("purpose"), max_length=200)
+    purpose = forms.CharField(label=pgettext_lazy("visit", "purpose"), max_length=200)
 
 
 class StaffExitForm(BootstrapForm):
@@ -167,7 +168,7 @@ class AgreementTemplateForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("kind"), choices=models.AgreementKind.choices)
     post = forms.CharField(label=_("post"), max_length=50, required=False)
     title = forms.CharField(label=_("title"), max_length=200)
-    body = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 10}))
+    body = forms.CharField(label=pgettext_lazy("document", "text"), widget=forms.Textarea(attrs={"rows": 10}))
 
 
 class CampaignForm(BootstrapForm):

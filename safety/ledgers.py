@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import forms as F
 from . import models as M
@@ -202,7 +203,7 @@ LEDGERS: dict[str, Ledger] = {
             "visitors", _("Visitors"), M.Visitor,
             [(_("full name"), lambda o: o.name), (_("ID number (masked)"), lambda o: o.id_number_masked),
              (_("host"), lambda o: o.host_name), (_("verified by calling the host"), lambda o: _yes(o.host_verified)),
-             (_("purpose"), lambda o: o.purpose), (_("in at"), lambda o: _dt(o.in_at)),
+             (pgettext_lazy("visit", "purpose"), lambda o: o.purpose), (_("in at"), lambda o: _dt(o.in_at)),
              (_("out at"), lambda o: _dt(o.out_at)), (_("registered by"), lambda o: o.registered_by_label)],
             search=("name", "host_name", "purpose", "partner_name"), date_field="in_at", form=F.VisitorForm,
             create=_create_visitor, write_roles=R.GATE, icon="door-open", read_roles=R.GATE | R.MANAGERS,

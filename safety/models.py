@@ -9,6 +9,7 @@ import pgtrigger
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from schools.models import Department, OnCampusUnit, Room, StaffMember
 from tenants.audit import partner_field, partner_label, tracked
@@ -91,7 +92,7 @@ class ChecklistItem(models.Model):
 
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
     area = models.CharField(_("area"), max_length=20, choices=Area.choices)
-    text = models.CharField(_("item"), max_length=300)
+    text = models.CharField(pgettext_lazy("checklist", "item"), max_length=300)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
@@ -143,7 +144,7 @@ class RoundItem(models.Model):
 
     round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="items")
     area = models.CharField(_("area"), max_length=20, choices=Area.choices)
-    text = models.CharField(_("item"), max_length=300)
+    text = models.CharField(pgettext_lazy("checklist", "item"), max_length=300)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     result = models.CharField(_("result"), max_length=10, choices=ItemResult.choices, default=ItemResult.PENDING)
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -265,7 +266,7 @@ class HazardAction(models.Model):
     """A rectification step taken on a hazard."""
 
     hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="actions")
-    text = models.TextField(_("action"))
+    text = models.TextField(pgettext_lazy("hazard", "action"))
     by = _user_fk(_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -286,7 +287,7 @@ class AgreementTemplate(models.Model):
     post = models.CharField(_("post"), max_length=50, blank=True, help_text=_("For fire agreements by post"))
     title = models.CharField(_("title"), max_length=200)
     version = models.PositiveIntegerField(_("version"), default=1)
-    body = models.TextField(_("text"))
+    body = models.TextField(pgettext_lazy("document", "text"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -344,7 +345,7 @@ class Agreement(models.Model):
     school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     seat_no = models.PositiveIntegerField(_("student no."), null=True, blank=True)
     token = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    text = models.TextField(_("text"))
+    text = models.TextField(pgettext_lazy("document", "text"))
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signer_name = models.CharField(_("signed by"), max_length=100, blank=True)
     text_sha256 = models.CharField(_("SHA-256 of the text signed"), max_length=64, blank=True)
@@ -381,7 +382,7 @@ class Visitor(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     host_name = models.CharField(_("host"), max_length=50)
     host_verified = models.BooleanField(_("verified by calling the host"), default=False)
-    purpose = models.CharField(_("purpose"), max_length=200)
+    purpose = models.CharField(pgettext_lazy("visit", "purpose"), max_length=200)
     in_at = models.DateTimeField(_("in at"), db_index=True)
     out_at = models.DateTimeField(_("out at"), null=True, blank=True)
     registered_by = _user_fk(_("registered by"))
