@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.audit import partner_field, tracked
 from tenants.fields import user_fk
@@ -147,7 +148,7 @@ class Room(models.Model):
 
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("building"))
     floor = models.IntegerField(_("floor"), default=1)
-    number = models.CharField(_("number"), max_length=20)
+    number = models.CharField(pgettext_lazy("room", "number"), max_length=20)
     name = models.CharField(_("name"), max_length=50, blank=True)
     purpose = models.CharField(_("purpose"), max_length=20, choices=RoomPurpose.choices, default=RoomPurpose.CLASSROOM)
     area = models.DecimalField(
@@ -212,7 +213,7 @@ class OnCampusUnit(models.Model):
 class CapitalProject(models.Model):
     """A capital project (项目建设): reinforcement, campus culture, land revitalisation …"""
 
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("project", "title"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=ProjectKind.choices)
     description = models.TextField(_("description"), blank=True)
     buildings = models.ManyToManyField(Building, blank=True, related_name="projects", verbose_name=_("buildings"))
@@ -276,7 +277,7 @@ class Milestone(models.Model):
     """A milestone of a project with planned and actual dates."""
 
     project = models.ForeignKey(CapitalProject, on_delete=models.CASCADE, related_name="milestones")
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("project", "title"), max_length=100)
     planned_on = models.DateField(_("planned on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=200, blank=True)
@@ -302,7 +303,7 @@ class Contract(models.Model):
 
     project = models.ForeignKey(CapitalProject, on_delete=models.CASCADE, related_name="contracts")
     party = models.CharField(_("counterparty"), max_length=100)
-    subject = models.CharField(_("subject"), max_length=100, blank=True)
+    subject = models.CharField(pgettext_lazy("contract", "subject"), max_length=100, blank=True)
     amount = models.DecimalField(
         _("amount (yuan)"), max_digits=14, decimal_places=2, default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, wants_export
@@ -283,7 +284,7 @@ def room_list(request):
     return _list(
         request, title=_("Rooms"), qs=qs, filename=_("Rooms"),
         columns=[(_("building"), lambda r: r.building.name), (_("floor"), lambda r: r.floor),
-                 (_("number"), lambda r: r.number), (_("name"), lambda r: r.name),
+                 (pgettext("room", "number"), lambda r: r.number), (_("name"), lambda r: r.name),
                  (_("purpose"), lambda r: r.get_purpose_display()), (_("area (m²)"), lambda r: r.area), (_("department"), lambda r: str(r.department or "")),
                  (_("custodian"), lambda r: str(r.custodian or ""))],
         row_url=lambda r: reverse("schools:room_detail", args=[r.pk]),
@@ -296,7 +297,7 @@ def room_list(request):
 @school_view()
 def room_detail(request, pk):
     room = selectors.room_get_for(user=request.user, pk=pk)
-    fields = [(_("building"), room.building.name), (_("floor"), room.floor), (_("number"), room.number),
+    fields = [(_("building"), room.building.name), (_("floor"), room.floor), (pgettext("room", "number"), room.number),
               (_("name"), room.name), (_("purpose"), room.get_purpose_display()), (_("area (m²)"), room.area),
               (_("department"), room.department or ""), (_("custodian"), room.custodian or "")]
     return render(request, "schools/detail.html", {
@@ -326,7 +327,7 @@ def project_list(request):
     qs = selectors.project_list_for(user=request.user, q=request.GET.get("q", ""), kind=kind, stage=stage)
     return _list(
         request, title=_("Capital projects"), qs=qs, filename=_("Capital projects"),
-        columns=[(_("title"), lambda p: p.title), (_("kind"), lambda p: p.get_kind_display()),
+        columns=[(pgettext("project", "title"), lambda p: p.title), (_("kind"), lambda p: p.get_kind_display()),
                  (_("stage"), lambda p: p.get_stage_display()), (_("budget (yuan)"), lambda p: p.budget),
                  (_("funding source"), lambda p: p.get_funding_source_display()),
                  (_("procurement channel"), lambda p: p.get_procurement_channel_display()),
