@@ -10,7 +10,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.spreadsheets import SheetLimits, SpreadsheetRefused, sheet_rows
 from tenants.models import Invitation, Membership, School, User
@@ -39,7 +39,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "roles": ("角色", "roles", "role"),
 }
 COLUMN_LABELS = {
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("person", "Name"),
     "phone": gettext_lazy("Mobile phone"),
     "post": gettext_lazy("Post"),
     "department": gettext_lazy("Department"),

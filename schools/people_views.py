@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
 from frontend.excel import xlsx_response
@@ -36,7 +37,7 @@ def staff_list(request):
         rows = ([s.name, s.phone if show_phone else "", s.post, s.department.name if s.department else "",
                  s.joined_on, s.left_on] for s in staff)
         return xlsx_response(filename=str(_("Staff")), rows=rows, school=school, headers=[
-            _("Name"), _("Mobile phone"), _("Post"), _("Department"), _("joined on"), _("left on")])
+            pgettext("person", "Name"), _("Mobile phone"), _("Post"), _("Department"), _("joined on"), _("left on")])
     return render(request, "schools/people/list.html", {
         "page_obj": paginate(request, staff), "query": query, "department": department, "left": left,
         "departments": Department.objects.all(), "show_phone": show_phone,

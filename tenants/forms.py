@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .throttle import SerializedSignInMixin
 
@@ -25,7 +26,7 @@ class LoginForm(SerializedSignInMixin, AuthenticationForm):
 class PersonInviteForm(forms.Form):
     """Invite one person by name and phone, with a first role."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     phone = forms.CharField(label=_("Mobile phone"), max_length=11, min_length=11)
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
     role = forms.ChoiceField(label=_("Role"))

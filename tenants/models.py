@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
 from .roles import BUREAU_ROLES, SCHOOL_ROLES, Role
@@ -51,7 +52,7 @@ class Bureau(models.Model):
 
 
 class SchoolStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("school status", "Active")
     SUSPENDED = "suspended", _("Suspended (read-only)")
     ARCHIVED = "archived", _("Archived")
 
@@ -469,7 +470,7 @@ class SmsMessage(models.Model):
     bureau = models.ForeignKey(Bureau, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                verbose_name=_("bureau"))
     status = models.CharField(_("status"), max_length=12, choices=SmsStatus.choices, default=SmsStatus.PENDING)
-    backend = models.CharField(_("provider"), max_length=200, blank=True)
+    backend = models.CharField(pgettext_lazy("sms", "provider"), max_length=200, blank=True)
     provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
@@ -222,7 +222,7 @@ def people_list(request):
              "、".join(sorted({m.post for m in u.here if m.post}))]
             for u in users
         )
-        return xlsx_response(filename=str(_("People")), headers=[_("Name"), _("Mobile phone"), _("Roles"), _("Post")],
+        return xlsx_response(filename=str(_("People")), headers=[pgettext("person", "Name"), _("Mobile phone"), _("Roles"), _("Post")],
                              rows=rows, school=place.school or place.bureau)
     page_obj = paginate(request, users)
     for person in page_obj:
