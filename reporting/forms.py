@@ -17,7 +17,7 @@ _SELECT = {"class": "form-select"}
 
 class TermForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60, widget=forms.TextInput(attrs=_INPUT),
-                           help_text=_("e.g. 2025–2026 第二学期"))
+                           help_text=_("e.g. 2025–2026 second term"))
     start = forms.DateField(label=pgettext_lazy("term", "Start"), widget=DateInput(attrs=_INPUT))
     end = forms.DateField(label=_("End"), widget=DateInput(attrs=_INPUT))
 
@@ -38,7 +38,7 @@ def parse_items(text: str) -> list[dict]:
 
 class CampaignForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120, widget=forms.TextInput(attrs=_INPUT),
-                            help_text=_("e.g. 春季开学安全大检查"))
+                            help_text=_("e.g. Safety inspection at the start of the spring term"))
     due_on = forms.DateField(label=_("Deadline"), widget=DateInput(attrs=_INPUT))
     items = forms.CharField(
         label=_("Checklist items"),

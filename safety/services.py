@@ -717,7 +717,7 @@ def patrol_record(
     """
     partner_name = _require_or_partner(actor, R.PATROL, by_partner=by_partner, partner_name=partner_name)
     if ended_at is not None and ended_at < started_at:
-        raise ValidationError({"ended_at": _("The end cannot be before the start.")})
+        raise ValidationError({"ended_at": _("The end time cannot be before the start time.")})
     opened = None
     if hazard:
         hazard = dict(hazard)
