@@ -24,6 +24,7 @@ urlpatterns = [
     path("consumables/<int:pk>/", views.consumable_detail, name="consumable_detail"),
     path("requisitions/", views.requisition_list, name="requisition_list"),
     path("requisitions/new/", views.requisition_create, name="requisition_create"),
+    path("requisitions/<int:pk>/", views.requisition_detail, name="requisition_detail"),
     path("requisitions/<int:pk>/<str:action>/", views.requisition_act, name="requisition_act"),
     path("purchases/", views.purchase_list, name="purchase_list"),
     path("purchases/new/", views.purchase_create, name="purchase_create"),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
-from frontend.lists import paginate, wants_export
+from frontend.lists import PAGE_SIZE, paginate, wants_export
 from tenants.access import bureau_roles, can_read_school, public_view, school_roles, school_view
 from tenants.audit import history_for
 
@@ -467,7 +468,21 @@ def requisition_list(request):
     return render(request, "assets/requisition_list.html", {
         "page_obj": paginate(request, requisitions), "roles": _roles(request),
         "can_approve": bool(_roles(request) & APPROVERS), "can_manage": bool(_roles(request) & MANAGERS),
+        "can_request": bool(_roles(request) & STAFF),
     })
+
+
+@school_view()
+def requisition_detail(request, pk):
+    """A requisition has no page of its own: a link to one (from a notification) opens its row in the list."""
+    requisitions = selectors.requisition_list_for(user=request.user)
+    requisition = get_object_or_404(requisitions, pk=pk)
+    newer = requisitions.filter(
+        Q(created_at__gt=requisition.created_at) | Q(created_at=requisition.created_at, pk__gt=requisition.pk)
+    ).count()
+    page = newer // PAGE_SIZE + 1
+    query = f"?page={page}" if page > 1 else ""
+    return redirect(f"{reverse('assets:requisition_list')}{query}#requisition-{requisition.pk}")
 
 
 @school_view(roles=STAFF, write=True)

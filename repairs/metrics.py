@@ -160,4 +160,5 @@ def overdue_repair_rows() -> list[dict]:
 
 
 MIRRORS = {"overdue_repairs": overdue_repair_rows}
-__all__ = ["METRICS", "MIRRORS", "OPEN_STATUSES"]
+MIRROR_STATUSES = {"overdue_repairs": Status}
+__all__ = ["METRICS", "MIRROR_STATUSES", "MIRRORS", "OPEN_STATUSES"]

@@ -97,3 +97,26 @@ def unit_label(metric: protocol.Metric) -> str:
 
 def mirror_label(kind: str) -> str:
     return str(MIRROR_LABELS.get(kind, kind))
+
+
+def mirror_status(kind: str, status: str) -> str:
+    """A mirrored row's status by its label (待整改, 可行性研究), as the module that mirrors it names it."""
+    return protocol.mirror_status_label(kind, status) if status else ""
+
+
+def local_time(value) -> str | None:
+    """An ISO time kept in a mirror's data, in the active time zone, as people write it (2026-12-04 09:06)."""
+    from django.utils import dateformat, timezone
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    if not value:
+        return None
+    if isinstance(value, str) and "T" not in value and " " not in value:
+        day = parse_date(value)
+        return day.isoformat() if day else value
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return str(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return dateformat.format(moment, "Y-m-d H:i")

@@ -279,8 +279,8 @@ def _progress_row(campaign: Campaign, target: CampaignTarget, mirror: MirroredRe
         "items_checked": checked,
         "percent": catalogue.percent(checked / total) if total else 0,
         "hazards_found": data.get("hazards_found") or 0,
-        "completed_at": data.get("completed_at"),
-        "status": mirror.status if mirror else "",
+        "completed_at": catalogue.local_time(data.get("completed_at")),
+        "status": catalogue.mirror_status(mirror.kind, mirror.status) if mirror else "",
     }
 
 

@@ -243,7 +243,8 @@ def school_detail(request, school_id: int):
             "before": catalogue.display(m, before.get(m.key)),
             "average": catalogue.display(m, comparison.averages.get(m.key)),
             "below": _worse_than(m, live.get(m.key), comparison.averages.get(m.key)),
-            "unit": catalogue.unit_label(m),
+            # A percentage already reads 69%: the unit column stays empty rather than say "69% %".
+            "unit": "" if m.unit == "percent" else catalogue.unit_label(m),
         } for m in metrics]
         groups.append({"label": catalogue.MODULE_LABELS.get(module, module), "rows": rows})
     if wants_export(request):
@@ -263,8 +264,9 @@ def school_detail(request, school_id: int):
                   for v in trend["series"][k]]} for k in keys]}
     context = {
         "bureau": bureau, "term": term, "terms": terms, "school": school, "groups": groups,
-        "mirrors": {catalogue.mirror_label(kind): rows for kind, rows in mirrors.items()
-                    if kind != selectors.CAMPAIGN_MIRROR_KIND},
+        "mirrors": {catalogue.mirror_label(kind): [{**r, "status": catalogue.mirror_status(kind, r["status"])}
+                                                   for r in rows]
+                    for kind, rows in mirrors.items() if kind != selectors.CAMPAIGN_MIRROR_KIND},
         "records": selectors.records_for_school(user=request.user, school=school), "chart": chart,
     }
     return render(request, "reporting/school_detail.html", context)
@@ -295,12 +297,14 @@ def records(request):
     rows = selectors.mirrored_for(user=request.user, bureau=bureau, kind=kind, query=query)
     if wants_export(request):
         headers = [_("Kind"), _("School"), _("Title"), _("Status"), _("Date")]
-        data = ([catalogue.mirror_label(r.kind), r.school.name, r.title, r.status, r.occurred_on] for r in rows)
+        data = ([catalogue.mirror_label(r.kind), r.school.name, r.title, catalogue.mirror_status(r.kind, r.status),
+                 r.occurred_on] for r in rows)
         return xlsx_response(filename=f"{bureau.name}-清单", headers=headers, rows=data, school=bureau,
                              title=catalogue.mirror_label(kind) if kind else _("Lists across schools"))
     page_obj = paginate(request, rows)
     for row in page_obj:
         row.kind_label = catalogue.mirror_label(row.kind)
+        row.status_label = catalogue.mirror_status(row.kind, row.status)
     context = {"bureau": bureau, "page_obj": page_obj, "kind": kind, "query": query,
                "kinds": [(k, catalogue.mirror_label(k)) for k in selectors.mirrored_kinds(user=request.user,
                                                                                          bureau=bureau)]}

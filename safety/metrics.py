@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tenants.metrics import Metric, Period
 
@@ -113,3 +114,8 @@ def campaign_round_rows() -> list[dict]:
 
 
 MIRRORS = {"major_hazards": major_hazard_rows, "campaign_rounds": campaign_round_rows}
+MIRROR_STATUSES = {
+    "major_hazards": HazardStatus,
+    "campaign_rounds": {"open": pgettext_lazy("campaign round", "In progress"),
+                        "completed": pgettext_lazy("campaign round", "Completed")},
+}

@@ -125,3 +125,4 @@ def capital_project_rows() -> list[dict]:
 
 
 MIRRORS = {"weak_buildings": weak_building_rows, "capital_projects": capital_project_rows}
+MIRROR_STATUSES = {"weak_buildings": SafetyGrade, "capital_projects": ProjectStage}

@@ -28,6 +28,8 @@ VOID_VALUES = frozenset({"cancelled", "canceled", "voided", "void"})
 _INTERNAL_NAME = re.compile(
     r"(^|_)(id|pk|uid|uuid|hash|token|secret|digest|chain|signature|search|vector)(_|$)"
 )
+# Columns whose values only some roles may read (phones, ID numbers): the history says they changed, not to what.
+_PERSONAL_NAME = re.compile(r"(^|_)(phone|mobile|id_number|id_card|identity|password)(_|$)")
 _INTERNAL_TYPES: tuple[type[models.Field], ...] = (models.AutoField, models.BigAutoField, models.UUIDField)
 
 try:  # only with django.contrib.postgres installed
@@ -185,6 +187,9 @@ def history_render(model: type[models.Model], rows: list[dict]) -> list[dict]:
         changes = []
         for field, old, new in pairs:
             old_text, new_text = _format_value(field, old, names), _format_value(field, new, names)
+            if _PERSONAL_NAME.search(field.name) and old_text != new_text:
+                old_text = ""
+                new_text = pgettext("history", "(recorded)") if new_text else pgettext("history", "(cleared)")
             if old_text is None or new_text is None or old_text == new_text:
                 continue
             changes.append(

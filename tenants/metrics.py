@@ -24,7 +24,11 @@ Lists the bureau reads across schools are mirrored the same way, in `<app>/metri
 where each function takes no argument and returns dicts with keys
 `ref` (stable id within the school, str), `title`, `status`, `occurred_on` (date or None) and
 `data` (a JSON-able dict). Kinds in use: major_hazards, weak_buildings, capital_projects,
-overdue_repairs.
+overdue_repairs, campaign_rounds. A module names the labels of its rows' `status` values in
+
+    MIRROR_STATUSES = {"major_hazards": HazardStatus}   # a TextChoices class or a {value: label} dict
+
+so the bureau's pages and exports show 待整改, not `open`.
 
 After a write that changes a metric, a module calls `tenants.services.school_metrics_request_refresh()`.
 """
@@ -99,6 +103,19 @@ def all_mirrors() -> dict[str, Callable[[], list[dict]]]:
         module = _module(app)
         mirrors.update(getattr(module, "MIRRORS", {}) if module else {})
     return mirrors
+
+
+def mirror_status_label(kind: str, status: str) -> str:
+    """The label of a mirrored row's status, as its module names it; the value itself when none does."""
+    for app in METRIC_APPS:
+        module = _module(app)
+        labels = (getattr(module, "MIRROR_STATUSES", {}) if module else {}).get(kind)
+        if labels is None:
+            continue
+        mapping = dict(labels.choices) if hasattr(labels, "choices") else labels
+        if status in mapping:
+            return str(mapping[status])
+    return status
 
 
 def _module(app: str):

@@ -61,6 +61,32 @@ NOTIFICATION_KINDS: dict[str, str] = {
     "schools.project": gettext_lazy("Capital projects"),
     "reporting": gettext_lazy("Bureau campaigns and reports"),
 }
+# Names of the individual kinds, for the badge on each notification (preferences stay per group above).
+KIND_LABELS: dict[str, str] = {
+    "assets.bureau_approval": gettext_lazy("Purchase awaiting the bureau"),
+    "assets.disposal": gettext_lazy("Asset disposal"),
+    "assets.loan_overdue": gettext_lazy("Loan overdue"),
+    "assets.loan_request": gettext_lazy("Loan request"),
+    "assets.low_stock": gettext_lazy("Low stock"),
+    "assets.purchase": gettext_lazy("Purchase request"),
+    "assets.requisition": gettext_lazy("Requisition"),
+    "feedback_overdue": gettext_lazy("Feedback overdue"),
+    "milestone_overdue": gettext_lazy("Project milestone overdue"),
+    "history.anchor": gettext_lazy("Daily history seal heads"),
+    "probe": gettext_lazy("System check"),
+    "repairs.assigned": gettext_lazy("Work order assigned"),
+    "repairs.completed": gettext_lazy("Repair completed"),
+    "repairs.due_soon": gettext_lazy("Repair due soon"),
+    "repairs.overdue": gettext_lazy("Repair overdue"),
+    "repairs.reported": gettext_lazy("Repair reported"),
+    "repairs.vendor_due_soon": gettext_lazy("Vendor repair due soon"),
+    "repairs.vendor_late": gettext_lazy("Vendor repair late"),
+    "safety.agreement_reminder": gettext_lazy("Agreement to sign"),
+    "safety.campaign": gettext_lazy("Bureau safety campaign"),
+    "safety.hazard_overdue": gettext_lazy("Hazard overdue"),
+    "safety.major_hazard": gettext_lazy("Major hazard"),
+    "safety.partner_hazard": gettext_lazy("Hazard reported by a partner"),
+}
 # Hosts a group robot may post to; tests add 127.0.0.1 with override_settings.
 DEFAULT_ROBOT_HOSTS = ("oapi.dingtalk.com", "qyapi.weixin.qq.com")
 
@@ -75,10 +101,13 @@ def notification_kind_register(kind: str, label) -> None:
 
 
 def kind_label(kind: str) -> str:
+    """The kind's name: its own, else its group's (``repairs.*``), else the module's notifications."""
     if kind in NOTIFICATION_KINDS:
         return str(NOTIFICATION_KINDS[kind])
+    if kind in KIND_LABELS:
+        return str(KIND_LABELS[kind])
     prefix = kind.split(".")[0]
-    return str(NOTIFICATION_KINDS.get(prefix, kind))
+    return str(NOTIFICATION_KINDS.get(prefix, _("Notification")))
 
 
 def _current_school() -> School | None:

@@ -223,3 +223,19 @@ def test_real_safety_round_opens_in_the_school_and_its_progress_comes_back(
     school_metrics_refresh(school=school_a)
     (row,) = client_for(dave).get(f"/bureau/campaigns/{campaign.pk}/").context["rows"]
     assert (row["opened"], row["items_total"], row["items_checked"], row["completed_at"]) == (True, 2, 0, None)
+
+
+def test_mirrored_statuses_and_completion_times_read_as_people_write_them():
+    from django.utils import translation
+
+    from reporting import catalogue
+
+    with translation.override("zh-hans"):
+        assert catalogue.mirror_status("capital_projects", "feasibility") != "feasibility"
+        assert catalogue.mirror_status("major_hazards", "open") == "待整改"
+        assert catalogue.mirror_status("campaign_rounds", "completed") == "已完成"
+        assert catalogue.mirror_status("unknown_kind", "open") == "open"
+    # 01:06 UTC is 09:06 in the school's zone (Asia/Shanghai)
+    assert catalogue.local_time("2026-12-04T01:06:34+00:00") == "2026-12-04 09:06"
+    assert catalogue.local_time("2026-11-20") == "2026-11-20"
+    assert catalogue.local_time(None) is None
