@@ -245,7 +245,7 @@ class ImportForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
     mapping = forms.CharField(
         label=_("Column mapping"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Optional, one per line: your column = field, e.g. 设备名称 = name."),
+        help_text=_("Optional, one per line: your column = field, e.g. Device name = name."),
     )
 
     def __init__(self, *args, **kwargs):

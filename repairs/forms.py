@@ -139,7 +139,7 @@ class SettingsForm(forms.ModelForm):
             "robot_url": forms.URLInput(attrs={"class": "form-control"}),
             "robot_secret": forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
         }
-        help_texts = {"robot_secret": _("DingTalk robots with 加签 only: the secret starting with SEC.")}
+        help_texts = {"robot_secret": _("Only for DingTalk robots with signing turned on: the secret starting with SEC.")}
 
 
 class PlanForm(forms.ModelForm):

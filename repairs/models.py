@@ -47,7 +47,7 @@ class RepairSettings(models.Model):
     )
     robot_kind = models.CharField(_("group robot"), max_length=10, choices=RobotKind.choices, blank=True, default="")
     robot_url = models.URLField(_("group robot webhook URL"), max_length=500, blank=True)
-    robot_secret = models.CharField(_("group robot signing secret (DingTalk 加签)"), max_length=200, blank=True)
+    robot_secret = models.CharField(_("group robot signing secret (DingTalk)"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("repair settings")

@@ -43,7 +43,7 @@ class CampaignForm(forms.Form):
     items = forms.CharField(
         label=_("Checklist items"),
         widget=forms.Textarea(attrs={**_INPUT, "rows": 8}),
-        help_text=_("One item a line, area and item separated by ｜, e.g. 校舍｜墙体有无裂缝"),
+        help_text=_("One item a line, area and item separated by ｜, e.g. Buildings｜Cracks in the walls"),
     )
     schools = forms.ModelMultipleChoiceField(
         label=_("Schools"), queryset=None, required=False,
@@ -91,7 +91,7 @@ class AwardProgrammeForm(forms.Form):
     )
     evidence = forms.CharField(
         label=_("Evidence required"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3}),
-        help_text=_("One a line, e.g. 应急演练记录"),
+        help_text=_("One a line, e.g. Emergency drill records"),
     )
 
     def clean_criteria(self):

@@ -93,7 +93,7 @@ class HazardForm(BootstrapForm):
     description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 3}))
     room = forms.ModelChoiceField(label=_("room"), queryset=Room.objects.select_related("building"), required=False)
     location_text = forms.CharField(label=_("location"), max_length=200, required=False,
-                                    help_text=_("For places outside the buildings (周边)"))
+                                    help_text=_("For places outside the buildings (the school's surroundings)"))
     responsible = forms.ModelChoiceField(label=_("responsible person"), queryset=User.objects.none(), required=False)
     measures = forms.CharField(label=_("measures"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     funds = forms.DecimalField(label=_("funds (yuan)"), max_digits=14, decimal_places=2, required=False, min_value=0)
@@ -224,7 +224,7 @@ class HealthCheckForm(BootstrapForm):
     absent = forms.IntegerField(label=_("absent"), min_value=0, initial=0)
     fever = forms.IntegerField(label=_("fever"), min_value=0, initial=0)
     absences = forms.CharField(label=_("Absent pupils"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                               help_text=_("One a line: name and reason, e.g. 王小明 感冒"))
+                               help_text=_("One a line: name and reason, e.g. Wang Xiaoming cold"))
 
     def absences_list(self) -> list[dict]:
         rows = []

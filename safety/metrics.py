@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from tenants.metrics import Metric, Period
 
@@ -15,6 +16,11 @@ from .models import Camera, Hazard, InspectionRound
 
 def _hazards(key: str):
     return lambda period: selectors.hazard_stats(period=period)[key]
+
+
+def _signed_label(kind):
+    """"Signed: <kind>" in the reader's language (a % on a lazy string would fix it in the language at import)."""
+    return lazy(lambda: gettext("Signed: %(kind)s") % {"kind": kind.label}, str)()
 
 
 def _coverage(kind: str):
@@ -45,7 +51,7 @@ METRICS = [
     Metric("patrols_per_day", _("Patrols per day"), "count", _("Patrols ÷ days with a patrol in the term"),
            lambda p: selectors.patrols_per_day(period=p)),
     *[
-        Metric(f"agreement_coverage_{kind.value}", _("Signed: %(kind)s") % {"kind": kind.label}, "percent",
+        Metric(f"agreement_coverage_{kind.value}", _signed_label(kind), "percent",
                _("Copies signed ÷ copies issued for the term"), _coverage(kind.value))
         for kind in AgreementKind
     ],
