@@ -20,6 +20,7 @@ from tenants.access import public_view, school_roles, school_view
 from tenants.audit import history_for
 from tenants.models import School
 
+from . import charts
 from . import forms as F
 from . import roles as R
 from . import selectors
@@ -97,6 +98,7 @@ def board(request):
         "drills": selectors.drills_vs_required(period=term),
         "coverage": selectors.agreement_coverage(term=term_label(term)),
         "education": selectors.education_counts(period=term),
+        "charts": charts.board_charts(period=term),
         "term": term_label(term),
         "ledgers": LEDGERS.values(),
         "major_open": Hazard.objects.filter(grade=HazardGrade.MAJOR).exclude(status=HazardStatus.CLOSED)[:10],

@@ -31,3 +31,12 @@ class VisitorFactory(factory.django.DjangoModelFactory):
     host_name = "王老师"
     purpose = "家访"
     in_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+
+
+class DrillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Drill
+
+    kind = "fire"
+    held_on = factory.LazyFunction(timezone.localdate)
+    participants = 480
