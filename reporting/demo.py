@@ -61,9 +61,12 @@ def load_bureau(*, bureau: Bureau) -> None:
     known = catalogue.metric_map()
     for name, kind, level, criteria, evidence in PROGRAMMES:
         if not AwardProgramme.objects.filter(bureau=bureau, name=name).exists():
+            usable = [c for c in criteria if not known or c["metric"] in known]
+            # Houqin has no figure for green space yet: 花园式学校 stays closed until the bureau sets its criteria.
             AwardProgramme.objects.create(
-                bureau=bureau, name=name, kind=kind, level=level, evidence_required=evidence,
-                criteria=[c for c in criteria if not known or c["metric"] in known],
+                bureau=bureau, name=name, kind=kind, level=level, evidence_required=evidence, criteria=usable,
+                is_open=bool(usable),
+                description="" if usable else "待教育局按评选标准补充评分指标后开放申报。",
             )
     seed = School.objects.filter(slug=SEED_SLUG, bureau=bureau).first()
     if seed is not None:

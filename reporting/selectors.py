@@ -297,10 +297,11 @@ def campaign_summary(rows: list[dict]) -> dict:
 # ---------------------------------------------------------------- awards
 
 
-def _meets(value, op: str, threshold: float) -> bool:
+def _meets(value, op: str, threshold: float) -> bool | None:
+    """Whether the value meets the threshold; None when there is no value (unknown is never met)."""
     value = catalogue.number(value)
     if value is None:
-        return False
+        return None
     if op == "<=":
         return value <= threshold
     if op == "==":
@@ -325,8 +326,10 @@ def award_readiness(*, programme: AwardProgramme, values: dict) -> dict:
             "met": _meets(value, criterion["op"], threshold),
         })
     met = sum(1 for c in checks if c["met"])
-    score = catalogue.percent(met / len(checks)) if checks else 100
-    return {"score": score, "checks": checks, "met": met, "total": len(checks)}
+    unknown = sum(1 for c in checks if c["met"] is None)
+    # A programme without criteria cannot be judged: no score rather than a free 100.
+    score = catalogue.percent(met / len(checks)) if checks else None
+    return {"score": score, "checks": checks, "met": met, "unknown": unknown, "total": len(checks)}
 
 
 def programmes_for(*, user, bureau: Bureau) -> QuerySet[AwardProgramme]:
@@ -349,7 +352,7 @@ def readiness_table(*, user, bureau: Bureau, programme: AwardProgramme, term: Te
     for school in schools_of(user=user, bureau=bureau).order_by("name"):
         readiness = award_readiness(programme=programme, values=values.get(school.pk, {}))
         rows.append({"school": school, **readiness})
-    rows.sort(key=lambda r: (-r["score"], r["school"].name))
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["school"].name))
     return rows
 
 

@@ -321,13 +321,19 @@ def award_programme_create(
 ) -> AwardProgramme:
     """Define an award programme with metric thresholds and the evidence schools must give."""
     _require_bureau_manager(user, bureau)
+    cleaned = _clean_criteria(criteria or [])
+    if not cleaned:
+        raise ValidationError({"criteria": _(
+            "An award needs at least one criterion from the standard it follows (for example "
+            "hazard_rectification_rate >= 95%); without one every school would score the same."
+        )})
     programme = AwardProgramme(
         bureau=bureau,
         name=(name or "").strip(),
         kind=kind,
         level=level,
         description=description,
-        criteria=_clean_criteria(criteria or []),
+        criteria=cleaned,
         evidence_required=[str(e).strip() for e in (evidence_required or []) if str(e).strip()],
     )
     programme.full_clean()
@@ -349,6 +355,8 @@ def award_apply(
         raise PermissionDenied
     if programme.bureau_id != school.bureau_id or not programme.is_open:
         raise ValidationError({"programme": _("This award is not open to your school.")})
+    if not programme.criteria:
+        raise ValidationError({"programme": _("This award has no criteria yet: the bureau sets them before schools apply.")})
     missing = [label for label in programme.evidence_required if not str(evidence.get(label, "")).strip()]
     if missing:
         raise ValidationError({"evidence": _("Give the evidence for: %(items)s") % {"items": "、".join(missing)}})

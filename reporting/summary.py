@@ -65,7 +65,7 @@ SENTENCES = [
      "经鉴定，C级校舍{buildings_grade_c}栋、D级校舍{buildings_grade_d}栋，加固改造项目正积极争取。",
      lambda v: (v["buildings_grade_c"] or 0) + (v["buildings_grade_d"] or 0) > 0),
     ("schools", ("buildings_grade_c", "buildings_grade_d"), "经鉴定，我校无C、D级校舍。",
-     lambda v: (v["buildings_grade_c"] or 0) + (v["buildings_grade_d"] or 0) == 0),
+     lambda v: v["buildings_grade_c"] == 0 and v["buildings_grade_d"] == 0),
     ("assets", ("assets_fixed_count", "assets_fixed_value"),
      "固定资产{assets_fixed_count}件，总值{assets_fixed_value}元，实行分室保管、专人负责的管理体制。"),
     ("assets", ("assets_procured_government",), "严格执行政府采购，通过政府采购渠道采购{assets_procured_government}元。"),

@@ -15,7 +15,16 @@ from .selectors import WEAK_GRADES, active_reinforcement_projects
 
 
 def _grade_count(grade: str):
-    return lambda period: Building.objects.filter(safety_grade=grade).count()
+    """Buildings of this grade; None (unknown, not "none") while no building of the school has been appraised."""
+
+    def compute(period: Period) -> int | None:
+        rows = Building.objects.filter(safety_grade__in=SafetyGrade.values).values("safety_grade").annotate(n=Count("pk"))
+        counts = {row["safety_grade"]: row["n"] for row in rows}
+        if not counts:
+            return None
+        return counts.get(grade, 0)
+
+    return compute
 
 
 def _weak_without_project(period: Period) -> int:

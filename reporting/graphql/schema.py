@@ -209,7 +209,7 @@ class ReportingQuery:
             readiness = selectors.award_readiness(programme=programme, values=values.get(school.pk, {}))
             rows.append(AwardReadinessType(
                 school_id=strawberry.ID(str(school.pk)), school_name=school.name, score=readiness["score"],
-                criteria_met=readiness["met"], criteria_total=readiness["total"]))
+                criteria_met=readiness["met"], criteria_unknown=readiness["unknown"], criteria_total=readiness["total"]))
         return sorted(rows, key=lambda r: (-r.score, r.school_name))
 
     @strawberry.field(description="Titles the visible schools hold.")

@@ -144,6 +144,7 @@ class SchoolDrilldownType:
 class AwardReadinessType:
     school_id: strawberry.ID
     school_name: str
-    score: int
+    score: int | None = strawberry.field(description="Share of criteria met, 0–100; null when the programme has none.")
     criteria_met: int
+    criteria_unknown: int = strawberry.field(description="Criteria with no figure yet: unknown, never counted as met.")
     criteria_total: int

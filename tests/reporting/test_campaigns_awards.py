@@ -239,3 +239,28 @@ def test_mirrored_statuses_and_completion_times_read_as_people_write_them():
     assert catalogue.local_time("2026-12-04T01:06:34+00:00") == "2026-12-04 09:06"
     assert catalogue.local_time("2026-11-20") == "2026-11-20"
     assert catalogue.local_time(None) is None
+
+
+def test_an_award_without_criteria_cannot_be_run_and_no_figure_is_never_met(programme, dave, alice, bureau_north,
+                                                                             school_a):
+    from reporting.models import AwardProgramme
+    from reporting.selectors import award_readiness
+
+    # a programme cannot be opened without criteria
+    before = AwardProgramme.objects.count()
+    with pytest.raises(ValidationError) as error:
+        award_programme_create(user=dave, bureau=bureau_north, name="市花园式学校", kind=AwardKind.GARDEN,
+                               level=AwardLevel.CITY, criteria=[], evidence_required=["绿化面积测绘"])
+    assert "criteria" in error.value.message_dict
+    assert AwardProgramme.objects.count() == before
+    # one made before the rule scores nobody (no free 100) and takes no application
+    legacy = AwardProgramme.objects.create(bureau=bureau_north, name="旧评选", kind=AwardKind.GARDEN,
+                                           level=AwardLevel.CITY, criteria=[])
+    assert award_readiness(programme=legacy, values={"hazard_rectification_rate": 1.0})["score"] is None
+    with pytest.raises(ValidationError) as error:
+        award_apply(user=alice, school=school_a, programme=legacy, evidence={})
+    assert "programme" in error.value.message_dict
+    # a school without the figures is unknown on each criterion, and unknown is not met
+    readiness = award_readiness(programme=programme, values={})
+    assert [c["met"] for c in readiness["checks"]] == [None, None]
+    assert (readiness["score"], readiness["met"], readiness["unknown"]) == (0, 0, 2)

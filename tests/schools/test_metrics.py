@@ -74,3 +74,11 @@ def test_mirrors_list_weak_buildings_and_projects(in_school_a):
     projects = MIRRORS["capital_projects"]()
     assert [(r["ref"], r["status"], r["data"]["buildings"]) for r in projects] == [
         (f"project:{project.pk}", "approval", ["1号教学楼"])]
+
+
+def test_building_grades_are_unknown_until_a_building_is_appraised(in_school_a):
+    period = Period(dt.date(2026, 9, 1), dt.date(2027, 1, 31))
+    # no building, or none appraised: the counts are unknown, so "no D-grade building" is not claimed
+    assert [_compute(f"buildings_grade_{g}", period) for g in "abcd"] == [None] * 4
+    BuildingFactory(safety_grade="A")
+    assert [_compute(f"buildings_grade_{g}", period) for g in "abcd"] == [1, 0, 0, 0]
