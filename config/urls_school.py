@@ -8,6 +8,7 @@ from frontend import views as frontend_views
 urlpatterns = [
     path("", frontend_views.school_home, name="home"),
     path("", include("tenants.urls")),
+    path("todo/", frontend_views.my_todo, name="todo"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("graphql/", graphql_view, name="graphql"),
     path("people/", include("tenants.people_urls")),

@@ -11,6 +11,12 @@ import importlib
 from functools import cache
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# The shell's own entry, first in the menu: what waits for me in this school.
+NAV_ITEMS = [
+    {"label": _("My to-do"), "url": "todo", "host": "school", "roles": None, "icon": "check2-square", "section": ""},
+]
 
 NAV_APPS = ("frontend", "tenants", "schools", "assets", "repairs", "safety", "reporting", "api")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import render
 
+from core.todo import SECTION_LIMIT, todo_for
 from tenants.access import (
     bureau_view,
     is_platform_operator,
@@ -29,6 +30,17 @@ def school_home(request):
         "cards": cards_for(request, school),
     }
     return render(request, "frontend/school_home.html", context)
+
+
+@school_view()
+def my_todo(request):
+    """我的待办: what waits for the signed-in person in this school, section by section, each bounded."""
+    sections = todo_for(user=request.user, limit=SECTION_LIMIT)
+    return render(request, "frontend/todo.html", {
+        "todo_sections": sections,
+        "total": sum(section.total for section in sections),
+        "overdue": sum(1 for section in sections for item in section.items if item.overdue),
+    })
 
 
 @bureau_view

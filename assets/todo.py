@@ -1,0 +1,199 @@
+"""Assets' part of 我的待办: approvals waiting for my role, acceptances to record, goods to hand out or receive."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.todo import TodoItem, TodoSection, section_from
+from tenants.access import school_roles
+
+from .choices import DisposalStatus, PurchaseStatus, RequisitionStatus, TransferStatus
+from .roles import APPROVERS, MANAGERS, PRINCIPALS
+from .selectors import (
+    disposal_list_for,
+    loan_request_list_for,
+    purchase_list_for,
+    requisition_list_for,
+    transfer_list_for,
+)
+from .services import current_school
+
+
+def _purchase(kind: str):
+    def build(purchase) -> TodoItem:
+        return TodoItem(
+            kind=kind,
+            title=f"{purchase.number} {purchase.title}",
+            url=reverse("assets:purchase_detail", args=[purchase.pk]),
+            since=purchase.submitted_at or purchase.created_at,
+            detail=purchase.get_status_display(),
+        )
+
+    return build
+
+
+def _requisition(kind: str):
+    def build(requisition) -> TodoItem:
+        return TodoItem(
+            kind=kind,
+            title=f"{requisition.item} × {requisition.quantity}",
+            url=reverse("assets:requisition_detail", args=[requisition.pk]),
+            since=requisition.created_at,
+            detail=str(requisition.requester),
+        )
+
+    return build
+
+
+def _loan_request(request) -> TodoItem:
+    return TodoItem(
+        kind="assets.loan_request",
+        title=str(request.asset),
+        url=reverse("assets:loan_list"),
+        since=request.created_at,
+        detail=str(request.requester),
+    )
+
+
+def _transfer(transfer) -> TodoItem:
+    return TodoItem(
+        kind="assets.transfer",
+        title=str(transfer.asset),
+        url=reverse("assets:transfer_list"),
+        since=transfer.created_at,
+        detail=str(transfer.requested_by),
+    )
+
+
+def _disposal(disposal) -> TodoItem:
+    return TodoItem(
+        kind="assets.disposal",
+        title=str(disposal.asset),
+        url=reverse("assets:disposal_list"),
+        since=disposal.created_at,
+        detail=disposal.get_method_display(),
+    )
+
+
+def todo_items_for(*, user, limit: int) -> list[TodoSection]:
+    """Assets' sections of the person's to-do list, each only for the roles that act on it."""
+    roles = school_roles(user, current_school())
+    if not roles:
+        return []
+    purchases = reverse("assets:purchase_list")
+    requisitions = reverse("assets:requisition_list")
+    sections: list[TodoSection] = []
+    if roles & PRINCIPALS:
+        sections.append(
+            section_from(
+                key="assets.purchase_approve",
+                label=_("Purchase requests to approve"),
+                queryset=purchase_list_for(user=user, status=PurchaseStatus.SUBMITTED).order_by(
+                    "submitted_at", "pk"
+                ),
+                limit=limit,
+                item=_purchase("assets.purchase_approve"),
+                more_url=f"{purchases}?status={PurchaseStatus.SUBMITTED}",
+                order=30,
+                icon="cart-check",
+            )
+        )
+    if roles & APPROVERS:
+        sections.append(
+            section_from(
+                key="assets.requisition_approve",
+                label=_("Requisitions to approve"),
+                queryset=requisition_list_for(user=user)
+                .filter(status=RequisitionStatus.PENDING)
+                .order_by("created_at", "pk"),
+                limit=limit,
+                item=_requisition("assets.requisition_approve"),
+                more_url=requisitions,
+                order=31,
+                icon="basket",
+            )
+        )
+    if roles & PRINCIPALS:
+        # An early scrapping is the bureau's to decide, not the principal's (disposal_decide).
+        sections.append(
+            section_from(
+                key="assets.disposal_approve",
+                label=_("Disposals to approve"),
+                queryset=disposal_list_for(user=user)
+                .filter(status=DisposalStatus.PENDING, is_early=False)
+                .order_by("created_at", "pk"),
+                limit=limit,
+                item=_disposal,
+                more_url=reverse("assets:disposal_list"),
+                order=32,
+                icon="trash",
+            )
+        )
+    if roles & MANAGERS:
+        accept = [PurchaseStatus.APPROVED, PurchaseStatus.PARTLY_ACCEPTED]
+        sections += [
+            section_from(
+                key="assets.acceptance",
+                label=_("Acceptances to record"),
+                queryset=purchase_list_for(user=user)
+                .filter(status__in=accept)
+                .order_by("submitted_at", "pk"),
+                limit=limit,
+                item=_purchase("assets.acceptance"),
+                more_url=f"{purchases}?status={PurchaseStatus.APPROVED}",
+                order=33,
+                icon="clipboard-check",
+            ),
+            section_from(
+                key="assets.requisition_issue",
+                label=_("Requisitions to issue"),
+                queryset=requisition_list_for(user=user)
+                .filter(status=RequisitionStatus.APPROVED)
+                .order_by("created_at", "pk"),
+                limit=limit,
+                item=_requisition("assets.requisition_issue"),
+                more_url=requisitions,
+                order=34,
+                icon="box-arrow-right",
+            ),
+            section_from(
+                key="assets.loan_request",
+                label=_("Loan requests to decide"),
+                queryset=loan_request_list_for(user=user)
+                .filter(status=TransferStatus.PENDING)
+                .order_by("created_at", "pk"),
+                limit=limit,
+                item=_loan_request,
+                more_url=reverse("assets:loan_list"),
+                order=35,
+                icon="arrow-left-right",
+            ),
+            section_from(
+                key="assets.transfer",
+                label=_("Transfers to confirm"),
+                queryset=transfer_list_for(user=user)
+                .filter(status=TransferStatus.PENDING)
+                .order_by("created_at", "pk"),
+                limit=limit,
+                item=_transfer,
+                more_url=reverse("assets:transfer_list"),
+                order=36,
+                icon="shuffle",
+            ),
+        ]
+    sections.append(
+        section_from(
+            key="assets.requisition_receive",
+            label=_("Issued goods to confirm receipt of"),
+            queryset=requisition_list_for(user=user, mine=True)
+            .filter(status=RequisitionStatus.ISSUED)
+            .order_by("created_at", "pk"),
+            limit=limit,
+            item=_requisition("assets.requisition_receive"),
+            more_url=requisitions,
+            order=37,
+            icon="box-arrow-in-down",
+        )
+    )
+    return sections
