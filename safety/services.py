@@ -239,6 +239,28 @@ def round_complete(*, actor: User, round_: InspectionRound) -> InspectionRound:
 
 FIVE_FIXES = ("responsible", "measures", "funds", "deadline", "contingency_plan")
 GENERAL_DEADLINE_DAYS = 30
+# The person responsible hears of an open hazard's deadline this many days before it.
+DUE_SOON_DAYS = 2
+
+
+def _hazard_assigned_notify(hazard: Hazard, *, actor: User | None) -> None:
+    """Tell the person now responsible for the hazard (定人) that it is theirs, with its deadline.
+
+    Once per hazard and person: a re-run of the same write does not notify twice. Nobody is told of what
+    they gave themselves.
+    """
+    if hazard.responsible_id is None or (actor is not None and hazard.responsible_id == actor.pk):
+        return
+    notify(
+        school=R.current_school(),
+        kind="safety.hazard_assigned",
+        title=_("Hazard to rectify: %(text)s") % {"text": hazard.description[:60]},
+        body=_("Deadline %(deadline)s, location %(location)s")
+        % {"deadline": hazard.deadline or "—", "location": hazard.location},
+        url=f"/safety/hazards/{hazard.pk}/",
+        users=[hazard.responsible],
+        dedupe_key=f"safety-hazard-assigned:{connection.schema_name}:{hazard.pk}:{hazard.responsible_id}",
+    )
 
 
 def _five_fixes_check(hazard: Hazard) -> None:
@@ -312,6 +334,7 @@ def hazard_report(
     _save(hazard)
     for image in photos:
         hazard_photo_add(actor=reporter, hazard=hazard, stage=PhotoStage.BEFORE, image=image)
+    _hazard_assigned_notify(hazard, actor=reporter)
     if hazard.grade == HazardGrade.MAJOR:
         notify(school=R.current_school(), kind="safety.major_hazard", title=_("Major hazard: %(text)s") % {"text": description[:60]},
                url=f"/safety/hazards/{hazard.pk}/", roles=R.MANAGERS, dedupe_key=f"safety-major:{hazard.pk}")
@@ -341,10 +364,14 @@ def hazard_plan(
     hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
     if hazard.status == HazardStatus.CLOSED:
         raise ValidationError({"status": _("A closed hazard cannot be changed.")})
+    was_responsible = hazard.responsible_id
     hazard.grade, hazard.responsible, hazard.measures = grade, responsible, measures
     hazard.funds, hazard.deadline, hazard.contingency_plan = funds, deadline, contingency_plan
     _five_fixes_check(hazard)
-    return _save(hazard)
+    _save(hazard)
+    if hazard.responsible_id != was_responsible:
+        _hazard_assigned_notify(hazard, actor=actor)
+    return hazard
 
 
 @transaction.atomic
@@ -443,6 +470,32 @@ def hazards_escalate_overdue(*, on: dt.date | None = None) -> int:
     if count:
         school_metrics_request_refresh()
     return count
+
+
+def hazards_remind_due_soon(*, on: dt.date | None = None, days: int = DUE_SOON_DAYS) -> int:
+    """Remind the person responsible for each open hazard whose deadline is within `days` days.
+
+    Once per hazard and deadline (dedupe_key): the daily run finds the same hazard again tomorrow and
+    notifies nobody; a deadline moved by hazard_plan earns a new reminder. Returns how many were sent.
+    """
+    on = on or today()
+    school = R.current_school()
+    due = (Hazard.objects.filter(status=HazardStatus.OPEN, responsible__isnull=False, responsible__is_active=True,
+                                 deadline__gte=on, deadline__lte=on + dt.timedelta(days=days))
+           .select_related("responsible", "room__building").order_by("deadline", "pk"))
+    sent = 0
+    for hazard in due:
+        sent += len(notify(
+            school=school,
+            kind="safety.hazard_due_soon",
+            title=_("Hazard due on %(deadline)s: %(text)s") % {"deadline": hazard.deadline, "text": hazard.description[:60]},
+            body=_("Deadline %(deadline)s, location %(location)s")
+            % {"deadline": hazard.deadline, "location": hazard.location},
+            url=f"/safety/hazards/{hazard.pk}/",
+            users=[hazard.responsible],
+            dedupe_key=f"safety-hazard-due-soon:{connection.schema_name}:{hazard.pk}:{hazard.deadline}",
+        ))
+    return sent
 
 
 # ---------------------------------------------------------------- agreements

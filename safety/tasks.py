@@ -10,10 +10,11 @@ from tenants.models import School
 
 @shared_task(bind=True, acks_late=True, max_retries=3)
 def hazards_overdue_escalate_task(self, *, schema_name: str) -> int:
-    """Escalate one school's overdue hazards (idempotent: each hazard once)."""
-    from .services import hazards_escalate_overdue
+    """Escalate one school's overdue hazards and remind the owners of those due soon (idempotent: each once)."""
+    from .services import hazards_escalate_overdue, hazards_remind_due_soon
 
     with schema_context(schema_name):
+        hazards_remind_due_soon()
         return hazards_escalate_overdue()
 
 

@@ -83,6 +83,8 @@ KIND_LABELS: dict[str, str] = {
     "repairs.vendor_late": gettext_lazy("Vendor repair late"),
     "safety.agreement_reminder": gettext_lazy("Agreement to sign"),
     "safety.campaign": gettext_lazy("Bureau safety campaign"),
+    "safety.hazard_assigned": gettext_lazy("Hazard assigned to me"),
+    "safety.hazard_due_soon": gettext_lazy("Hazard due soon"),
     "safety.hazard_overdue": gettext_lazy("Hazard overdue"),
     "safety.major_hazard": gettext_lazy("Major hazard"),
     "safety.partner_hazard": gettext_lazy("Hazard reported by a partner"),
