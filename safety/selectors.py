@@ -102,6 +102,16 @@ def hazard_stats(*, period: Period | None = None, on: dt.date | None = None) -> 
     return found
 
 
+def hazard_ledger_summary(*, on: dt.date | None = None) -> dict:
+    """The hazard ledger's head: the current term's 整改率 (hazard_stats, the board's figure) and the hazards
+    overdue now, whatever term found them (what the ledger's "overdue" filter lists)."""
+    term = current_term()
+    on = on or today()
+    stats = hazard_stats(period=term, on=on)
+    overdue_now = Hazard.objects.filter(status=HazardStatus.OPEN, deadline__lt=on).count()
+    return {**stats, "term": term_label(term), "overdue_now": overdue_now}
+
+
 def agreement_coverage(*, term: str | None = None) -> list[dict]:
     """Signed against issued, per agreement kind, for a term (one aggregate query)."""
     term = term or term_label(current_term())

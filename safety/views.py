@@ -20,10 +20,9 @@ from tenants.access import public_view, school_roles, school_view
 from tenants.audit import history_for
 from tenants.models import School
 
-from . import charts
+from . import charts, selectors
 from . import forms as F
 from . import roles as R
-from . import selectors
 from . import services as S
 from .choices import HazardGrade, HazardStatus, ItemResult, PartyKind
 from .ledgers import LEDGERS, Ledger
@@ -132,6 +131,10 @@ def _ledger_rows(request, spec: Ledger):
     if spec.key == "hazards" and request.GET.get("status") == "overdue":
         qs = qs.filter(status=HazardStatus.OPEN, deadline__lt=timezone.localdate())
         active["status"] = "overdue"
+    if spec.key == "hazards" and request.GET.get("responsible") == "me":
+        # 我的待办's "and N more": the hazards I am responsible for that are not closed.
+        qs = qs.filter(responsible=request.user).exclude(status=HazardStatus.CLOSED)
+        active["responsible"] = "me"
     if spec.date_field:
         is_datetime = spec.model._meta.get_field(spec.date_field).get_internal_type() == "DateTimeField"
         lookup = f"{spec.date_field}__date" if is_datetime else spec.date_field
@@ -171,6 +174,8 @@ def ledger_list(request, key: str):
         "query": query, "active": active,
         "may_write": bool(_roles(request) & spec.write_roles) and (spec.form is not None or key == "health"),
     }
+    if key == "hazards":
+        context["hazard_summary"] = selectors.hazard_ledger_summary()
     return render(request, "safety/ledger_list.html", context)
 
 
