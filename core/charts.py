@@ -19,12 +19,18 @@ import datetime as dt
 from django.utils import formats
 
 
-def chart(*, key: str, kind: str, title, labels: list, series: list[dict], horizontal: bool = False) -> dict:
-    """A chart dict with its labels and series as plain strings and numbers (ready for json_script)."""
+def chart(
+    *, key: str, kind: str, title, label_name, labels: list, series: list[dict], horizontal: bool = False
+) -> dict:
+    """A chart dict with its labels and series as plain strings and numbers (ready for json_script).
+
+    `label_name` heads the table's first column (what the labels are: month, room, …).
+    """
     return {
         "key": key,
         "kind": kind,
         "title": str(title),
+        "label_name": str(label_name),
         "horizontal": horizontal,
         "labels": [str(label) for label in labels],
         "series": [{**s, "name": str(s["name"])} for s in series],

@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core.charts import chart, month_label, month_starts, percent
@@ -41,6 +42,7 @@ def hazard_rate_by_month(*, period: Period | None = None, on: dt.date | None = N
         key="hazard-rate",
         kind="bar",
         title=_("Rectification rate by month"),
+        label_name=_("Month"),
         labels=[month_label(m) for m in months],
         series=[
             {"name": _("Hazards found"), "data": found},
@@ -80,6 +82,7 @@ def hazards_by_category(*, period: Period | None = None) -> dict:
         kind="bar",
         title=_("Hazards by category and grade"),
         horizontal=True,
+        label_name=capfirst(_("category")),
         labels=[area.label for area in areas],
         series=[*series, {"name": _("Total"), "data": total, "table_only": True}],
     )
@@ -108,6 +111,7 @@ def drills_by_month(*, period: Period | None = None, on: dt.date | None = None) 
         key="drills-month",
         kind="bar",
         title=_("Drills by month"),
+        label_name=_("Month"),
         labels=[month_label(m) for m in months],
         series=series,
     )

@@ -30,7 +30,7 @@
     if (units[1] !== null) { values.push(Object.assign(valueAxis(units[1]), { splitLine: { show: false } })); }
     var category = {
       type: "category", data: d.labels, inverse: !!d.horizontal,
-      axisLabel: { interval: 0, hideOverlap: true, width: narrow ? 72 : 120, overflow: "truncate",
+      axisLabel: { interval: 0, hideOverlap: true, width: narrow ? (d.horizontal ? 110 : 72) : 160, overflow: "truncate",
         rotate: !d.horizontal && narrow && d.labels.length > 3 ? 35 : 0 },
     };
     return {
