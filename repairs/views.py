@@ -23,7 +23,7 @@ from tenants.access import can_read_school, public_view, school_roles, school_vi
 from tenants.audit import history_for
 from tenants.roles import Role
 
-from . import selectors, services
+from . import charts, selectors, services
 from .choices import OPEN_STATUSES, Severity, Source, Status
 from .forms import (
     CompleteForm,
@@ -223,7 +223,7 @@ def board(request):
     filters = _filters(request)
     return render(request, "repairs/board.html", {
         "columns": selectors.board_for(user=request.user, filters=filters), "filters": filters,
-        "severities": Severity.choices,
+        "severities": Severity.choices, "charts": charts.board_charts(),
     })
 
 
