@@ -23,7 +23,7 @@ from frontend.lists import PAGE_SIZE, paginate, wants_export
 from tenants.access import bureau_roles, can_read_school, public_view, school_roles, school_view
 from tenants.audit import history_for
 
-from . import selectors, services
+from . import charts, selectors, services
 from .choices import Condition, DisposalStatus, PurchaseStatus, StocktakeStatus, TransferStatus
 from .forms import (
     AcceptanceForm,
@@ -733,6 +733,7 @@ def stocktake_detail(request, pk: int):
     return render(request, "assets/stocktake_detail.html", {
         "stocktake": stocktake, "found": found, "rooms": rooms, "can_manage": bool(_roles(request) & MANAGERS),
         "counting": stocktake.status == StocktakeStatus.COUNTING,
+        "progress": charts.stocktake_progress(stocktake=stocktake),
     })
 
 
