@@ -38,6 +38,7 @@ DEFAULT_BOUND = 100
 
 def _bounds() -> dict[str, int | str]:
     from assets.choices import ApprovalLevel, AssetKind
+    from core.todo import SECTION_LIMIT
     from safety.choices import AgreementKind
     from safety.services import GROUPS
     from schools.choices import ServiceKind
@@ -101,6 +102,9 @@ def _bounds() -> dict[str, int | str]:
         "Query.awardProgrammeList": 100,
         "Query.awardReadiness": SCHOOLS,
         "Query.awardRecordList": 1_000,
+        # 我的待办 (core/todo.py): each module's few sections, each cut to SECTION_LIMIT items
+        "TodoListType.sections": 30,
+        "TodoSectionType.items": SECTION_LIMIT,
         # partners
         "PartnerViewerType.scopes": len(Scope),
         "PartnerViewerType.schools": SCHOOLS,

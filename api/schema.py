@@ -26,6 +26,7 @@ APP_SCHEMAS = [
     ("safety.graphql.schema", "SafetyQuery", "SafetyMutation"),
     ("reporting.graphql.schema", "ReportingQuery", "ReportingMutation"),
     ("api.graphql.schema", "ApiQuery", "ApiMutation"),
+    ("api.graphql.todo", "TodoQuery", "TodoMutation"),
 ]
 
 
