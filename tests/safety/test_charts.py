@@ -140,3 +140,30 @@ def test_the_board_draws_its_charts_from_the_page_data_and_prints_their_tables(c
     assert _json(html, "chart-hazard-category-data")["labels"] == ["消防"]
     assert "vendor/echarts/echarts.min.js" in html
     assert "js/charts.js" in html
+
+
+def test_on_the_demo_the_monthly_figures_add_up_to_the_boards_term_figures(
+    in_school_a, alice, sam, gina, mia
+):
+    from safety.demo import load_school
+    from safety.selectors import drills_vs_required, hazard_stats
+    from tenants.roles import Role
+
+    from .conftest import person
+
+    people = {
+        Role.PRINCIPAL: alice,
+        Role.SAFETY_OFFICER: sam,
+        Role.GUARD: gina,
+        Role.MAINTENANCE_WORKER: mia,
+        Role.LOGISTICS_DIRECTOR: person("lee", Role.LOGISTICS_DIRECTOR, in_school_a),
+        Role.UNIT_CONTACT: person("una", Role.UNIT_CONTACT, in_school_a),
+    }
+    load_school(school=in_school_a, people=people, seed=True)
+
+    board = charts.board_charts()
+    stats = hazard_stats()
+    assert sum(board["rate"]["series"][0]["data"]) == stats["found"] == 16
+    assert sum(board["rate"]["series"][1]["data"]) == stats["rectified"] == 11
+    assert sum(series(board["category"], "合计")) == 16
+    assert sum(series(board["drills"], "合计")) == drills_vs_required()["held"]
