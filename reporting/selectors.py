@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, FloatField, QuerySet, Window
+from django.db.models import Avg, FloatField, QuerySet, Sum, Window
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Rank
 
@@ -169,7 +169,33 @@ def district_aggregates(*, bureau: Bureau, term: Term, keys: list[str]) -> tuple
         cache.set(cache_key, found, 300)
     averages = {k: found[k][0] if k in found else None for k in keys}
     totals = {k: found[k][1] if k in found else None for k in keys}
+    metrics = catalogue.metric_map()
+    for key in keys:
+        parts = getattr(metrics.get(key), "pooled", None)
+        if parts:
+            averages[key] = _pooled(*(found.get(part, (None, None))[1] for part in parts))
     return averages, totals
+
+
+def _pooled(numerator, denominator) -> float | None:
+    """Σ numerators ÷ Σ denominators: the district's rate (41 rectified of 68 found is 60%)."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def district_figure_rule(metric: protocol.Metric) -> str:
+    """How the district's figure of a metric is made, as the console and the glossary say it."""
+    from django.utils.translation import gettext as _
+
+    if metric.pooled:
+        labels = {m.key: m.label for m in catalogue.metric_map().values()}
+        numerator, denominator = (labels.get(k, k) for k in metric.pooled)
+        return _("District: Σ %(numerator)s ÷ Σ %(denominator)s over the schools") % {
+            "numerator": numerator, "denominator": denominator}
+    if metric.unit in ("count", "yuan", "m2"):
+        return _("District: mean per school (the total is shown beside it)")
+    return _("District: mean of the schools' figures")
 
 
 def trend_for(*, user, bureau: Bureau, keys: list[str], school: School | None = None, terms: int = 6) -> dict:
@@ -182,15 +208,23 @@ def trend_for(*, user, bureau: Bureau, keys: list[str], school: School | None = 
             for key in keys:
                 result["series"][key].append(catalogue.number(by_term.get(term.pk, {}).get(key)))
         return result
+    metrics = catalogue.metric_map()
+    pooled = {k: metrics[k].pooled for k in keys if k in metrics and metrics[k].pooled}
+    parts = {part for pair in pooled.values() for part in pair}
     rows = (
         SchoolMetrics.objects.filter(term__in=recent, school__bureau=bureau)
         .values("term_id")
-        .annotate(**{f"avg_{k}": Avg(_metric_expr(k)) for k in keys})
+        .annotate(**{f"avg_{k}": Avg(_metric_expr(k)) for k in keys if k not in pooled},
+                  **{f"sum_{k}": Sum(_metric_expr(k)) for k in parts})
     )
     by_term = {r["term_id"]: r for r in rows}
     for term in recent:
+        row = by_term.get(term.pk, {})
         for key in keys:
-            value = by_term.get(term.pk, {}).get(f"avg_{key}")
+            if key in pooled:
+                value = _pooled(*(row.get(f"sum_{part}") for part in pooled[key]))
+            else:
+                value = row.get(f"avg_{key}")
             result["series"][key].append(round(value, 4) if value is not None else None)
     return result
 

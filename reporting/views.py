@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from frontend.excel import percent, xlsx_response
 from frontend.lists import paginate, wants_export
@@ -113,7 +114,7 @@ def console(request):
         headers = [_("School"), _("Students")] + [_export_header(m) for m in metrics]
         rows = [[r["school__name"], r["school__student_count"]] + [_cell(m, r["values"].get(m.key)) for m in metrics]
                 for r in comparison.rows]
-        rows.append([_("District average"), ""] + [_cell(m, comparison.averages.get(m.key)) for m in metrics])
+        rows.append([pgettext("district figure", "District"), ""] + [_cell(m, comparison.averages.get(m.key)) for m in metrics])
         return xlsx_response(filename=f"{bureau.name}-{term.name}-学校指标", headers=headers, rows=rows,
                              title=_("School comparison"), school=bureau, term=term.name)
     columns = _columns(request, comparison.metrics)
@@ -170,7 +171,7 @@ def _chart_data(request, bureau, comparison, metric) -> dict:
         "schools": [name for name, _value in bars],
         "values": [None if v is None else round(v * scale, 2) for _name, v in bars],
         "average": None if average is None else round(average * scale, 2),
-        "average_label": _("District average"),
+        "average_label": pgettext("district figure", "District"),
         "terms": trend["terms"],
         "trend": [None if v is None else round(v * scale, 2) for v in trend["series"][metric.key]],
     }
@@ -202,12 +203,12 @@ def rankings(request):
                 "change": None if value is None or before is None else value - before,
             })
     if wants_export(request) and metric is not None:
-        headers = [_("Rank"), _("School"), _export_header(metric), _("District average"), _("Difference from average"),
-                   _("Previous term"), _("Change")]
+        headers = [_("Rank"), _("School"), _export_header(metric), pgettext("district figure", "District"),
+                   _("Difference from the district"), _("Previous term"), _("Change")]
         data = [[r["rank"], r["school"], _cell(metric, r["value"]), _cell(metric, average),
                  _cell(metric, r["vs_average"]), _cell(metric, r["before"]), _cell(metric, r["change"])] for r in rows]
         return xlsx_response(filename=f"{bureau.name}-{term.name}-{metric.label}排名", headers=headers, rows=data,
-                             title=f"{metric.label}排名", school=bureau, term=term.name)
+                             title=_("%(metric)s ranking") % {"metric": metric.label}, school=bureau, term=term.name)
     for row in rows:
         for name in ("value", "before"):
             row[f"{name}_text"] = catalogue.display(metric, row[name])
@@ -215,7 +216,8 @@ def rankings(request):
         row["change_text"] = _signed(metric, row["change"])
         row["below"] = _worse_than(metric, row["value"], average)
     context = {"bureau": bureau, "term": term, "terms": terms, "previous": previous, "metric": metric,
-               "metrics": list(metrics.values()), "rows": rows, "average": catalogue.display(metric, average)}
+               "metrics": list(metrics.values()), "rows": rows, "average": catalogue.display(metric, average),
+               "district_rule": selectors.district_figure_rule(metric) if metric else ""}
     return render(request, "reporting/rankings.html", context)
 
 
@@ -248,7 +250,8 @@ def school_detail(request, school_id: int):
         } for m in metrics]
         groups.append({"label": catalogue.MODULE_LABELS.get(module, module), "rows": rows})
     if wants_export(request):
-        headers = [_("Metric"), _("This term (live)"), _("District average"), _("Previous term"), _("Unit")]
+        headers = [_("Metric"), _("This term (live)"), pgettext("district figure", "District"), _("Previous term"),
+                   _("Unit")]
         data = [[str(m.label), _cell(m, live.get(m.key)), _cell(m, comparison.averages.get(m.key)),
                  _cell(m, before.get(m.key)), catalogue.unit_label(m)]
                 for _module, metrics in catalogue.metrics_by_module() for m in metrics]
@@ -277,12 +280,14 @@ def glossary(request):
     """Every metric's name, unit and formula, as defined by the module it comes from."""
     groups = [
         {"label": catalogue.MODULE_LABELS.get(module, module),
-         "metrics": [{"metric": m, "unit": catalogue.unit_label(m) or _("count")} for m in metrics]}
+         "metrics": [{"metric": m, "unit": catalogue.unit_label(m) or _("count"),
+                      "district": selectors.district_figure_rule(m)} for m in metrics]}
         for module, metrics in catalogue.metrics_by_module()
     ]
     if wants_export(request):
-        headers = [_("Module"), _("Key"), _("Metric"), _("Unit"), _("Formula"), _("Higher is better")]
-        rows = [[g["label"], m["metric"].key, m["metric"].label, m["unit"], m["metric"].formula,
+        headers = [_("Module"), _("Key"), _("Metric"), _("Unit"), _("Formula"), _("District figure"),
+                   _("Higher is better")]
+        rows = [[g["label"], m["metric"].key, m["metric"].label, m["unit"], m["metric"].formula, m["district"],
                  m["metric"].higher_is_better] for g in groups for m in g["metrics"]]
         return xlsx_response(filename="指标说明", headers=headers, rows=rows, title=_("Metrics glossary"))
     return render(request, "reporting/glossary.html", {"groups": groups})

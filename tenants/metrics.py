@@ -77,10 +77,16 @@ class Metric:
     formula: Any
     compute: Callable[[Period], Any]
     higher_is_better: bool = True
+    # For a rate: the keys of its numerator and denominator metrics. The district's figure is then the pooled
+    # rate, Σ numerators ÷ Σ denominators over the schools (what the bureau's summary says), not the mean of
+    # the schools' rates; a figure without parts is the schools' mean, and is labelled so.
+    pooled: tuple[str, str] | None = None
 
     def __post_init__(self):
         if self.unit not in UNITS:
             raise ValueError(f"unknown unit {self.unit!r} for metric {self.key}")
+        if self.pooled is not None and self.unit != "percent":
+            raise ValueError(f"only a percent metric is pooled ({self.key})")
 
 
 def all_metrics() -> list[Metric]:
@@ -94,6 +100,9 @@ def all_metrics() -> list[Metric]:
                 raise ValueError(f"metric key {metric.key} defined twice")
             seen.add(metric.key)
             found.append(metric)
+    for metric in found:
+        if metric.pooled and not set(metric.pooled) <= seen:
+            raise ValueError(f"metric {metric.key} pools {metric.pooled}, which are not all metrics")
     return found
 
 

@@ -35,7 +35,7 @@ METRICS = [
     Metric(key="hazards_rectified", label="Hazards rectified", unit="count", formula="Hazards rectified",
            compute=lambda period: _hazards().filter(is_active=False).count()),
     Metric(key="hazard_rectification_rate", label="Rectification rate", unit="percent",
-           formula="rectified / found", compute=_rate),
+           formula="rectified / found", compute=_rate, pooled=("hazards_rectified", "hazards_found")),
     Metric(key="buildings_d_grade", label="D-grade buildings", unit="count", formula="Buildings graded D",
            compute=_d_grade, higher_is_better=False),
     Metric(key="asset_value", label="Asset value", unit="yuan", formula="Sum of asset values",

@@ -46,12 +46,12 @@ def test_console_lists_the_bureau_schools_with_figures_average_and_rank(district
     rows = response.context["table"]
     assert [r["row"]["school__name"] for r in rows] == ["贝塔小学", "阿尔法小学"]
     assert [r["row"]["rank"] for r in rows] == [1, 2]
-    # 5/7 = 71%, 4/4 = 100%; the district average of the two is 86%
+    # 5/7 = 71%, 4/4 = 100%; the district's rate is pooled: 9 rectified of 11 found = 82% (not the mean, 86%)
     rate_column = [m.key for m in response.context["columns"]].index("hazard_rectification_rate")
     assert rows[1]["cells"][rate_column]["text"] == "71%"
     assert rows[1]["cells"][rate_column]["below"] is True
     assert rows[1]["cells"][rate_column]["trend"] == "up-good"  # 50% last term
-    assert response.context["averages"][rate_column] == "86%"
+    assert response.context["averages"][rate_column] == "82%"
     assert response.context["chart"]["schools"] == ["贝塔小学", "阿尔法小学"]
     assert response.context["chart"]["values"] == [100.0, 71.43]
     assert 'id="chart-data"' in html
@@ -82,7 +82,7 @@ def test_comparison_export_has_every_metric_and_the_average(district, client_for
     text = _sheet_text(client_for(dave).get("/bureau/?export=xlsx"))
     assert "D-grade buildings" in text
     assert "0.714" in text  # 5/7, shown as 71.4% (tests/reporting/test_excel_ledgers.py reads the format)
-    assert "District average" in text or "全区平均" in text
+    assert "全区" in text  # the district row (pooled rates; see test_district_rates_are_pooled)
 
 
 def test_drill_down_computes_inside_the_school_and_refuses_other_bureaus(district, client_for, dave, school_a,
@@ -143,3 +143,21 @@ def test_terms_page_adds_a_term_for_managers_only(client_for, dave, bureau_staff
     assert not Term.objects.filter(name=data["name"]).exists()
     assert client_for(dave).post("/bureau/terms/", data).status_code == 302
     assert Term.objects.get(name=data["name"]).bureau == bureau_north
+
+
+def test_district_rates_are_pooled_and_say_so(district, client_for, dave, bureau_north):
+    from reporting import catalogue, selectors
+
+    term = district["north"][2]  # the current term
+    averages, totals = selectors.district_aggregates(bureau=bureau_north, term=term,
+                                                     keys=["hazard_rectification_rate", "hazards_found"])
+    # the same figure as the bureau's summary: Σ rectified ÷ Σ found over the schools
+    assert averages["hazard_rectification_rate"] == 9 / 11
+    assert totals["hazards_found"] == 11
+    assert averages["hazards_found"] == 5.5  # a count stays the mean per school, with its total beside it
+    trend = selectors.trend_for(user=dave, bureau=bureau_north, keys=["hazard_rectification_rate"])
+    assert trend["series"]["hazard_rectification_rate"][-1] == round(9 / 11, 4)
+    rate = catalogue.metric_map()["hazard_rectification_rate"]
+    glossary = client_for(dave).get("/bureau/glossary/").content.decode()
+    assert selectors.district_figure_rule(rate) in glossary
+    assert "合计 ÷" in selectors.district_figure_rule(rate)

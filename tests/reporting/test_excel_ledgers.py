@@ -247,7 +247,7 @@ def district(fake_metrics_module, terms, school_a, school_b, school_c):
 
 
 def test_the_console_export_rounds_the_district_average(district, client_for, dave):
-    # given alpha rectified 5 of 7 hazards and beta 4 of 4: the mean of the rates is 0.857142…
+    # given alpha rectified 5 of 7 hazards and beta 4 of 4: the district's pooled rate is 9/11 = 0.818181…
     response = client_for(dave).get("/bureau/?export=xlsx")
 
     sheet = _sheet(response.content)
@@ -257,9 +257,9 @@ def test_the_console_export_rounds_the_district_average(district, client_for, da
     _assert_prints_as_a_ledger(sheet, columns=len(headers))
     rate = headers.index("Rectification rate") + 1
     rows = {sheet.cell(r, 1).value: r for r in range(4, sheet.max_row + 1)}
-    average = sheet.cell(rows["全区平均"], rate)
-    assert (average.value, average.number_format) == (0.857, "0.0%")
+    average = sheet.cell(rows["全区"], rate)
+    assert (average.value, average.number_format) == (0.818, "0.0%")
     assert sheet.cell(rows["阿尔法小学"], rate).value == 0.714
     found = headers.index("Hazards found") + 1
-    assert sheet.cell(rows["全区平均"], found).value == 5.5  # (7 + 4) / 2, one decimal
-    assert sheet.auto_filter.ref.endswith(str(rows["全区平均"]))
+    assert sheet.cell(rows["全区"], found).value == 5.5  # (7 + 4) / 2, one decimal
+    assert sheet.auto_filter.ref.endswith(str(rows["全区"]))
