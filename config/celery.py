@@ -41,7 +41,7 @@ def _ensure_broker_dirs() -> None:
 _ensure_broker_dirs()
 
 
-LOCAL_APPS = ("tenants", "schools", "assets", "repairs", "safety", "reporting", "api")
+LOCAL_APPS = ("tenants", "schools", "assets", "repairs", "safety", "reporting", "api", "jobs")
 
 
 @app.on_after_finalize.connect

@@ -45,6 +45,8 @@ SHARED_APPS = [
     "strawberry_django",
     "django_filters",
     "reporting",
+    # Background jobs (exports, documents, imports) with their progress: public schema (jobs/models.py).
+    "jobs",
     "frontend",
 ]
 TENANT_APPS = [
@@ -305,6 +307,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 METRICS_REFRESH_DEBOUNCE_SECONDS = env.float("METRICS_REFRESH_DEBOUNCE_SECONDS", default=1.0)
+# Exports and imports of more rows than this are made by a background job (jobs/background.py); PDF and
+# DOCX documents always are. A job's file is kept this many hours, then the hourly clean-up deletes it.
+JOBS_BACKGROUND_ROWS = env.int("JOBS_BACKGROUND_ROWS", default=500)
+JOBS_RESULT_HOURS = env.int("JOBS_RESULT_HOURS", default=24)
 
 # --- GraphQL ------------------------------------------------------------------------------------
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=10)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("graphql/", graphql_view, name="graphql"),
     path("platform/", include("tenants.platform_urls")),
     path("people/", include("tenants.people_urls")),
+    path("jobs/", include("jobs.urls")),
     path("bureau/", include("reporting.urls")),
     path("partners/", include("api.urls")),
     path("admin/", admin.site.urls),

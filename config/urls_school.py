@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("graphql/", graphql_view, name="graphql"),
     path("people/", include("tenants.people_urls")),
+    path("jobs/", include("jobs.urls")),
     path("school/", include("schools.urls")),
     path("staff/", include("schools.people_urls")),
     path("assets/", include("assets.urls")),

@@ -32,6 +32,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from core import progress
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
@@ -207,7 +209,7 @@ def workbook_bytes(*, title: str, headers: Sequence[str], rows: Iterable[Sequenc
     sheet = workbook.create_sheet(title=_sheet_name(title))
     styler = _Styler(sheet)
 
-    rows = iter(rows)
+    rows = iter(progress.counting(rows))  # a background job's bar counts the rows (core/progress.py)
     sample = [_converted(row) for row in islice(rows, WIDTH_SAMPLE)]
     widths, wrapping = _fit_widths(headers, sample)
     header_row = 3 if heading else 1

@@ -18,7 +18,7 @@ NAV_ITEMS = [
     {"label": _("My to-do"), "url": "todo", "host": "school", "roles": None, "icon": "check2-square", "section": ""},
 ]
 
-NAV_APPS = ("frontend", "tenants", "schools", "assets", "repairs", "safety", "reporting", "api")
+NAV_APPS = ("frontend", "jobs", "tenants", "schools", "assets", "repairs", "safety", "reporting", "api")
 
 
 @cache
