@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core import progress
 from core.spreadsheets import SheetLimits, sheet_rows
 from schools.models import Department, Room
 from tenants.models import User
@@ -296,7 +297,7 @@ def assets_import(*, upload, actor: User, mapping: dict[str, str] | None = None)
     bureau = current_bureau()
     parsed: list[tuple[int, dict]] = []
     seen_numbers: dict[str, int] = {}
-    for number, row in rows:
+    for number, row in progress.counting(rows):  # a background import's bar counts the rows
         values = {key: row[index] for index, key in columns.items() if index < len(row)}
         if all(_text(v) == "" for v in values.values()):
             continue

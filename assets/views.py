@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
 from frontend.lists import PAGE_SIZE, paginate, wants_export
+from jobs.background import export_in_background
 from tenants.access import bureau_roles, can_read_school, public_view, school_roles, school_view
 from tenants.audit import history_for
 
@@ -95,6 +96,9 @@ def _export(request, *, filename, rows, columns):
     """The .xlsx download of a list's filtered rows, or None when no export was asked for."""
     if not wants_export(request):
         return None
+    count = rows.count() if hasattr(rows, "filter") else len(rows)
+    if (started := export_in_background(request, rows=count, title=filename)) is not None:
+        return started
     return xlsx_response(filename=filename, headers=[str(title) for title, _getter in columns],
                          rows=([getter(row) for _title, getter in columns] for row in rows), school=request.tenant)
 
@@ -135,6 +139,8 @@ def asset_list(request):
         room=filters["room"].pk if filters.get("room") else None,
     )
     if wants_export(request):
+        if (started := export_in_background(request, rows=assets.count(), title=_("Asset ledger"))) is not None:
+            return started
         headers = [str(title) for title, _getter in ASSET_COLUMNS]
         rows = ([getter(a) for _title, getter in ASSET_COLUMNS] for a in assets.iterator(chunk_size=2000))
         return xlsx_response(filename=_("Assets"), headers=headers, rows=rows, title=_("Asset ledger"),
@@ -317,11 +323,15 @@ def asset_qr(request, asset_number: str):
 def asset_import(request):
     """Upload asset cards from .xlsx: all rows are validated, then all are created or none."""
     from .imports import ImportFailed, assets_import
+    from .jobs import import_in_background
 
     form = ImportForm(request.POST or None, request.FILES or None)
     errors = None
     if request.method == "POST" and form.is_valid():
         try:
+            if (started := import_in_background(request, upload=form.cleaned_data["file"],
+                                                mapping=form.cleaned_data["mapping"])) is not None:
+                return started
             count = assets_import(upload=form.cleaned_data["file"], actor=request.user,
                                   mapping=form.cleaned_data["mapping"])
         except ValidationError as exc:
@@ -411,6 +421,8 @@ def consumable_list(request):
                (_("On hand"), lambda i: i.on_hand), (_("Reorder level"), lambda i: i.reorder_level),
                (_("Unit price"), lambda i: i.unit_price)]
     if wants_export(request):
+        if (started := export_in_background(request, rows=items.count(), title=_("Consumables"))) is not None:
+            return started
         return xlsx_response(filename=_("Consumables"), headers=[str(t) for t, _g in columns],
                              rows=([g(i) for _t, g in columns] for i in items), school=request.tenant)
     return render(request, "assets/consumable_list.html", {
@@ -635,6 +647,8 @@ def loan_list(request):
                (_("Lent on"), lambda x: x.lent_on), (_("Due on"), lambda x: x.due_on),
                (_("Returned on"), lambda x: x.returned_on), (_("Condition on return"), lambda x: x.return_condition)]
     if wants_export(request):
+        if (started := export_in_background(request, rows=loans.count(), title=_("Loans"))) is not None:
+            return started
         return xlsx_response(filename=_("Loans"), headers=[str(t) for t, _g in columns],
                              rows=([g(x) for _t, g in columns] for x in loans), school=request.tenant)
     roles = _roles(request)

@@ -18,6 +18,7 @@ from core.labels import ROOM, label_token
 from core.net import client_ip
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, sort_queryset, wants_export
+from jobs.background import export_in_background
 from schools.models import Room
 from tenants.access import can_read_school, public_view, school_roles, school_view
 from tenants.audit import history_for
@@ -250,6 +251,8 @@ def order_list(request):
     qs, sort = sort_queryset(request, qs, allowed=("reported_at", "due_at", "reference", "status"),
                              default="-reported_at")
     if wants_export(request):
+        if (started := export_in_background(request, rows=qs.count(), title=_("Work orders"))) is not None:
+            return started
         headers = [str(title) for title, _getter in EXPORT_COLUMNS]
         rows = ([getter(o) for _title, getter in EXPORT_COLUMNS] for o in qs.iterator(chunk_size=500))
         return xlsx_response(filename=_("Work orders"), headers=headers, rows=rows, title=_("Work orders"),

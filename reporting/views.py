@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.progress import progress
 from frontend.excel import percent, xlsx_response
 from frontend.lists import paginate, wants_export
+from jobs.background import document_in_background, export_in_background
 from tenants.access import bureau_roles, bureau_view, is_platform_operator
 
 from . import catalogue, selectors, services, summary
@@ -110,6 +112,9 @@ def console(request):
         page_number=None if export else request.GET.get("page", 1), metric_filter=metric_filter,
     )
     if export:
+        title = f"{bureau.name} · {term.name} · {_('School comparison')}"
+        if (started := export_in_background(request, rows=len(comparison.rows), title=title)) is not None:
+            return started
         metrics = comparison.metrics
         headers = [_("School"), _("Students")] + [_export_header(m) for m in metrics]
         rows = [[r["school__name"], r["school__student_count"]] + [_cell(m, r["values"].get(m.key)) for m in metrics]
@@ -507,6 +512,13 @@ def work_summary(request):
 
 
 def _summary_page(request, *, bureau, term: Term, terms, school, schools, base: str):
+    fmt = request.GET.get("format")
+    if fmt in ("docx", "pdf") and request.method == "GET":
+        # Made by a background job that replays this request (seconds of layout, never inside a request).
+        name = school.name if school is not None else bureau.name
+        title = f"{name} · {term.name} · {_('Work summary')} ({fmt.upper()})"
+        if (started := document_in_background(request, title=title)) is not None:
+            return started
     saved = WorkSummary.objects.filter(bureau=bureau, school=school, term=term).first()
     regenerate = request.GET.get("regenerate") == "1"
     if school is not None:
@@ -525,8 +537,8 @@ def _summary_page(request, *, bureau, term: Term, terms, school, schools, base: 
         else:
             messages.success(request, _("The summary was saved."))
             return redirect(f"{base}?{request.GET.urlencode()}")
-    fmt = request.GET.get("format")
     if fmt in ("docx", "pdf"):
+        progress(20, _("Laying out the document"))
         if fmt == "docx":
             content = summary.docx_bytes(title=title, body=body)
             kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

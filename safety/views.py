@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.excel import period_of, xlsx_response
 from frontend.lists import paginate, rows_of, wants_export
+from jobs.background import document_in_background, export_in_background
 from tenants.access import public_view, school_roles, school_view
 from tenants.audit import history_for
 from tenants.models import School
@@ -154,11 +155,17 @@ def ledger_list(request, key: str):
         raise PermissionDenied  # personal data (visitors): the gate, the managers and the bureau only
     qs, query, active = _ledger_rows(request, spec)
     if wants_export(request):
+        title = f"{request.tenant.name} · {spec.title}"
+        if (started := export_in_background(request, rows=qs.count(), title=title)) is not None:
+            return started
         # Streamed in chunks (select_related joins, and prefetches run per chunk), however long the ledger.
         headers, rows = rows_of(qs.iterator(chunk_size=500), spec.columns)
         return xlsx_response(filename=f"{request.tenant.name}-{spec.title}", headers=headers, rows=rows,
                              title=str(spec.title), school=request.tenant, period=period_of(request), signature=True)
     if request.GET.get("export") == "pdf":
+        title = f"{request.tenant.name} · {spec.title} (PDF)"
+        if (started := document_in_background(request, title=title)) is not None:
+            return started
         headers, rows = rows_of(qs[:PDF_ROW_LIMIT + 1], spec.columns)
         rows = list(rows)
         return pdf_response(filename=f"{request.tenant.name}-{spec.title}", template="safety/ledger_pdf.html",

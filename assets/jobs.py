@@ -1,0 +1,83 @@
+"""Background runners of the assets module (jobs.services.job_runner): the import of a large sheet."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.progress import progress
+from frontend.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from jobs.services import JobFailed, JobResult, job_input, job_runner
+from tenants.access import school_roles
+
+from .roles import MANAGERS
+
+IMPORT_INPUT = "upload.xlsx"
+
+
+def import_in_background(request, *, upload, mapping: dict):
+    """A redirect to a new import job when the sheet has more rows than a request should check; else None.
+
+    The sheet is read once here with the import's own limits, so a refused file is answered at once."""
+    from core.spreadsheets import sheet_rows
+    from jobs.background import place_of
+    from jobs.models import JobKind
+    from jobs.services import job_start
+
+    from .imports import import_limits
+
+    rows = sum(1 for _row in sheet_rows(upload, limits=import_limits())) - 1  # SpreadsheetRefused: a bad file
+    if rows <= settings.JOBS_BACKGROUND_ROWS:
+        return None
+    upload.seek(0)
+    school, bureau = place_of(request)
+    job = job_start(
+        user=request.user,
+        school=school,
+        bureau=bureau,
+        kind=JobKind.IMPORT,
+        runner="assets.import",
+        title=_("Asset import: %(name)s") % {"name": upload.name},
+        params={"mapping": mapping},
+        total=rows,
+        inputs={IMPORT_INPUT: upload.read()},
+    )
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@job_runner("assets.import")
+def assets_import_run(job) -> JobResult:
+    """Import the uploaded sheet as the job's user: every card or none; the error report when rows are wrong."""
+    from .imports import ImportFailed, assets_import, error_report_rows
+
+    if not school_roles(job.user, job.school) & MANAGERS or job.school.is_read_only:
+        raise PermissionDenied
+    source = job_input(job, IMPORT_INPUT)
+    try:
+        content = source.read_bytes()
+        progress(3, _("Checking every row"))
+        count = assets_import(upload=content, actor=job.user, mapping=job.params.get("mapping") or None)
+    except ImportFailed as exc:
+        headers, rows = error_report_rows(exc.errors)
+        report = workbook_bytes(title=_("Import errors"), headers=headers, rows=rows, heading=False)
+        message = ngettext(
+            "%(count)s problem found in the sheet; nothing was imported. Correct the rows in the error report and "
+            "import the sheet again.",
+            "%(count)s problems found in the sheet; nothing was imported. Correct the rows in the error report and "
+            "import the sheet again.",
+            len(exc.errors),
+        ) % {"count": len(exc.errors)}
+        raise JobFailed(
+            message,
+            JobResult(file_name=f"{_('Import errors')}.xlsx", content=report, content_type=XLSX_CONTENT_TYPE),
+        ) from exc
+    finally:
+        source.unlink(missing_ok=True)
+    return JobResult(
+        message=_("%(count)s asset cards imported.") % {"count": count},
+        next_url=reverse("assets:asset_list", urlconf=settings.ROOT_URLCONF),
+    )
