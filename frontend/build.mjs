@@ -11,9 +11,9 @@ const files = [
   ["node_modules/bootstrap-icons/font/fonts", "bootstrap-icons/fonts"],
   ["node_modules/htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
   ["node_modules/echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
-  // The stocktake's in-page scanner: the BarcodeDetector polyfill (registers itself only where the browser
-  // has no BarcodeDetector) and the ZXing reader it runs, served from here rather than its default CDN.
-  ["node_modules/barcode-detector/dist/iife/polyfill.js", "barcode-detector/polyfill.min.js"],
+  // The stocktake's in-page scanner: the BarcodeDetector ponyfill (used only where the browser has no
+  // BarcodeDetector that reads QR codes) and the ZXing reader it runs, served from here, not from its CDN.
+  ["node_modules/barcode-detector/dist/iife/ponyfill.js", "barcode-detector/ponyfill.min.js"],
   ["node_modules/barcode-detector/LICENSE", "barcode-detector/LICENSE"],
   ["node_modules/zxing-wasm/dist/reader/zxing_reader.wasm", "barcode-detector/zxing_reader.wasm"],
   ["node_modules/zxing-wasm/LICENSE", "barcode-detector/LICENSE.zxing-wasm"],
