@@ -147,6 +147,9 @@ class WorkOrder(models.Model):
     closing_note = models.TextField(_("closing note"), blank=True)
     labour_minutes = models.PositiveIntegerField(_("labour (minutes)"), default=0)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # 催修: the reporter's reminders from the private follow-up link (at most one every two hours).
+    urged_at = models.DateTimeField(_("last urged at"), null=True, blank=True)
+    urge_count = models.PositiveSmallIntegerField(_("times urged"), default=0)
     rating = models.PositiveSmallIntegerField(
         _("rating"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

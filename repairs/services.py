@@ -611,6 +611,11 @@ def work_order_reopen(*, order: WorkOrder, actor: User | None, reason: str) -> W
         raise ValidationError({"reason": _("Say what is still wrong.")})
     if order.status != Status.COMPLETED:
         raise ValidationError({"status": _("Only a completed order can be reopened.")})
+    _reopen(order, actor=actor, reason=reason)
+    return order
+
+
+def _reopen(order: WorkOrder, *, actor: User | None, reason: str, partner: str = "") -> None:
     now = timezone.now()
     preset = RepairSettings.current()
     order.status = Status.ASSIGNED if (order.assignee_id or order.vendor_name) else Status.REPORTED
@@ -623,10 +628,97 @@ def work_order_reopen(*, order: WorkOrder, actor: User | None, reason: str) -> W
     order.overdue_escalated_at = None
     order.full_clean()
     order.save()
-    _clock(order, ClockEventKind.REOPENED, actor=actor, reason=reason, old=old, new=order.due_at, at=now)
-    WorkOrderNote.objects.create(order=order, author=actor, text=_("Reopened: %(reason)s") % {"reason": reason})
+    _clock(order, ClockEventKind.REOPENED, actor=actor, partner=partner, reason=reason, old=old, new=order.due_at,
+           at=now)
+    WorkOrderNote.objects.create(order=order, author=actor, partner_name=partner,
+                                 text=_("Reopened: %(reason)s") % {"reason": reason})
     _refresh()
     _updated(order, "reopened")
+
+
+# --- the anonymous reporter's private link: 催修, confirm and rate, or say it is not fixed -----------
+
+URGE_INTERVAL = dt.timedelta(hours=2)
+
+
+def _order_by_link(token: str) -> WorkOrder:
+    """The order the private follow-up link opens, locked; the link is the reporter's only credential."""
+    token = (token or "").strip()
+    order = None
+    if token and len(token) <= 100:
+        order = WorkOrder.objects.select_for_update().filter(follow_token_hash=follow_token_hash(token)).first()
+    if order is None:
+        raise PermissionDenied(_("This link does not open a report."))
+    return order
+
+
+def _reporter_label(order: WorkOrder) -> str:
+    name = order.reporter_name.strip() or _("the reporter")
+    return _("%(name)s (by the private link)") % {"name": name}
+
+
+@transaction.atomic
+def work_order_urge_by_link(*, token: str, now: dt.datetime | None = None) -> WorkOrder:
+    """催修 from the private link: the assignee (or the logistics director) is reminded, once every two hours."""
+    order = _order_by_link(token)
+    if order.status not in OPEN_STATUSES:
+        raise ValidationError({"status": _("Only a report still being worked on can be urged.")})
+    now = now or timezone.now()
+    if order.urged_at and now - order.urged_at < URGE_INTERVAL:
+        again = timezone.localtime(order.urged_at + URGE_INTERVAL)
+        raise ValidationError({"status": _("You urged this repair at %(at)s; you can urge it again after %(again)s.")
+                               % {"at": timezone.localtime(order.urged_at).strftime("%H:%M"),
+                                  "again": again.strftime("%H:%M")}})
+    order.urged_at = now
+    order.urge_count += 1
+    order.save(update_fields=["urged_at", "urge_count"])
+    WorkOrderNote.objects.create(order=order, author=None, partner_name=_reporter_label(order)[:100],
+                                 text=_("Urged by the reporter (%(n)d)") % {"n": order.urge_count})
+    recipients = {"users": [order.assignee]} if order.assignee_id else {"roles": [Role.LOGISTICS_DIRECTOR]}
+    _notify(
+        kind="repairs.urged",
+        title=_("The reporter urges %(ref)s: %(title)s") % {"ref": order.reference, "title": order.title},
+        body=order.where, url=f"/repairs/{order.pk}/", dedupe_key=f"repairs:urged:{order.pk}:{order.urge_count}",
+        **recipients,
+    )
+    return order
+
+
+@transaction.atomic
+def work_order_confirm_by_link(*, token: str, rating, comment: str = "") -> WorkOrder:
+    """The anonymous reporter confirms the repair from the private link and rates it 1–5."""
+    order = _order_by_link(token)
+    if order.status != Status.COMPLETED:
+        raise ValidationError({"status": _("Only a completed order can be confirmed.")})
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Rate from 1 to 5.")})
+    order.status = Status.CONFIRMED
+    order.rating = rating
+    order.confirmed_at = timezone.now()
+    order.full_clean()
+    order.save()
+    if comment.strip():
+        WorkOrderNote.objects.create(order=order, author=None, partner_name=_reporter_label(order)[:100],
+                                     text=comment.strip()[:2000])
+    _refresh()
+    _updated(order, "confirmed")
+    return order
+
+
+@transaction.atomic
+def work_order_reopen_by_link(*, token: str, reason: str) -> WorkOrder:
+    """The anonymous reporter says it is not fixed: back to work with a fresh clock, as for a signed-in reporter."""
+    order = _order_by_link(token)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what is still wrong.")})
+    if order.status != Status.COMPLETED:
+        raise ValidationError({"status": _("Only a completed order can be reopened.")})
+    _reopen(order, actor=None, reason=reason[:500], partner=_reporter_label(order)[:100])
     return order
 
 

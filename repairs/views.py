@@ -211,8 +211,32 @@ def public_status(request):
     if order is None:
         _rate_limited(request, FOLLOW_MISSES_PER_HOUR, scope="repairs-follow-miss")
         return render(request, "repairs/public_status.html", context, status=404)
+    if request.method == "POST":
+        # The link is the reporter's credential: 催修 while it is worked on; confirm and rate, or reopen, once done.
+        action = request.POST.get("action")
+        try:
+            if action == "urge":
+                services.work_order_urge_by_link(token=token)
+                messages.success(request, _("Your reminder was sent to the people repairing it."))
+            elif action == "confirm":
+                services.work_order_confirm_by_link(token=token, rating=request.POST.get("rating"),
+                                                    comment=request.POST.get("comment", ""))
+                messages.success(request, _("Thank you: the repair is confirmed."))
+            elif action == "reopen":
+                services.work_order_reopen_by_link(token=token, reason=request.POST.get("reason", ""))
+                messages.success(request, _("The report is open again; the repair team has been told."))
+            else:
+                raise ValidationError(_("Choose what to do."))
+        except ValidationError as error:
+            context["errors"] = error.messages
+            order.refresh_from_db()
+        else:
+            return redirect(f"{request.path}?t={token}")
     context["order"] = order
     context["follow_url"] = request.build_absolute_uri(f"{request.path}?t={token}")
+    context["can_urge"] = order.status in OPEN_STATUSES
+    context["can_confirm"] = order.status == Status.COMPLETED
+    context["ratings"] = range(1, 6)
     return render(request, "repairs/public_status.html", context)
 
 

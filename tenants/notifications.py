@@ -79,6 +79,7 @@ KIND_LABELS: dict[str, str] = {
     "repairs.due_soon": gettext_lazy("Repair due soon"),
     "repairs.overdue": gettext_lazy("Repair overdue"),
     "repairs.reported": gettext_lazy("Repair reported"),
+    "repairs.urged": gettext_lazy("Repair urged by the reporter"),
     "repairs.vendor_due_soon": gettext_lazy("Vendor repair due soon"),
     "repairs.vendor_late": gettext_lazy("Vendor repair late"),
     "safety.agreement_reminder": gettext_lazy("Agreement to sign"),

@@ -84,3 +84,49 @@ def test_a_non_image_photo_is_refused_on_the_page(live_url, page, labelled_room)
     page.click("button[type=submit]")
     page.wait_for_selector("[data-field-error=photos]")
     assert page.locator("[data-testid=reference]").count() == 0
+
+
+def test_an_anonymous_reporter_urges_then_rates_the_repair_on_a_phone(live_url, page, labelled_room, django_db_blocker):
+    from repairs import services
+    from repairs.choices import Severity
+    from repairs.models import WorkOrder
+    from tenants.models import School
+
+    # given a parent reported a fault from the label and kept the private link
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_url("alpha.localhost", _label(labelled_room)))
+    page.fill("input[name=title]", "门锁坏了")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=reference]")
+    link = page.input_value("[data-testid=follow-url]")
+
+    # when they urge it, they are told it went out; at once again, they are told when they may
+    page.goto(link)
+    page.click("[data-testid=urge-form] button")
+    assert "已提醒维修人员" in page.inner_text("main")
+    page.click("[data-testid=urge-form] button")
+    assert "后可再次催修" in page.inner_text("[data-testid=errors]")
+
+    # and once the school has repaired it, they rate it from the same link
+    with django_db_blocker.unblock():
+        school = School.objects.get(slug="alpha")
+        connection.set_tenant(school)
+        order = WorkOrder.objects.get(room=labelled_room, title="门锁坏了")
+        # the property company triages and repairs it through its partner token
+        services.work_order_triage(order=order, actor=None, severity=Severity.MINOR, vendor_name="锁具维修部",
+                                   by_partner=True, partner_name="物业公司")
+        services.work_order_complete(order=order, actor=None, closing_note="换锁芯", by_partner=True,
+                                     partner_name="锁具维修部")
+        connection.set_schema_to_public()
+    page.goto(link)
+    page.screenshot(path="/tmp/houqin-repair-rate-phone.png", full_page=True)
+    page.click("label[for=rating-5]")
+    page.fill("#confirm-comment", "很快就修好了")
+    page.click("[data-testid=confirm-form] button[type=submit]")
+    assert "已确认维修完成" in page.inner_text("main")
+    assert "5★" in page.inner_text("main")
+    with django_db_blocker.unblock():
+        connection.set_tenant(school)
+        order.refresh_from_db()
+        assert (order.status, order.rating) == ("confirmed", 5)
+        connection.set_schema_to_public()
