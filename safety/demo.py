@@ -47,6 +47,9 @@ from .models import (
 )
 from .terms import current_term, term_label, today
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "子涵浩然一诺欣怡梓轩雨桐宇航思远嘉怡俊杰佳琪明轩若曦"
+
 CHECKLIST = [
     (Area.BUILDINGS, "教学楼墙体、楼梯、扶手、门窗无开裂松动"),
     (Area.BUILDINGS, "围墙、挡土墙无开裂倾斜"),
@@ -194,6 +197,15 @@ def load_school(*, school, people: dict, seed: bool) -> None:
     for index, teacher in enumerate(teachers[:10]):
         S.security_member_add(actor=safety, name=teacher.display_name, team=TeamKind.TEACHER, user=teacher,
                               shift=Shift.NOON, weekday=index % 5 + 1)
+
+    # Class rosters (花名册): the pupils' names for the slips, a guardian's phone for most (not all) families.
+    # Their own random stream, so the figures drawn after them stay what they were.
+    names = random.Random(f"roster:{school.slug}")
+    for school_class in classes:
+        S.school_class_roster_set(actor=safety, school_class=school_class, rows=[
+            {"seat_no": seat, "name": names.choice(SURNAMES) + "".join(names.sample(GIVEN, names.choice([1, 2]))),
+             "guardian_phone": f"139{names.randrange(10 ** 8):08d}" if names.random() < 0.85 else ""}
+            for seat in range(1, school_class.student_count + 1)])
 
     # Agreements: every teacher, department and unit; every parent twice (notice and route agreement).
     label = term_label(term)

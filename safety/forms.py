@@ -164,14 +164,28 @@ class ChecklistTemplateForm(BootstrapForm):
                             help_text=_("One item a line, as 区域：检查内容 (e.g. 消防：灭火器在有效期内)."))
 
 
-class AgreementTemplateForm(BootstrapForm):
+class ConfirmDuplicateForm(BootstrapForm):
+    """A form whose service refuses a likely duplicate: "Create anyway" appears only once it has."""
+
+    confirm_duplicate = forms.BooleanField(label=_("Create anyway"), required=False, widget=forms.HiddenInput)
+
+    def add_error(self, field, error):
+        if field == "confirm_duplicate":
+            widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
+            self.fields["confirm_duplicate"].widget = widget
+        super().add_error(field, error)
+
+
+class AgreementTemplateForm(ConfirmDuplicateForm):
     kind = forms.ChoiceField(label=_("kind"), choices=models.AgreementKind.choices)
     post = forms.CharField(label=_("post"), max_length=50, required=False)
     title = forms.CharField(label=_("title"), max_length=200)
     body = forms.CharField(label=pgettext_lazy("document", "text"), widget=forms.Textarea(attrs={"rows": 10}))
 
+    field_order = ["kind", "post", "title", "body", "confirm_duplicate"]
 
-class CampaignForm(BootstrapForm):
+
+class CampaignForm(ConfirmDuplicateForm):
     template = forms.ModelChoiceField(label=_("template"), queryset=models.AgreementTemplate.objects.all())
     term = forms.CharField(label=_("term"), max_length=20)
     groups = forms.MultipleChoiceField(
@@ -180,6 +194,8 @@ class CampaignForm(BootstrapForm):
                  ("units", _("On-campus units")), ("parents", _("Parents of every class"))],
     )
     due_on = forms.DateField(label=_("due on"), widget=DATE, required=False)
+
+    field_order = ["template", "term", "groups", "due_on", "confirm_duplicate"]
 
 
 class SignForm(BootstrapForm):
@@ -298,3 +314,29 @@ class HazardPlanForm(BootstrapForm):
 
 class FollowUpForm(BootstrapForm):
     follow_up = forms.CharField(label=_("follow-up"), max_length=300)
+
+
+class ClassRosterForm(BootstrapForm):
+    """A class's roster pasted from a spreadsheet: one pupil a line, 座号 姓名 家长手机 (the phone may be left out)."""
+
+    lines = forms.CharField(
+        label=_("Roster"), required=False, widget=forms.Textarea(attrs={"rows": 16, "class": "form-control font-monospace"}),
+        help_text=_("One student a line: student no., name, guardian's mobile phone (optional), separated by spaces, "
+                    "commas or tabs, e.g. 1 张小明 13800000000."),
+    )
+
+    def clean_lines(self) -> list[dict]:
+        import re
+
+        rows, errors = [], []
+        for number, line in enumerate(self.cleaned_data["lines"].splitlines(), start=1):
+            parts = [p for p in re.split(r"[\s,，、\t]+", line.strip()) if p]
+            if not parts:
+                continue
+            if len(parts) < 2 or not parts[0].isdigit() or len(parts) > 3:
+                errors.append(_("Line %(n)s: write the student no., the name and, if known, the phone.") % {"n": number})
+                continue
+            rows.append({"seat_no": int(parts[0]), "name": parts[1], "guardian_phone": parts[2] if len(parts) == 3 else ""})
+        if errors:
+            raise forms.ValidationError(errors)
+        return rows

@@ -96,12 +96,13 @@ def _create_checklist(request, cd):
 
 def _create_template(request, cd):
     return S.agreement_template_create(actor=request.user, kind=cd["kind"], title=cd["title"], body=cd["body"],
-                                       post=cd["post"])
+                                       post=cd["post"], confirm_duplicate=cd.get("confirm_duplicate", False))
 
 
 def _create_campaign(request, cd):
     return S.agreement_campaign_issue(actor=request.user, template=cd["template"], term=cd["term"],
-                                      groups=cd["groups"], due_on=cd["due_on"])
+                                      groups=cd["groups"], due_on=cd["due_on"],
+                                      confirm_duplicate=cd.get("confirm_duplicate", False))
 
 
 def _create_drill(request, cd):

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 import pgtrigger
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -64,6 +64,33 @@ class SchoolClass(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+@tracked()
+class Student(models.Model):
+    """A pupil on a class's roster (花名册): the name on the family's signing slip, the guardian's phone for reminders."""
+
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="students",
+                                     verbose_name=_("class"))
+    seat_no = models.PositiveIntegerField(_("student no."), validators=[MinValueValidator(1)])
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    # Personal data: shown to the class's head teacher and the safety managers only (the roster page).
+    guardian_phone = models.CharField(
+        _("guardian's mobile phone"), max_length=20, blank=True,
+        validators=[RegexValidator(r"^1\d{10}$", _("A mobile phone number has 11 digits and starts with 1."))])
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = pgettext_lazy("roster", "students")
+        ordering = ["school_class", "seat_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_class", "seat_no"], name="safety_student_seat_unique"),
+            models.CheckConstraint(name="safety_student_phone_digits",
+                                   condition=models.Q(guardian_phone="") | models.Q(guardian_phone__regex=r"^1\d{10}$")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_class} {self.seat_no} {self.name}"
 
 
 # ---------------------------------------------------------------- inspections and hazards

@@ -16,6 +16,8 @@ from . import roles as R
 from .choices import AgreementKind, EducationKind, HazardGrade, HazardStatus, PartyKind
 from .models import (
     Agreement,
+    AgreementCampaign,
+    AgreementTemplate,
     Drill,
     EducationActivity,
     EscortRecord,
@@ -23,6 +25,7 @@ from .models import (
     HealthCheck,
     Patrol,
     SchoolClass,
+    Student,
     Visitor,
 )
 from .terms import current_term, term_label, term_months, today
@@ -137,6 +140,88 @@ def campaign_coverage(*, campaign_id: int) -> dict:
     total = sum(r["total"] for r in by_kind.values())
     signed = sum(r["signed"] for r in by_kind.values())
     return {"total": total, "signed": signed, "rate": rate(signed, total), "by_party": by_kind}
+
+
+def campaign_coverage_list(*, term: str | None = None) -> list[dict]:
+    """Signed against issued for each campaign of a term, each on its own (one aggregate query).
+
+    Two campaigns of one kind are two rows: adding them together would count a family once per campaign.
+    """
+    term = term or term_label(current_term())
+    rows = (
+        AgreementCampaign.objects.filter(term=term)
+        .annotate(total=Count("agreements"), signed=Count("agreements", filter=Q(agreements__signed_at__isnull=False)))
+        .values("pk", "term", "template__title", "template__version", "template__kind", "total", "signed")
+        .order_by("template__kind", "template__title", "issued_at", "pk")
+    )
+    return [{"campaign_id": r["pk"], "term": r["term"], "title": r["template__title"],
+             "version": r["template__version"], "kind": r["template__kind"],
+             "label": AgreementKind(r["template__kind"]).label, "total": r["total"], "signed": r["signed"],
+             "rate": rate(r["signed"], r["total"])} for r in rows]
+
+
+def agreement_template_duplicate(*, kind: str, post: str, title: str) -> AgreementTemplate | None:
+    """The newest template of this kind and post with the same title (what a new one would duplicate)."""
+    return (AgreementTemplate.objects.filter(kind=kind, post=post or "", title=(title or "").strip())
+            .order_by("-version").first())
+
+
+def agreement_campaign_duplicate(*, template: AgreementTemplate, term: str) -> AgreementCampaign | None:
+    """A campaign already issued for this term with this template or another version of it."""
+    return (AgreementCampaign.objects.filter(template__kind=template.kind, template__post=template.post,
+                                             template__title=template.title, term=(term or "").strip())
+            .select_related("template").order_by("issued_at", "pk").first())
+
+
+def may_handle_class_slips(*, actor, school_class: SchoolClass) -> bool:
+    """The class's head teacher and the safety managers print a class's slips and keep its roster."""
+    if actor is None or not actor.is_authenticated:
+        return False
+    roles = R.roles_of(actor)
+    if roles & R.MANAGERS:
+        return True
+    return bool(roles) and school_class.head_teacher_id == actor.pk
+
+
+def slip_classes_for(*, actor, campaign: AgreementCampaign) -> list[dict]:
+    """The classes of a campaign's parent copies the actor may print slips for, with signed/issued each."""
+    classes = SchoolClass.objects.filter(
+        pk__in=Agreement.objects.filter(campaign=campaign, party_kind=PartyKind.PARENT).values("school_class_id"))
+    if not (R.roles_of(actor) & R.MANAGERS):
+        classes = classes.filter(head_teacher_id=actor.pk) if R.roles_of(actor) else classes.none()
+    counts = {
+        r["school_class_id"]: r
+        for r in Agreement.objects.filter(campaign=campaign, party_kind=PartyKind.PARENT, school_class__in=classes)
+        .values("school_class_id")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+    }
+    return [{"school_class": c, "total": counts.get(c.pk, {}).get("total", 0),
+             "signed": counts.get(c.pk, {}).get("signed", 0)} for c in classes.select_related("head_teacher")]
+
+
+def class_slips(*, actor, campaign: AgreementCampaign, school_class: SchoolClass, unsigned_only: bool = False) -> list:
+    """A class's parent copies of a campaign, each with the pupil's name from the roster (`student_name`).
+
+    Refused (PermissionDenied) to anyone but the class's head teacher and the safety managers: each slip
+    carries a family's signing link, which is that family's credential.
+    """
+    if not may_handle_class_slips(actor=actor, school_class=school_class):
+        raise PermissionDenied
+    rows = Agreement.objects.filter(campaign=campaign, party_kind=PartyKind.PARENT, school_class=school_class)
+    if unsigned_only:
+        rows = rows.filter(signed_at__isnull=True)
+    names = dict(Student.objects.filter(school_class=school_class).values_list("seat_no", "name"))
+    rows = list(rows.order_by("seat_no", "pk"))
+    for row in rows:
+        row.student_name = names.get(row.seat_no, "")
+    return rows
+
+
+def class_roster(*, actor, school_class: SchoolClass) -> list[Student]:
+    """A class's roster with the guardians' phones: the head teacher and the safety managers only."""
+    if not may_handle_class_slips(actor=actor, school_class=school_class):
+        raise PermissionDenied
+    return list(Student.objects.filter(school_class=school_class).order_by("seat_no"))
 
 
 def drills_vs_required(*, period: Period | None = None, on: dt.date | None = None) -> dict:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,6 +57,7 @@ from .models import (
     SecurityEquipment,
     SecurityTeamMember,
     StaffExit,
+    Student,
     Visitor,
 )
 from .terms import today
@@ -123,6 +125,39 @@ def school_class_check_ours(school_class: SchoolClass) -> SchoolClass:
     if ours is None:
         raise ValidationError({"school_class": _("This class is not a class of this school.")})
     return ours
+
+
+@transaction.atomic
+def school_class_roster_set(*, actor: User, school_class: SchoolClass, rows: list[dict]) -> list[Student]:
+    """Replace a class's roster (花名册): seat number, the pupil's name, the guardian's mobile phone.
+
+    The class's head teacher or a safety manager; all rows or none. The class's student count follows.
+    """
+    from .selectors import may_handle_class_slips
+
+    if not may_handle_class_slips(actor=actor, school_class=school_class):
+        raise PermissionDenied(_("Only the class's head teacher and the safety managers keep its roster."))
+    seats: set[int] = set()
+    students = []
+    for index, row in enumerate(rows, start=1):
+        seat = row.get("seat_no")
+        if seat in seats:
+            raise ValidationError({"rows": _("Line %(n)s: student no. %(seat)s appears twice.") % {"n": index,
+                                                                                                  "seat": seat}})
+        seats.add(seat)
+        student = Student(school_class=school_class, seat_no=seat, name=(row.get("name") or "").strip(),
+                          guardian_phone=(row.get("guardian_phone") or "").strip())
+        try:
+            student.full_clean(exclude=["school_class"], validate_constraints=False)
+        except ValidationError as exc:
+            raise ValidationError({"rows": [_("Line %(n)s: %(error)s") % {"n": index, "error": "；".join(exc.messages)}]}) from exc
+        students.append(student)
+    Student.objects.filter(school_class=school_class).delete()
+    Student.objects.bulk_create(students)
+    if students and school_class.student_count != len(students):
+        school_class.student_count = len(students)
+        school_class.save(update_fields=["student_count"])
+    return students
 
 
 # ---------------------------------------------------------------- checklists and rounds
@@ -502,9 +537,24 @@ def hazards_remind_due_soon(*, on: dt.date | None = None, days: int = DUE_SOON_D
 
 
 @transaction.atomic
-def agreement_template_create(*, actor: User, kind: str, title: str, body: str, post: str = "") -> AgreementTemplate:
-    """Add a template, or a new version of a template of the same kind and post."""
+def agreement_template_create(
+    *, actor: User, kind: str, title: str, body: str, post: str = "", confirm_duplicate: bool = False
+) -> AgreementTemplate:
+    """Add a template, or a new version of a template of the same kind and post.
+
+    One with the title of an existing template of its kind and post is refused unless `confirm_duplicate`
+    (仍要创建): a second identical template is more often a slip than a revision.
+    """
+    from .selectors import agreement_template_duplicate
+
     _require(actor, R.MANAGERS)
+    same = agreement_template_duplicate(kind=kind, post=post, title=title)
+    if same is not None and not confirm_duplicate:
+        raise ValidationError({"confirm_duplicate": _(
+            "A template “%(title)s” of this kind already exists (version %(version)s, created %(created)s). "
+            "Saving makes it version %(next)s; tick “Create anyway” if that is what you want."
+        ) % {"title": same.title, "version": same.version, "created": f"{timezone.localtime(same.created_at):%Y-%m-%d}",
+             "next": same.version + 1}})
     last = AgreementTemplate.objects.filter(kind=kind, post=post).order_by("-version").first()
     return _save(AgreementTemplate(kind=kind, post=post, title=title, body=body,
                                    version=(last.version + 1) if last else 1), refresh_metrics=False)
@@ -519,12 +569,26 @@ def _agreement_text(template: AgreementTemplate, party: str) -> str:
 
 @transaction.atomic
 def agreement_campaign_issue(
-    *, actor: User, template: AgreementTemplate, term: str, groups: list[str], due_on: dt.date | None = None
+    *, actor: User, template: AgreementTemplate, term: str, groups: list[str], due_on: dt.date | None = None,
+    confirm_duplicate: bool = False,
 ) -> AgreementCampaign:
-    """Issue a template for a term to groups; every party gets its own copy to sign."""
+    """Issue a template for a term to groups; every party gets its own copy to sign.
+
+    A second campaign of the same template (any version) for the same term is refused unless
+    `confirm_duplicate` (仍要创建): every family would get a second copy and the coverage would split.
+    """
+    from .selectors import agreement_campaign_duplicate
+
     _require(actor, R.MANAGERS)
     if not groups or any(g not in GROUPS for g in groups):
         raise ValidationError({"groups": _("Choose who signs: teachers, departments, on-campus units or parents.")})
+    same = agreement_campaign_duplicate(template=template, term=term)
+    if same is not None and not confirm_duplicate:
+        raise ValidationError({"confirm_duplicate": _(
+            "“%(title)s” was already issued for %(term)s on %(issued)s (%(signed)s of %(total)s signed). "
+            "Tick “Create anyway” to issue a second campaign."
+        ) % {"title": same.template.title, "term": same.term, "issued": f"{timezone.localtime(same.issued_at):%Y-%m-%d}",
+             "signed": same.agreements.filter(signed_at__isnull=False).count(), "total": same.agreements.count()}})
     campaign = _save(AgreementCampaign(template=template, term=term, groups=list(groups), issued_by=actor,
                                        due_on=due_on), refresh_metrics=False)
     school = R.current_school()
@@ -549,11 +613,17 @@ def agreement_campaign_issue(
         for unit in OnCampusUnit.objects.all():
             add(PartyKind.UNIT, unit.name, unit=unit, user=unit.contact_user)
     if "parents" in groups:
+        roster = {(s.school_class_id, s.seat_no): s.name for s in Student.objects.all()}
         for school_class in SchoolClass.objects.all():
-            for seat in range(1, school_class.student_count + 1):
-                name = f"{school_class.name} {seat}号学生家长"
+            # The roster's seats where it has them, else one copy per student counted.
+            seats = sorted({seat for (cls, seat) in roster if cls == school_class.pk}) or range(
+                1, school_class.student_count + 1)
+            for seat in seats:
+                student = roster.get((school_class.pk, seat))
+                name = f"{school_class.name} {student}家长" if student else f"{school_class.name} {seat}号学生家长"
+                # 128 bits: unguessable, and short enough to print under the QR code of a slip.
                 add(PartyKind.PARENT, name, school_class=school_class, seat_no=seat,
-                    token=secrets.token_urlsafe(24))
+                    token=secrets.token_urlsafe(16))
     if not rows:
         raise ValidationError({"groups": _("Nobody in these groups to sign.")})
     Agreement.objects.bulk_create(rows, batch_size=1000)
@@ -635,32 +705,117 @@ def agreement_text_update(*, actor: User, agreement: Agreement, text: str) -> Ag
     return _save(agreement, refresh_metrics=False)
 
 
+@dataclass
+class RemindResult:
+    """Who a reminder reached, by channel, and who it could not reach."""
+
+    staff: int = 0  # people with an account, notified in the app
+    sms: int = 0  # parents texted (or, without a provider, texts kept for the operator)
+    sms_delivers: bool = True  # whether texts really leave the server (a provider is configured)
+    classes: int = 0  # classes whose head teacher got the link to the class's slips
+    parents_no_phone: int = 0  # unsigned parents with no mobile phone on the class roster
+    classes_no_head: int = 0  # classes with unsigned parents and no head teacher to hand out slips
+    already_today: int = 0  # unsigned parties already reminded today through every channel they have
+
+    @property
+    def total(self) -> int:
+        return self.staff + self.sms + self.classes
+
+    def message(self) -> str:
+        """What the manager reads after pressing the button: each channel's count, honestly."""
+        parts = []
+        if self.staff:
+            parts.append(_("%(n)s staff notified in the app") % {"n": self.staff})
+        if self.sms:
+            parts.append((_("%(n)s parents reminded by text message") if self.sms_delivers else
+                          _("%(n)s text messages to parents kept but not sent (no SMS provider is configured)"))
+                         % {"n": self.sms})
+        if self.classes:
+            parts.append(_("the signing slips of %(n)s classes sent to their head teachers") % {"n": self.classes})
+        if self.parents_no_phone:
+            parts.append(_("%(n)s parents have no mobile phone on the class roster") % {"n": self.parents_no_phone})
+        if self.classes_no_head:
+            parts.append(_("%(n)s classes have no head teacher to hand out the slips") % {"n": self.classes_no_head})
+        if not self.total:
+            parts.insert(0, _("Everyone not signed was already reminded today; nothing was sent again"))
+        return "；".join(str(p) for p in parts) + "。"
+
+
+REMIND_SMS_KIND = "safety.agreement_reminder"
+
+
 @transaction.atomic
-def agreement_campaign_remind(*, campaign: AgreementCampaign, on: dt.date | None = None) -> int:
-    """Remind each party with an account who has not signed (once a day); returns how many were reminded."""
+def agreement_campaign_remind(
+    *, campaign: AgreementCampaign, on: dt.date | None = None, sms: bool = True
+) -> RemindResult:
+    """Remind every unsigned party through the channels it has, at most once a day each.
+
+    Staff (parties with an account): an in-app notification. Parents: their class's head teacher gets
+    the link to the class's signing slips (printable, each with the family's QR code and link); a parent
+    whose guardian phone is on the roster gets a text through the SMS provider (tenants.sms) unless
+    `sms` is off (the scheduled reminder: a text costs money and lands on a family's phone, so a person
+    decides to send one).
+    """
+    from tenants.notifications import sms_send
+    from tenants.sms import sms_delivers
+
     on = on or today()
+    # One reminder of a campaign at a time: a double click must not text a family twice.
+    campaign = AgreementCampaign.objects.select_for_update().select_related("template").get(pk=campaign.pk)
+    school = R.current_school()
+    title = campaign.template.title
+    result = RemindResult(sms_delivers=sms_delivers())
     unsigned = campaign.agreements.filter(signed_at__isnull=True)
     users = User.objects.filter(pk__in=unsigned.exclude(user__isnull=True).values("user_id"), is_active=True)
-    title = _("Please sign: %(title)s") % {"title": campaign.template.title}
-    sent = 0
     for user in users:
-        sent += len(notify(kind="safety.agreement_reminder", title=title, url="/safety/agreements/mine/",
-                           users=[user], dedupe_key=f"safety-agreement-remind:{campaign.pk}:{on}"))
-    # Parents have no account: each head teacher hears how many parents of their class have not signed.
-    by_class = (unsigned.filter(party_kind=PartyKind.PARENT, school_class__head_teacher__isnull=False)
-                .values("school_class__name", "school_class__head_teacher").annotate(n=Count("pk")))
-    heads = {u.pk: u for u in User.objects.filter(pk__in=[r["school_class__head_teacher"] for r in by_class])}
+        result.staff += len(notify(kind="safety.agreement_reminder", title=_("Please sign: %(title)s") % {"title": title},
+                                   url="/safety/agreements/mine/", users=[user],
+                                   dedupe_key=f"safety-agreement-remind:{campaign.pk}:{on}"))
+    # Parents have no account: each head teacher gets the class's slips to hand out.
+    parents = unsigned.filter(party_kind=PartyKind.PARENT)
+    by_class = (parents.values("school_class_id", "school_class__name", "school_class__head_teacher")
+                .annotate(n=Count("pk")).order_by("school_class__grade", "school_class__name"))
+    heads = {u.pk: u for u in User.objects.filter(pk__in=[r["school_class__head_teacher"] for r in by_class],
+                                                  is_active=True)}
     for row in by_class:
-        sent += len(notify(
+        head = heads.get(row["school_class__head_teacher"])
+        if head is None:
+            result.classes_no_head += 1
+            continue
+        result.classes += len(notify(
             kind="safety.agreement_reminder",
             title=_("%(n)s parents of %(cls)s have not signed: %(title)s")
-            % {"n": row["n"], "cls": row["school_class__name"], "title": campaign.template.title},
-            url=f"/safety/campaigns/{campaign.pk}/?state=unsigned&party=parent",
-            users=[heads[row["school_class__head_teacher"]]],
-            dedupe_key=f"safety-agreement-remind-class:{campaign.pk}:{row['school_class__name']}:{on}",
+            % {"n": row["n"], "cls": row["school_class__name"], "title": title},
+            body=_("Print the class's signing slips and hand them out; each family signs on the phone from its QR code."),
+            url=f"/safety/campaigns/{campaign.pk}/classes/{row['school_class_id']}/slips/?state=unsigned",
+            users=[head],
+            dedupe_key=f"safety-agreement-remind-class:{campaign.pk}:{row['school_class_id']}:{on}",
         ))
-    unsigned.update(reminded_at=timezone.now())
-    return sent
+    # Texts: once a day a family at most (the copy's reminded_at says when it was last reminded).
+    phones = {(s.school_class_id, s.seat_no): s for s in Student.objects.exclude(guardian_phone="")}
+    start_of_day = timezone.make_aware(dt.datetime.combine(on, dt.time.min))
+    texted: list[int] = []
+    for agreement in parents.only("pk", "school_class_id", "seat_no", "token", "reminded_at"):
+        student = phones.get((agreement.school_class_id, agreement.seat_no))
+        if student is None:
+            result.parents_no_phone += 1
+            continue
+        if not sms or (agreement.reminded_at and agreement.reminded_at >= start_of_day):
+            continue
+        link = school.url(f"/safety/s/{agreement.token}/") if school is not None and agreement.token else ""
+        sms_send(phone=student.guardian_phone, kind=REMIND_SMS_KIND, school=school,
+                 text=_("[Houqin] %(school)s: please sign “%(title)s” for %(student)s: %(link)s")
+                 % {"school": school.name if school else "", "title": title, "student": student.name, "link": link})
+        texted.append(agreement.pk)
+        result.sms += 1
+    now = timezone.now()
+    # Staff and classes are deduplicated by their notification keys; parents by reminded_at.
+    unsigned.exclude(party_kind=PartyKind.PARENT).update(reminded_at=now)
+    if texted:
+        Agreement.objects.filter(pk__in=texted).update(reminded_at=now)
+    if not result.total:
+        result.already_today = unsigned.count()
+    return result
 
 
 # ---------------------------------------------------------------- gate
