@@ -239,7 +239,7 @@ class SafetyMutation:
     @strawberry.mutation(description="Remind the parties of a campaign who have not signed; returns how many.")
     def agreement_campaign_remind(self, info: Info, id: strawberry.ID) -> int:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
-        return services.agreement_campaign_remind(campaign=_get(models.AgreementCampaign, id))
+        return services.agreement_campaign_remind(campaign=_get(models.AgreementCampaign, id)).total
 
     @strawberry.mutation(description="Add an agreement template (or a new version of one).")
     def agreement_template_create(self, info: Info, data: AgreementTemplateInput) -> AgreementTemplateType:
