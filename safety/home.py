@@ -17,7 +17,7 @@ def home_cards(request, school) -> list[dict]:
         return []
     term = current_term()
     stats = selectors.hazard_stats(period=term)
-    coverage = selectors.agreement_coverage(term=term_label(term))
+    coverage = selectors.campaign_coverage_list(term=term_label(term))
     return [{
         "template": "safety/card.html",
         "order": 20,

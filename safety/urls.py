@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import slip_views, views
 
 app_name = "safety"
 urlpatterns = [
@@ -29,6 +29,10 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/remind/", views.campaign_remind, name="campaign_remind"),
     path("sign/<str:token>/", views.public_sign, name="public_sign"),
+    # What a slip prints under its QR code: the same page, a shorter link to type.
+    path("s/<str:token>/", views.public_sign, name="public_sign_short"),
+    path("campaigns/<int:pk>/classes/<int:class_pk>/slips/", slip_views.class_slips, name="class_slips"),
+    path("classes/<int:pk>/roster/", slip_views.class_roster, name="class_roster"),
     path("hazards/", views.ledger_list, {"key": "hazards"}, name="hazard_list"),
     path("rounds/", views.ledger_list, {"key": "rounds"}, name="round_list"),
     path("campaigns/", views.ledger_list, {"key": "campaigns"}, name="campaign_list"),

@@ -96,7 +96,7 @@ def board(request):
     context = {
         "stats": selectors.hazard_stats(period=term),
         "drills": selectors.drills_vs_required(period=term),
-        "coverage": selectors.agreement_coverage(term=term_label(term)),
+        "coverage": selectors.campaign_coverage_list(term=term_label(term)),
         "education": selectors.education_counts(period=term),
         "charts": charts.board_charts(period=term),
         "term": term_label(term),
@@ -531,18 +531,26 @@ def campaign_detail(request, pk: int):
     party = request.GET.get("party", "")
     if party in PartyKind.values:
         rows = rows.filter(party_kind=party)
+    may_manage = bool(_roles(request) & R.MANAGERS)
     if wants_export(request):
-        headers, data = rows_of(rows, [
+        columns = [
             (_("party"), lambda a: a.get_party_kind_display()), (_("party name"), lambda a: a.party_name),
+            (_("class"), lambda a: a.school_class.name if a.school_class_id else ""),
             (_("signed by"), lambda a: a.signer_name), (_("signed at"), lambda a: a.signed_at),
             (_("signed via"), lambda a: a.get_signed_via_display()),
-            (_("SHA-256 of the text signed"), lambda a: a.text_sha256)])
+            (_("SHA-256 of the text signed"), lambda a: a.text_sha256)]
+        if may_manage:
+            # A family's link is its credential: only those who run the campaign (as on the agreement's page).
+            columns.append((_("signing link"), lambda a: request.tenant.url(
+                reverse("safety:public_sign_short", args=[a.token])) if a.token and not a.signed_at else ""))
+        headers, data = rows_of(rows, columns)
         return xlsx_response(filename=str(campaign), headers=headers, rows=data, title=str(campaign),
                              school=request.tenant, term=campaign.term, signature=True)
     return render(request, "safety/campaign_detail.html", {
         "campaign": campaign, "coverage": selectors.campaign_coverage(campaign_id=campaign.pk),
         "page_obj": paginate(request, rows), "state": state, "party": party, "parties": PartyKind.choices,
-        "may_manage": bool(_roles(request) & R.MANAGERS),
+        "may_manage": may_manage,
+        "slip_classes": selectors.slip_classes_for(actor=request.user, campaign=campaign),
     })
 
 
@@ -550,8 +558,8 @@ def campaign_detail(request, pk: int):
 @school_view(roles=R.MANAGERS, write=True)
 def campaign_remind(request, pk: int):
     campaign = get_object_or_404(AgreementCampaign, pk=pk)
-    sent = S.agreement_campaign_remind(campaign=campaign)
-    messages.success(request, _("Reminded %(n)s people who have not signed.") % {"n": sent})
+    result = S.agreement_campaign_remind(campaign=campaign)
+    (messages.success if result.total else messages.info)(request, result.message())
     return redirect("safety:campaign_detail", pk=pk)
 
 
