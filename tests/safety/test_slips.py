@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import os
 import re
 
 import pytest
@@ -143,6 +144,9 @@ def test_the_slips_as_a_pdf(client_for, school_a, sam, route):
     response = client_for(sam, school_a).get(route["url"] + "?format=pdf")
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    if os.environ.get("SLIPS_PDF"):  # to look at it: SLIPS_PDF=/tmp/slips.pdf
+        with open(os.environ["SLIPS_PDF"], "wb") as out:
+            out.write(response.content)
 
 
 def test_campaign_page_lists_the_classes_a_person_may_print(client_for, school_a, sam, bob, route):
