@@ -11,12 +11,18 @@
 - no NUL character in any text (PostgreSQL cannot store it): BAD_USER_INPUT, not an internal error.
 - depth: fields nested at most GRAPHQL_MAX_DEPTH deep (each fragment measured once, not at every spread).
 Tokens are strawberry's own limiter (its error is mapped in api/errors.py).
+
+What the per-minute budget charged a token is kept on the request (`RateLimitCharge`): the `rateLimit` field
+answers it and the view writes it into the X-RateLimit-* headers, and a refusal for the budget is HTTP 429
+with Retry-After (api/views.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -411,12 +417,46 @@ def _caller(request) -> tuple[object | None, bool]:
     return partner, bool(partner is not None or (user is not None and user.is_authenticated))
 
 
-def spend_token_budget(token_id: int, cost: int) -> int:
+@dataclass(frozen=True)
+class RateLimitCharge:
+    """What the per-minute budget charged one request of a token (GitHub's `rateLimit`)."""
+
+    cost: int  # charged for this request, the `rateLimit` field itself included
+    limit: int  # the token's budget per minute
+    spent: int  # the token's spend of this minute, this request included
+    reset: int  # Unix time when the minute's budget starts over
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.spent, 0)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.spent > self.limit
+
+    @property
+    def reset_at(self) -> datetime:
+        return datetime.fromtimestamp(self.reset, tz=UTC)
+
+    def retry_after(self, now: float | None = None) -> int:
+        """Whole seconds until the budget starts over (at least 1)."""
+        return max(self.reset - int(time.time() if now is None else now), 1)
+
+
+RATE_LIMIT_ATTR = "houqin_rate_limit"
+
+
+def rate_limit_of(request) -> RateLimitCharge | None:
+    """What the budget charged this request, or None (no token, or refused before charging)."""
+    return getattr(request, RATE_LIMIT_ATTR, None)
+
+
+def spend_token_budget(token_id: int, cost: int, minute: int | None = None) -> int:
     """Add `cost` to this token's spend of the current minute; return the total so far.
 
     The key lives in the public schema's key space so a token has one budget on every host.
     """
-    key = f"api:cost:{token_id}:{int(time.time() // 60)}"
+    key = f"api:cost:{token_id}:{_minute() if minute is None else minute}"
     with schema_context("public"):
         cache.add(key, 0, timeout=120)
         try:
@@ -424,6 +464,20 @@ def spend_token_budget(token_id: int, cost: int) -> int:
         except ValueError:  # expired between add and incr
             cache.set(key, cost, timeout=120)
             return cost
+
+
+def _minute(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // 60)
+
+
+def charge_token(request, token_id: int, cost: int) -> RateLimitCharge:
+    """Charge `cost` to the token's budget of this minute and note the charge on the request."""
+    minute = _minute()
+    spent = spend_token_budget(token_id, cost, minute)
+    charge = RateLimitCharge(cost=cost, limit=token_cost_per_minute(), spent=spent, reset=(minute + 1) * 60)
+    if request is not None:
+        setattr(request, RATE_LIMIT_ATTR, charge)
+    return charge
 
 
 def _has_nul(value) -> bool:
@@ -480,11 +534,12 @@ def check_request(document, variables: Mapping | None, request, schema=None) -> 
         )
     token = getattr(partner, "token", None)
     if token is not None:
-        spent = spend_token_budget(token.pk, walk.cost)
-        if spent > token_cost_per_minute():
+        charge = charge_token(request, token.pk, walk.cost)
+        if charge.exceeded:
             return HouqinGraphQLError(
                 "This token has spent its budget for this minute; try again shortly.", Code.RATE_LIMIT,
-                retryAfter=60 - int(time.time()) % 60, budgetPerMinute=token_cost_per_minute(),
+                retryAfter=charge.retry_after(), budgetPerMinute=charge.limit, cost=charge.cost,
+                resetAt=charge.reset_at.isoformat(),
             )
     return None
 

@@ -17,6 +17,7 @@ from graphql import OperationDefinitionNode, parse
 
 from .auth import InvalidToken, authenticate_request
 from .errors import Code
+from .limits import rate_limit_of
 from .schema import schema
 
 
@@ -87,8 +88,26 @@ class HouqinGraphQLView(GraphQLView):
         if partner is not None:
             # A token has no user: the row history names the partner client instead, so no write is anonymous.
             with pghistory.context(partner=partner.client.name, partner_client=partner.client.pk):
-                return super().dispatch(request, *args, **kwargs)
+                return _with_rate_limit(request, super().dispatch(request, *args, **kwargs))
         return super().dispatch(request, *args, **kwargs)
+
+
+def _with_rate_limit(request, response):
+    """The token's budget in the headers (GitHub's names); over budget, HTTP 429 with Retry-After.
+
+    The numbers are those the limiter charged this request (api/limits.py), the same as `rateLimit` answers.
+    """
+    charge = rate_limit_of(request)
+    if charge is None:
+        return response
+    response["X-RateLimit-Limit"] = str(charge.limit)
+    response["X-RateLimit-Remaining"] = str(charge.remaining)
+    response["X-RateLimit-Reset"] = str(charge.reset)
+    response["X-RateLimit-Cost"] = str(charge.cost)
+    if charge.exceeded:
+        response.status_code = 429
+        response["Retry-After"] = str(charge.retry_after())
+    return response
 
 
 # CSRF is checked in dispatch, for cookie sessions only.

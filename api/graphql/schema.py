@@ -7,11 +7,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
+from api.limits import rate_limit_of
 from api.permissions import PARTNER_MUTATION, current_partner, require_authenticated
 from api.services import webhook_delivery_replay
 
 from .. import models
-from .types import PartnerSchoolType, PartnerViewerType, WebhookDeliveryType
+from .types import PartnerSchoolType, PartnerViewerType, RateLimitType, WebhookDeliveryType
 
 MAX_DELIVERIES = 100
 
@@ -48,6 +49,17 @@ class ApiQuery:
     @strawberry.field(description="An object by its global id, when the caller may see it; null otherwise.")
     def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:  # noqa: A002
         return node_resolve(info, id)
+
+    @strawberry.field(description=(
+        "What the per-minute budget charged this very request (the same as the X-RateLimit-* headers); "
+        "null without a partner token (people signed in have no per-minute budget)."
+    ))
+    def rate_limit(self, info: Info) -> RateLimitType | None:
+        charge = rate_limit_of(info.context.request)
+        if charge is None:
+            return None
+        return RateLimitType(cost=charge.cost, limit=charge.limit, remaining=charge.remaining,
+                             reset_at=charge.reset_at)
 
     @strawberry.field(description="The partner client of the bearer token: its scopes and the schools of its grant.")
     def partner(self, info: Info) -> PartnerViewerType:

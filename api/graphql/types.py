@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 import strawberry_django
 
@@ -43,3 +45,11 @@ class PartnerViewerType:
     schools: list[PartnerSchoolType]
     token_prefix: str
     token_expires_at: str | None
+
+
+@strawberry.type(description="What this request cost the token's budget of the minute (GitHub's `rateLimit`).")
+class RateLimitType:
+    cost: int = strawberry.field(description="The cost charged for this request, this field included.")
+    limit: int = strawberry.field(description="The token's budget of cost units per minute.")
+    remaining: int = strawberry.field(description="What is left of this minute's budget after this request.")
+    reset_at: datetime = strawberry.field(description="When the budget starts over (UTC).")
