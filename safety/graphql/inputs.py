@@ -53,6 +53,8 @@ class AgreementIssueInput:
     term: str
     groups: list[str]
     due_on: dt.date | None = None
+    # 仍要创建: a campaign of the same template and term is refused without it.
+    confirm_duplicate: bool = False
 
 
 @strawberry.input
@@ -61,6 +63,8 @@ class AgreementTemplateInput:
     title: str
     body: str
     post: str = ""
+    # 仍要创建: a template with the title of one of its kind and post is refused without it.
+    confirm_duplicate: bool = False
 
 
 @strawberry.input

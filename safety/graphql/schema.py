@@ -245,14 +245,15 @@ class SafetyMutation:
     def agreement_template_create(self, info: Info, data: AgreementTemplateInput) -> AgreementTemplateType:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.agreement_template_create(actor=current_user(info), kind=data.kind, title=data.title,  # type: ignore[return-value]
-                                                  body=data.body, post=data.post)
+                                                  body=data.body, post=data.post,
+                                                  confirm_duplicate=data.confirm_duplicate)
 
     @strawberry.mutation(description="Issue a template for a term to groups of parties.")
     def agreement_campaign_issue(self, info: Info, data: AgreementIssueInput) -> AgreementCampaignType:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.agreement_campaign_issue(  # type: ignore[return-value]
             actor=current_user(info), template=_get(models.AgreementTemplate, data.template_id), term=data.term,
-            groups=data.groups, due_on=data.due_on,
+            groups=data.groups, due_on=data.due_on, confirm_duplicate=data.confirm_duplicate,
         )
 
     @strawberry.mutation(description="Sign my copy of an agreement online (typed name).")
