@@ -1,8 +1,14 @@
-"""The term work summary (工作总结): Chinese text in the seed's structure, every figure from the metrics,
-and its DOCX and PDF exports."""
+"""The term work summary (工作总结): Chinese text in the seed's structure, each sentence chosen by what the
+figures say (a zero says what is missing, never that it is in place), a table of figures per section, and
+its DOCX and PDF exports.
+
+The body is plain text people may edit before exporting: "一、…" lines are headings, lines starting with
+"|" are table rows (the first row of a run is its header), every other line is a paragraph.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 
 from django.utils import translation
@@ -13,32 +19,65 @@ from tenants.models import Bureau, School
 from . import catalogue
 from .models import AwardRecord, MirroredRecord, SchoolMetrics, Term
 
-# The seed's four parts, and the module whose metrics feed each.
+# The seed's four parts, in its order.
 SECTIONS = [
-    ("schools", "一、项目建设"),
-    ("assets", "二、后勤管理"),
-    ("repairs", "三、后勤服务"),
+    ("projects", "一、项目建设"),
+    ("management", "二、后勤管理"),
+    ("service", "三、后勤服务"),
     ("safety", "四、校园安全"),
 ]
-# Mirrored lists quoted in each part (title of the list, kind).
-SECTION_MIRRORS = {
-    "schools": [("在建及规划项目", "capital_projects"), ("C、D级校舍", "weak_buildings")],
-    "repairs": [("超期未完成的维修", "overdue_repairs")],
-    "safety": [("挂牌督办的重大隐患", "major_hazards")],
+# The part a module's figures go to, unless SECTION_OF_KEY places a figure elsewhere (as the seed does).
+SECTION_OF_MODULE = {"schools": "projects", "assets": "management", "repairs": "service", "safety": "safety"}
+SECTION_OF_KEY = {
+    # The seed: 严格执行政府采购 is 后勤服务 (一); feedback, lost and found and convenience services are
+    # services to teachers and pupils.
+    "assets_procured_government": "service",
+    "assets_procured_other": "service",
+    "feedback_received": "service",
+    "feedback_callbacks_in_time": "service",
+    "feedback_callback_rate": "service",
+    "lost_items_found": "service",
+    "lost_items_returned": "service",
+    "convenience_services": "service",
+    "hazards_found": "safety",
+    "hazards_rectified": "safety",
+    "hazard_rectification_rate": "safety",
 }
+# Mirrored lists a part quotes (kind): shown by the sentences below, not as a list of their own.
 CHINESE_NUMERALS = "一二三四五六七八九十"
+TABLE_HEADER = "| 指标 | 数值 |"
+AGREEMENT_PREFIX = "签订率："
+
+
+def section_of(module: str, key: str) -> str:
+    return SECTION_OF_KEY.get(key) or SECTION_OF_MODULE.get(module, "projects")
 
 
 def _value(values: dict, key: str):
     return catalogue.number(values.get(key))
 
 
+def _int(number: float) -> int:
+    return int(round(number))
+
+
+def _money(number: float) -> str:
+    """Yuan as people write them in a summary: 5.6万元 from ten thousand up, else 4,700元 (2 places if any)."""
+    if abs(number) >= 10000:
+        return f"{number / 10000:,.2f}".rstrip("0").rstrip(".") + "万元"
+    if float(number).is_integer():
+        return f"{int(number):,}元"
+    return f"{number:,.2f}元"
+
+
 def _figure(metric: protocol.Metric, value) -> str:
+    """A figure for the table: 69%, 1,234.50元, 12, 3.5小时; — when not defined (no data to compute it)."""
+    if catalogue.number(value) is None:
+        return "—"
     shown = catalogue.display(metric, value)
-    unit = catalogue.unit_label(metric) if metric.unit not in ("percent", "count") else ""
-    if metric.unit == "count":
-        unit = ""
-    return f"{shown}{unit}"
+    if metric.unit in ("percent", "count"):
+        return shown
+    return f"{shown}{catalogue.unit_label(metric)}"
 
 
 def hazard_sentence(values: dict) -> str | None:
@@ -52,56 +91,265 @@ def hazard_sentence(values: dict) -> str | None:
     return f"共排查出大小安全隐患{int(found)}处，整改{int(fixed)}处，整改率为{rate}%。"
 
 
-# Sentences in the seed's wording, used when the module defines every metric they quote:
-# (module, keys, template); {key} is the figure, {key%} a ratio as a whole percent.
-SENTENCES = [
-    ("safety", ("drills_held",), "组织应急疏散演练{drills_held}次。"),
-    ("safety", ("cameras_working",), "视频监控设备正常运行{cameras_working}个，技防设施落实到位。"),
-    ("safety", ("visitors",), "严格校门管理，登记来访人员{visitors}人次。"),
-    ("repairs", ("repairs_received", "repairs_completed"), "共受理报修{repairs_received}单，完成维修{repairs_completed}单。"),
-    ("repairs", ("repairs_sla_minor",), "小修不过夜按时完成率为{repairs_sla_minor%}%。"),
-    ("repairs", ("repairs_intact_rate",), "设施设备完好率为{repairs_intact_rate%}%。"),
-    ("schools", ("buildings_grade_c", "buildings_grade_d"),
-     "经鉴定，C级校舍{buildings_grade_c}栋、D级校舍{buildings_grade_d}栋，加固改造项目正积极争取。",
-     lambda v: (v["buildings_grade_c"] or 0) + (v["buildings_grade_d"] or 0) > 0),
-    ("schools", ("buildings_grade_c", "buildings_grade_d"), "经鉴定，我校无C、D级校舍。",
-     lambda v: v["buildings_grade_c"] == 0 and v["buildings_grade_d"] == 0),
-    ("assets", ("assets_fixed_count", "assets_fixed_value"),
-     "固定资产{assets_fixed_count}件，总值{assets_fixed_value}元，实行分室保管、专人负责的管理体制。"),
-    ("assets", ("assets_procured_government",), "严格执行政府采购，通过政府采购渠道采购{assets_procured_government}元。"),
-    ("safety", ("agreement_coverage_safety",), "层层签订《安全工作责任状》，签订率为{agreement_coverage_safety%}%。"),
-    ("schools", ("feedback_received", "feedback_callback_rate"),
-     "收到师生意见反馈{feedback_received}条，24小时内回访率为{feedback_callback_rate%}%。"),
-]
+class Figures:
+    """One school's stored figures: has(key) — the module defines it; get(key) — its number or None."""
+
+    def __init__(self, values: dict, mirrors: list | None = None):
+        self.values = values
+        self.mirrors = mirrors or []
+
+    def has(self, *keys: str) -> bool:
+        return all(key in self.values for key in keys)
+
+    def get(self, key: str) -> float | None:
+        return catalogue.number(self.values.get(key))
+
+    def titles(self, kind: str, limit: int = 10) -> list:
+        return [m for m in self.mirrors if m.kind == kind][:limit]
 
 
-def _sentences(module: str, values: dict) -> tuple[list[str], set[str]]:
-    lines, used = [], set()
-    for owner, keys, template, *when in SENTENCES:
-        if owner != module or any(catalogue.number(values.get(k)) is None for k in keys):
+def _projects(f: Figures) -> list[str]:
+    stages = {k[len("projects_") :]: f.get(k) or 0 for k in f.values if k.startswith("projects_")}
+    if not stages:
+        return []
+    listed = f.titles("capital_projects", limit=50)
+    live = [m for m in listed if m.status != "closed"]
+    total = sum(n for stage, n in stages.items() if stage != "closed")
+    if not total:
+        return ["本学期暂无立项、在建或规划中的基建项目。"]
+    if live:
+        items = "；".join(
+            f"{m.title}（{catalogue.mirror_status('capital_projects', m.status)}）" for m in live[:10]
+        )
+        return [f"在建及规划项目{_int(total)}项：{items}。"]
+    parts = "、".join(
+        f"{catalogue.mirror_status('capital_projects', stage)}{_int(n)}项"
+        for stage, n in stages.items()
+        if n and stage != "closed"
+    )
+    return [f"在建及规划项目{_int(total)}项，其中{parts}。"]
+
+
+def _buildings(f: Figures) -> list[str]:
+    grades = [
+        k
+        for k in ("buildings_grade_a", "buildings_grade_b", "buildings_grade_c", "buildings_grade_d")
+        if f.has(k)
+    ]
+    if not f.has("buildings_grade_c", "buildings_grade_d"):
+        return []
+    if all(f.get(k) is None for k in grades):
+        return ["学校尚未登记经安全鉴定的校舍，校舍安全等级有待鉴定并录入。"]
+    c, d = f.get("buildings_grade_c") or 0, f.get("buildings_grade_d") or 0
+    if not c and not d:
+        sound = "、".join(f"{k[-1].upper()}级{_int(f.get(k))}栋" for k in grades[:2] if f.get(k))
+        return [f"经鉴定，我校{('现有校舍' + sound + '，') if sound else ''}无C、D级校舍。"]
+    weak = "、".join(f"{g}级校舍{_int(n)}栋" for g, n in (("C", c), ("D", d)) if n)
+    sentence = f"经鉴定，我校有{weak}"
+    names = [m.title for m in f.titles("weak_buildings")]
+    if names:
+        sentence += f"（{'、'.join(names)}）"
+    without = f.get("weak_buildings_without_project")
+    if without:
+        sentence += f"，其中{_int(without)}栋尚未纳入加固改造项目，需尽快争取立项"
+    elif without == 0:
+        sentence += "，均已纳入加固改造项目"
+    return [sentence + "。"]
+
+
+def _assets(f: Figures) -> list[str]:
+    lines = []
+    count = f.get("assets_fixed_count")
+    if count == 0:
+        lines.append("学校尚未登记固定资产，资产台账有待建立，需尽快对各部门设备设施摸底登记。")
+    elif count:
+        value = f.get("assets_fixed_value")
+        worth = f"，总值{_money(value)}" if value else ""
+        lines.append(f"学校固定资产{_int(count)}件{worth}，均已登记入账、录入系统，做到条目清楚、有据可查。")
+    low, low_value = f.get("assets_low_value_count"), f.get("assets_low_value_value")
+    if low:
+        lines.append(f"低值耐用品{_int(low)}件" + (f"，价值{_money(low_value)}" if low_value else "") + "。")
+    open_, overdue = f.get("assets_loans_open"), f.get("assets_loans_overdue")
+    if open_:
+        tail = f"，其中逾期未还{_int(overdue)}件，需及时催还" if overdue else "，均在约定期限内"
+        lines.append(f"目前借出未还的资产{_int(open_)}件{tail}。")
+    gaps = f.get("assets_stocktake_discrepancies")
+    if gaps:
+        lines.append(f"资产清查发现账实不符{_int(gaps)}处，正在核实处理。")
+    return lines
+
+
+def _procurement(f: Figures) -> list[str]:
+    gov, other = f.get("assets_procured_government"), f.get("assets_procured_other")
+    if gov is None and other is None:
+        return []
+    if gov:
+        tail = f"，其他渠道采购{_money(other)}" if other else ""
+        return [f"严格执行政府采购，本学期通过政府采购渠道采购{_money(gov)}{tail}。"]
+    if other:
+        return [f"本学期通过政府采购以外的渠道采购{_money(other)}，未发生政府采购。"]
+    return ["本学期未发生采购。"]
+
+
+def _repairs(f: Figures) -> list[str]:
+    if not f.has("repairs_received", "repairs_completed"):
+        lines = []
+    elif not f.get("repairs_received") and not f.get("repairs_completed"):
+        return ["本学期未收到报修。"] + _intact(f)
+    else:
+        lines = [
+            f"共受理报修{_int(f.get('repairs_received') or 0)}单，完成维修{_int(f.get('repairs_completed') or 0)}单。"
+        ]
+    minor, major = f.get("repairs_sla_minor"), f.get("repairs_sla_major")
+    if minor is not None:
+        lines.append(f"小修不过夜按时完成率为{catalogue.percent(minor)}%。")
+    if major is not None:
+        lines.append(f"大修三天内按时完成率为{catalogue.percent(major)}%。")
+    hours, score = f.get("repairs_mttr_hours"), f.get("repairs_satisfaction")
+    if hours is not None:
+        lines.append(f"平均修复用时{hours:.1f}小时（不含暂停时间）。")
+    if score is not None:
+        lines.append(f"报修人对维修的平均评分为{score:.1f}分（满分5分）。")
+    return lines + _intact(f)
+
+
+def _intact(f: Figures) -> list[str]:
+    rate = f.get("repairs_intact_rate")
+    if rate is not None:
+        out = f.get("repairs_facilities_out")
+        tail = f"，学期末尚有{_int(out)}处待修" if out else ""
+        return [f"设施设备完好率为{catalogue.percent(rate)}%{tail}。"]
+    if f.get("repairs_facilities") == 0:
+        return ["学校尚未登记房间和设施设备，完好率暂无法统计。"]
+    return []
+
+
+def _feedback(f: Figures) -> list[str]:
+    if not f.has("feedback_received"):
+        return []
+    received = f.get("feedback_received") or 0
+    if not received:
+        return ["本学期未收到师生意见反馈。"]
+    rate = f.get("feedback_callback_rate")
+    tail = f"，24小时内回访率为{catalogue.percent(rate)}%" if rate is not None else ""
+    return [f"收到师生意见反馈{_int(received)}条{tail}。"]
+
+
+def _lost_and_found(f: Figures) -> list[str]:
+    found, returned = f.get("lost_items_found"), f.get("lost_items_returned")
+    services = f.get("convenience_services")
+    parts = []
+    if found:
+        parts.append(f"拾获师生遗失物品{_int(found)}件")
+    if returned:
+        parts.append(f"归还失主{_int(returned)}件")
+    if services:
+        parts.append(f"提供开锁、送医等便民服务{_int(services)}次")
+    return ["，".join(parts) + "。"] if parts else []
+
+
+def _hazards(f: Figures) -> list[str]:
+    sentence = hazard_sentence(f.values)
+    lines = ["认真排查隐患，积极消除安全隐患。" + sentence] if sentence else []
+    overdue, major = f.get("hazards_overdue"), f.get("major_hazards_open")
+    if overdue:
+        lines.append(f"尚有{_int(overdue)}处隐患超过整改期限，需加快整改。")
+    if major:
+        names = [m.title for m in f.titles("major_hazards")]
+        listed = f"：{'；'.join(names)}" if names else ""
+        lines.append(f"挂牌督办的重大隐患{_int(major)}处尚未销号{listed}。")
+    return lines
+
+
+def _drills(f: Figures) -> list[str]:
+    held, required = f.get("drills_held"), f.get("drills_required")
+    if held is None:
+        return []
+    if required is None:
+        return [f"组织应急疏散演练{_int(held)}次。"] if held else ["本学期尚未组织应急疏散演练。"]
+    if not held:
+        return [f"本学期尚未组织应急疏散演练（按每月一次应开展{_int(required)}次）。"]
+    if held >= required:
+        return [f"组织应急疏散演练{_int(held)}次，达到每月一次的要求（应开展{_int(required)}次）。"]
+    return [f"组织应急疏散演练{_int(held)}次，应开展{_int(required)}次，未达到每月一次的要求。"]
+
+
+def _agreements(f: Figures, labels: dict) -> list[str]:
+    signed, unsigned = [], []
+    for key in f.values:
+        if not key.startswith("agreement_coverage_") or f.get(key) is None:
             continue
-        if when and not when[0]({k: catalogue.number(values[k]) for k in keys}):
-            continue
-        figures = {}
-        for key in keys:
-            number = catalogue.number(values[key])
-            figures[key] = int(round(number)) if float(number).is_integer() else round(number, 1)
-            figures[f"{key}%"] = catalogue.percent(number)
-        text = template
-        for name, figure in figures.items():
-            text = text.replace("{" + name + "}", str(figure))
-        lines.append(text)
-        used |= set(keys)
-    return lines, used
+        name = str(labels.get(key, key)).removeprefix(AGREEMENT_PREFIX)
+        rate = catalogue.percent(f.get(key))
+        (signed if rate else unsigned).append(f"《{name}》签订率为{rate}%" if rate else f"《{name}》")
+    lines = []
+    if signed:
+        lines.append("层层签订安全责任书，" + "，".join(signed) + "。")
+    if unsigned:
+        lines.append("、".join(unsigned) + "已下发但尚未签订回收。")
+    return lines
 
 
-def _metric_clauses(metrics: list[protocol.Metric], values: dict, skip: set[str]) -> list[str]:
-    clauses = []
-    for metric in metrics:
-        if metric.key in skip or metric.key not in values or values.get(metric.key) is None:
-            continue
-        clauses.append(f"{metric.label}为{_figure(metric, values[metric.key])}")
-    return clauses
+def _gate(f: Figures) -> list[str]:
+    lines = []
+    cameras = f.get("cameras_working")
+    if cameras == 0:
+        lines.append("学校尚未登记正常运行的视频监控设备，技防设施有待落实。")
+    elif cameras:
+        lines.append(f"视频监控设备正常运行{_int(cameras)}个，技防措施得到加强。")
+    visitors = f.get("visitors")
+    if visitors == 0:
+        lines.append("本学期尚无来访人员登记记录，校门来访登记制度有待落实。")
+    elif visitors:
+        lines.append(f"严格校门管理，登记来访人员{_int(visitors)}人次。")
+    patrols = f.get("patrols_per_day")
+    if patrols:
+        lines.append(f"安保人员坚持校园巡查，日均巡逻{patrols:g}次。")
+    elif f.has("patrols_per_day"):
+        lines.append("本学期尚无校园巡查记录。")
+    health = f.get("health_check_completeness")
+    if health is not None:
+        lines.append(f"坚持晨午检，晨午检记录完成率为{catalogue.percent(health)}%。")
+    return lines
+
+
+# What each part says, in the seed's order within the part.
+WRITERS: dict[str, list[Callable]] = {
+    "projects": [_projects, _buildings],
+    "management": [_assets],
+    "service": [_procurement, _repairs, _feedback, _lost_and_found],
+    "safety": [_hazards, _drills, _agreements, _gate],
+}
+
+
+def _sections(groups) -> dict[str, list[protocol.Metric]]:
+    """{part: [Metric, ...]} in protocol order, each metric in the part the seed gives it."""
+    parts: dict[str, list[protocol.Metric]] = {part: [] for part, _heading in SECTIONS}
+    for module, metrics in groups:
+        for metric in metrics:
+            parts[section_of(module, metric.key)].append(metric)
+    return parts
+
+
+def _shown_in_table(metric: protocol.Metric, values: dict) -> bool:
+    if metric.key not in values:
+        return False
+    # Stage counts are the board's breakdown: only the stages a project is at.
+    return not (metric.key.startswith("projects_") and not catalogue.number(values[metric.key]))
+
+
+def table_lines(metrics: list[protocol.Metric], values: dict) -> list[str]:
+    """The part's figures as "| 指标 | 数值 |" rows (nothing when the part has none)."""
+    rows = [
+        f"| {metric.label} | {_figure(metric, values[metric.key])} |"
+        for metric in metrics
+        if _shown_in_table(metric, values)
+    ]
+    return [TABLE_HEADER, *rows] if rows else []
+
+
+def _numbered(lines: list[str]) -> list[str]:
+    return [f"（{CHINESE_NUMERALS[i]}）{line}" for i, line in enumerate(lines[:10])]
 
 
 def school_summary(*, school: School, term: Term) -> tuple[str, str]:
@@ -111,34 +359,22 @@ def school_summary(*, school: School, term: Term) -> tuple[str, str]:
         values = row.values if row else {}
         mirrors = list(MirroredRecord.objects.filter(school=school).order_by("kind", "-occurred_on", "pk"))
         awards = list(AwardRecord.objects.filter(school=school).order_by("-granted_on", "title"))
+        figures = Figures(values, mirrors)
+        parts = _sections(catalogue.metrics_by_module())
+        labels = {m.key: m.label for metrics in parts.values() for m in metrics}
         title = f"{school.name}{term.name}后勤工作总结"
-        groups = dict(catalogue.metrics_by_module())
         paragraphs = [
             f"{term.name}（{term.start:%Y年%m月%d日}至{term.end:%Y年%m月%d日}），在{school.bureau.name}的领导下，"
             f"我校后勤部门扎实开展各项工作，现将本学期后勤工作总结如下："
         ]
-        for module, heading in SECTIONS:
+        for part, heading in SECTIONS:
+            lines: list[str] = []
+            for writer in WRITERS[part]:
+                lines += writer(figures, labels) if writer is _agreements else writer(figures)
             paragraphs.append(heading)
-            lines = []
-            skip: set[str] = set()
-            if module == "safety":
-                sentence = hazard_sentence(values)
-                if sentence:
-                    lines.append("认真排查隐患，积极消除安全隐患。" + sentence)
-                    skip |= {"hazards_found", "hazards_rectified", "hazard_rectification_rate"}
-            sentences, used = _sentences(module, values)
-            lines += sentences
-            clauses = _metric_clauses(groups.get(module, []), values, skip | used)
-            if clauses:
-                lines.append("其他指标：" + "，".join(clauses) + "。")
-            for list_title, kind in SECTION_MIRRORS.get(module, []):
-                titles = [m.title for m in mirrors if m.kind == kind][:10]
-                if titles:
-                    lines.append(f"{list_title}{len(titles)}项：" + "；".join(titles) + "。")
-            if not lines:
-                lines.append("本学期暂无该项数据。")
-            paragraphs += [f"（{CHINESE_NUMERALS[i]}）{line}" for i, line in enumerate(lines[:10])]
-        closing = "总之，本学期我校后勤工作高效管理、优质服务。"
+            paragraphs += _numbered(lines) or ["本学期暂无该项数据。"]
+            paragraphs += table_lines(parts[part], values)
+        closing = "总之，本学期我校后勤部门围绕学校中心工作，努力做到管理规范、服务到位。"
         if awards:
             closing += "我校被评为" + "、".join(a.title for a in awards) + "。"
         closing += "今后我们将继续探索学校精细化管理模式，更加尽心为学校服好务。"
@@ -146,44 +382,56 @@ def school_summary(*, school: School, term: Term) -> tuple[str, str]:
     return title, "\n".join(paragraphs)
 
 
+def bureau_totals(rows: list[SchoolMetrics], metrics: list[protocol.Metric]) -> dict:
+    """Counts and money added up over the schools; rates pooled (Σ numerator ÷ Σ denominator) where defined."""
+    totals: dict = {}
+    for metric in metrics:
+        if metric.unit not in ("count", "yuan"):
+            continue
+        numbers = [catalogue.number(r.values.get(metric.key)) for r in rows if metric.key in r.values]
+        if numbers:
+            defined = [n for n in numbers if n is not None]
+            totals[metric.key] = sum(defined) if defined else None
+    for metric in metrics:
+        if metric.unit == "percent" and metric.pooled:
+            top, bottom = (totals.get(k) for k in metric.pooled)
+            if top is not None and bottom is not None:
+                totals[metric.key] = top / bottom if bottom else None
+    return totals
+
+
 def bureau_summary(*, bureau: Bureau, term: Term, schools) -> tuple[str, str]:
-    """(title, body) across the bureau's schools: totals and the weakest schools, from SchoolMetrics."""
+    """(title, body) across the bureau's schools: totals, pooled rates and the weakest schools."""
     with translation.override("zh-hans"):
         rows = list(SchoolMetrics.objects.filter(term=term, school__in=schools).select_related("school"))
         title = f"{bureau.name}{term.name}学校后勤工作总结"
         paragraphs = [f"{term.name}，全区{len(rows)}所学校的后勤工作情况总结如下："]
-        groups = dict(catalogue.metrics_by_module())
-        totals: dict[str, float] = {}
-        for row in rows:
-            for key, value in row.values.items():
-                number = catalogue.number(value)
-                if number is not None:
-                    totals[key] = totals.get(key, 0) + number
-        for module, heading in SECTIONS:
+        parts = _sections(catalogue.metrics_by_module())
+        totals = bureau_totals(rows, [m for metrics in parts.values() for m in metrics])
+        for part, heading in SECTIONS:
             paragraphs.append(heading)
             lines = []
-            skip: set[str] = set()
-            if module == "safety":
+            if part == "safety":
                 sentence = hazard_sentence(totals)
                 if sentence:
                     lines.append("全区" + sentence)
-                    skip |= {"hazards_found", "hazards_rectified", "hazard_rectification_rate"}
-            summable = [m for m in groups.get(module, []) if m.unit not in ("percent", "score", "days", "hours")]
-            clauses = _metric_clauses(summable, totals, skip)
-            if clauses:
-                lines.append("全区合计：" + "，".join(clauses) + "。")
-            for metric in groups.get(module, []):
+                held, required = (
+                    catalogue.number(totals.get("drills_held")),
+                    catalogue.number(totals.get("drills_required")),
+                )
+                if held is not None and required:
+                    lines.append(f"全区组织应急疏散演练{_int(held)}次，应开展{_int(required)}次。")
+            for metric in parts[part]:
                 if metric.unit != "percent":
                     continue
                 rated = [(catalogue.number(r.values.get(metric.key)), r.school.name) for r in rows]
                 rated = [(v, n) for v, n in rated if v is not None]
-                if rated:
+                if len(rated) > 1:
                     rated.sort(key=lambda p: p[0], reverse=not metric.higher_is_better)
                     low = "、".join(f"{n}（{catalogue.percent(v)}%）" for v, n in rated[:3])
                     lines.append(f"{metric.label}需重点关注的学校：{low}。")
-            if not lines:
-                lines.append("本学期暂无该项数据。")
-            paragraphs += [f"（{CHINESE_NUMERALS[i]}）{line}" for i, line in enumerate(lines[:10])]
+            paragraphs += _numbered(lines) or ["本学期暂无该项数据。"]
+            paragraphs += table_lines(parts[part], totals)
         awards = list(AwardRecord.objects.filter(school__in=schools).select_related("school"))
         if awards:
             paragraphs.append("获得荣誉：" + "；".join(f"{a.school.name}{a.title}" for a in awards) + "。")
@@ -194,34 +442,210 @@ def bureau_summary(*, bureau: Bureau, term: Term, schools) -> tuple[str, str]:
 
 
 def _is_heading(line: str) -> bool:
-    return len(line) < 30 and line[:1] in "一二三四五六七八九十" and "、" in line[:3]
+    return len(line) < 30 and line[:1] in CHINESE_NUMERALS and "、" in line[:3]
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def blocks(body: str) -> list[tuple[str, object]]:
+    """The body as ("heading", text), ("paragraph", text) and ("table", [[cell, ...], ...]) in order."""
+    found: list[tuple[str, object]] = []
+    for raw in body.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("|"):
+            if found and found[-1][0] == "table":
+                found[-1][1].append(_cells(line))
+            else:
+                found.append(("table", [_cells(line)]))
+        else:
+            found.append(("heading" if _is_heading(line) else "paragraph", line))
+    return found
+
+
+# 宋体 for the text and 黑体 for headings, as Office on Windows has them (the names Word shows in Chinese,
+# the English ones as fallbacks in the font table); Times New Roman for Latin letters and digits.
+BODY_FONT = "宋体"
+HEADING_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+FONT_TABLE = {
+    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
+    "黑体": ("SimHei", "02010609060101010101", "modern", "fixed"),
+}
+
+
+def _fonts(rpr, east_asia: str) -> None:
+    """Explicit fonts on a w:rPr (no theme fonts, whose East-Asian face is Japanese in the default template)."""
+    from docx.oxml.ns import qn
+
+    fonts = rpr.get_or_add_rFonts()
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+    for attr, name in (
+        ("w:ascii", LATIN_FONT),
+        ("w:hAnsi", LATIN_FONT),
+        ("w:eastAsia", east_asia),
+        ("w:cs", LATIN_FONT),
+    ):
+        fonts.set(qn(attr), name)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _font_table(document) -> None:
+    from lxml import etree
+
+    for part in document.part.package.iter_parts():
+        if str(part.partname) != "/word/fontTable.xml":
+            continue
+        w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+        root = etree.fromstring(part.blob)
+        for name, (alt, panose, family, pitch) in FONT_TABLE.items():
+            font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
+            for tag, value in (
+                ("altName", alt),
+                ("panose1", panose),
+                ("charset", "86"),
+                ("family", family),
+                ("pitch", pitch),
+            ):
+                etree.SubElement(font, f"{{{w}}}{tag}", {f"{{{w}}}val": value})
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _style(document, name: str, *, font: str, size: float, bold: bool = False):
+    from docx.shared import Pt, RGBColor
+
+    style = document.styles[name]
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    _fonts(style.element.get_or_add_rPr(), font)
+    return style
+
+
+def _run(paragraph, text: str, *, font: str = BODY_FONT, bold: bool = False, size: float | None = None):
+    from docx.shared import Pt
+
+    run = paragraph.add_run(text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    _fonts(run._element.get_or_add_rPr(), font)
+    return run
+
+
+def _page_number(section) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(paragraph, "— ")
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    paragraph._p.append(field)
+    _run(paragraph, " —")
+
+
+def _docx_table(document, rows: list[list[str]]) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    width = max(len(r) for r in rows)
+    table = document.add_table(rows=0, cols=width)
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for number, cells in enumerate(rows):
+        row = table.add_row()
+        if number == 0:  # the header repeats on every page the table runs to
+            row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+        for i in range(width):
+            cell = row.cells[i]
+            cell.width = Cm(10 if i == 0 else 5)
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.first_line_indent = None
+            paragraph.paragraph_format.space_after = 0
+            if i and number:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            text = cells[i] if i < len(cells) else ""
+            _run(paragraph, text, font=HEADING_FONT if number == 0 else BODY_FONT, bold=False, size=12)
+            if number == 0:
+                shade = OxmlElement("w:shd")
+                for attr, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "E7E6E6")):
+                    shade.set(qn(attr), value)
+                cell._tc.get_or_add_tcPr().append(shade)
+    document.add_paragraph()
 
 
 def docx_bytes(*, title: str, body: str) -> bytes:
+    """A4 portrait, 宋体 text and 黑体 headings (East-Asian fonts set explicitly), a table per part."""
     from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Noto Sans CJK SC"
-    style.font.size = Pt(12)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    heading = document.add_heading(title, level=1)
-    for run in heading.runs:
-        run.font.name = "Noto Sans CJK SC"
-        run._element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    for line in body.splitlines():
-        if not line.strip():
-            continue
-        paragraph = document.add_paragraph()
-        run = paragraph.add_run(line.strip())
-        run.bold = _is_heading(line.strip())
-        if not run.bold:
-            paragraph.paragraph_format.first_line_indent = Pt(24)
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+        if rpr is not None:
+            _fonts(rpr, BODY_FONT)
+            if rpr.find(qn("w:lang")) is not None:
+                rpr.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
+    normal = _style(document, "Normal", font=BODY_FONT, size=14)
+    normal.paragraph_format.line_spacing = 1.5
+    normal.paragraph_format.space_after = Pt(0)
+    rpr = normal.element.get_or_add_rPr()
+    language = rpr.find(qn("w:lang"))
+    if language is None:
+        language = OxmlElement("w:lang")
+        rpr.append(language)
+    language.set(qn("w:eastAsia"), "zh-CN")
+    _style(document, "Heading 1", font=HEADING_FONT, size=22, bold=False)
+    _style(document, "Heading 2", font=HEADING_FONT, size=16, bold=False)
+    _style(document, "Table Grid", font=BODY_FONT, size=12)
+    _font_table(document)
+    _page_number(section)
+    document.core_properties.title = title
+    document.core_properties.language = "zh-CN"
+
+    heading = document.add_paragraph(style="Heading 1")
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading.paragraph_format.space_after = Pt(18)
+    _run(heading, title, font=HEADING_FONT)
+    for kind, content in blocks(body):
+        if kind == "table":
+            _docx_table(document, content)
+        elif kind == "heading":
+            paragraph = document.add_paragraph(style="Heading 2")
+            paragraph.paragraph_format.space_before = Pt(12)
+            paragraph.paragraph_format.space_after = Pt(6)
+            _run(paragraph, content, font=HEADING_FONT)
+        else:
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.first_line_indent = Pt(28)
+            _run(paragraph, content)
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# The CJK face the PDFs already use (installed in the image), with 宋体 names first where a system has them.
+PDF_FONTS = "'Noto Serif CJK SC','Noto Sans CJK SC','SimSun','Songti SC',serif"
+PDF_HEADING_FONTS = "'Noto Sans CJK SC','SimHei','Heiti SC',sans-serif"
 
 
 def pdf_bytes(*, title: str, body: str) -> bytes:
@@ -229,15 +653,27 @@ def pdf_bytes(*, title: str, body: str) -> bytes:
     from weasyprint import HTML
 
     parts = []
-    for line in body.splitlines():
-        if line.strip():
-            tag = "h2" if _is_heading(line.strip()) else "p"
-            parts.append(f"<{tag}>{escape(line.strip())}</{tag}>")
+    for kind, content in blocks(body):
+        if kind == "table":
+            head, *rows = content
+            cells = "".join(f"<th>{escape(c)}</th>" for c in head)
+            lines = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+            parts.append(f"<table><thead><tr>{cells}</tr></thead><tbody>{lines}</tbody></table>")
+        else:
+            tag = "h2" if kind == "heading" else "p"
+            parts.append(f"<{tag}>{escape(content)}</{tag}>")
     html = (
-        "<html><head><meta charset='utf-8'><style>"
-        "@page{size:A4;margin:2cm} body{font-family:'Noto Sans CJK SC','Noto Serif CJK SC',sans-serif;"
-        "font-size:12pt;line-height:1.8} h1{text-align:center;font-size:18pt} h2{font-size:13pt;margin:1em 0 .3em}"
-        "p{text-indent:2em;margin:.2em 0}</style></head><body>"
+        "<html lang='zh-CN'><head><meta charset='utf-8'><style>"
+        "@page{size:A4;margin:3.7cm 2.6cm 3.5cm 2.8cm;@bottom-center{content:'— ' counter(page) ' —';"
+        f"font-family:{PDF_FONTS};font-size:10pt}}}}"
+        f"body{{font-family:{PDF_FONTS};font-size:14pt;line-height:1.6}}"
+        f"h1,h2,th{{font-family:{PDF_HEADING_FONTS};font-weight:normal}}"
+        "h1{text-align:center;font-size:22pt;margin:0 0 .8em} h2{font-size:16pt;margin:1em 0 .3em}"
+        "p{text-indent:2em;margin:0;text-align:justify}"
+        "table{border-collapse:collapse;margin:.6em auto 1em;width:85%;font-size:12pt;line-height:1.4}"
+        "thead{display:table-header-group} tr{page-break-inside:avoid}"
+        "th,td{border:.6pt solid #000;padding:3pt 6pt} th{background:#e7e6e6} td+td{text-align:right;width:30%}"
+        "</style></head><body>"
         f"<h1>{escape(title)}</h1>{''.join(parts)}</body></html>"
     )
     return HTML(string=html).write_pdf()

@@ -1,0 +1,237 @@
+"""The work summary is written from the figures: a zero says what is missing, each part of the seed in its
+order with a table of its figures, drills as the safety board counts them, DOCX in 宋体/黑体 and a PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from docx import Document
+from docx.oxml.ns import qn
+
+from reporting import summary
+from reporting.models import SchoolMetrics
+from reporting.services import school_metrics_refresh, term_create, term_default_bounds
+
+from .pdftext import pdf_text
+
+pytestmark = pytest.mark.django_db
+
+NO_BUILDING = {
+    "buildings_grade_a": None,
+    "buildings_grade_b": None,
+    "buildings_grade_c": None,
+    "buildings_grade_d": None,
+    "weak_buildings_without_project": 0,
+}
+
+
+@pytest.fixture
+def term(bureau_north):
+    name, start, end = term_default_bounds(timezone.localdate())
+    return term_create(bureau=bureau_north, name=name, start=start, end=end)
+
+
+def _body(school, term, values: dict) -> str:
+    SchoolMetrics.objects.update_or_create(school=school, term=term, defaults={"values": values})
+    return summary.school_summary(school=school, term=term)[1]
+
+
+def _part(body: str, heading: str) -> str:
+    """The lines of one part, from its heading to the next."""
+    lines = body.splitlines()
+    start = lines.index(heading)
+    end = next((i for i in range(start + 1, len(lines)) if summary._is_heading(lines[i])), len(lines))
+    return "\n".join(lines[start + 1 : end])
+
+
+def test_no_camera_says_none_is_registered(school_a, term):
+    body = _body(school_a, term, {"cameras_working": 0, "visitors": 0})
+    assert "尚未登记正常运行的视频监控设备，技防设施有待落实" in body
+    assert "落实到位" not in body
+    assert "正常运行0个" not in body
+    assert "尚无来访人员登记记录" in body
+    body = _body(school_a, term, {"cameras_working": 6})
+    assert "视频监控设备正常运行6个" in body
+
+
+def test_no_asset_says_none_is_registered(school_a, term):
+    body = _body(school_a, term, {"assets_fixed_count": 0, "assets_fixed_value": 0})
+    part = _part(body, "二、后勤管理")
+    assert "尚未登记固定资产" in part
+    assert "分室保管" not in body
+    assert "固定资产0件" not in body
+    body = _body(school_a, term, {"assets_fixed_count": 120, "assets_fixed_value": 560000})
+    assert "学校固定资产120件，总值56万元" in body
+
+
+def test_no_appraised_building_is_not_no_weak_building(school_a, term):
+    body = _body(school_a, term, NO_BUILDING)
+    assert "尚未登记经安全鉴定的校舍" in _part(body, "一、项目建设")
+    assert "无C、D级校舍" not in body
+    body = _body(
+        school_a,
+        term,
+        {
+            **NO_BUILDING,
+            "buildings_grade_a": 3,
+            "buildings_grade_b": 1,
+            "buildings_grade_c": 0,
+            "buildings_grade_d": 0,
+        },
+    )
+    assert "经鉴定，我校现有校舍A级3栋、B级1栋，无C、D级校舍。" in body
+    body = _body(
+        school_a,
+        term,
+        {
+            **NO_BUILDING,
+            "buildings_grade_a": 3,
+            "buildings_grade_b": 0,
+            "buildings_grade_c": 1,
+            "buildings_grade_d": 0,
+            "weak_buildings_without_project": 1,
+        },
+    )
+    assert "经鉴定，我校有C级校舍1栋，其中1栋尚未纳入加固改造项目" in body
+
+
+def test_zeros_are_phrased_or_left_to_the_table_never_dumped(school_a, term):
+    values = {
+        "projects_proposal": 0,
+        "projects_construction": 0,
+        "lost_items_found": 0,
+        "lost_items_returned": 0,
+        "convenience_services": 0,
+        "assets_stocktake_discrepancies": 0,
+        "assets_loans_open": 0,
+        "assets_loans_overdue": 0,
+        "hazards_overdue": 0,
+        "major_hazards_open": 0,
+    }
+    body = _body(school_a, term, values)
+    text = "\n".join(line for line in body.splitlines() if not line.startswith("|"))
+    assert "其他指标" not in text
+    assert "阶段的项目" not in body  # stage counts: not in the text, nor as zero rows of the table
+    assert "为0" not in text
+    assert "本学期暂无立项、在建或规划中的基建项目。" in body
+
+
+def test_parts_in_the_seed_order_each_with_its_table_and_lost_and_found_under_service(school_a, term):
+    values = {
+        "buildings_grade_a": 2,
+        "buildings_grade_c": 0,
+        "buildings_grade_d": 0,
+        "assets_fixed_count": 10,
+        "repairs_received": 4,
+        "repairs_completed": 3,
+        "lost_items_found": 3,
+        "lost_items_returned": 2,
+        "drills_held": 1,
+        "drills_required": 4,
+        "cameras_working": 2,
+    }
+    body = _body(school_a, term, values)
+    headings = [line for line in body.splitlines() if summary._is_heading(line)]
+    assert headings == ["一、项目建设", "二、后勤管理", "三、后勤服务", "四、校园安全"]
+    service = _part(body, "三、后勤服务")
+    assert "拾获师生遗失物品3件，归还失主2件。" in service
+    assert "| 拾获物品 | 3 |" in service
+    assert "拾获" not in _part(body, "一、项目建设")
+    for heading in headings:
+        assert summary.TABLE_HEADER in _part(body, heading)
+    assert "组织应急疏散演练1次，应开展4次，未达到每月一次的要求。" in body
+    assert "| 应开展演练 | 4 |" in _part(body, "四、校园安全")
+
+
+def test_drills_required_is_the_safety_boards(school_a, term):
+    """The bureau's term starts on 1 August; the board counts the school term (September on) so far."""
+    from safety.models import Drill
+    from safety.selectors import drills_vs_required
+    from safety.terms import current_term
+
+    today = timezone.localdate()
+    connection.set_tenant(school_a)
+    try:
+        for day in {term.start, today, today - dt.timedelta(days=40)}:
+            Drill.objects.create(
+                kind=Drill._meta.get_field("kind").choices[0][0], held_on=day, participants=300
+            )
+        board = drills_vs_required(period=current_term())
+    finally:
+        connection.set_schema_to_public()
+    row = school_metrics_refresh(school=school_a, term=term)
+    assert row.values["drills_required"] == board["required"]
+    assert row.values["drills_held"] == board["held"]
+    body = summary.school_summary(school=school_a, term=term)[1]
+    assert f"| 应开展演练 | {board['required']} |" in body
+    assert f"应开展{board['required']}次" in body
+
+
+def _document(school, term) -> tuple[str, str, Document]:
+    title, body = summary.school_summary(school=school, term=term)
+    return title, body, Document(BytesIO(summary.docx_bytes(title=title, body=body)))
+
+
+def test_docx_is_in_songti_and_heiti_with_a_table_per_part(school_a, term):
+    values = {
+        "assets_fixed_count": 10,
+        "repairs_received": 4,
+        "repairs_completed": 3,
+        "cameras_working": 0,
+        **NO_BUILDING,
+    }
+    SchoolMetrics.objects.create(school=school_a, term=term, values=values)
+    title, body, document = _document(school_a, term)
+    assert document.paragraphs[0].text == title
+    assert len(document.tables) == 4
+    assert [c.text for c in document.tables[0].rows[0].cells] == ["指标", "数值"]
+    assert "尚未登记正常运行的视频监控设备" in "".join(p.text for p in document.paragraphs)
+    runs = [r for p in document.paragraphs for r in p.runs if r.text.strip()]
+    runs += [
+        r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs
+    ]
+    assert runs
+    for run in runs:
+        fonts = run._element.rPr.rFonts
+        assert fonts.get(qn("w:eastAsia")) in ("宋体", "黑体")
+        assert fonts.get(qn("w:ascii")) == "Times New Roman"
+        assert fonts.get(qn("w:asciiTheme")) is None
+    body_runs = [r for p in document.paragraphs[1:] if p.style.name == "Normal" for r in p.runs]
+    assert body_runs
+    assert {r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in body_runs} == {"宋体"}
+    headings = [p for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert [p.text for p in headings] == ["一、项目建设", "二、后勤管理", "三、后勤服务", "四、校园安全"]
+    assert {r._element.rPr.rFonts.get(qn("w:eastAsia")) for p in headings for r in p.runs} == {"黑体"}
+    normal = document.styles["Normal"].element.rPr.rFonts
+    assert normal.get(qn("w:eastAsia")) == "宋体"
+    font_table = next(
+        p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"
+    )
+    assert b'w:name="\xe5\xae\x8b\xe4\xbd\x93"' in font_table.blob  # 宋体 …
+    assert b'w:altName w:val="SimSun"' in font_table.blob  # … with its English name as the fallback
+    assert b'w:altName w:val="SimHei"' in font_table.blob
+    assert b"Noto" not in summary.docx_bytes(title=title, body=body)
+
+
+def test_pdf_has_the_text_and_the_tables(school_a, term):
+    SchoolMetrics.objects.create(
+        school=school_a,
+        term=term,
+        values={"assets_fixed_count": 0, "lost_items_found": 3, "drills_held": 0, "drills_required": 4},
+    )
+    title, body = summary.school_summary(school=school_a, term=term)
+    pdf = summary.pdf_bytes(title=title, body=body)
+    assert pdf.startswith(b"%PDF-")
+    assert len(pdf) > 10_000
+    text = pdf_text(pdf).replace("\n", "")
+    assert text.startswith(title)
+    assert "三、后勤服务" in text
+    assert "拾获物品" in text
+    assert "指标" in text
+    assert "数值" in text
+    assert "尚未登记固定资产" in text
+    assert "本学期尚未组织应急疏散演练" in text
