@@ -425,3 +425,20 @@ def values_for(*, user, school: School, term: Term) -> dict:
         raise PermissionDenied
     row = SchoolMetrics.objects.filter(school=school, term=term).first()
     return row.values if row else {}
+
+
+def freshness_for(*, user, bureau: Bureau) -> dict:
+    """When the bureau's read-models last changed: the stamp the pages poll, and the time they show.
+
+    Two aggregates over the bureau's rows (indexed by school), cheap enough to ask every few seconds.
+    """
+    from django.db.models import Count, Max
+
+    schools_of(user=user, bureau=bureau)
+    metrics = SchoolMetrics.objects.filter(school__bureau=bureau).aggregate(n=Count("pk"), last=Max("computed_at"))
+    mirrors = MirroredRecord.objects.filter(school__bureau=bureau).aggregate(n=Count("pk"), last=Max("updated_at"))
+    moments = [m for m in (metrics["last"], mirrors["last"]) if m is not None]
+    last = max(moments) if moments else None
+    stamp = f"{metrics['n']}:{metrics['last'] and metrics['last'].timestamp()}:{mirrors['n']}:" \
+            f"{mirrors['last'] and mirrors['last'].timestamp()}"
+    return {"stamp": stamp, "as_of": last}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("schools/<int:school_id>/", views.school_detail, name="school_detail"),
     path("glossary/", views.glossary, name="glossary"),
     path("records/", views.records, name="records"),
+    path("live/", views.live, name="live"),
     path("terms/", views.terms, name="terms"),
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/new/", views.campaign_new, name="campaign_new"),

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from frontend.lists import paginate, wants_export
 from jobs.background import document_in_background, export_in_background
 from tenants.access import bureau_roles, bureau_view, is_platform_operator
 
-from . import catalogue, selectors, services, summary
+from . import catalogue, charts, selectors, services, summary
 from .choices import ApplicationStatus, CampaignArea
 from .forms import (
     AwardProgrammeForm,
@@ -147,6 +147,7 @@ def console(request):
         "filter_min": request.GET.get("min", ""), "filter_max": request.GET.get("max", ""),
         "chosen": request.GET.getlist("m"),
     }
+    context["live"] = _live(request, context["bureau"])
     return render(request, "reporting/console.html", context)
 
 
@@ -221,8 +222,10 @@ def rankings(request):
         row["change_text"] = _signed(metric, row["change"])
         row["below"] = _worse_than(metric, row["value"], average)
     context = {"bureau": bureau, "term": term, "terms": terms, "previous": previous, "metric": metric,
+               "chart": charts.ranking_chart(metric=metric, rows=rows, average=average) if metric else None,
                "metrics": list(metrics.values()), "rows": rows, "average": catalogue.display(metric, average),
                "district_rule": selectors.district_figure_rule(metric) if metric else ""}
+    context["live"] = _live(request, context["bureau"])
     return render(request, "reporting/rankings.html", context)
 
 
@@ -298,6 +301,20 @@ def glossary(request):
     return render(request, "reporting/glossary.html", {"groups": groups})
 
 
+def _live(request, bureau) -> dict:
+    """What a page needs to redraw itself when the read-models change: the stamp and the poll's address."""
+    fresh = selectors.freshness_for(user=request.user, bureau=bureau)
+    return {**fresh, "url": f"{reverse('reporting:live')}?bureau={bureau.pk}"}
+
+
+@bureau_view
+def live(request):
+    """The read-models' stamp, polled by the console's pages to redraw themselves when a school's figures change."""
+    bureau = selectors.bureau_for(user=request.user, bureau_id=_int(request.GET.get("bureau")))
+    fresh = selectors.freshness_for(user=request.user, bureau=bureau)
+    return JsonResponse({"stamp": fresh["stamp"], "as_of": fresh["as_of"].isoformat() if fresh["as_of"] else None})
+
+
 @bureau_view
 def records(request):
     """Mirrored lists across the bureau's schools (major hazards, C/D buildings, projects, overdue repairs)."""
@@ -318,6 +335,7 @@ def records(request):
     context = {"bureau": bureau, "page_obj": page_obj, "kind": kind, "query": query,
                "kinds": [(k, catalogue.mirror_label(k)) for k in selectors.mirrored_kinds(user=request.user,
                                                                                          bureau=bureau)]}
+    context["live"] = _live(request, context["bureau"])
     return render(request, "reporting/records.html", context)
 
 
@@ -405,7 +423,8 @@ def campaign_detail(request, campaign_id: int):
     items = [{"area": CampaignArea(i["area"]).label if i["area"] in CampaignArea.values else i["area"],
               "text": i["text"]} for i in campaign.items]
     return render(request, "reporting/campaign_detail.html",
-                  {"campaign": campaign, "rows": rows, "summary": selectors.campaign_summary(rows), "items": items})
+                  {"live": _live(request, bureau), "campaign": campaign, "rows": rows, "summary": selectors.campaign_summary(rows), "items": items,
+                   "chart": charts.campaign_chart(title=_("Progress"), rows=rows)})
 
 
 # ---------------------------------------------------------------- awards
@@ -467,7 +486,8 @@ def award_detail(request, programme_id: int):
                  "op": c["op"], "value": catalogue.display(metric_map.get(c["metric"]), c["value"])}
                 for c in programme.criteria]
     return render(request, "reporting/award_detail.html",
-                  {"programme": programme, "rows": rows, "term": term, "terms": terms, "criteria": criteria})
+                  {"live": _live(request, bureau), "programme": programme, "rows": rows, "term": term, "terms": terms, "criteria": criteria,
+                   "chart": charts.readiness_chart(title=_("Readiness of each school"), rows=rows)})
 
 
 @bureau_view

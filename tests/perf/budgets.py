@@ -29,7 +29,10 @@ class Budget:
 
 # (host kind, URL name) → budget. Host kinds: "school" (config.urls_school), "public" (config.urls_public).
 PAGES: dict[tuple[str, str], Budget] = {
-    ("school", "home"): Budget(25),  # one or two per module card
+    ("school", "home"): Budget(34),  # one or two per module card, and the to-do card's count (one per source)
+    ("school", "todo"): Budget(15),  # one count and one page of rows per to-do source, whatever their number
+    ("school", "jobs:list"): Budget(7),
+    ("public", "jobs:list"): Budget(6),
     ("school", "notifications"): Budget(8, rows="notifications"),
     ("public", "home"): Budget(10, rows="schools"),
     ("public", "notifications"): Budget(7, rows="notifications"),
@@ -69,7 +72,8 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "assets:transfer_list"): Budget(8, rows="transfers"),
     # repairs
     ("school", "repairs:list"): Budget(8, rows="work_orders"),
-    ("school", "repairs:board"): Budget(11, rows="work_orders"),
+    # + the term's charts: on-time by month, orders by source, and the intact rate at each month's end (4 counts a month)
+    ("school", "repairs:board"): Budget(29, rows="work_orders"),
     ("school", "repairs:mine"): Budget(8, rows="work_orders"),
     ("school", "repairs:labels"): Budget(7, rows="rooms"),
     ("school", "repairs:plans"): Budget(7, rows="maintenance_plans"),
@@ -107,20 +111,21 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("public", "reporting:awards"): Budget(14, rows="awards"),
     ("public", "reporting:campaign_new"): Budget(9),
     ("public", "reporting:campaigns"): Budget(11, rows="campaigns"),
-    ("public", "reporting:console"): Budget(17, rows="school_metrics"),
+    ("public", "reporting:console"): Budget(19, rows="school_metrics"),  # + the live stamp (2 aggregates)
     ("public", "reporting:glossary"): Budget(6),
-    ("public", "reporting:rankings"): Budget(14, rows="school_metrics"),
-    ("public", "reporting:records"): Budget(11, rows="mirrored_records"),
+    ("public", "reporting:rankings"): Budget(16, rows="school_metrics"),  # + the live stamp
+    ("public", "reporting:live"): Budget(8),
+    ("public", "reporting:records"): Budget(13, rows="mirrored_records"),  # + the live stamp
     ("public", "reporting:summary"): Budget(14, rows="school_metrics"),
     ("public", "reporting:terms"): Budget(9, rows="terms"),
     ("school", "reporting_school:awards"): Budget(11, rows="awards"),
     ("school", "reporting_school:summary"): Budget(12, rows="mirrored_records"),
     # safety (the other ledgers are in ARG_PAGES)
-    ("school", "safety:board"): Budget(13, rows="hazards"),
+    ("school", "safety:board"): Budget(16, rows="hazards"),  # + three charts, one aggregate each
     ("school", "safety:campaign_list"): Budget(8, rows="agreement_campaigns"),
     ("school", "safety:escort_summary"): Budget(7, rows="escort_records"),
     ("school", "safety:gate"): Budget(8, rows="gate", as_="gina"),  # the guard's phone page
-    ("school", "safety:hazard_list"): Budget(8, rows="hazards"),
+    ("school", "safety:hazard_list"): Budget(10, rows="hazards"),  # + the term's 整改率 and the overdue count
     ("school", "safety:health_check"): Budget(11, rows="health_checks"),
     ("school", "safety:my_agreements"): Budget(7, rows="agreements"),
     ("school", "safety:round_list"): Budget(8, rows="inspection_rounds"),
@@ -198,6 +203,7 @@ GRAPHQL: dict[str, Budget] = {
     "emergencyPlanList": Budget(6, rows="emergency_plans"),
     "escortRecordList": Budget(7, rows="escort_records"),
     "hazardList": Budget(6, rows="hazards"),
+    "myTodo.sections": Budget(14),  # per source, not per item
     "healthCheckList": Budget(7, rows="health_checks"),
     "inspectionRoundList": Budget(6, rows="inspection_rounds"),
     "patrolList": Budget(7, rows="patrols"),

@@ -161,3 +161,29 @@ def test_district_rates_are_pooled_and_say_so(district, client_for, dave, bureau
     glossary = client_for(dave).get("/bureau/glossary/").content.decode()
     assert selectors.district_figure_rule(rate) in glossary
     assert "合计 ÷" in selectors.district_figure_rule(rate)
+
+
+def test_bureau_pages_chart_their_rows_and_poll_a_stamp_that_moves_with_a_write(district, client_for, dave,
+                                                                                 school_a):
+    client = client_for(dave)
+    page = client.get("/bureau/rankings/?metric=hazard_rectification_rate")
+    chart = page.context["chart"]
+    # the chart is the table's rows: 贝塔 100%, 阿尔法 71.43%, and the district's pooled 81.82% beside them
+    assert chart["labels"] == ["贝塔小学", "阿尔法小学"]
+    assert chart["series"][0]["data"] == [100.0, 71.43]
+    assert chart["series"][1]["data"] == [81.82, 81.82]
+    assert 'data-testid="chart-ranking"' in page.content.decode()
+    assert 'data-live-region' in page.content.decode()
+
+    before = client.get("/bureau/live/").json()
+    assert before["stamp"] == client.get("/bureau/live/").json()["stamp"]  # nothing changed, nothing moves
+    add_hazards(school_a, found=1, rectified=1)
+    school_metrics_refresh(school=school_a)
+    after = client.get("/bureau/live/").json()
+    assert after["stamp"] != before["stamp"]
+    assert after["as_of"] is not None
+    # a school's own people do not read the bureau's stamp
+    from django.contrib.auth import get_user_model
+
+    alice = get_user_model().objects.get(username="alice")
+    assert client_for(alice).get("/bureau/live/").status_code in (302, 403)

@@ -99,9 +99,12 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-hq-chart-table]").forEach(tableToggle);
+  function init(root) {
+    root.querySelectorAll("[data-hq-chart-table]").forEach(tableToggle);
     if (!window.echarts) return;
-    document.querySelectorAll("[data-chart]").forEach(draw);
-  });
+    root.querySelectorAll("[data-chart]").forEach(draw);
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // A page region swapped in place (reporting/live.js) brings new charts to draw.
+  document.addEventListener("hq:refreshed", function (event) { init(event.target); });
 })();

@@ -27,9 +27,10 @@
       series: d.series.map(function (s) { return { type: "line", name: s.name, data: s.data }; }) };
   }
   var kinds = { bars: bars, trend: trend, lines: lines };
-  document.addEventListener("DOMContentLoaded", function () {
+  function init(root) {
     if (!window.echarts) return;
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.getAttribute("data-rendered")) return;
       var d = data(el.getAttribute("data-source"));
       var make = kinds[el.getAttribute("data-chart")];
       if (!d || !make) return;
@@ -38,5 +39,8 @@
       el.setAttribute("data-rendered", "1");
       window.addEventListener("resize", function () { chart.resize(); });
     });
-  });
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // A page region swapped in place (reporting/live.js) brings new charts to draw.
+  document.addEventListener("hq:refreshed", function (event) { init(event.target); });
 })();
