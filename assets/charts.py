@@ -8,7 +8,7 @@ from django.utils.translation import pgettext
 
 from core.charts import chart, percent
 
-from .choices import Condition
+from .choices import Condition, Resolution
 from .models import Asset, Stocktake, StocktakeResolution, StocktakeScan
 
 
@@ -16,7 +16,8 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
     """Per room of the stocktake: expected (booked there), counted (scanned there), still to count, other labels.
 
     Expected are the room's assets as stocktake_lists expects them (not disposed; a lost one only when this
-    stocktake resolved it), counted are those of them whose label was scanned in that very room; a label
+    stocktake resolved it), counted are those of them whose label was scanned in that very room, on loan those
+    out on loan and not scanned (neither counted nor still to count); a label
     scanned in a room that is not its own, or of no asset, is an "other label" of the room it was scanned in.
     """
     rooms = list(stocktake.rooms.select_related("building"))
@@ -24,13 +25,21 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
         stocktake=stocktake, asset=OuterRef("pk"), room=OuterRef("room")
     )
     resolved = StocktakeResolution.objects.filter(stocktake=stocktake, code=OuterRef("asset_number"))
+    # Out on loan and not scanned: neither counted nor still to count (recorded with its loan when finished).
+    away = ~Q(Exists(scanned_here)) & (
+        Q(condition=Condition.LENT) | Q(Exists(resolved.filter(action=Resolution.LENT)))
+    )
     booked = {
         row["room"]: row
         for row in Asset.objects.filter(room__in=rooms)
         .exclude(condition=Condition.DISPOSED)
         .exclude(Q(condition=Condition.LOST) & ~Exists(resolved))
         .values("room")
-        .annotate(expected=Count("pk"), counted=Count("pk", filter=Q(Exists(scanned_here))))
+        .annotate(
+            expected=Count("pk"),
+            counted=Count("pk", filter=Q(Exists(scanned_here))),
+            lent=Count("pk", filter=away),
+        )
     }
     scans = dict(
         StocktakeScan.objects.filter(stocktake=stocktake)
@@ -40,6 +49,7 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
     )
     expected = [booked.get(room.pk, {}).get("expected", 0) for room in rooms]
     counted = [booked.get(room.pk, {}).get("counted", 0) for room in rooms]
+    lent = [booked.get(room.pk, {}).get("lent", 0) for room in rooms]
     return chart(
         key="stocktake-progress",
         kind="bar",
@@ -49,9 +59,10 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
         labels=[str(room) for room in rooms],
         series=[
             {"name": _("Counted"), "data": counted, "stack": "room"},
+            {"name": pgettext("stocktake", "On loan"), "data": lent, "stack": "room"},
             {
                 "name": _("Not yet counted"),
-                "data": [e - c for e, c in zip(expected, counted, strict=True)],
+                "data": [e - c - n for e, c, n in zip(expected, counted, lent, strict=True)],
                 "stack": "room",
             },
             {"name": _("Booked in the room"), "data": expected, "table_only": True},

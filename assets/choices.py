@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AssetKind(models.TextChoices):
@@ -96,9 +97,15 @@ class Resolution(models.TextChoices):
     RESTORE = "restore", _("Found again, restored")
     REGISTER = "register", _("Registered as a new card")
     IGNORE = "ignore", _("No action")
+    # Set when counting is finished: a found item gets a draft card, a missing asset a disposal proposal,
+    # an asset out on loan is recorded with its loan (never 盘亏).
+    DRAFT = "draft", _("Draft card to complete")
+    PROPOSE_DISPOSAL = "dispose", _("Disposal proposed")
+    LENT = "lent", pgettext_lazy("stocktake", "On loan")
 
 
 class Finding(models.TextChoices):
     OK = "ok", _("In place")
     SURPLUS = "surplus", _("Surplus (not on the books)")
     MISPLACED = "misplaced", _("Misplaced")
+    LENT = "lent", pgettext_lazy("stocktake", "On loan")

@@ -44,11 +44,11 @@ def _procured(*, government: bool):
 
 
 def _discrepancies(period) -> int:
-    from .selectors import stocktake_lists, stocktake_prefetch
+    from .selectors import stocktake_discrepancy_count, stocktake_lists, stocktake_prefetch
 
     finished = Stocktake.objects.filter(status=StocktakeStatus.FINISHED, planned_on__range=period.range)
     finished = finished.prefetch_related(*stocktake_prefetch())
-    return sum(len(rows) for stocktake in finished for rows in stocktake_lists(stocktake).values())
+    return sum(stocktake_discrepancy_count(stocktake_lists(stocktake)) for stocktake in finished)
 
 
 METRICS = [

@@ -603,6 +603,10 @@ class StocktakeScan(models.Model):
     booked_room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("booked room")
     )
+    # What the counter saw, for an item not on the books (it becomes the draft card's name).
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    # The loan open when an asset out on loan was scanned: who has it and until when, as it was then.
+    loan = models.ForeignKey("Loan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     scanned_by = user_fk(on_delete=models.PROTECT, related_name="+")
     scanned_at = models.DateTimeField(default=timezone.now)
 
@@ -619,8 +623,50 @@ class StocktakeResolution(models.Model):
     code = models.CharField(_("code"), max_length=60)
     action = models.CharField(_("action"), max_length=10, choices=Resolution.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The loan of an asset that was out when counting finished, and the disposal proposed for a missing one.
+    loan = models.ForeignKey("Loan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    disposal = models.ForeignKey("Disposal", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     actor = user_fk(on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stocktake", "code"], name="resolve_once_per_code")]
+
+
+@tracked()
+class AssetDraft(models.Model):
+    """A card to complete for an item a stocktake found that is not on the books (盘盈): booked once completed."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="drafts", verbose_name=_("stocktake"))
+    code = models.CharField(_("scanned code"), max_length=60)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    room = models.ForeignKey("schools.Room", on_delete=models.PROTECT, related_name="+", verbose_name=_("room"))
+    created_by = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    asset = models.OneToOneField(
+        Asset, on_delete=models.PROTECT, null=True, blank=True, related_name="stocktake_draft", verbose_name=_("asset")
+    )
+    completed_by = user_fk(on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draft asset card")
+        verbose_name_plural = _("draft asset cards")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["stocktake", "code"], name="one_draft_per_found_item")]
+
+    def __str__(self) -> str:
+        return self.description or self.code
+
+
+@tracked()
+class StocktakeSignature(models.Model):
+    """A counter's signature under a finished stocktake's result."""
+
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="signatures")
+    signer = user_fk(on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by"))
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["stocktake", "signer"], name="sign_once_per_stocktake")]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from tenants.access import can_read_school, school_roles
@@ -18,6 +19,7 @@ from .choices import Condition, DisposalStatus, Finding, MovementKind, Requisiti
 from .models import (
     Acceptance,
     Asset,
+    AssetDraft,
     Category,
     ConsumableItem,
     Disposal,
@@ -226,6 +228,28 @@ def stocktake_list_for(*, user) -> QuerySet[Stocktake]:
     return Stocktake.objects.annotate(scan_count=Count("scans")).order_by("-planned_on", "-id")
 
 
+def stocktake_counters(*, stocktake: Stocktake) -> list:
+    """Who scanned labels in this stocktake, by name: those who sign its result."""
+    from tenants.models import User
+
+    ids = StocktakeScan.objects.filter(stocktake=stocktake).values_list("scanned_by", flat=True).distinct()
+    return list(User.objects.filter(pk__in=list(ids)).order_by("name", "username"))
+
+
+def asset_draft_get_for(*, user, pk: int) -> AssetDraft:
+    """A draft card of a stocktake's found item, for the school's custodians; Http404 otherwise."""
+    _check_reader(user)
+    if not school_roles(user, _school()) & MANAGERS:
+        raise Http404
+    return get_object_or_404(AssetDraft.objects.select_related("stocktake", "room__building"), pk=pk)
+
+
+def open_loans_for(*, user, assets) -> QuerySet[Loan]:
+    """The loans not yet returned of these assets, with their borrowers."""
+    _check_reader(user)
+    return Loan.objects.filter(asset__in=assets, returned_on__isnull=True).select_related("borrower")
+
+
 def _label(action: str | None) -> str:
     return str(Resolution(action).label) if action else ""
 
@@ -245,8 +269,9 @@ def stocktake_prefetch_one(lookup: str) -> Prefetch:
     from schools.models import Room
 
     querysets = {
-        "resolutions": lambda: StocktakeResolution.objects.all(),
-        "scans": lambda: StocktakeScan.objects.select_related("asset", "room__building", "booked_room__building"),
+        "resolutions": lambda: StocktakeResolution.objects.select_related("loan__borrower", "disposal"),
+        "scans": lambda: StocktakeScan.objects.select_related("asset", "room__building", "booked_room__building",
+                                                              "loan__borrower"),
         "rooms": lambda: Room.objects.select_related("building"),
         "rooms__assets": lambda: Asset.objects.exclude(condition=Condition.DISPOSED),
     }
@@ -264,25 +289,33 @@ def _is_prefetched(stocktake: Stocktake) -> bool:
 
 
 def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
-    """The discrepancy lists without an access check (for metrics, which run without a person).
+    """The discrepancy lists without an access check (for metrics, which run without a person), and the assets
+    out on loan (`lent`: with the loan, who has it and until when; neither in place nor missing).
 
     Reads the rows stocktake_prefetch() fetched when they are there (a page of stocktakes costs no
-    query per stocktake); otherwise three queries.
+    query per stocktake); otherwise three queries, and one more for the loans of assets lent while counting.
     """
     prefetched = _is_prefetched(stocktake)
     if prefetched:
-        resolved = {r.code: r.action for r in stocktake.resolutions.all()}
+        resolutions = {r.code: r for r in stocktake.resolutions.all()}
         scans = list(stocktake.scans.all())
     else:
-        resolved = dict(stocktake.resolutions.values_list("code", "action"))
-        scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building"))
-    rows = {Finding.SURPLUS: [], Finding.MISPLACED: []}
+        resolutions = {r.code: r for r in stocktake.resolutions.select_related("loan__borrower", "disposal")}
+        scans = list(stocktake.scans.select_related("asset", "room__building", "booked_room__building",
+                                                    "loan__borrower"))
+
+    def row(code, asset, booked_room, scanned_room, **extra) -> dict:
+        resolution = resolutions.get(code)
+        return {"code": code, "asset": asset, "booked_room": booked_room, "scanned_room": scanned_room,
+                "resolution": resolution.action if resolution else None, "resolution_label": _label(
+                    resolution.action if resolution else None), "disposal": resolution.disposal if resolution else None,
+                "description": "", "loan": None, **extra}
+
+    rows = {Finding.SURPLUS: [], Finding.MISPLACED: [], Finding.LENT: []}
     for scan in scans:
         if scan.finding in rows:
-            rows[scan.finding].append(
-                {"code": scan.code, "asset": scan.asset, "scanned_room": scan.room, "booked_room": scan.booked_room,
-                 "resolution": resolved.get(scan.code), "resolution_label": _label(resolved.get(scan.code))}
-            )
+            rows[scan.finding].append(row(scan.code, scan.asset, scan.booked_room, scan.room,
+                                          description=scan.description, loan=scan.loan))
     scanned_ids = {s.asset_id for s in scans if s.asset_id}
     if prefetched:
         # The assets' own order (newest booking first), as the query below gives it.
@@ -295,10 +328,25 @@ def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
             .exclude(pk__in=scanned_ids)
             .select_related("room__building")
         )
-    missing = [
-        {"code": a.asset_number, "asset": a, "booked_room": a.room, "scanned_room": None,
-         "resolution": resolved.get(a.asset_number), "resolution_label": _label(resolved.get(a.asset_number))}
-        for a in expected
-        if a.condition != Condition.LOST or a.asset_number in resolved
-    ]
-    return {"surplus": rows[Finding.SURPLUS], "missing": missing, "misplaced": rows[Finding.MISPLACED]}
+    missing, lent_now = [], []
+    for a in expected:
+        resolution = resolutions.get(a.asset_number)
+        if resolution is not None and resolution.action == Resolution.LENT:
+            rows[Finding.LENT].append(row(a.asset_number, a, a.room, None, loan=resolution.loan))
+        elif resolution is None and a.condition == Condition.LENT:
+            lent_now.append(row(a.asset_number, a, a.room, None, loan=None))
+        elif a.condition != Condition.LOST or resolution is not None:
+            missing.append(row(a.asset_number, a, a.room, None))
+    if lent_now and not prefetched:
+        loans = {loan.asset_id: loan for loan in Loan.objects.filter(
+            asset__in=[r["asset"] for r in lent_now], returned_on__isnull=True).select_related("borrower")}
+        for r in lent_now:
+            r["loan"] = loans.get(r["asset"].pk)
+    rows[Finding.LENT].extend(lent_now)
+    return {"surplus": rows[Finding.SURPLUS], "missing": missing, "misplaced": rows[Finding.MISPLACED],
+            "lent": rows[Finding.LENT]}
+
+
+def stocktake_discrepancy_count(found: dict[str, list[dict]]) -> int:
+    """盘盈, 盘亏 and misplaced together (an asset out on loan is none of them)."""
+    return len(found["surplus"]) + len(found["missing"]) + len(found["misplaced"])

@@ -44,6 +44,7 @@ from .models import (
     AcceptanceLine,
     AcceptanceMember,
     Asset,
+    AssetDraft,
     AssetNumberCounter,
     Category,
     ConsumableItem,
@@ -58,6 +59,7 @@ from .models import (
     Stocktake,
     StocktakeResolution,
     StocktakeScan,
+    StocktakeSignature,
     Supplier,
     Transfer,
 )
@@ -940,35 +942,75 @@ def scanned_code(text: str) -> str:
     return text.rsplit("/", 1)[-1].strip()
 
 
+UNLABELLED = "NOLABEL"
+
+
+def _unlabelled_code(stocktake: Stocktake) -> str:
+    """A code for a found item without a label: NOLABEL-1, NOLABEL-2, … within the stocktake."""
+    taken = set(stocktake.scans.filter(code__startswith=f"{UNLABELLED}-").values_list("code", flat=True))
+    n = len(taken) + 1
+    while f"{UNLABELLED}-{n}" in taken:
+        n += 1
+    return f"{UNLABELLED}-{n}"
+
+
 @transaction.atomic
-def stocktake_scan(*, stocktake: Stocktake, room: Room, code: str, actor: User) -> StocktakeScan:
-    """Record one scanned label in a room (a code scanned twice keeps the first scan)."""
+def stocktake_scan(
+    *, stocktake: Stocktake, room: Room, code: str, actor: User, allow_unknown: bool = True, description: str = ""
+) -> StocktakeScan:
+    """Record one scanned label in a room (a code scanned twice keeps the first scan, marked `counted_before`).
+
+    A number on no card is an item found that is not on the books (盘盈) when `allow_unknown`; the counting
+    page passes it only when the counter says so, so that a mistyped number is refused and changes nothing.
+    An asset out on loan is recorded as lent, with its loan, never as in place.
+    """
     _require_school_role(actor, MANAGERS | {"teacher"})
     if stocktake.status != StocktakeStatus.COUNTING:
         raise ValidationError(_("This stocktake is finished."))
+    if not stocktake.rooms.filter(pk=room.pk).exists():
+        raise ValidationError(_("%(room)s is not counted in this stocktake.") % {"room": room})
     code = scanned_code(code)
+    description = description.strip()
+    if not code and allow_unknown and description:
+        code = _unlabelled_code(stocktake)
     if not code:
         raise ValidationError({"code": _("Scan or type an asset number.")})
-    existing = StocktakeScan.objects.filter(stocktake=stocktake, code=code).first()
+    existing = StocktakeScan.objects.filter(stocktake=stocktake, code=code).select_related("asset", "room").first()
     if existing:
+        existing.counted_before = True
         return existing
     asset = Asset.objects.filter(asset_number=code).first()
+    if asset is None and not allow_unknown:
+        raise ValidationError({"code": _(
+            "No asset has the number %(code)s. Check the number; an item that is not on the books is recorded "
+            "with “Not on the books”."
+        ) % {"code": code}})
+    loan = None
     if asset is None or asset.condition in (Condition.DISPOSED, Condition.LOST):
         finding = Finding.SURPLUS
+    elif (loan := Loan.objects.filter(asset=asset, returned_on__isnull=True).first()) or asset.condition == Condition.LENT:
+        finding = Finding.LENT
     elif asset.room_id != room.pk:
         finding = Finding.MISPLACED
     else:
         finding = Finding.OK
     scan = StocktakeScan(stocktake=stocktake, room=room, code=code, asset=asset, scanned_by=actor, finding=finding,
-                         booked_room=asset.room if asset else None)
+                         booked_room=asset.room if asset else None, loan=loan,
+                         description=description if asset is None else "")
     scan.full_clean()
     scan.save()
+    scan.counted_before = False
     return scan
 
 
 @transaction.atomic
 def stocktake_finish(*, stocktake: Stocktake, actor: User) -> Stocktake:
-    """Close counting; the discrepancy lists are then final."""
+    """Close counting and reconcile the result into the cards.
+
+    Each found item not on the books gets a draft card for the custodian to complete (盘盈), each booked asset
+    not found a disposal proposal in the disposal flow (盘亏, approved there, never here), and each asset out on
+    loan is recorded with its loan; what was already resolved by hand is left as it is.
+    """
     _require_school_role(actor, MANAGERS)
     stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
     if stocktake.status == StocktakeStatus.FINISHED:
@@ -976,8 +1018,78 @@ def stocktake_finish(*, stocktake: Stocktake, actor: User) -> Stocktake:
     stocktake.status = StocktakeStatus.FINISHED
     stocktake.finished_at = timezone.now()
     stocktake.save(update_fields=["status", "finished_at"])
+    _stocktake_reconcile(stocktake=stocktake, actor=actor)
     _refresh()
     return stocktake
+
+
+def _stocktake_reconcile(*, stocktake: Stocktake, actor: User) -> None:
+    from .selectors import stocktake_lists
+
+    found = stocktake_lists(stocktake)
+    resolutions = []
+    for row in found["surplus"]:
+        if row["resolution"] or row["asset"] is not None:  # a disposed or lost asset found again: the custodian decides
+            continue
+        AssetDraft.objects.create(stocktake=stocktake, code=row["code"], description=row["description"],
+                                  room=row["scanned_room"], created_by=actor)
+        resolutions.append(StocktakeResolution(stocktake=stocktake, code=row["code"], action=Resolution.DRAFT, actor=actor))
+    for row in found["lent"]:
+        if not row["resolution"] and row["scanned_room"] is None:  # a scanned one keeps its loan on the scan
+            resolutions.append(StocktakeResolution(stocktake=stocktake, asset=row["asset"], code=row["code"],
+                                                   action=Resolution.LENT, loan=row["loan"], actor=actor))
+    for row in found["missing"]:
+        if row["resolution"]:
+            continue
+        asset = row["asset"]
+        disposal = Disposal.objects.filter(asset=asset, status=DisposalStatus.PENDING).first()
+        if disposal is None:
+            facts = {"name": stocktake.name, "room": row["booked_room"] or "—",
+                     "date": timezone.localdate(stocktake.finished_at).isoformat()}
+            disposal = disposal_request(
+                asset=asset, actor=actor, method=DisposalMethod.WRITE_OFF,
+                reason=_("Missing at stocktake %(name)s") % facts,
+                justification=_("Not found in %(room)s when %(name)s was counted; proposed when counting finished "
+                                "on %(date)s.") % facts,
+            )
+        resolutions.append(StocktakeResolution(stocktake=stocktake, asset=asset, code=row["code"],
+                                               action=Resolution.PROPOSE_DISPOSAL, disposal=disposal, actor=actor))
+    for resolution in resolutions:
+        resolution.full_clean()
+        resolution.save()
+
+
+@transaction.atomic
+def stocktake_sign(*, stocktake: Stocktake, actor: User) -> StocktakeSignature:
+    """A counter signs the finished stocktake's result (those who scanned, and the custodians who supervised)."""
+    _require_school_role(actor, MANAGERS | {"teacher"})
+    stocktake = Stocktake.objects.get(pk=stocktake.pk)
+    if stocktake.status != StocktakeStatus.FINISHED:
+        raise ValidationError(_("The result is signed once counting is finished."))
+    counted = StocktakeScan.objects.filter(stocktake=stocktake, scanned_by=actor).exists()
+    if not counted and not school_roles(actor, current_school()) & MANAGERS:
+        raise PermissionDenied(_("Only those who counted sign this stocktake."))
+    if StocktakeSignature.objects.filter(stocktake=stocktake, signer=actor).exists():
+        raise ValidationError(_("You have already signed this stocktake."))
+    signature = StocktakeSignature(stocktake=stocktake, signer=actor)
+    signature.full_clean()
+    signature.save()
+    return signature
+
+
+@transaction.atomic
+def asset_draft_complete(*, draft: AssetDraft, actor: User, **fields) -> Asset:
+    """Book the card of an item a stocktake found (盘盈), from its draft."""
+    _require_school_role(actor, MANAGERS)
+    draft = AssetDraft.objects.select_for_update().get(pk=draft.pk)
+    if draft.asset_id:
+        raise ValidationError(_("This draft card has already been completed."))
+    asset = asset_create(actor=actor, **fields)
+    draft.asset = asset
+    draft.completed_by = actor
+    draft.completed_at = timezone.now()
+    draft.save(update_fields=["asset", "completed_by", "completed_at"])
+    return asset
 
 
 @transaction.atomic
