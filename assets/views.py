@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from frontend.excel import xlsx_response
 from frontend.lists import PAGE_SIZE, paginate, wants_export
-from jobs.background import export_in_background
+from jobs.background import document_in_background, export_in_background
 from tenants.access import bureau_roles, can_read_school, public_view, school_roles, school_view
 from tenants.audit import history_for
 
@@ -148,6 +148,8 @@ def asset_list(request):
     if request.GET.get("labels") == "pdf":
         if not _roles(request) & MANAGERS:
             raise PermissionDenied
+        if (started := document_in_background(request, title=f"{_('Asset label')} (PDF)")) is not None:
+            return started
         from .labels import labels_pdf
 
         pdf = labels_pdf(school=request.tenant, assets=assets[:500])
