@@ -228,12 +228,27 @@ class StocktakeForm(BootstrapMixin, forms.Form):
 
 
 class ScanForm(BootstrapMixin, forms.Form):
-    code = forms.CharField(label=_("Asset number or QR"), max_length=200)
+    # Empty only for an item without any label, recorded as not on the books with what it is.
+    code = forms.CharField(label=_("Asset number or QR"), max_length=200, required=False)
+    surplus = forms.BooleanField(
+        label=_("Not on the books"), required=False,
+        help_text=_("An item found here that has no card: say what it is; the number may stay empty."),
+    )
+    description = forms.CharField(label=_("What it is"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._style()
-        self.fields["code"].widget.attrs.update({"autofocus": True, "inputmode": "text", "autocomplete": "off"})
+        self.fields["code"].widget.attrs.update({"autofocus": True, "inputmode": "text", "autocomplete": "off",
+                                                 "data-scan-code": True})
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code", "").strip() and not data.get("surplus"):
+            self.add_error("code", _("Scan or type an asset number."))
+        if data.get("surplus") and not data.get("description", "").strip():
+            self.add_error("description", _("Say what the item is."))
+        return data
 
 
 class ResolveForm(forms.Form):

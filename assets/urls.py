@@ -42,4 +42,9 @@ urlpatterns = [
     path("stocktakes/<int:pk>/finish/", views.stocktake_finish, name="stocktake_finish"),
     path("stocktakes/<int:pk>/resolve/", views.stocktake_resolve, name="stocktake_resolve"),
     path("stocktakes/<int:pk>/rooms/<int:room_id>/", views.stocktake_scan, name="stocktake_scan"),
+    path(
+        "stocktakes/<int:pk>/rooms/<int:room_id>/stop/", views.stocktake_scan_stop, name="stocktake_scan_stop"
+    ),
+    path("stocktakes/<int:pk>/sign/", views.stocktake_sign, name="stocktake_sign"),
+    path("stocktakes/drafts/<int:pk>/", views.stocktake_draft, name="stocktake_draft"),
 ]

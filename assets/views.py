@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -25,7 +26,7 @@ from tenants.access import bureau_roles, can_read_school, public_view, school_ro
 from tenants.audit import history_for
 
 from . import charts, selectors, services
-from .choices import Condition, DisposalStatus, PurchaseStatus, StocktakeStatus, TransferStatus
+from .choices import Condition, DisposalStatus, Finding, PurchaseStatus, StocktakeStatus, TransferStatus
 from .forms import (
     AcceptanceForm,
     AssetFilterForm,
@@ -305,10 +306,13 @@ def asset_dispose(request, pk: int):
 
 @public_view
 def asset_qr(request, asset_number: str):
-    """The QR label's target: the card for a signed-in reader, the public fault report for anyone else."""
+    """The QR label's target: the card for a signed-in reader, the public fault report for anyone else; for a
+    counter during a stocktake, the count of that asset in the room being counted."""
     school = getattr(request, "tenant", None)
     if school is None or school.is_public:
         raise Http404
+    if request.user.is_authenticated and (counting := _counting_room(request)):
+        return _count_label(request, asset_number, counting)
     if request.user.is_authenticated and can_read_school(request.user, school):
         asset = selectors.asset_get_for(user=request.user, asset_number=asset_number)
         return redirect("assets:asset_detail", pk=asset.pk)
@@ -743,26 +747,81 @@ def stocktake_list(request):
 def stocktake_detail(request, pk: int):
     stocktake = get_object_or_404(selectors.stocktake_list_for(user=request.user), pk=pk)
     found = selectors.stocktake_discrepancies(stocktake=stocktake, user=request.user)
+    signatures = list(stocktake.signatures.select_related("signer"))
     if wants_export(request):
-        return _stocktake_export(request, stocktake, found)
+        return _stocktake_export(request, stocktake, found, signatures)
     rooms = stocktake.rooms.select_related("building")
+    signed = {s.signer_id for s in signatures}
+    counters = selectors.stocktake_counters(stocktake=stocktake)
+    finished = stocktake.status == StocktakeStatus.FINISHED
+    roles = _roles(request)
+    drafts = {d.code: d for d in stocktake.drafts.select_related("asset")}
+    for row in found["surplus"]:
+        row["draft"] = drafts.get(row["code"])
     return render(request, "assets/stocktake_detail.html", {
-        "stocktake": stocktake, "found": found, "rooms": rooms, "can_manage": bool(_roles(request) & MANAGERS),
+        "stocktake": stocktake, "found": found, "rooms": rooms, "can_manage": bool(roles & MANAGERS),
         "counting": stocktake.status == StocktakeStatus.COUNTING,
         "progress": charts.stocktake_progress(stocktake=stocktake),
+        "signatures": signatures, "unsigned": [u for u in counters if u.pk not in signed],
+        "can_sign": finished and request.user.pk not in signed and not request.tenant.is_read_only
+        and (bool(roles & MANAGERS) or any(u.pk == request.user.pk for u in counters)),
     })
 
 
-def _stocktake_export(request, stocktake, found):
-    """The stocktake's discrepancy sheet, signed on paper by who counted and who supervised."""
-    kinds = (("surplus", _("Surplus (盘盈)")), ("missing", _("Missing (盘亏)")), ("misplaced", _("Misplaced")))
-    rows = ([label, r["code"], r["asset"].name if r["asset"] else "", str(r["booked_room"] or ""),
-             str(r["scanned_room"] or ""), r["resolution_label"]]
-            for key, label in kinds for r in found[key])
+def _loan_text(loan) -> str:
+    if loan is None:
+        return ""
+    return _("%(borrower)s, due %(due)s") % {"borrower": loan.borrower, "due": loan.due_on.isoformat()}
+
+
+def _stocktake_export(request, stocktake, found, signatures):
+    """The stocktake's result: the discrepancies, the assets out on loan and the counters' signatures."""
+    kinds = (("surplus", _("Surplus (盘盈)")), ("missing", _("Missing (盘亏)")), ("misplaced", _("Misplaced")),
+             ("lent", pgettext("stocktake", "On loan")))
+    rows = [[label, r["code"], r["asset"].name if r["asset"] else r.get("description", ""), str(r["booked_room"] or ""),
+             str(r["scanned_room"] or ""), _loan_text(r.get("loan")) or r["resolution_label"]]
+            for key, label in kinds for r in found[key]]
+    rows += [[_("Signed by"), str(s.signer), "", "", "", timezone.localtime(s.signed_at).strftime("%Y-%m-%d %H:%M")]
+             for s in signatures]
     return xlsx_response(
         filename=f"{stocktake.name}-{_('Stocktake discrepancies')}", title=f"{stocktake.name} {_('Stocktake discrepancies')}",
         headers=[_("Finding"), _("Code"), _("Asset"), _("Booked room"), _("Scanned in"), pgettext("stocktake", "Action")], rows=rows,
         school=request.tenant, signature=[_("Counted by"), _("Supervised by"), _("Person in charge"), _("Date")])
+
+
+@require_POST
+@school_view(roles=MANAGERS | {"teacher"}, write=True)
+def stocktake_sign(request, pk: int):
+    try:
+        services.stocktake_sign(stocktake=get_object_or_404(Stocktake, pk=pk), actor=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, _("You have signed the stocktake."))
+    return redirect("assets:stocktake_detail", pk=pk)
+
+
+@school_view(roles=MANAGERS, write=True)
+def stocktake_draft(request, pk: int):
+    """Complete the card of an item a stocktake found (盘盈): its draft fills in what the counter saw."""
+    draft = selectors.asset_draft_get_for(user=request.user, pk=pk)
+    if draft.asset_id:
+        return redirect("assets:asset_detail", pk=draft.asset_id)
+    initial = {"name": draft.description, "room": draft.room_id, "booked_on": timezone.localdate(),
+               "notes": _("Found at stocktake %(name)s (code %(code)s).") % {"name": draft.stocktake.name,
+                                                                            "code": draft.code}}
+    form = AssetForm(request.POST or None, initial=initial, school=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            asset = services.asset_draft_complete(draft=draft, actor=request.user, **fields)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Asset %(number)s booked.") % {"number": asset.asset_number})
+            return redirect("assets:stocktake_detail", pk=draft.stocktake_id)
+    return render(request, "assets/form.html", {
+        "form": form, "title": _("Complete the card of a found item: %(item)s") % {"item": draft}})
 
 
 @require_POST
@@ -788,24 +847,90 @@ def stocktake_resolve(request, pk: int):
     return redirect("assets:stocktake_detail", pk=pk)
 
 
+# The room a counter is counting, kept in their session: a label's URL opened on their phone (by its own camera
+# app) counts the asset there instead of opening its card, for as long as counting lasts.
+COUNTING_SESSION_KEY = "assets.counting"
+COUNTING_HOURS = 12
+
+
+def _scan_message(scan) -> str:
+    what = str(scan.asset) if scan.asset else (scan.description or scan.code)
+    if getattr(scan, "counted_before", False):
+        return _("%(asset)s was already counted in %(room)s.") % {"asset": what, "room": scan.room}
+    text = _("Counted: %(asset)s in %(room)s") % {"asset": what, "room": scan.room}
+    if scan.finding == Finding.LENT:
+        on_loan = _("On loan to %(loan)s") % {"loan": _loan_text(scan.loan)} if scan.loan else pgettext("stocktake", "On loan")
+        return f"{text} · {on_loan}"
+    if scan.finding != Finding.OK:
+        return f"{text} · {scan.get_finding_display()}"
+    return text
+
+
+def _counting_room(request):
+    """(stocktake, room) the signed-in counter is counting now, or None."""
+    held = request.session.get(COUNTING_SESSION_KEY)
+    if not held or held.get("schema") != request.tenant.schema_name:
+        return None
+    if timezone.now().timestamp() - held.get("since", 0) > COUNTING_HOURS * 3600:
+        return None
+    if request.tenant.is_read_only or not _roles(request) & (MANAGERS | {"teacher"}):
+        return None
+    stocktake = Stocktake.objects.filter(pk=held.get("stocktake"), status=StocktakeStatus.COUNTING).first()
+    room = stocktake.rooms.select_related("building").filter(pk=held.get("room")).first() if stocktake else None
+    return (stocktake, room) if room else None
+
+
+def _count_label(request, asset_number: str, counting):
+    """A label opened while counting: count it in the counter's room and go back to the count."""
+    stocktake, room = counting
+    try:
+        scan = services.stocktake_scan(stocktake=stocktake, room=room, code=asset_number, actor=request.user,
+                                       allow_unknown=False)
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, _scan_message(scan))
+    return redirect("assets:stocktake_scan", pk=stocktake.pk, room_id=room.pk)
+
+
+# The scanner's ZXing reader is WebAssembly, which the site-wide policy (script-src 'self') does not run.
+@csp_update({"script-src": ["'wasm-unsafe-eval'"]})
 @school_view(roles=MANAGERS | {"teacher"}, write=True)
 def stocktake_scan(request, pk: int, room_id: int):
-    """Phone-sized counting page for one room: scan (or type) each label; what is left unscanned is listed."""
+    """Phone-sized counting page for one room: scan labels with the camera in the page (or type the number);
+    what is left unscanned is listed, the assets out on loan with who has them."""
     stocktake = get_object_or_404(Stocktake, pk=pk)
     room = get_object_or_404(stocktake.rooms.select_related("building"), pk=room_id)
+    counting = stocktake.status == StocktakeStatus.COUNTING
+    if counting:
+        request.session[COUNTING_SESSION_KEY] = {"schema": request.tenant.schema_name, "stocktake": pk,
+                                                 "room": room_id, "since": timezone.now().timestamp()}
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            scan = services.stocktake_scan(stocktake=stocktake, room=room, code=form.cleaned_data["code"], actor=request.user)
+            scan = services.stocktake_scan(stocktake=stocktake, room=room, code=data["code"], actor=request.user,
+                                           allow_unknown=data["surplus"], description=data["description"])
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.info(request, _("%(code)s: %(finding)s") % {"code": scan.code, "finding": scan.get_finding_display()})
+            messages.success(request, _scan_message(scan))
             return redirect(reverse("assets:stocktake_scan", args=[pk, room_id]))
-    scans = stocktake.scans.filter(room=room).select_related("asset").order_by("-scanned_at")
+    scans = stocktake.scans.filter(room=room).select_related("asset", "loan__borrower").order_by("-scanned_at")
     scanned_ids = [s.asset_id for s in scans if s.asset_id]
-    expected = room.assets.exclude(condition__in=[Condition.DISPOSED, Condition.LOST]).exclude(pk__in=scanned_ids)
+    unscanned = room.assets.exclude(condition__in=[Condition.DISPOSED, Condition.LOST]).exclude(pk__in=scanned_ids)
+    loans = {loan.asset_id: loan for loan in selectors.open_loans_for(user=request.user, assets=unscanned)}
+    expected = [a for a in unscanned if a.pk not in loans and a.condition != Condition.LENT]
+    lent = [(a, loans.get(a.pk)) for a in unscanned if a.pk in loans or a.condition == Condition.LENT]
     return render(request, "assets/stocktake_scan.html", {
-        "stocktake": stocktake, "room": room, "form": form, "scans": scans, "expected": expected,
-        "counting": stocktake.status == StocktakeStatus.COUNTING,
+        "stocktake": stocktake, "room": room, "form": form, "scans": scans, "expected": expected, "lent": lent,
+        "counting": counting,
     })
+
+
+@require_POST
+@school_view(roles=MANAGERS | {"teacher"})
+def stocktake_scan_stop(request, pk: int, room_id: int):
+    """Stop counting on this phone: labels open the asset card again."""
+    request.session.pop(COUNTING_SESSION_KEY, None)
+    return redirect("assets:stocktake_detail", pk=pk)
