@@ -43,7 +43,8 @@ SECTION_OF_KEY = {
     "hazards_rectified": "safety",
     "hazard_rectification_rate": "safety",
 }
-# Mirrored lists a part quotes (kind): shown by the sentences below, not as a list of their own.
+# The modules' order in a part's table where it is not the protocol's.
+TABLE_MODULE_ORDER = {"service": ["assets", "repairs", "schools"]}
 CHINESE_NUMERALS = "一二三四五六七八九十"
 TABLE_HEADER = "| 指标 | 数值 |"
 AGREEMENT_PREFIX = "签订率："
@@ -168,7 +169,7 @@ def _assets(f: Figures) -> list[str]:
         lines.append(f"学校固定资产{_int(count)}件{worth}，均已登记入账、录入系统，做到条目清楚、有据可查。")
     low, low_value = f.get("assets_low_value_count"), f.get("assets_low_value_value")
     if low:
-        lines.append(f"低值耐用品{_int(low)}件" + (f"，价值{_money(low_value)}" if low_value else "") + "。")
+        lines.append(f"低值易耗品{_int(low)}件" + (f"，价值{_money(low_value)}" if low_value else "") + "。")
     open_, overdue = f.get("assets_loans_open"), f.get("assets_loans_overdue")
     if open_:
         tail = f"，其中逾期未还{_int(overdue)}件，需及时催还" if overdue else "，均在约定期限内"
@@ -323,12 +324,16 @@ WRITERS: dict[str, list[Callable]] = {
 
 
 def _sections(groups) -> dict[str, list[protocol.Metric]]:
-    """{part: [Metric, ...]} in protocol order, each metric in the part the seed gives it."""
-    parts: dict[str, list[protocol.Metric]] = {part: [] for part, _heading in SECTIONS}
-    for module, metrics in groups:
+    """{part: [Metric, ...]}, each metric in the part the seed gives it, in the order the part's text
+    quotes them (后勤服务: procurement, repairs, then feedback, lost and found, convenience services)."""
+    parts: dict[str, list[tuple[int, int, protocol.Metric]]] = {part: [] for part, _heading in SECTIONS}
+    for rank, (module, metrics) in enumerate(groups):
         for metric in metrics:
-            parts[section_of(module, metric.key)].append(metric)
-    return parts
+            part = section_of(module, metric.key)
+            order = TABLE_MODULE_ORDER.get(part, [])
+            first = order.index(module) if module in order else len(order) + rank
+            parts[part].append((first, len(parts[part]), metric))
+    return {part: [m for *_key, m in sorted(rows, key=lambda r: r[:2])] for part, rows in parts.items()}
 
 
 def _shown_in_table(metric: protocol.Metric, values: dict) -> bool:
@@ -400,8 +405,108 @@ def bureau_totals(rows: list[SchoolMetrics], metrics: list[protocol.Metric]) -> 
     return totals
 
 
+def _schools_where(rows: list[SchoolMetrics], test) -> list[str]:
+    return [r.school.name for r in rows if test(Figures(r.values))]
+
+
+def _bureau_projects(t: Figures, rows: list[SchoolMetrics]) -> list[str]:
+    lines = []
+    live = sum(t.get(k) or 0 for k in t.values if k.startswith("projects_") and k != "projects_closed")
+    if any(k.startswith("projects_") for k in t.values):
+        lines.append(
+            f"全区在建及规划项目{_int(live)}项。" if live else "全区暂无立项、在建或规划中的基建项目。"
+        )
+    if t.has("buildings_grade_c", "buildings_grade_d"):
+        unknown = _schools_where(
+            rows, lambda f: f.has("buildings_grade_c") and f.get("buildings_grade_c") is None
+        )
+        c, d = t.get("buildings_grade_c") or 0, t.get("buildings_grade_d") or 0
+        if c or d:
+            weak = "、".join(f"{g}级校舍{_int(n)}栋" for g, n in (("C", c), ("D", d)) if n)
+            without = t.get("weak_buildings_without_project")
+            tail = f"，其中{_int(without)}栋尚未纳入加固改造项目" if without else ""
+            lines.append(f"经鉴定，全区有{weak}{tail}。")
+        elif len(unknown) < len(rows):
+            lines.append("经鉴定的校舍中无C、D级校舍。")
+        if unknown:
+            lines.append(f"尚未登记经安全鉴定校舍的学校：{'、'.join(unknown)}。")
+    return lines
+
+
+def _bureau_management(t: Figures, rows: list[SchoolMetrics]) -> list[str]:
+    count, value = t.get("assets_fixed_count"), t.get("assets_fixed_value")
+    lines = []
+    if count:
+        lines.append(
+            f"全区学校登记固定资产{_int(count)}件" + (f"，总值{_money(value)}" if value else "") + "。"
+        )
+    empty = _schools_where(rows, lambda f: f.get("assets_fixed_count") == 0)
+    if empty:
+        lines.append(f"尚未登记固定资产的学校：{'、'.join(empty)}。")
+    overdue = t.get("assets_loans_overdue")
+    if overdue:
+        lines.append(f"逾期未还的借出资产{_int(overdue)}件。")
+    return lines
+
+
+def _bureau_service(t: Figures, rows: list[SchoolMetrics]) -> list[str]:
+    lines = []
+    gov = t.get("assets_procured_government")
+    if gov:
+        lines.append(f"全区通过政府采购渠道采购{_money(gov)}。")
+    received, completed = t.get("repairs_received"), t.get("repairs_completed")
+    if received is not None:
+        lines.append(f"全区共受理报修{_int(received)}单，完成维修{_int(completed or 0)}单。")
+    found = t.get("lost_items_found")
+    if found:
+        lines.append(
+            f"全区拾获遗失物品{_int(found)}件，归还失主{_int(t.get('lost_items_returned') or 0)}件。"
+        )
+    return lines
+
+
+def _bureau_safety(t: Figures, rows: list[SchoolMetrics]) -> list[str]:
+    sentence = hazard_sentence(t.values)
+    lines = ["全区" + sentence] if sentence else []
+    held, required = t.get("drills_held"), t.get("drills_required")
+    if held is not None and required:
+        short = _schools_where(rows, lambda f: (f.get("drills_held") or 0) < (f.get("drills_required") or 0))
+        tail = f"，未达到每月一次要求的学校：{'、'.join(short)}" if short else "，各校均达到每月一次的要求"
+        lines.append(f"全区组织应急疏散演练{_int(held)}次，应开展{_int(required)}次{tail}。")
+    no_camera = _schools_where(rows, lambda f: f.get("cameras_working") == 0)
+    if no_camera:
+        lines.append(f"尚未登记正常运行视频监控设备的学校：{'、'.join(no_camera)}。")
+    return lines
+
+
+BUREAU_WRITERS = {
+    "projects": _bureau_projects,
+    "management": _bureau_management,
+    "service": _bureau_service,
+    "safety": _bureau_safety,
+}
+
+
+def _attention(metric: protocol.Metric, rows: list[SchoolMetrics]) -> str | None:
+    """The (at most three) schools furthest from the best on a rate; none when every school is at the best."""
+    rated = [(catalogue.number(r.values.get(metric.key)), r.school.name) for r in rows]
+    rated = [(v, n) for v, n in rated if v is not None]
+    if len(rated) < 2:
+        return None
+    best = max(v for v, _n in rated) if metric.higher_is_better else min(v for v, _n in rated)
+    behind = [(v, n) for v, n in rated if catalogue.percent(v) != catalogue.percent(best)]
+    if not behind:
+        return None
+    behind.sort(key=lambda p: p[0], reverse=not metric.higher_is_better)
+    low = "、".join(f"{n}（{catalogue.percent(v)}%）" for v, n in behind[:3])
+    label = str(metric.label)
+    if label.startswith(AGREEMENT_PREFIX):
+        label = f"《{label.removeprefix(AGREEMENT_PREFIX)}》签订率"
+    return f"{label}需重点关注的学校：{low}。"
+
+
 def bureau_summary(*, bureau: Bureau, term: Term, schools) -> tuple[str, str]:
-    """(title, body) across the bureau's schools: totals, pooled rates and the weakest schools."""
+    """(title, body) across the bureau's schools: totals, pooled rates and the schools behind."""
     with translation.override("zh-hans"):
         rows = list(SchoolMetrics.objects.filter(term=term, school__in=schools).select_related("school"))
         title = f"{bureau.name}{term.name}学校后勤工作总结"
@@ -410,28 +515,11 @@ def bureau_summary(*, bureau: Bureau, term: Term, schools) -> tuple[str, str]:
         totals = bureau_totals(rows, [m for metrics in parts.values() for m in metrics])
         for part, heading in SECTIONS:
             paragraphs.append(heading)
-            lines = []
-            if part == "safety":
-                sentence = hazard_sentence(totals)
-                if sentence:
-                    lines.append("全区" + sentence)
-                held, required = (
-                    catalogue.number(totals.get("drills_held")),
-                    catalogue.number(totals.get("drills_required")),
-                )
-                if held is not None and required:
-                    lines.append(f"全区组织应急疏散演练{_int(held)}次，应开展{_int(required)}次。")
-            for metric in parts[part]:
-                if metric.unit != "percent":
-                    continue
-                rated = [(catalogue.number(r.values.get(metric.key)), r.school.name) for r in rows]
-                rated = [(v, n) for v, n in rated if v is not None]
-                if len(rated) > 1:
-                    rated.sort(key=lambda p: p[0], reverse=not metric.higher_is_better)
-                    low = "、".join(f"{n}（{catalogue.percent(v)}%）" for v, n in rated[:3])
-                    lines.append(f"{metric.label}需重点关注的学校：{low}。")
-            paragraphs += _numbered(lines) or ["本学期暂无该项数据。"]
-            paragraphs += table_lines(parts[part], totals)
+            lines = BUREAU_WRITERS[part](Figures(totals), rows)
+            lines += [line for m in parts[part] if m.unit == "percent" and (line := _attention(m, rows))]
+            table = table_lines(parts[part], totals)
+            paragraphs += _numbered(lines) or ([] if table else ["本学期暂无该项数据。"])
+            paragraphs += table
         awards = list(AwardRecord.objects.filter(school__in=schools).select_related("school"))
         if awards:
             paragraphs.append("获得荣誉：" + "；".join(f"{a.school.name}{a.title}" for a in awards) + "。")

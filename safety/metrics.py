@@ -18,15 +18,21 @@ def _hazards(key: str):
     return lambda period: selectors.hazard_stats(period=period)[key]
 
 
+def _board_term(period: Period) -> Period:
+    """The school term (1 Sep – 31 Jan, 1 Feb – 31 Aug) the safety board shows for a period: the one its end
+    (or today, if sooner) falls in. A bureau term runs 1 Aug – 31 Jan; its 1 Aug is not the spring term."""
+    from .terms import term_of, today
+
+    return term_of(min(period.end, today()))
+
+
 def _drills(key: str):
-    """Drills held / required as the safety board counts them: over the school term (1 Sep – 31 Jan, 1 Feb –
-    31 Aug) that the period ends in, within the period, one a month so far. A bureau term of 1 Aug – 31 Jan
-    would otherwise require a drill in the summer holiday (5 where the board says 4)."""
+    """Drills held / required as the safety board counts them: over the board's school term within the period,
+    one a month so far (a bureau term from 1 Aug would otherwise require a holiday drill: 5 where the board
+    says 4)."""
 
     def compute(period: Period) -> int:
-        from .terms import term_of, today
-
-        board = term_of(min(period.end, today()))
+        board = _board_term(period)
         span = Period(max(period.start, board.start), min(period.end, board.end))
         if span.start > span.end:
             return 0
@@ -44,7 +50,7 @@ def _coverage(kind: str):
     def compute(period: Period):
         from .terms import term_label
 
-        rows = {r["kind"]: r for r in selectors.agreement_coverage(term=term_label(period))}
+        rows = {r["kind"]: r for r in selectors.agreement_coverage(term=term_label(_board_term(period)))}
         return rows[kind]["rate"] if kind in rows else None
 
     return compute

@@ -235,3 +235,40 @@ def test_pdf_has_the_text_and_the_tables(school_a, term):
     assert "数值" in text
     assert "尚未登记固定资产" in text
     assert "本学期尚未组织应急疏散演练" in text
+
+
+def test_bureau_summary_names_the_schools_behind_and_pools_its_rates(school_a, school_b, term, bureau_north):
+    SchoolMetrics.objects.create(
+        school=school_a,
+        term=term,
+        values={
+            "assets_fixed_count": 12,
+            "drills_held": 4,
+            "drills_required": 4,
+            "cameras_working": 6,
+            "feedback_received": 5,
+            "feedback_callbacks_in_time": 3,
+            "feedback_callback_rate": 0.6,
+        },
+    )
+    SchoolMetrics.objects.create(
+        school=school_b,
+        term=term,
+        values={
+            "assets_fixed_count": 0,
+            "drills_held": 1,
+            "drills_required": 4,
+            "cameras_working": 0,
+            "feedback_received": 7,
+            "feedback_callbacks_in_time": 3,
+            "feedback_callback_rate": 3 / 7,
+        },
+    )
+    _title, body = summary.bureau_summary(bureau=bureau_north, term=term, schools=bureau_north.schools.all())
+    assert _part(body, "一、项目建设") == "本学期暂无该项数据。"  # no figure of that part in any school
+    assert "暂无" not in _part(body, "二、后勤管理")
+    assert "尚未登记固定资产的学校：贝塔小学。" in body
+    assert "全区组织应急疏散演练5次，应开展8次，未达到每月一次要求的学校：贝塔小学。" in body
+    assert "尚未登记正常运行视频监控设备的学校：贝塔小学。" in body
+    assert "| 24小时回访率 | 50% |" in _part(body, "三、后勤服务")  # 6 of 12, not the mean of 60% and 43%
+    assert "24小时回访率需重点关注的学校：贝塔小学（43%）。" in body
