@@ -10,6 +10,7 @@ from django.db import connection
 from tests.conftest import PASSWORD
 
 TERM = "2026-2027-e2e-slips"
+CLASS = "二年级9班"
 SHEET = os.environ.get("SLIPS_SCREENSHOT", "/tmp/houqin-slips-print.png")
 PHONE = os.environ.get("SLIPS_PHONE_SCREENSHOT", "/tmp/houqin-slips-phone.png")
 
@@ -27,7 +28,6 @@ def _in_alpha(django_db_blocker, fn):
 
 def _given_bobs_class_and_a_campaign():
     from safety.choices import AgreementKind
-    from safety.models import AgreementTemplate, SchoolClass
     from safety.services import (
         agreement_campaign_issue,
         agreement_template_create,
@@ -37,12 +37,11 @@ def _given_bobs_class_and_a_campaign():
     from tenants.models import User
 
     alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
-    school_class = SchoolClass.objects.filter(name="二年级3班").first() or school_class_create(
-        grade=2, name="二年级3班", student_count=10, head_teacher=bob)
+    school_class = school_class_create(grade=2, name=CLASS, student_count=10, head_teacher=bob)
     names = ["张小明", "李小红", "王小刚", "赵一诺", "陈梓轩", "杨雨桐", "黄浩然", "周欣怡", "吴思远", "徐若曦"]
     school_class_roster_set(actor=alice, school_class=school_class, rows=[
         {"seat_no": n, "name": name, "guardian_phone": f"1380000{n:04d}"} for n, name in enumerate(names, start=1)])
-    template = AgreementTemplate.objects.filter(title="学生路途安全责任书（浏览器测试）").first() or agreement_template_create(
+    template = agreement_template_create(
         actor=alice, kind=AgreementKind.ROUTE, title="学生路途安全责任书（浏览器测试）",
         body="一、家长是学生上下学路途安全的第一责任人。\n二、不乘坐无牌无证、超载车辆。")
     campaign = agreement_campaign_issue(actor=alice, template=template, term=TERM, groups=["parents"],
@@ -50,7 +49,33 @@ def _given_bobs_class_and_a_campaign():
     return campaign.pk, school_class.pk
 
 
+def _remove():
+    """Leave alpha as the other tests expect it (the browser tests share committed data across runs)."""
+    import pgtrigger
+
+    from safety.models import Agreement, AgreementCampaign, AgreementTemplate, SchoolClass
+    from tenants.models import Notification, SmsMessage
+
+    campaigns = AgreementCampaign.objects.filter(term=TERM)
+    # A signed agreement is immutable, even to SQL; this test's own copies are removed around the trigger.
+    with pgtrigger.ignore("safety.Agreement:safety_signed_agreement_immutable"):
+        Agreement.objects.filter(campaign__in=campaigns).delete()
+    Notification.objects.filter(url__contains="/classes/", title__contains="（浏览器测试）").delete()
+    SmsMessage.objects.filter(text__contains="（浏览器测试）").delete()
+    campaigns.delete()
+    AgreementTemplate.objects.filter(title="学生路途安全责任书（浏览器测试）", campaigns__isnull=True).delete()
+    SchoolClass.objects.filter(name=CLASS).delete()
+
+
 def test_head_teacher_prints_the_slips_and_a_parent_signs_from_one(live_url, browser, django_db_blocker):
+    _in_alpha(django_db_blocker, _remove)
+    try:
+        _walk(live_url, browser, django_db_blocker)
+    finally:
+        _in_alpha(django_db_blocker, _remove)
+
+
+def _walk(live_url, browser, django_db_blocker):
     campaign_id, class_id = _in_alpha(django_db_blocker, _given_bobs_class_and_a_campaign)
     sheet_path = f"/safety/campaigns/{campaign_id}/classes/{class_id}/slips/"
 
@@ -65,7 +90,7 @@ def test_head_teacher_prints_the_slips_and_a_parent_signs_from_one(live_url, bro
 
         # when he opens the campaign and the slips of his class
         page.goto(live_url("alpha.localhost", f"/safety/campaigns/{campaign_id}/"))
-        page.click("[data-testid=slips-link]:has-text('二年级3班')")
+        page.click(f"[data-testid=slips-link]:has-text('{CLASS}')")
         page.wait_for_url(f"**{sheet_path}")
         page.wait_for_selector("[data-testid=slip]")
 
