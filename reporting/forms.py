@@ -16,8 +16,12 @@ _SELECT = {"class": "form-select"}
 
 
 class TermForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60, widget=forms.TextInput(attrs=_INPUT),
-                           help_text=_("e.g. 2025–2026 second term"))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=60,
+        widget=forms.TextInput(attrs=_INPUT),
+        help_text=_("e.g. 2025–2026 second term"),
+    )
     start = forms.DateField(label=pgettext_lazy("term", "Start"), widget=DateInput(attrs=_INPUT))
     end = forms.DateField(label=_("End"), widget=DateInput(attrs=_INPUT))
 
@@ -37,8 +41,12 @@ def parse_items(text: str) -> list[dict]:
 
 
 class CampaignForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=120, widget=forms.TextInput(attrs=_INPUT),
-                            help_text=_("e.g. Safety inspection at the start of the spring term"))
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=120,
+        widget=forms.TextInput(attrs=_INPUT),
+        help_text=_("e.g. Safety inspection at the start of the spring term"),
+    )
     due_on = forms.DateField(label=_("Deadline"), widget=DateInput(attrs=_INPUT))
     items = forms.CharField(
         label=_("Checklist items"),
@@ -46,7 +54,9 @@ class CampaignForm(forms.Form):
         help_text=_("One item a line, area and item separated by ｜, e.g. Buildings｜Cracks in the walls"),
     )
     schools = forms.ModelMultipleChoiceField(
-        label=_("Schools"), queryset=None, required=False,
+        label=_("Schools"),
+        queryset=None,
+        required=False,
         widget=forms.SelectMultiple(attrs={**_SELECT, "size": 8}),
         help_text=_("Leave empty to send it to every school of the bureau."),
     )
@@ -80,17 +90,25 @@ def parse_criteria(text: str) -> list[dict]:
 class AwardProgrammeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs=_INPUT))
     kind = forms.ChoiceField(label=_("Kind"), choices=AwardKind.choices, widget=forms.Select(attrs=_SELECT))
-    level = forms.ChoiceField(label=_("Level"), choices=AwardLevel.choices, widget=forms.Select(attrs=_SELECT))
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={**_INPUT, "rows": 3}))
+    level = forms.ChoiceField(
+        label=_("Level"), choices=AwardLevel.choices, widget=forms.Select(attrs=_SELECT)
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3})
+    )
     criteria = forms.CharField(
-        label=_("Criteria (metric thresholds)"), required=False,
+        label=_("Criteria (metric thresholds)"),
+        required=False,
         widget=forms.Textarea(attrs={**_INPUT, "rows": 5}),
-        help_text=_("One a line, e.g. hazard_rectification_rate >= 95% or buildings_grade_d <= 0. "
-                    "See the metrics glossary for the keys."),
+        help_text=_(
+            "One a line, e.g. hazard_rectification_rate >= 95% or buildings_grade_d <= 0. "
+            "See the metrics glossary for the keys."
+        ),
     )
     evidence = forms.CharField(
-        label=_("Evidence required"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3}),
+        label=_("Evidence required"),
+        required=False,
+        widget=forms.Textarea(attrs={**_INPUT, "rows": 3}),
         help_text=_("One a line, e.g. Emergency drill records"),
     )
 
@@ -102,18 +120,23 @@ class AwardProgrammeForm(forms.Form):
 
 
 class AwardApplicationForm(forms.Form):
-    statement = forms.CharField(label=_("Statement"), required=False,
-                                widget=forms.Textarea(attrs={**_INPUT, "rows": 3}))
-    evidence_file = forms.FileField(label=_("Evidence file"), required=False,
-                                    widget=forms.ClearableFileInput(attrs=_INPUT),
-                                    help_text=_("PDF, image, Word or Excel file."))
+    statement = forms.CharField(
+        label=_("Statement"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3})
+    )
+    evidence_file = forms.FileField(
+        label=_("Evidence file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs=_INPUT),
+        help_text=_("PDF, image, Word or Excel file."),
+    )
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
         self.labels = list(programme.evidence_required)
         for index, label in enumerate(self.labels):
             self.fields[f"evidence_{index}"] = forms.CharField(
-                label=label, widget=forms.Textarea(attrs={**_INPUT, "rows": 2}),
+                label=label,
+                widget=forms.Textarea(attrs={**_INPUT, "rows": 2}),
                 help_text=_("Describe the evidence and where it is kept."),
             )
 
@@ -123,13 +146,28 @@ class AwardApplicationForm(forms.Form):
 
 class AwardReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("grant", pgettext_lazy("award decision", "Grant")), ("reject", pgettext_lazy("award decision", "Reject"))],
+        label=_("Decision"),
+        choices=[
+            ("grant", pgettext_lazy("award decision", "Grant")),
+            ("reject", pgettext_lazy("award decision", "Reject")),
+        ],
         widget=forms.Select(attrs=_SELECT),
     )
-    score = forms.IntegerField(label=_("Score"), min_value=0, max_value=100, widget=forms.NumberInput(attrs=_INPUT))
-    note = forms.CharField(label=_("Review note"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3}))
+    score = forms.IntegerField(
+        label=_("Score"), min_value=0, max_value=100, widget=forms.NumberInput(attrs=_INPUT)
+    )
+    note = forms.CharField(
+        label=_("Review note"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3})
+    )
 
 
 class WorkSummaryForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=_INPUT))
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={**_INPUT, "rows": 24}))
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={**_INPUT, "rows": 24}),
+        help_text=_(
+            "A line like “一、项目建设” is a heading; lines starting with “|” are the rows of a table (the first row "
+            "is its header, cells parted by “|”); every other line is a paragraph. The DOCX and PDF follow this."
+        ),
+    )

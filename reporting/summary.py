@@ -651,13 +651,16 @@ def _docx_table(document, rows: list[list[str]]) -> None:
     table = document.add_table(rows=0, cols=width)
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths = [Cm(10 if i == 0 else 5) for i in range(width)]
+    for column, column_width in zip(table.columns, widths, strict=True):
+        column.width = column_width  # w:gridCol, which LibreOffice and WPS lay the table out by
     for number, cells in enumerate(rows):
         row = table.add_row()
         if number == 0:  # the header repeats on every page the table runs to
             row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         for i in range(width):
             cell = row.cells[i]
-            cell.width = Cm(10 if i == 0 else 5)
+            cell.width = widths[i]
             paragraph = cell.paragraphs[0]
             paragraph.paragraph_format.first_line_indent = None
             paragraph.paragraph_format.space_after = 0
