@@ -266,8 +266,8 @@ def _drills(f: Figures) -> list[str]:
     held, required = f.get("drills_held"), f.get("drills_required")
     if held is None:
         return []
-    if required is None:
-        return [f"组织应急疏散演练{_int(held)}次。"] if held else ["本学期尚未组织应急疏散演练。"]
+    if not required:  # not defined, or the term has not begun: nothing is due yet
+        return [f"组织应急疏散演练{_int(held)}次。"] if held else []
     if not held:
         return [f"本学期尚未组织应急疏散演练（按每月一次应开展{_int(required)}次）。"]
     if held >= required:

@@ -272,3 +272,13 @@ def test_bureau_summary_names_the_schools_behind_and_pools_its_rates(school_a, s
     assert "尚未登记正常运行视频监控设备的学校：贝塔小学。" in body
     assert "| 24小时回访率 | 50% |" in _part(body, "三、后勤服务")  # 6 of 12, not the mean of 60% and 43%
     assert "24小时回访率需重点关注的学校：贝塔小学（43%）。" in body
+
+
+def test_drills_say_what_is_due():
+    def say(held, required):
+        return summary._drills(summary.Figures({"drills_held": held, "drills_required": required}))
+
+    assert say(0, 0) == []  # the term has not begun
+    assert say(0, 3) == ["本学期尚未组织应急疏散演练（按每月一次应开展3次）。"]
+    assert say(3, 3) == ["组织应急疏散演练3次，达到每月一次的要求（应开展3次）。"]
+    assert say(1, 3) == ["组织应急疏散演练1次，应开展3次，未达到每月一次的要求。"]
