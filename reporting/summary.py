@@ -47,6 +47,8 @@ SECTION_OF_KEY = {
 TABLE_MODULE_ORDER = {"service": ["assets", "repairs", "schools"]}
 CHINESE_NUMERALS = "一二三四五六七八九十"
 TABLE_HEADER = "| 指标 | 数值 |"
+# A sentence with one of these says what is missing or behind; the closing counts them.
+GAP_WORDS = ("尚未", "有待", "未达到", "尚有", "需及时", "需加快", "需尽快", "尚无", "账实不符")
 AGREEMENT_PREFIX = "签订率："
 
 
@@ -251,7 +253,12 @@ def _lost_and_found(f: Figures) -> list[str]:
 
 def _hazards(f: Figures) -> list[str]:
     sentence = hazard_sentence(f.values)
-    lines = ["认真排查隐患，积极消除安全隐患。" + sentence] if sentence else []
+    if sentence is None:
+        lines = []
+    elif f.get("hazards_found"):
+        lines = ["认真排查隐患，积极消除安全隐患。" + sentence]
+    else:  # nothing found may as well be nothing looked for: no claim of a thorough inspection
+        lines = ["本学期系统中未登记排查出的安全隐患。"]
     overdue, major = f.get("hazards_overdue"), f.get("major_hazards_open")
     if overdue:
         lines.append(f"尚有{_int(overdue)}处隐患超过整改期限，需加快整改。")
@@ -372,16 +379,20 @@ def school_summary(*, school: School, term: Term) -> tuple[str, str]:
             f"{term.name}（{term.start:%Y年%m月%d日}至{term.end:%Y年%m月%d日}），在{school.bureau.name}的领导下，"
             f"我校后勤部门扎实开展各项工作，现将本学期后勤工作总结如下："
         ]
+        gaps = 0
         for part, heading in SECTIONS:
             lines: list[str] = []
             for writer in WRITERS[part]:
                 lines += writer(figures, labels) if writer is _agreements else writer(figures)
+            gaps += sum(1 for line in lines if any(word in line for word in GAP_WORDS))
             paragraphs.append(heading)
             paragraphs += _numbered(lines) or ["本学期暂无该项数据。"]
             paragraphs += table_lines(parts[part], values)
-        closing = "总之，本学期我校后勤部门围绕学校中心工作，努力做到管理规范、服务到位。"
+        closing = "总之，本学期我校后勤部门围绕学校中心工作，扎实开展各项工作。"
         if awards:
             closing += "我校被评为" + "、".join(a.title for a in awards) + "。"
+        if gaps:
+            closing += f"对上文所列尚未落实、有待加强的{gaps}项工作，我们将制定计划、明确责任、限期落实。"
         closing += "今后我们将继续探索学校精细化管理模式，更加尽心为学校服好务。"
         paragraphs.append(closing)
     return title, "\n".join(paragraphs)

@@ -282,3 +282,19 @@ def test_drills_say_what_is_due():
     assert say(0, 3) == ["本学期尚未组织应急疏散演练（按每月一次应开展3次）。"]
     assert say(3, 3) == ["组织应急疏散演练3次，达到每月一次的要求（应开展3次）。"]
     assert say(1, 3) == ["组织应急疏散演练1次，应开展3次，未达到每月一次的要求。"]
+
+
+def test_a_school_with_nothing_recorded_claims_nothing(school_b, term):
+    school_metrics_refresh(school=school_b, term=term)
+    body = summary.school_summary(school=school_b, term=term)[1]
+    for claim in ("认真排查", "落实到位", "分室保管", "无C、D级校舍", "技防措施得到加强", "服务到位"):
+        assert claim not in body
+    for gap in (
+        "本学期系统中未登记排查出的安全隐患。",
+        "尚未登记固定资产",
+        "尚未登记经安全鉴定的校舍",
+        "尚未登记正常运行的视频监控设备",
+        "本学期尚未组织应急疏散演练",
+    ):
+        assert gap in body
+    assert "尚未落实、有待加强的" in body.splitlines()[-1]
