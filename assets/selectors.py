@@ -15,7 +15,15 @@ from django.utils import timezone
 from tenants.access import can_read_school, school_roles
 
 from .categories import top_code
-from .choices import Condition, DisposalStatus, Finding, MovementKind, RequisitionStatus, Resolution
+from .choices import (
+    Condition,
+    DisposalStatus,
+    Finding,
+    MovementKind,
+    RequisitionStatus,
+    Resolution,
+    StocktakeStatus,
+)
 from .models import (
     Acceptance,
     Asset,
@@ -31,6 +39,7 @@ from .models import (
     Stocktake,
     StocktakeResolution,
     StocktakeScan,
+    StocktakeSignature,
     Transfer,
 )
 from .roles import MANAGERS
@@ -242,6 +251,25 @@ def asset_draft_get_for(*, user, pk: int) -> AssetDraft:
     if not school_roles(user, _school()) & MANAGERS:
         raise Http404
     return get_object_or_404(AssetDraft.objects.select_related("stocktake", "room__building"), pk=pk)
+
+
+def asset_draft_list_for(*, user, open_only: bool = False) -> QuerySet[AssetDraft]:
+    """Draft cards of found items (盘盈), for the school's custodians; `open_only`: not yet booked."""
+    _check_reader(user)
+    if not school_roles(user, _school()) & MANAGERS:
+        return AssetDraft.objects.none()
+    drafts = AssetDraft.objects.select_related("stocktake")
+    return drafts.filter(asset__isnull=True) if open_only else drafts
+
+
+def stocktakes_to_sign_for(*, user) -> QuerySet[Stocktake]:
+    """Finished stocktakes the person counted in and has not signed yet."""
+    _check_reader(user)
+    return (
+        Stocktake.objects.filter(status=StocktakeStatus.FINISHED, scans__scanned_by=user.pk)
+        .exclude(pk__in=StocktakeSignature.objects.filter(signer=user.pk).values("stocktake"))
+        .distinct()
+    )
 
 
 def open_loans_for(*, user, assets) -> QuerySet[Loan]:

@@ -11,10 +11,12 @@ from tenants.access import school_roles
 from .choices import DisposalStatus, PurchaseStatus, RequisitionStatus, TransferStatus
 from .roles import APPROVERS, MANAGERS, PRINCIPALS
 from .selectors import (
+    asset_draft_list_for,
     disposal_list_for,
     loan_request_list_for,
     purchase_list_for,
     requisition_list_for,
+    stocktakes_to_sign_for,
     transfer_list_for,
 )
 from .services import current_school
@@ -73,6 +75,25 @@ def _disposal(disposal) -> TodoItem:
         url=reverse("assets:disposal_list"),
         since=disposal.created_at,
         detail=disposal.get_method_display(),
+    )
+
+
+def _draft(draft) -> TodoItem:
+    return TodoItem(
+        kind="assets.stocktake_draft",
+        title=str(draft),
+        url=reverse("assets:stocktake_draft", args=[draft.pk]),
+        since=draft.created_at,
+        detail=str(draft.stocktake),
+    )
+
+
+def _to_sign(stocktake) -> TodoItem:
+    return TodoItem(
+        kind="assets.stocktake_sign",
+        title=stocktake.name,
+        url=reverse("assets:stocktake_detail", args=[stocktake.pk]),
+        since=stocktake.finished_at,
     )
 
 
@@ -182,6 +203,31 @@ def todo_items_for(*, user, limit: int) -> list[TodoSection]:
                 icon="shuffle",
             ),
         ]
+    if roles & MANAGERS:
+        sections.append(
+            section_from(
+                key="assets.stocktake_draft",
+                label=_("Found items to book"),
+                queryset=asset_draft_list_for(user=user, open_only=True).order_by("created_at", "pk"),
+                limit=limit,
+                item=_draft,
+                more_url=reverse("assets:stocktake_list"),
+                order=38,
+                icon="plus-square",
+            )
+        )
+    sections.append(
+        section_from(
+            key="assets.stocktake_sign",
+            label=_("Stocktakes to sign"),
+            queryset=stocktakes_to_sign_for(user=user).order_by("finished_at", "pk"),
+            limit=limit,
+            item=_to_sign,
+            more_url=reverse("assets:stocktake_list"),
+            order=39,
+            icon="pen",
+        )
+    )
     sections.append(
         section_from(
             key="assets.requisition_receive",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.labels import ASSET, label_read
 from frontend.excel import xlsx_response
 from frontend.lists import PAGE_SIZE, paginate, wants_export
 from jobs.background import document_in_background, export_in_background
@@ -880,9 +881,30 @@ def _counting_room(request):
     return (stocktake, room) if room else None
 
 
+def _from_its_label(request, asset_number: str) -> bool:
+    """Whether this request is the asset's own label opened (its token, not a link on another site)."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return False
+    read = label_read(schema_name=request.tenant.schema_name, token=request.GET.get("label", "").strip())
+    if read is None or read[0] != ASSET:
+        return False
+    try:
+        return selectors.asset_get_for(user=request.user, pk=read[1]).asset_number == asset_number
+    except Http404:
+        return False
+
+
 def _count_label(request, asset_number: str, counting):
-    """A label opened while counting: count it in the counter's room and go back to the count."""
+    """A label opened while counting: count it in the counter's room and go back to the count.
+
+    Only the label itself counts at once (a GET that writes: a number typed into the address bar or a link
+    from elsewhere could count what nobody saw); anything else opens the count with the number filled in.
+    """
     stocktake, room = counting
+    if not _from_its_label(request, asset_number):
+        messages.info(request, _("Check the number and record it: %(code)s") % {"code": asset_number})
+        query = urlencode({"code": asset_number[:60]})
+        return redirect(f"{reverse('assets:stocktake_scan', args=[stocktake.pk, room.pk])}?{query}")
     try:
         scan = services.stocktake_scan(stocktake=stocktake, room=room, code=asset_number, actor=request.user,
                                        allow_unknown=False)
@@ -905,7 +927,7 @@ def stocktake_scan(request, pk: int, room_id: int):
     if counting:
         request.session[COUNTING_SESSION_KEY] = {"schema": request.tenant.schema_name, "stocktake": pk,
                                                  "room": room_id, "since": timezone.now().timestamp()}
-    form = ScanForm(request.POST or None)
+    form = ScanForm(request.POST or None, initial={"code": request.GET.get("code", "")[:60]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -47,6 +47,11 @@ def counted(in_school_a, kate, bob):
     }
 
 
+def _label(school, asset) -> str:
+    """The path of what the asset's QR label opens."""
+    return "/assets/" + qr_url(school, asset).split("/assets/", 1)[1]
+
+
 def _scan_url(world, room=None):
     return f"/assets/stocktakes/{world['stocktake'].pk}/rooms/{(room or world['room']).pk}/"
 
@@ -223,10 +228,10 @@ def test_a_label_url_opened_while_counting_counts_it_in_the_room_being_counted(
     # given kate counting 一班 on her phone
     client = client_for(kate, school_a)
     assert client.get(_scan_url(counted)).status_code == 200
-    label = qr_url(school_a, counted["computer"]).split("/assets/", 1)[1]
+    label = _label(school_a, counted["computer"])
 
     # when her phone's camera opens the computer's label
-    response = client.get(f"/assets/{label}", follow=True)
+    response = client.get(label, follow=True)
 
     # then she is back on the count of 一班 with the computer counted there
     assert response.redirect_chain[-1][0] == _scan_url(counted)
@@ -242,7 +247,7 @@ def test_a_label_url_opened_while_counting_counts_it_in_the_room_being_counted(
     assert "已扫描 1，待盘 1" in response.content.decode()
 
     # and a second scan of the same label says so and adds nothing
-    again = client.get(f"/assets/{label}", follow=True)
+    again = client.get(label, follow=True)
     assert f"{counted['computer']} 已于 {counted['room']} 盘点过。" in _messages(again)
     connection.set_tenant(school_a)
     assert StocktakeScan.objects.count() == 1
@@ -251,7 +256,7 @@ def test_a_label_url_opened_while_counting_counts_it_in_the_room_being_counted(
 def test_a_lent_label_opened_while_counting_says_who_has_it(client_for, school_a, counted, kate, bob):
     client = client_for(kate, school_a)
     client.get(_scan_url(counted))
-    response = client.get(f"/assets/qr/{counted['projector'].asset_number}/", follow=True)
+    response = client.get(_label(school_a, counted["projector"]), follow=True)
     due = counted["loan"].due_on.isoformat()
     assert f"已盘点：{counted['projector']} 于 {counted['room']} · 借出：{bob}，应还 {due}" in _messages(
         response
@@ -288,16 +293,39 @@ def test_a_reader_who_does_not_count_still_gets_the_card(client_for, school_a, c
     )
 
 
-def test_an_unknown_label_while_counting_is_a_chinese_error_and_changes_nothing(
-    client_for, school_a, counted, kate
-):
+def test_a_number_not_from_its_label_is_only_filled_in_to_check(client_for, school_a, counted, kate):
+    # given kate counting 一班
     client = client_for(kate, school_a)
     client.get(_scan_url(counted))
-    response = client.get("/assets/qr/ZC-404/", follow=True)
-    assert response.redirect_chain[-1][0] == _scan_url(counted)
-    assert _messages(response) == [
-        "没有编号为 ZC-404 的资产。请核对编号；账外物品请勾选「账外物品（盘盈）」后登记。"
+    number = counted["computer"].asset_number
+    cases = [
+        f"/assets/qr/{number}/",  # typed into the address bar, or an old label without its token
+        f"/assets/qr/{number}/?label=forged",
+        _label(school_a, counted["printer"]).replace(
+            counted["printer"].asset_number, number
+        ),  # another's token
+        "/assets/qr/ZC-404/",  # no such asset
     ]
+    for path in cases:
+        # when such a URL is opened, the count opens with the number filled in, to check and record
+        response = client.get(path, follow=True)
+        code = path.split("/qr/", 1)[1].split("/", 1)[0]
+        assert response.redirect_chain[-1][0] == f"{_scan_url(counted)}?code={code}"
+        assert _messages(response) == [f"请核对编号后登记：{code}"]
+        assert f'value="{code}"' in response.content.decode()
+    # a label opened from a link on another site is not counted either
+    response = client.get(_label(school_a, counted["computer"]), headers={"Sec-Fetch-Site": "cross-site"})
+    assert response["Location"] == f"{_scan_url(counted)}?code={number}"
+    connection.set_tenant(school_a)
+    assert not StocktakeScan.objects.exists()
+
+    # and the unknown number, recorded, is refused in Chinese with nothing counted
+    connection.set_schema_to_public()
+    response = client.post(_scan_url(counted), {"code": "ZC-404"})
+    assert (
+        "没有编号为 ZC-404 的资产。请核对编号；账外物品请勾选「账外物品（盘盈）」后登记。"
+        in response.content.decode()
+    )
     connection.set_tenant(school_a)
     assert not StocktakeScan.objects.exists()
 
@@ -427,3 +455,27 @@ def test_progress_shows_the_assets_on_loan_apart(counted, kate):
         chart = stocktake_progress(stocktake=counted["stocktake"])
     data = {s["name"]: s["data"] for s in chart["series"]}
     assert (data["已盘点"], data["借出"], data["未盘点"], data["账面数"]) == ([1, 0], [1, 0], [1, 0], [3, 0])
+
+
+def test_the_to_do_lists_hold_the_draft_cards_and_the_signatures_waiting(counted, kate, bob):
+    from assets.todo import todo_items_for
+
+    stocktake = counted["stocktake"]
+    services.stocktake_scan(
+        stocktake=stocktake, room=counted["room"], code=counted["computer"].asset_number, actor=bob
+    )
+    services.stocktake_scan(
+        stocktake=stocktake, room=counted["room"], code="", actor=kate, description="铁皮文件柜"
+    )
+    services.stocktake_finish(stocktake=stocktake, actor=kate)
+
+    def waiting(user):
+        return {s.key: [i.title for i in s.items] for s in todo_items_for(user=user, limit=10) if s.total}
+
+    assert waiting(kate) == {
+        "assets.stocktake_draft": ["铁皮文件柜"],
+        "assets.stocktake_sign": ["2026秋盘点"],
+    }
+    assert waiting(bob) == {"assets.stocktake_sign": ["2026秋盘点"]}
+    services.stocktake_sign(stocktake=stocktake, actor=bob)
+    assert waiting(bob) == {}

@@ -173,6 +173,23 @@ def test_counting_by_typed_number_and_by_a_label_url_on_a_phone(live_url, browse
     page.goto(live_url("alpha.localhost", _label_path(counting_room["labels"]["E2E0001"])))
     page.wait_for_url(live_url("alpha.localhost", f"/assets/{counting_room['assets'][0].pk}/"))
     assert "台式计算机甲" in page.inner_text("h1")
+
+    # when she finishes counting and signs the result
+    page.goto(live_url("alpha.localhost", f"/assets/stocktakes/{stocktake.pk}/"))
+    with page.expect_navigation():
+        page.click("text=结束盘点")
+    assert "待签字：E2E保管员" in page.inner_text("[data-testid=signatures]")
+    with page.expect_navigation():
+        page.click("text=签字确认结果")
+
+    # then the result shows the projector 借出 with its borrower and due date, and her signature with its time
+    lent = page.inner_text("[data-testid=lent]")
+    assert "E2E0003" in lent
+    assert "2099-01-31" in lent
+    signed = page.inner_text("[data-testid=signatures]")
+    assert "E2E保管员，" in signed
+    assert "签字" in signed
+    page.screenshot(path=f"{SHOTS}-phone-result.png", full_page=True)
     context.close()
 
 
