@@ -12,6 +12,7 @@ from api.permissions import PARTNER_MUTATION, current_partner, require_authentic
 from api.services import webhook_delivery_replay
 
 from .. import models
+from .enums import WebhookDeliveryStatus
 from .types import PartnerSchoolType, PartnerViewerType, RateLimitType, WebhookDeliveryType
 
 MAX_DELIVERIES = 100
@@ -75,7 +76,7 @@ class ApiQuery:
 
     @strawberry.field(description="The partner's most recent webhook deliveries (at most 100), newest first.")
     def webhook_delivery_list(
-        self, info: Info, status: str | None = None, first: int = 20
+        self, info: Info, status: WebhookDeliveryStatus | None = None, first: int = 20
     ) -> list[WebhookDeliveryType]:
         partner = _require_partner(info)
         if first < 0 or first > MAX_DELIVERIES:

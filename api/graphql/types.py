@@ -7,6 +7,8 @@ import strawberry_django
 
 from api import models
 
+from .enums import WebhookDeliveryStatus
+
 
 @strawberry.type(description="A school of the partner's grant.")
 class PartnerSchoolType:
@@ -21,6 +23,8 @@ class PartnerSchoolType:
 )
 class WebhookDeliveryType:
     """One webhook delivery to one of the partner's subscriptions."""
+
+    status: WebhookDeliveryStatus
 
     @classmethod
     def get_queryset(cls, queryset, info, **kwargs):

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import strawberry
 
+from .enums import AssetUse, DisposalMethod, ProcurementForm
+
 
 @strawberry.input
 class AssetInput:
@@ -20,9 +22,9 @@ class AssetInput:
     serial_number: str = ""
     invoice_number: str = ""
     funding_source: str = ""
-    procurement_form: str = "decentralised"
+    procurement_form: ProcurementForm = ProcurementForm.DECENTRALISED
     warranty_end: dt.date | None = None
-    use: str = "teaching"
+    use: AssetUse = AssetUse.TEACHING
     room_id: strawberry.ID | None = None
     department_id: strawberry.ID | None = None
     asset_number: str = ""
@@ -43,7 +45,7 @@ class PurchaseRequestInput:
     title: str
     department_id: strawberry.ID
     reason: str
-    channel: str
+    channel: ProcurementForm
     lines: list[PurchaseLineInput]
     funding_source: str = ""
 
@@ -88,7 +90,7 @@ class TransferInput:
 @strawberry.input
 class DisposalInput:
     asset_number: str
-    method: str
+    method: DisposalMethod
     reason: str
     justification: str = ""
     proceeds: Decimal = Decimal("0")

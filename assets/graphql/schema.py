@@ -45,6 +45,7 @@ from ..models import (
     Transfer,
 )
 from ..roles import APPROVERS, MANAGERS, STAFF
+from .enums import AssetCondition, PurchaseRequestStatus
 from .inputs import AcceptanceInput, AssetInput, DisposalInput, LoanInput, PurchaseRequestInput, TransferInput
 from .types import (
     AcceptanceType,
@@ -111,7 +112,7 @@ class AssetsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[AssetType], description="Asset cards, newest first.")
     def asset_list(
-        self, info: Info, q: str | None = None, kind: str | None = None, condition: str | None = None,
+        self, info: Info, q: str | None = None, kind: AssetKind | None = None, condition: AssetCondition | None = None,
         category_code: str | None = None,
     ) -> Iterable[AssetType]:
         require_school_reader(info, READ)
@@ -139,7 +140,7 @@ class AssetsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[PurchaseRequestType],
                                   description="Purchase requests, newest first (partners with assets:read).")
-    def purchase_request_list(self, info: Info, status: str | None = None) -> Iterable[PurchaseRequestType]:
+    def purchase_request_list(self, info: Info, status: PurchaseRequestStatus | None = None) -> Iterable[PurchaseRequestType]:
         require_school_reader(info, READ)
         user, as_partner = _reader(info)
         return selectors.purchase_list_for(  # type: ignore[return-value]
@@ -285,7 +286,7 @@ class AssetsMutation:
         return services.asset_create(actor=current_user(info), asset_number=data.asset_number, **fields)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Set an asset's condition, with the reason kept in its history.")
-    def asset_condition_set(self, info: Info, asset_number: str, condition: str, reason: str) -> AssetType:
+    def asset_condition_set(self, info: Info, asset_number: str, condition: AssetCondition, reason: str) -> AssetType:
         require_school_role(info, MANAGERS, scope=PEOPLE_ONLY)
         return services.asset_condition_set(  # type: ignore[return-value]
             asset=_asset(info, asset_number), condition=condition, actor=current_user(info), reason=reason

@@ -15,6 +15,21 @@ from tenants import models as tenant_models
 
 from .. import models
 from ..selectors import STOCKTAKE_PREFETCH, asset_under_warranty, stocktake_prefetch_one
+from .enums import (
+    ApprovalDecision,
+    ApprovalLevel,
+    AssetCondition,
+    AssetKind,
+    AssetUse,
+    DisposalMethod,
+    DisposalStatus,
+    ProcurementForm,
+    PurchaseRequestStatus,
+    RequisitionStatus,
+    StockMovementKind,
+    StocktakeStatus,
+    TransferStatus,
+)
 
 DEPRECIATION_FIELDS = ["original_value", "booked_on", "kind", "service_life_years", "category_id"]
 
@@ -72,6 +87,11 @@ class SupplierType(AssetsScoped):
 class AssetType(AssetsScoped, relay.Node):
     """An asset card."""
 
+    kind: AssetKind
+    procurement_form: ProcurementForm
+    use: AssetUse
+    condition: AssetCondition
+
     category: CategoryType
     room: AssetsRoomType | None
     department: AssetsDepartmentType | None
@@ -108,6 +128,8 @@ class ConsumableItemType(AssetsScoped, relay.Node):
 class StockMovementType(AssetsScoped, relay.Node):
     """One line of the stock ledger."""
 
+    kind: StockMovementKind
+
     item: ConsumableItemType
     actor: AssetsPersonType
 
@@ -119,12 +141,17 @@ class StockMovementType(AssetsScoped, relay.Node):
 class PurchaseLineType(AssetsScoped):
     """A line of a purchase request."""
 
+    kind: AssetKind
+
     category: CategoryType
 
 
 @strawberry_django.type(models.PurchaseApproval, fields=["id", "level", "decision", "comment", "decided_at"])
 class PurchaseApprovalType(AssetsScoped):
     """A decision on a purchase request."""
+
+    level: ApprovalLevel
+    decision: ApprovalDecision
 
     decided_by: AssetsPersonType
 
@@ -146,6 +173,9 @@ class AcceptanceLineType(AssetsScoped):
 )
 class PurchaseRequestType(AssetsScoped, relay.Node):
     """A purchase request and its approval chain."""
+
+    channel: ProcurementForm
+    status: PurchaseRequestStatus
 
     department: AssetsDepartmentType
     requested_by: AssetsPersonType | None = strawberry_django.field(
@@ -176,6 +206,8 @@ class AcceptanceType(AssetsScoped, relay.Node):
 class RequisitionType(AssetsScoped, relay.Node):
     """A requisition of a consumable."""
 
+    status: RequisitionStatus
+
     item: ConsumableItemType
     requester: AssetsPersonType
 
@@ -196,6 +228,8 @@ class LoanType(AssetsScoped, relay.Node):
 class LoanRequestType(AssetsScoped, relay.Node):
     """A member of staff's request to borrow an asset."""
 
+    status: TransferStatus
+
     asset: AssetType
     requester: AssetsPersonType
 
@@ -203,6 +237,8 @@ class LoanRequestType(AssetsScoped, relay.Node):
 @strawberry_django.type(models.Transfer, fields=["id", "reason", "status", "created_at", "decided_at"])
 class TransferType(AssetsScoped, relay.Node):
     """A transfer of custody."""
+
+    status: TransferStatus
 
     asset: AssetType
     to_department: AssetsDepartmentType | None
@@ -215,6 +251,9 @@ class TransferType(AssetsScoped, relay.Node):
 )
 class DisposalType(AssetsScoped, relay.Node):
     """A disposal of an asset."""
+
+    method: DisposalMethod
+    status: DisposalStatus
 
     asset: AssetType
 
@@ -237,6 +276,8 @@ _DISCREPANCY_PREFETCH = [lambda info, lookup=lookup: stocktake_prefetch_one(look
 @strawberry_django.type(models.Stocktake, fields=["id", "name", "planned_on", "status", "finished_at"])
 class StocktakeType(AssetsScoped, relay.Node):
     """A stocktake and its discrepancy lists."""
+
+    status: StocktakeStatus
 
     # The scans, resolutions and counted rooms' assets of the whole page at once (no query per stocktake).
     @strawberry_django.field(prefetch_related=_DISCREPANCY_PREFETCH)

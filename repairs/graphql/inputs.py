@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
+from .enums import WorkOrderSeverity
+
 
 @strawberry.input(description="Report a fault (room or place required).")
 class WorkOrderReportInput:
@@ -15,7 +17,7 @@ class WorkOrderReportInput:
 @strawberry.input(description="Grade an order and assign it to a maintenance worker or a vendor.")
 class WorkOrderTriageInput:
     reference: str
-    severity: str
+    severity: WorkOrderSeverity
     assignee_username: str | None = None
     vendor_name: str = ""
 

@@ -29,6 +29,7 @@ from tenants.models import User
 from tenants.roles import SCHOOL_ROLES, Role
 from tenants.selectors import PersonNotFound, member_get_for
 
+from .enums import WorkOrderSeverity, WorkOrderStatus
 from .inputs import WorkOrderCompleteInput, WorkOrderConfirmInput, WorkOrderReportInput, WorkOrderTriageInput
 from .types import ClockEventType, WorkOrderType
 
@@ -69,8 +70,8 @@ class RepairsQuery:
     @strawberry_django.connection(strawberry_django.relay.ListConnectionWithTotalCount[WorkOrderType],
                                   description="Work orders, newest first; filters as on the list page.")
     def work_order_list(
-        self, info: Info, status: str | None = None, severity: str | None = None, overdue: bool = False,
-        q: str | None = None, vendor_only: bool = False,
+        self, info: Info, status: WorkOrderStatus | None = None, severity: WorkOrderSeverity | None = None,
+        overdue: bool = False, q: str | None = None, vendor_only: bool = False,
     ) -> Iterable[WorkOrderType]:
         require_school_reader(info, READ)
         user, as_partner = _actor(info)

@@ -7,6 +7,8 @@ from strawberry import relay
 from api.types import SchoolScopedType
 from repairs import models
 
+from .enums import ClockEventKind, WorkOrderSeverity, WorkOrderSource, WorkOrderStatus
+
 
 @strawberry.type
 class WorkOrderRoom:
@@ -47,6 +49,10 @@ class WorkOrderType(SchoolScopedType, relay.Node):
     """A repair work order of this school."""
 
     read_scope = "repairs:read"
+
+    source: WorkOrderSource
+    status: WorkOrderStatus
+    severity: WorkOrderSeverity
 
     # Every column `WorkOrder.where` reads, so a page of orders costs no query per row.
     @strawberry_django.field(
@@ -102,6 +108,8 @@ class ClockEventType(SchoolScopedType):
     """One change of an order's SLA clock."""
 
     read_scope = "repairs:read"
+
+    kind: ClockEventKind
 
 
 @strawberry.type

@@ -7,6 +7,8 @@ import datetime as dt
 import strawberry
 from strawberry.scalars import JSON
 
+from .enums import AwardKind, AwardLevel
+
 
 @strawberry.type
 class TermType:
@@ -98,8 +100,8 @@ class AwardCriterionType:
 class AwardProgrammeType:
     id: strawberry.ID
     name: str
-    kind: str
-    level: str
+    kind: AwardKind
+    level: AwardLevel
     criteria: list[AwardCriterionType]
     evidence_required: list[str]
 
@@ -109,7 +111,7 @@ class AwardRecordType:
     school_id: strawberry.ID
     school_name: str
     title: str
-    level: str
+    level: AwardLevel
     granted_on: dt.date
 
 

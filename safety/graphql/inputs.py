@@ -7,12 +7,27 @@ from decimal import Decimal
 
 import strawberry
 
+from .enums import (
+    AgreementKind,
+    CameraStatus,
+    ChecklistResult,
+    DrillKind,
+    EducationKind,
+    HazardGrade,
+    HealthCheckSession,
+    InspectionKind,
+    PatrolShift,
+    SafetyArea,
+    SecurityEquipmentKind,
+    SecurityTeamKind,
+)
+
 
 @strawberry.input
 class HazardReportInput:
-    category: str
+    category: SafetyArea
     description: str
-    grade: str = "general"
+    grade: HazardGrade = HazardGrade.GENERAL
     location_text: str = ""
     room_id: strawberry.ID | None = None
     found_on: dt.date | None = None
@@ -25,13 +40,13 @@ class HazardReportInput:
 
 @strawberry.input
 class ChecklistLineInput:
-    area: str
+    area: SafetyArea
     text: str
 
 
 @strawberry.input
 class RoundOpenInput:
-    kind: str
+    kind: InspectionKind
     title: str
     started_on: dt.date
     items: list[ChecklistLineInput]
@@ -41,10 +56,10 @@ class RoundOpenInput:
 @strawberry.input
 class RoundItemCheckInput:
     item_id: strawberry.ID
-    result: str
+    result: ChecklistResult
     note: str = ""
     location_text: str = ""
-    grade: str = "general"
+    grade: HazardGrade = HazardGrade.GENERAL
 
 
 @strawberry.input
@@ -59,7 +74,7 @@ class AgreementIssueInput:
 
 @strawberry.input
 class AgreementTemplateInput:
-    kind: str
+    kind: AgreementKind
     title: str
     body: str
     post: str = ""
@@ -79,19 +94,19 @@ class VisitorRegisterInput:
 
 @strawberry.input
 class PatrolInput:
-    shift: str
+    shift: PatrolShift
     route: str
     started_at: dt.datetime
     ended_at: dt.datetime | None = None
     findings: str = ""
     open_hazard: bool = False
-    hazard_category: str = "other"
+    hazard_category: SafetyArea = SafetyArea.OTHER
     hazard_location: str = ""
 
 
 @strawberry.input
 class DrillInput:
-    kind: str
+    kind: DrillKind
     held_on: dt.date
     participants: int
     evacuation_seconds: int | None = None
@@ -100,7 +115,7 @@ class DrillInput:
 
 @strawberry.input
 class EducationInput:
-    kind: str
+    kind: EducationKind
     held_on: dt.date
     title: str
     audience: int = 0
@@ -125,7 +140,7 @@ class AbsenceInput:
 class HealthCheckInput:
     class_uid: str
     on: dt.date
-    session: str
+    session: HealthCheckSession
     present: int
     absent: int = 0
     fever: int = 0
@@ -143,7 +158,7 @@ class DisinfectionInput:
 @strawberry.input
 class CameraInput:
     location: str
-    status: str = "working"
+    status: CameraStatus = CameraStatus.WORKING
     retention_days: int = 30
     installed_on: dt.date | None = None
 
@@ -151,7 +166,7 @@ class CameraInput:
 @strawberry.input
 class HazardPlanInput:
     id: strawberry.ID
-    grade: str
+    grade: HazardGrade
     responsible_username: str | None = None
     measures: str = ""
     funds: Decimal | None = None
@@ -169,14 +184,14 @@ class StaffExitInput:
 @strawberry.input
 class ChecklistTemplateInput:
     name: str
-    kind: str
+    kind: InspectionKind
     items: list[ChecklistLineInput]
     id: strawberry.ID | None = None
 
 
 @strawberry.input
 class EquipmentInput:
-    kind: str
+    kind: SecurityEquipmentKind
     quantity: int
     location: str
     checked_on: dt.date | None = None
@@ -185,7 +200,7 @@ class EquipmentInput:
 @strawberry.input
 class EmergencyPlanInput:
     title: str
-    kind: str
+    kind: DrillKind
     adopted_on: dt.date
     summary: str = ""
 
@@ -193,9 +208,9 @@ class EmergencyPlanInput:
 @strawberry.input
 class RosterInput:
     name: str
-    team: str
+    team: SecurityTeamKind
     username: str | None = None
-    shift: str = ""
+    shift: PatrolShift | None = None
     weekday: int | None = None
 
 

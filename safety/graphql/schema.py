@@ -386,7 +386,7 @@ class SafetyMutation:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.security_member_add(actor=current_user(info), name=data.name, team=data.team,  # type: ignore[return-value]
                                             user=_person(info, data.username, field="username"),
-                                            shift=data.shift, weekday=data.weekday)
+                                            shift=data.shift or "", weekday=data.weekday)
 
     @strawberry.mutation(description="Add a class.")
     def school_class_create(self, info: Info, data: SchoolClassInput) -> SchoolClassType:

@@ -7,10 +7,29 @@ import strawberry_django
 from strawberry import relay
 from strawberry.types import Info
 
+from api.enums import blank_to_none
 from api.types import SchoolScopedType
 from safety import models
 from tenants.access import school_roles
 from tenants.roles import PHONE_VISIBLE_ROLES
+
+from .enums import (
+    AgreementKind,
+    AgreementPartyKind,
+    AgreementSignedVia,
+    CameraStatus,
+    ChecklistResult,
+    DrillKind,
+    EducationKind,
+    HazardGrade,
+    HazardStatus,
+    HealthCheckSession,
+    InspectionKind,
+    PatrolShift,
+    SafetyArea,
+    SecurityEquipmentKind,
+    SecurityTeamKind,
+)
 
 
 class _Safety(SchoolScopedType):
@@ -34,10 +53,14 @@ class SchoolClassType(_Safety, relay.Node):
 class ChecklistItemType(_Safety, relay.Node):
     """A line of a checklist template."""
 
+    area: SafetyArea
+
 
 @strawberry_django.type(models.ChecklistTemplate, fields=["name", "kind", "is_active"])
 class ChecklistTemplateType(_Safety, relay.Node):
     """A checklist template of this school."""
+
+    kind: InspectionKind
 
     items: list[ChecklistItemType]
 
@@ -50,6 +73,9 @@ class ChecklistTemplateType(_Safety, relay.Node):
 class RoundItemType(_Safety, relay.Node):
     """A checklist line of an inspection round."""
 
+    area: SafetyArea
+    result: ChecklistResult
+
     @strawberry_django.field(only=["id"])
     def pk(self) -> int:
         return self.pk
@@ -59,6 +85,8 @@ class RoundItemType(_Safety, relay.Node):
                         fields=["kind", "title", "campaign_id", "started_on", "due_on", "completed_at"])
 class InspectionRoundType(_Safety, relay.Node):
     """An inspection round with its checklist."""
+
+    kind: InspectionKind
 
     items: list[RoundItemType]
 
@@ -74,6 +102,10 @@ class InspectionRoundType(_Safety, relay.Node):
 ])
 class HazardType(_Safety, relay.Node):
     """A hazard and its 五定."""
+
+    category: SafetyArea
+    grade: HazardGrade
+    status: HazardStatus
 
     @strawberry_django.field(only=["id"])
     def pk(self) -> int:
@@ -102,6 +134,8 @@ class HazardType(_Safety, relay.Node):
 class AgreementTemplateType(_Safety, relay.Node):
     """A version of an agreement text."""
 
+    kind: AgreementKind
+
     @strawberry_django.field(only=["id"])
     def pk(self) -> int:
         return self.pk
@@ -123,7 +157,7 @@ class AgreementCampaignType(_Safety, relay.Node):
 
 
 @strawberry_django.type(models.Agreement, fields=[
-    "kind", "party_kind", "party_name", "seat_no", "text", "signed_at", "signer_name", "text_sha256", "signed_via",
+    "kind", "party_kind", "party_name", "seat_no", "text", "signed_at", "signer_name", "text_sha256",
 ])
 class AgreementType(_Safety, relay.Node):
     """One party's copy of an agreement (the parent's signing token is never exposed).
@@ -131,6 +165,12 @@ class AgreementType(_Safety, relay.Node):
     Need-to-know (selectors.agreement_list_for): every copy for those who run the campaigns and the
     principal, one's own copy for any other member, none for the bureau or a partner token.
     """
+
+    kind: AgreementKind
+    party_kind: AgreementPartyKind
+    @strawberry_django.field(only=["signed_via"])
+    def signed_via(self) -> AgreementSignedVia | None:
+        return blank_to_none(self.signed_via)
 
     @classmethod
     def visible_rows(cls, queryset, info: Info):
@@ -182,22 +222,33 @@ class StaffExitType(_Safety, relay.Node):
 class PatrolType(_Safety, relay.Node):
     """A patrol."""
 
+    shift: PatrolShift
+
     hazard: HazardType | None
 
 
-@strawberry_django.type(models.SecurityTeamMember, fields=["name", "team", "shift", "weekday", "is_active"])
+@strawberry_django.type(models.SecurityTeamMember, fields=["name", "team", "weekday", "is_active"])
 class SecurityTeamMemberType(_Safety, relay.Node):
     """A member of the security roster."""
+
+    team: SecurityTeamKind
+    @strawberry_django.field(only=["shift"])
+    def shift(self) -> PatrolShift | None:
+        return blank_to_none(self.shift)
 
 
 @strawberry_django.type(models.EmergencyPlan, fields=["title", "kind", "version", "adopted_on", "summary"])
 class EmergencyPlanType(_Safety, relay.Node):
     """An emergency plan version."""
 
+    kind: DrillKind
+
 
 @strawberry_django.type(models.Drill, fields=["kind", "held_on", "participants", "evacuation_seconds", "review"])
 class DrillType(_Safety, relay.Node):
     """A drill."""
+
+    kind: DrillKind
 
     plan: EmergencyPlanType | None
 
@@ -205,6 +256,8 @@ class DrillType(_Safety, relay.Node):
 @strawberry_django.type(models.EducationActivity, fields=["kind", "held_on", "title", "audience"])
 class EducationActivityType(_Safety, relay.Node):
     """A safety education activity."""
+
+    kind: EducationKind
 
     school_class: SchoolClassType | None
 
@@ -229,6 +282,8 @@ class AbsenceType(_Safety, relay.Node):
 class HealthCheckType(_Safety, relay.Node):
     """A morning or noon check of a class."""
 
+    session: HealthCheckSession
+
     school_class: SchoolClassType
     absences: list[AbsenceType]
 
@@ -242,11 +297,15 @@ class DisinfectionType(_Safety, relay.Node):
 class CameraType(_Safety, relay.Node):
     """A camera of the CCTV registry."""
 
+    status: CameraStatus
+
 
 @strawberry_django.type(models.SecurityEquipment, fields=["kind", "quantity", "location", "checked_on",
                                                          "partner_name"])
 class SecurityEquipmentType(_Safety, relay.Node):
     """Security equipment."""
+
+    kind: SecurityEquipmentKind
 
 
 @strawberry.type

@@ -8,6 +8,19 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from .enums import (
+    BuildingHandling,
+    BuildingSafetyGrade,
+    CapitalProjectKind,
+    ConvenienceServiceKind,
+    FeedbackCategory,
+    FeedbackChannel,
+    FundingSource,
+    OnCampusUnitKind,
+    ProcurementChannel,
+    RoomPurpose,
+)
+
 
 @strawberry.input
 class BuildingInput:
@@ -23,10 +36,10 @@ class BuildingInput:
 @strawberry.input
 class BuildingAppraiseInput:
     building_id: relay.GlobalID
-    grade: str
+    grade: BuildingSafetyGrade
     appraised_on: dt.date
     appraised_by: str = ""
-    handling: str = ""
+    handling: BuildingHandling | None = None
     notes: str = ""
 
 
@@ -36,7 +49,7 @@ class RoomInput:
     number: str
     floor: int = 1
     name: str = ""
-    purpose: str = "classroom"
+    purpose: RoomPurpose = RoomPurpose.CLASSROOM
     department_id: relay.GlobalID | None = None
 
 
@@ -50,7 +63,7 @@ class DepartmentInput:
 @strawberry.input
 class OnCampusUnitInput:
     name: str
-    kind: str = "other"
+    kind: OnCampusUnitKind = OnCampusUnitKind.OTHER
     contact_name: str = ""
     contact_phone: str = ""
     lease_start: dt.date | None = None
@@ -62,11 +75,11 @@ class OnCampusUnitInput:
 @strawberry.input
 class CapitalProjectInput:
     title: str
-    kind: str
-    funding_source: str
+    kind: CapitalProjectKind
+    funding_source: FundingSource
     budget: Decimal = Decimal("0")
     description: str = ""
-    procurement_channel: str = ""
+    procurement_channel: ProcurementChannel | None = None
     approval_number: str = ""
     approval_date: dt.date | None = None
     drawing_review_passed_on: dt.date | None = None
@@ -97,9 +110,9 @@ class ContractInput:
 
 @strawberry.input
 class FeedbackInput:
-    channel: str
+    channel: FeedbackChannel
     content: str
-    category: str = "suggestion"
+    category: FeedbackCategory = FeedbackCategory.SUGGESTION
     reporter_name: str = ""
     received_at: dt.datetime | None = None
 
@@ -133,7 +146,7 @@ class LostItemReturnInput:
 
 @strawberry.input
 class ConvenienceServiceInput:
-    kind: str
+    kind: ConvenienceServiceKind
     done_on: dt.date | None = None
     count: int = 1
     beneficiary: str = ""

@@ -9,7 +9,6 @@ people only, so a token is refused (PEOPLE_ONLY) before any service runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -29,6 +28,17 @@ from api.permissions import (
 from schools import models, selectors, services
 from schools.roles import EDITOR_ROLES, MEMBER_ROLES, SERVICE_ROLES
 
+from .enums import (
+    BuildingSafetyGrade,
+    CapitalProjectKind,
+    CapitalProjectStage,
+    ConvenienceServiceKind,
+    FeedbackChannel,
+    FeedbackState,
+    LostItemState,
+    OnCampusUnitKind,
+    RoomPurpose,
+)
 from .inputs import (
     BuildingAppraiseInput,
     BuildingInput,
@@ -78,9 +88,14 @@ def _get(model, gid: relay.GlobalID, type_name: str):
     return model.objects.get(pk=_pk(gid, type_name))
 
 
+# Optional enum inputs whose column stores "" for "not set" (null in the contract, api/enums.py).
+BLANK_CHOICES = {"handling", "procurement_channel"}
+
+
 def _values(data) -> dict:
     """An input's fields, shallow (strawberry.asdict would turn global ids into dicts)."""
-    return {name: getattr(data, name) for name in data.__dataclass_fields__}
+    values = {name: getattr(data, name) for name in data.__dataclass_fields__}
+    return {name: "" if value is None and name in BLANK_CHOICES else value for name, value in values.items()}
 
 
 def _reader(info: Info):
@@ -97,7 +112,7 @@ class SchoolsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[BuildingType], description="Buildings of the school.")
     def building_list(
-        self, info: Info, q: str | None = None, safety_grade: str | None = None,
+        self, info: Info, q: str | None = None, safety_grade: BuildingSafetyGrade | None = None,
         needs_reinforcement_project: bool | None = None,
     ) -> Iterable[models.Building]:
         user = _reader(info)
@@ -117,7 +132,7 @@ class SchoolsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[RoomType])
     def room_list(
-        self, info: Info, q: str | None = None, building_id: relay.GlobalID | None = None, purpose: str | None = None
+        self, info: Info, q: str | None = None, building_id: relay.GlobalID | None = None, purpose: RoomPurpose | None = None
     ) -> Iterable[models.Room]:
         user = _reader(info)
         building = str(_pk(building_id, "BuildingType")) if building_id else ""
@@ -139,7 +154,7 @@ class SchoolsQuery:
         return models.OnCampusUnit.objects.filter(pk=_pk(id, "OnCampusUnitType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[OnCampusUnitType])
-    def on_campus_unit_list(self, info: Info, q: str | None = None, kind: str | None = None) -> Iterable[models.OnCampusUnit]:
+    def on_campus_unit_list(self, info: Info, q: str | None = None, kind: OnCampusUnitKind | None = None) -> Iterable[models.OnCampusUnit]:
         user = _reader(info)
         return selectors.unit_list_for(user=user, q=q or "", kind=kind or "")
 
@@ -150,7 +165,8 @@ class SchoolsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[CapitalProjectType])
     def capital_project_list(
-        self, info: Info, q: str | None = None, kind: str | None = None, stage: str | None = None
+        self, info: Info, q: str | None = None, kind: CapitalProjectKind | None = None,
+        stage: CapitalProjectStage | None = None,
     ) -> Iterable[models.CapitalProject]:
         user = _reader(info)
         return selectors.project_list_for(user=user, q=q or "", kind=kind or "", stage=stage or "")
@@ -162,8 +178,8 @@ class SchoolsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[FeedbackType])
     def feedback_list(
-        self, info: Info, q: str | None = None, channel: str | None = None,
-        status: Annotated[str | None, strawberry.argument(description="open | overdue | done")] = None,
+        self, info: Info, q: str | None = None, channel: FeedbackChannel | None = None,
+        status: FeedbackState | None = None,
     ) -> Iterable[models.Feedback]:
         user = _reader(info)
         return selectors.feedback_list_for(user=user, q=q or "", channel=channel or "", status=status or "")
@@ -176,13 +192,13 @@ class SchoolsQuery:
     @strawberry_django.connection(ListConnectionWithTotalCount[LostItemType])
     def lost_item_list(
         self, info: Info, q: str | None = None,
-        status: Annotated[str | None, strawberry.argument(description="kept | returned")] = None,
+        status: LostItemState | None = None,
     ) -> Iterable[models.LostItem]:
         user = _reader(info)
         return selectors.lost_item_list_for(user=user, q=q or "", status=status or "")
 
     @strawberry_django.connection(ListConnectionWithTotalCount[ConvenienceServiceType])
-    def convenience_service_list(self, info: Info, kind: str | None = None) -> Iterable[models.ConvenienceService]:
+    def convenience_service_list(self, info: Info, kind: ConvenienceServiceKind | None = None) -> Iterable[models.ConvenienceService]:
         user = _reader(info)
         return selectors.convenience_list_for(user=user, kind=kind or "")
 

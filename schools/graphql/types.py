@@ -9,9 +9,25 @@ from django.urls import reverse
 from strawberry import relay
 from strawberry.types import Info
 
+from api.enums import blank_to_none
 from api.types import SchoolScopedType
 from schools import models
 from schools.selectors import WEAK_GRADES, active_reinforcement_projects
+
+from .enums import (
+    BuildingHandling,
+    BuildingSafetyGrade,
+    CapitalProjectKind,
+    CapitalProjectStage,
+    ConvenienceServiceKind,
+    FeedbackCategory,
+    FeedbackChannel,
+    FundingSource,
+    OnCampusUnitKind,
+    ProcurementChannel,
+    ProjectDocumentKind,
+    RoomPurpose,
+)
 
 
 class _Scoped(SchoolScopedType):
@@ -24,19 +40,32 @@ class DepartmentType(_Scoped, relay.Node):
 
 
 @strawberry_django.type(
-    models.BuildingAppraisal, fields=["grade", "appraised_on", "appraised_by", "handling", "notes", "recorded_at"]
+    models.BuildingAppraisal, fields=["grade", "appraised_on", "appraised_by", "notes", "recorded_at"]
 )
 class BuildingAppraisalType(_Scoped, relay.Node):
     """One safety appraisal (JGJ 125) of a building."""
 
+    grade: BuildingSafetyGrade
+    @strawberry_django.field(only=["handling"])
+    def handling(self) -> BuildingHandling | None:
+        return blank_to_none(self.handling)
+
 
 @strawberry_django.type(
     models.Building,
-    fields=["name", "year_built", "floors", "floor_area", "structure", "use", "safety_grade", "appraised_on",
-            "appraised_by", "handling", "notes"],
+    fields=["name", "year_built", "floors", "floor_area", "structure", "use", "appraised_on",
+            "appraised_by", "notes"],
 )
 class BuildingType(_Scoped, relay.Node):
     """A school building with its current safety grade."""
+
+    @strawberry_django.field(only=["safety_grade"])
+    def safety_grade(self) -> BuildingSafetyGrade | None:
+        return blank_to_none(self.safety_grade)
+
+    @strawberry_django.field(only=["handling"])
+    def handling(self) -> BuildingHandling | None:
+        return blank_to_none(self.handling)
 
     appraisals: list[BuildingAppraisalType] = strawberry_django.field()
     rooms: list[RoomType] = strawberry_django.field()
@@ -60,6 +89,8 @@ class BuildingType(_Scoped, relay.Node):
 class RoomType(_Scoped, relay.Node):
     """A room of a building."""
 
+    purpose: RoomPurpose
+
     building: BuildingType = strawberry_django.field()
     department: DepartmentType | None = strawberry_django.field()
 
@@ -69,6 +100,8 @@ class RoomType(_Scoped, relay.Node):
 )
 class OnCampusUnitType(_Scoped, relay.Node):
     """A unit renting space on campus."""
+
+    kind: OnCampusUnitKind
 
 
 @strawberry_django.type(models.Milestone, fields=["title", "planned_on", "done_on", "notes"])
@@ -89,6 +122,8 @@ class ContractType(_Scoped, relay.Node):
 class ProjectDocumentType(_Scoped, relay.Node):
     """A document of a project; `download_path` is served only to readers of the school."""
 
+    kind: ProjectDocumentKind
+
     @strawberry_django.field(only=["project_id"])
     def download_path(self) -> str:
         return reverse("schools:document_download", args=[self.project_id, self.pk], urlconf="config.urls_school")
@@ -96,12 +131,20 @@ class ProjectDocumentType(_Scoped, relay.Node):
 
 @strawberry_django.type(
     models.CapitalProject,
-    fields=["title", "kind", "description", "budget", "funding_source", "procurement_channel", "stage",
+    fields=["title", "kind", "description", "budget", "funding_source", "stage",
             "approval_number", "approval_date", "drawing_review_passed_on", "construction_started_on",
             "accepted_on", "planned_start", "planned_end", "created_at"],
 )
 class CapitalProjectType(_Scoped, relay.Node):
     """A capital project and where it stands in the stage pipeline."""
+
+    kind: CapitalProjectKind
+    funding_source: FundingSource
+    @strawberry_django.field(only=["procurement_channel"])
+    def procurement_channel(self) -> ProcurementChannel | None:
+        return blank_to_none(self.procurement_channel)
+
+    stage: CapitalProjectStage
 
     buildings: list[BuildingType] = strawberry_django.field()
     milestones: list[MilestoneType] = strawberry_django.field()
@@ -116,6 +159,9 @@ class CapitalProjectType(_Scoped, relay.Node):
 )
 class FeedbackType(_Scoped, relay.Node):
     """An opinion or complaint; `is_overdue` when its 24 h callback is late."""
+
+    channel: FeedbackChannel
+    category: FeedbackCategory
 
     @strawberry_django.field(only=["callback_at", "callback_due_at"])
     def is_overdue(self) -> bool:
@@ -135,6 +181,8 @@ class LostItemType(_Scoped, relay.Node):
                                                             "partner_name"])
 class ConvenienceServiceType(_Scoped, relay.Node):
     """A convenience service given to teachers or students."""
+
+    kind: ConvenienceServiceKind
 
 
 @strawberry.type

@@ -37,6 +37,7 @@ from tenants.roles import (
     Role,
 )
 
+from .enums import RobotProvider
 from .types import (
     BureauType,
     DeactivationType,
@@ -421,7 +422,7 @@ class TenantsMutation:
         )
 
     @strawberry.mutation(description="Connect a DingTalk or WeCom group robot to the school's notifications.")
-    def robot_channel_create(self, info: Info, name: str, provider: str, webhook_url: str, secret: str = "",
+    def robot_channel_create(self, info: Info, name: str, provider: RobotProvider, webhook_url: str, secret: str = "",
                              kinds: list[str] | None = None) -> RobotChannelType:
         from tenants.notifications import robot_channel_create
 

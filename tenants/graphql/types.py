@@ -10,6 +10,8 @@ from strawberry.types import Info
 from tenants import models
 from tenants.access import bureaus_for, schools_for
 
+from .enums import RobotProvider, SchoolStatus
+
 
 def members_of_place(info: Info):
     """Ids of the people (current or former members) of this host's school, or of the caller's bureaus."""
@@ -25,6 +27,8 @@ def members_of_place(info: Info):
 @strawberry_django.type(models.School, fields=["name", "slug", "status", "student_count", "staff_count", "address"])
 class SchoolType(relay.Node):
     """A school the caller may read."""
+
+    status: SchoolStatus
 
     @strawberry_django.field
     def host(self) -> str:
@@ -227,6 +231,8 @@ class DeactivationType:
 @strawberry_django.type(models.RobotChannel, fields=["name", "provider", "kinds", "is_active", "created_at"])
 class RobotChannelType:
     """A group robot of this school (its webhook address and secret are never returned)."""
+
+    provider: RobotProvider
 
     @classmethod
     def get_queryset(cls, queryset, info: Info, **kwargs):

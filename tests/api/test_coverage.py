@@ -180,7 +180,7 @@ def test_property_company_reports_lists_and_works_repair_orders(make_partner, be
 
     # when it reports a fault
     reported = client.gql(REPORT, {"data": {"title": "水龙头漏水", "roomId": room_a.pk}})["data"]["workOrderReport"]
-    assert (reported["status"], reported["source"], reported["title"]) == ("reported", "api", "水龙头漏水")
+    assert (reported["status"], reported["source"], reported["title"]) == ("REPORTED", "API", "水龙头漏水")
     reference = reported["reference"]
 
     # then it lists it
@@ -189,18 +189,18 @@ def test_property_company_reports_lists_and_works_repair_orders(make_partner, be
 
     # and triages, starts and completes it
     triage = client.gql(
-        'mutation($r: String!) { workOrderTriage(data: {reference: $r, severity: "minor", vendorName: "阳光物业"}) '
+        'mutation($r: String!) { workOrderTriage(data: {reference: $r, severity: MINOR, vendorName: "阳光物业"}) '
         "{ status severity vendorName } }", {"r": reference})
-    assert triage["data"]["workOrderTriage"]["severity"] == "minor"
+    assert triage["data"]["workOrderTriage"]["severity"] == "MINOR"
     started = client.gql("mutation($r: String!) { workOrderStart(reference: $r) { status } }", {"r": reference})
-    assert started["data"]["workOrderStart"]["status"] == "in_progress"
+    assert started["data"]["workOrderStart"]["status"] == "IN_PROGRESS"
     done = client.gql('mutation($r: String!) { workOrderComplete(data: {reference: $r, closingNote: "已更换阀芯"}) '
                       "{ status closingNote } }", {"r": reference})
-    assert done["data"]["workOrderComplete"] == {"status": "completed", "closingNote": "已更换阀芯"}
+    assert done["data"]["workOrderComplete"] == {"status": "COMPLETED", "closingNote": "已更换阀芯"}
 
 
 WORK = {
-    "triage": 'mutation($r: String!) { workOrderTriage(data: {reference: $r, severity: "major"}) { status } }',
+    "triage": 'mutation($r: String!) { workOrderTriage(data: {reference: $r, severity: MAJOR}) { status } }',
     "start": "mutation($r: String!) { workOrderStart(reference: $r) { status } }",
     "pause": 'mutation($r: String!) { workOrderPause(reference: $r, reason: "等配件") { status } }',
     "resume": "mutation($r: String!) { workOrderResume(reference: $r) { status } }",

@@ -53,7 +53,7 @@ def _data(school, **overrides) -> dict:
     """The procurement platform's request: a department of the school, lines with cents."""
     data = {
         "title": "多媒体教室设备", "departmentId": _gid("DepartmentType", _department(school).pk),
-        "reason": "新建两间多媒体教室", "channel": "government",
+        "reason": "新建两间多媒体教室", "channel": "GOVERNMENT",
         "lines": [
             {"name": "交互式一体机", "categoryCode": "A02010105", "quantity": 3, "estimatedUnitPrice": "5600.50"},
             {"name": "白板笔", "categoryCode": "A07000000", "quantity": 10, "estimatedUnitPrice": "12.35", "unit": "支"},
@@ -135,20 +135,20 @@ def test_platform_creates_a_request_that_the_school_lists_and_approves(platform,
     created = bearer(raw, school_a).gql(CREATE, {"data": _data(school_a)})
     assert "errors" not in created, created
     request = created["data"]["purchaseRequestCreate"]
-    assert request["status"] == "draft"
+    assert request["status"] == "DRAFT"
     assert request["estimatedTotal"] == "16925.00"  # 3 × 5600.50 + 10 × 12.35, exactly
     assert (request["requestedBy"], request["requestedByPartner"]) == (None, "阳光采购平台")
     assert [(x["name"], x["quantity"], x["estimatedUnitPrice"]) for x in request["lines"]] == [
         ("交互式一体机", 3, "5600.50"), ("白板笔", 10, "12.35")]
     submitted = bearer(raw, school_a).gql(SUBMIT, {"id": request["id"]})["data"]["purchaseRequestSubmit"]
-    assert submitted == {"number": request["number"], "status": "submitted", "needsBureauApproval": False}
+    assert submitted == {"number": request["number"], "status": "SUBMITTED", "needsBureauApproval": False}
 
     # then the school's ledger shows it with the platform's name, and the principal approves it
     page = client_for(alice, school_a).get("/assets/purchases/").content.decode()
     assert request["number"] in page
     assert "阳光采购平台（合作方接口）" in page
     approved = client_for(alice, school_a).gql(DECIDE, {"id": request["id"]})
-    assert approved["data"]["purchaseRequestDecide"]["status"] == "approved"
+    assert approved["data"]["purchaseRequestDecide"]["status"] == "APPROVED"
     stored = _in(school_a, lambda: PurchaseRequest.objects.get(number=request["number"]))
     assert (stored.requested_by_id, stored.requested_by_client_id) == (None, client.pk)
     assert stored.estimated_total == Decimal("16925.00")
@@ -281,7 +281,7 @@ def test_platform_reads_acceptances_but_does_not_record_them(platform, bearer, c
     node = listed["edges"][0]["node"]
     assert node["id"] == _gid("AcceptanceType", acceptance.pk)
     assert (node["invoiceNumber"], node["acceptedTotal"], node["request"]) == (
-        "FP-9", "11177.76", {"number": request["number"], "status": "partly_accepted"})
+        "FP-9", "11177.76", {"number": request["number"], "status": "PARTLY_ACCEPTED"})
     assert node["lines"] == [{"acceptedQuantity": 2, "rejectedQuantity": 0, "unitPrice": "5588.88",
                               "line": {"name": "交互式一体机"}}]
     by_node = client.gql("query($id: ID!) { node(id: $id) { ... on AcceptanceType { invoiceNumber } } }",

@@ -77,7 +77,7 @@ def test_property_company_logs_visitors_and_patrols(make_partner, bearer, school
     visitor = client.gql(REGISTER, {"data": {"name": "李四", "hostName": "总务处", "purpose": "送货",
                                                "hostVerified": True}})
     assert visitor == {"data": {"visitorRegister": {"name": "李四", "hostName": "总务处"}}}
-    patrol = client.gql(PATROL, {"data": {"shift": "night", "route": "东门—操场—食堂",
+    patrol = client.gql(PATROL, {"data": {"shift": "NIGHT", "route": "东门—操场—食堂",
                                           "startedAt": "2026-11-25T20:00:00+08:00", "findings": "正常"}})
     assert patrol == {"data": {"patrolRecord": {"route": "东门—操场—食堂", "findings": "正常"}}}
 
@@ -85,8 +85,8 @@ def test_property_company_logs_visitors_and_patrols(make_partner, bearer, school
 CHECKOUT = """mutation($id: ID!) { visitorCheckout(id: $id) { name outAt } }"""
 HAZARD = """mutation($data: HazardReportInput!) { hazardReport(data: $data) { pk grade status } }"""
 VISITOR = {"name": "李四", "hostName": "总务处", "purpose": "送货", "hostVerified": True}
-NIGHT_PATROL = {"shift": "night", "route": "东门—操场—食堂", "startedAt": "2026-11-25T20:00:00+08:00",
-                "findings": "食堂后门消防通道堆放纸箱", "openHazard": True, "hazardCategory": "fire",
+NIGHT_PATROL = {"shift": "NIGHT", "route": "东门—操场—食堂", "startedAt": "2026-11-25T20:00:00+08:00",
+                "findings": "食堂后门消防通道堆放纸箱", "openHazard": True, "hazardCategory": "FIRE",
                 "hazardLocation": "食堂后门"}
 
 
@@ -154,7 +154,7 @@ def test_token_for_a_cannot_write_into_b(make_partner, bearer, school_a, school_
 @pytest.mark.parametrize(("mutation", "variables"), [
     (REGISTER, {"data": VISITOR}),
     (PATROL, {"data": NIGHT_PATROL}),
-    (HAZARD, {"data": {"category": "fire", "description": "灭火器过期", "locationText": "二楼走廊"}}),
+    (HAZARD, {"data": {"category": "FIRE", "description": "灭火器过期", "locationText": "二楼走廊"}}),
 ], ids=["visitor", "patrol", "hazard"])
 def test_read_only_token_cannot_log(make_partner, bearer, school_a, mutation, variables):
     from safety.models import Hazard, Patrol, Visitor
@@ -169,7 +169,7 @@ def test_read_only_token_cannot_log(make_partner, bearer, school_a, mutation, va
 
 @pytest.mark.parametrize(("mutation", "variables"), [
     (REGISTER, {"data": VISITOR}),
-    (HAZARD, {"data": {"category": "fire", "description": "灭火器过期", "locationText": "二楼走廊"}}),
+    (HAZARD, {"data": {"category": "FIRE", "description": "灭火器过期", "locationText": "二楼走廊"}}),
 ], ids=["visitor", "hazard"])
 def test_person_without_the_role_still_cannot_log(client_for, school_a, bob, mutation, variables):
     from safety.models import Hazard, Visitor
@@ -196,13 +196,13 @@ def test_partner_reports_general_hazards_only(make_partner, bearer, school_a):
 
     _, _, raw = make_partner(scopes=["safety:write"], schools=[school_a])
     client = bearer(raw, school_a)
-    major = client.gql(HAZARD, {"data": {"category": "fire", "description": "配电房漏水", "grade": "major",
+    major = client.gql(HAZARD, {"data": {"category": "FIRE", "description": "配电房漏水", "grade": "MAJOR",
                                          "locationText": "配电房", "measures": "断电", "funds": "1000",
                                          "deadline": "2026-12-01", "contingencyPlan": "停课"}})
     assert major["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert _in(school_a, Hazard.objects.count) == 0
-    general = client.gql(HAZARD, {"data": {"category": "fire", "description": "灭火器过期", "locationText": "二楼走廊"}})
-    assert general["data"]["hazardReport"]["grade"] == "general"
+    general = client.gql(HAZARD, {"data": {"category": "FIRE", "description": "灭火器过期", "locationText": "二楼走廊"}})
+    assert general["data"]["hazardReport"]["grade"] == "GENERAL"
     assert _in(school_a, lambda: Hazard.objects.get().partner_name) == "物业公司"
 
 
@@ -229,7 +229,7 @@ def test_people_only_safety_writes_refuse_a_write_token(make_partner, bearer, sc
     # when the token tries writes that are for people only
     results = [
         client.gql(AGREEMENT_SIGN, {"id": str(agreement.pk)}),
-        client.gql("""mutation { drillRecord(data: {kind: "fire", heldOn: "2026-11-25", participants: 10}) {
+        client.gql("""mutation { drillRecord(data: {kind: FIRE, heldOn: "2026-11-25", participants: 10}) {
             heldOn } }"""),
     ]
 

@@ -27,7 +27,7 @@ def test_service_desk_writes_carry_the_partner_name(make_partner, bearer, school
 
     _, _, raw = make_partner(scopes=["schools:write"], schools=[school_a], name="城东物业")
     client = bearer(raw, school_a)
-    feedback = client.gql(FEEDBACK, {"data": {"channel": "phone", "content": "三楼走廊灯不亮",
+    feedback = client.gql(FEEDBACK, {"data": {"channel": "PHONE", "content": "三楼走廊灯不亮",
                                               "reporterName": "初二(3)班家长"}})
     assert feedback == {"data": {"feedbackSubmit": {"content": "三楼走廊灯不亮", "reporterName": "初二(3)班家长",
                                                     "partnerName": "城东物业"}}}
@@ -38,8 +38,8 @@ def test_service_desk_writes_carry_the_partner_name(make_partner, bearer, school
     assert returned["claimant"] == "张同学"
     assert returned["returnedAt"]
     assert returned["returnedByPartner"] == "城东物业"
-    service = client.gql(SERVICE, {"data": {"kind": "unlock"}})
-    assert service == {"data": {"convenienceServiceLog": {"kind": "unlock", "handledBy": "城东物业",
+    service = client.gql(SERVICE, {"data": {"kind": "UNLOCK"}})
+    assert service == {"data": {"convenienceServiceLog": {"kind": "UNLOCK", "handledBy": "城东物业",
                                                           "partnerName": "城东物业"}}}
     connection.set_tenant(school_a)
     row = Feedback.objects.get(content="三楼走廊灯不亮")
@@ -73,9 +73,9 @@ def test_a_found_item_is_handed_back_once(make_partner, bearer, school_a):
 
 
 @pytest.mark.parametrize(("query", "data"), [
-    (FEEDBACK, {"channel": "phone", "content": "MARKER 投诉"}),
+    (FEEDBACK, {"channel": "PHONE", "content": "MARKER 投诉"}),
     (LOST, {"item": "MARKER 水杯", "foundPlace": "操场"}),
-    (SERVICE, {"kind": "pump", "notes": "MARKER"}),
+    (SERVICE, {"kind": "PUMP", "notes": "MARKER"}),
 ])
 def test_service_desk_needs_schools_write_and_the_grant(make_partner, bearer, school_a, school_b, query, data):
     from schools.models import ConvenienceService, Feedback, LostItem
@@ -96,7 +96,7 @@ def test_service_desk_input_is_validated(make_partner, bearer, school_a):
     from schools.models import ConvenienceService
 
     _, _, raw = make_partner(scopes=["schools:write"], schools=[school_a])
-    result = bearer(raw, school_a).gql(SERVICE, {"data": {"kind": "pump", "doneOn": "2999-01-01"}})
+    result = bearer(raw, school_a).gql(SERVICE, {"data": {"kind": "PUMP", "doneOn": "2999-01-01"}})
     assert result["data"] is None
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     connection.set_tenant(school_a)
@@ -110,7 +110,7 @@ def test_vendor_adds_cameras_and_equipment_under_its_name(make_partner, bearer, 
     client = bearer(raw, school_a)
     camera = client.gql(CAMERA, {"data": {"location": "东门", "retentionDays": 90}})
     assert (camera["data"]["cameraAdd"]["location"], camera["data"]["cameraAdd"]["partnerName"]) == ("东门", "海康安防")
-    equipment = client.gql(EQUIPMENT, {"data": {"kind": "fork", "quantity": 2, "location": "门卫室"}})
+    equipment = client.gql(EQUIPMENT, {"data": {"kind": "FORK", "quantity": 2, "location": "门卫室"}})
     assert equipment["data"]["securityEquipmentAdd"]["partnerName"] == "海康安防"
     connection.set_tenant(school_a)
     assert Camera.objects.get(location="东门").retention_days == 90

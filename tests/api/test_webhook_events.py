@@ -500,8 +500,8 @@ def test_property_company_patrol_over_graphql_is_announced(make_partner, bearer,
     with django_capture_on_commit_callbacks(execute=True):
         result = bearer(raw, world.school).gql(
             "mutation($d: PatrolInput!) { patrolRecord(data: $d) { route } }",
-            {"d": {"shift": "night", "route": "东门—操场", "startedAt": "2026-11-25T20:00:00+08:00",
-                   "findings": "消防通道堵塞", "openHazard": True, "hazardCategory": "fire", "hazardLocation": "食堂后门"}})
+            {"d": {"shift": "NIGHT", "route": "东门—操场", "startedAt": "2026-11-25T20:00:00+08:00",
+                   "findings": "消防通道堵塞", "openHazard": True, "hazardCategory": "FIRE", "hazardLocation": "食堂后门"}})
     assert result == {"data": {"patrolRecord": {"route": "东门—操场"}}}
     events = sorted(json.loads(r["body"])["event"] for r in receiver_a.requests)
     assert events == ["hazard.reported", "patrol.logged"]

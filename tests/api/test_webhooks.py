@@ -195,10 +195,10 @@ def test_partner_lists_and_replays_its_delivery(make_partner, school_a, receiver
 
     listed = bearer(raw, None).gql(DELIVERIES)["data"]["webhookDeliveryList"]
     assert listed == [{"deliveryId": str(delivery.delivery_id), "event": "repair_order.created",
-                       "status": "failed", "attempts": 8, "schoolSlug": "alpha"}]
+                       "status": "FAILED", "attempts": 8, "schoolSlug": "alpha"}]
 
     result = bearer(raw, None).gql(REPLAY, {"id": str(delivery.delivery_id)})
-    assert result["data"]["webhookDeliveryReplay"] == {"deliveryId": str(delivery.delivery_id), "status": "pending"}
+    assert result["data"]["webhookDeliveryReplay"] == {"deliveryId": str(delivery.delivery_id), "status": "PENDING"}
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
 

@@ -98,7 +98,7 @@ def test_final_approval_is_delivered_once_to_the_school_s_subscription(
     # the id in the payload is the one the API answers to
     found = bearer(subscriptions["token_a"], school_a).gql(
         "query($id: ID!) { node(id: $id) { ... on PurchaseRequestType { number status } } }", {"id": data["id"]})
-    assert found["data"]["node"] == {"number": request.number, "status": "approved"}
+    assert found["data"]["node"] == {"number": request.number, "status": "APPROVED"}
 
 
 def test_approval_above_the_limit_is_delivered_when_the_bureau_approves(school_a, subscriptions, people):

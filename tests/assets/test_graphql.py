@@ -71,7 +71,7 @@ def test_lending_needs_a_manager_and_a_lendable_asset(client_for, school_a, in_s
     assert Loan.objects.count() == 0
     connection.set_schema_to_public()
     result = client_for(kate, school_a).gql(LEND, {"data": data})
-    assert result["data"]["loanCreate"]["asset"]["condition"] == "lent"
+    assert result["data"]["loanCreate"]["asset"]["condition"] == "LENT"
     result = client_for(kate, school_a).gql(LEND, {"data": {**data, "assetNumber": disposed.asset_number}})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 

@@ -212,7 +212,7 @@ def test_a_notification_robot_over_graphql_refuses_an_inside_address(template, t
     client = HostClient(school_a.host)
     client.force_login(alice)
     with DEVELOPMENT, _robot_hosts_including(url):
-        answer = client.gql("mutation($url: String!) { robotChannelCreate(name: \"群\", provider: \"dingtalk\","
+        answer = client.gql("mutation($url: String!) { robotChannelCreate(name: \"群\", provider: DINGTALK,"
                             " webhookUrl: $url) { name } }", {"url": url})
     assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert answer["errors"][0]["message"] == INSIDE

@@ -187,7 +187,7 @@ def test_staff_roster_hides_phones_from_teachers(school_a, alice, bob, client_fo
     assert roster["data"]["staffList"]["edges"] == [{"node": {"name": "钱老师", "phone": None}}]
 
 
-ROBOT = """mutation { robotChannelCreate(name: "后勤群", provider: "wecom",
+ROBOT = """mutation { robotChannelCreate(name: "后勤群", provider: WECOM,
   webhookUrl: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret-key") { robotId name webhookHost } }"""
 
 

@@ -8,7 +8,7 @@ from repairs.choices import Severity, Status
 from repairs.models import WorkOrder
 from repairs.services import work_order_complete, work_order_report, work_order_triage
 
-LIST = "query($status: String) { workOrderList(status: $status) { totalCount edges { node { reference title status severity where } } } }"
+LIST = "query($status: WorkOrderStatus) { workOrderList(status: $status) { totalCount edges { node { reference title status severity where } } } }"
 TRIAGE = """mutation($data: WorkOrderTriageInput!) { workOrderTriage(data: $data) { reference severity status assigneeName dueAt } }"""
 COMPLETE = """mutation($data: WorkOrderCompleteInput!) { workOrderComplete(data: $data) { status } }"""
 CONFIRM = """mutation($data: WorkOrderConfirmInput!) { workOrderConfirm(data: $data) { status rating } }"""
@@ -36,7 +36,7 @@ def test_reading_orders_matrix(client_for, school_a, order, who, expected, reque
         assert result["data"]["workOrderList"]["totalCount"] == 1
         node = result["data"]["workOrderList"]["edges"][0]["node"]
         assert (node["reference"], node["title"], node["status"], node["where"]) == (
-            order.reference, "灯不亮", "reported", "1号教学楼 301 教室")
+            order.reference, "灯不亮", "REPORTED", "1号教学楼 301 教室")
 
 
 @pytest.mark.parametrize(("who", "expected"), [("bob", "FORBIDDEN"), ("mario", "FORBIDDEN"), ("dave", "FORBIDDEN"),
@@ -44,7 +44,7 @@ def test_reading_orders_matrix(client_for, school_a, order, who, expected, reque
 def test_triage_matrix(client_for, school_a, order, mario, lena, who, expected, request):
     user = request.getfixturevalue(who)
     result = client_for(user, school_a).gql(TRIAGE, {"data": {
-        "reference": order.reference, "severity": "major", "assigneeUsername": "mario"}})
+        "reference": order.reference, "severity": "MAJOR", "assigneeUsername": "mario"}})
     assert code(result) == expected
     order.refresh_from_db()
     if expected is None:
@@ -79,7 +79,7 @@ def test_only_the_reporter_confirms(client_for, school_a, order, lena, mario, bo
     order.refresh_from_db()
     assert (order.status, order.rating) == (Status.COMPLETED, None)
     ok = client_for(bob, school_a).gql(CONFIRM, {"data": {"reference": order.reference, "rating": 4}})
-    assert ok["data"]["workOrderConfirm"] == {"status": "confirmed", "rating": 4}
+    assert ok["data"]["workOrderConfirm"] == {"status": "CONFIRMED", "rating": 4}
 
 
 @pytest.mark.parametrize(("who", "expected"), [(None, "UNAUTHENTICATED"), ("charlie", "FORBIDDEN"),
@@ -97,4 +97,4 @@ def test_my_orders_and_clock(client_for, school_a, order, lena, mario):
         "query($r: String!) { myWorkOrders { reference } workOrderClock(reference: $r) { kind } }",
         {"r": order.reference})
     assert result["data"] == {"myWorkOrders": [{"reference": order.reference}],
-                              "workOrderClock": [{"kind": "started"}, {"kind": "due_changed"}]}
+                              "workOrderClock": [{"kind": "STARTED"}, {"kind": "DUE_CHANGED"}]}

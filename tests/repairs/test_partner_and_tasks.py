@@ -45,7 +45,7 @@ def run_as_partner(partner, school, query, variables=None):
 
 
 LIST = "{ workOrderList { totalCount edges { node { reference status } } } }"
-TRIAGE = "mutation($r: String!) { workOrderTriage(data: {reference: $r, severity: \"major\"}) { severity dueAt } }"
+TRIAGE = "mutation($r: String!) { workOrderTriage(data: {reference: $r, severity: MAJOR}) { severity dueAt } }"
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_health_check_for_class_of_other_school_via_graphql(client_for, school_a
 
     result = client_for(alice, school_a).gql(
         "mutation($d: HealthCheckInput!) { healthCheckRecord(data: $d) { present } }",
-        {"d": {"classUid": str(other.uid), "on": "2026-11-25", "session": "morning", "present": 30}},
+        {"d": {"classUid": str(other.uid), "on": "2026-11-25", "session": "MORNING", "present": 30}},
     )
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert _count(school_a, HealthCheck) == 0
@@ -92,7 +92,7 @@ def test_safety_board(client_for, school_a, alice):
 
 REPORT = """
 mutation($d: HazardReportInput!) { hazardReport(data: $d) { pk grade supervised } }"""
-MAJOR = {"category": "buildings", "description": "挡土墙开裂", "grade": "major", "locationText": "东侧围墙",
+MAJOR = {"category": "BUILDINGS", "description": "挡土墙开裂", "grade": "MAJOR", "locationText": "东侧围墙",
          "responsibleUsername": "alice", "measures": "加固", "funds": "26000.00", "deadline": "2027-01-15",
          "contingencyPlan": "警戒线"}
 
@@ -116,7 +116,7 @@ def test_principal_reports_a_major_hazard_and_missing_fix_is_named(client_for, s
     assert list(refused["errors"][0]["extensions"]["fields"]) == ["contingency_plan"]
     assert _count(school_a, Hazard) == 0
     done = client.gql(REPORT, {"d": MAJOR})["data"]["hazardReport"]
-    assert (done["grade"], done["supervised"]) == ("major", True)
+    assert (done["grade"], done["supervised"]) == ("MAJOR", True)
 
 
 def test_teacher_sees_no_visitors_but_guard_does(client_for, school_a, gina, bob):
@@ -157,7 +157,7 @@ def test_class_teacher_records_health_check_over_graphql(client_for, school_a, b
     mine = SchoolClass.objects.create(grade=2, name="二年级1班", student_count=30, head_teacher=bob)
     connection.set_schema_to_public()
     mutation = "mutation($d: HealthCheckInput!) { healthCheckRecord(data: $d) { present absent absences { studentName } } }"
-    data = {"classUid": str(mine.uid), "on": "2026-11-25", "session": "noon", "present": 29, "absent": 1,
+    data = {"classUid": str(mine.uid), "on": "2026-11-25", "session": "NOON", "present": 29, "absent": 1,
             "absences": [{"studentName": "王小明", "reason": "感冒"}]}
 
     assert client_for(gina, school_a).gql(mutation, {"d": data})["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -167,6 +167,6 @@ def test_class_teacher_records_health_check_over_graphql(client_for, school_a, b
 
 def test_checklist_template_over_graphql(client_for, school_a, alice):
     mutation = """mutation($d: ChecklistTemplateInput!) { checklistTemplateSave(data: $d) { pk name items { area text } } }"""
-    data = {"name": "开学检查", "kind": "sweep", "items": [{"area": "fire", "text": "灭火器有效"}]}
+    data = {"name": "开学检查", "kind": "SWEEP", "items": [{"area": "FIRE", "text": "灭火器有效"}]}
     saved = client_for(alice, school_a).gql(mutation, {"d": data})["data"]["checklistTemplateSave"]
-    assert saved["items"] == [{"area": "fire", "text": "灭火器有效"}]
+    assert saved["items"] == [{"area": "FIRE", "text": "灭火器有效"}]

@@ -61,7 +61,7 @@ def test_bureau_reads_buildings_of_its_schools_only(school_a, school_c, dave, er
 
 def test_teacher_submits_feedback_and_reports_lost_item(school_a, bob, client_for):
     client = client_for(bob, school_a)
-    result = client.gql(FEEDBACK, {"data": {"channel": "box", "content": "走廊灯坏了"}})
+    result = client.gql(FEEDBACK, {"data": {"channel": "BOX", "content": "走廊灯坏了"}})
     assert result["data"]["feedbackSubmit"]["isOverdue"] is False
     assert client.gql(LOST, {"data": {"item": "钱包", "foundPlace": "食堂"}})["data"]["lostItemReport"] == {
         "item": "钱包", "quantity": 1}
@@ -73,7 +73,7 @@ def test_teacher_submits_feedback_and_reports_lost_item(school_a, bob, client_fo
 @pytest.mark.parametrize(("who", "code"), [(None, "UNAUTHENTICATED"), ("charlie", "FORBIDDEN"), ("dave", "FORBIDDEN")])
 def test_feedback_submit_denied_to_outsiders(who, code, request, school_a, client_for):
     user = request.getfixturevalue(who) if who else None
-    result = client_for(user, school_a).gql(FEEDBACK, {"data": {"channel": "box", "content": "外人意见"}})
+    result = client_for(user, school_a).gql(FEEDBACK, {"data": {"channel": "BOX", "content": "外人意见"}})
     assert _codes(result) == [code]
     connection.set_tenant(school_a)
     assert not Feedback.objects.filter(content="外人意见").exists()
@@ -102,7 +102,7 @@ def test_feedback_list_shows_overdue_flag(school_a, bob, client_for, in_school_a
 
     FeedbackFactory(content="迟回访", received_at=timezone.now() - dt.timedelta(hours=25),
                     callback_due_at=timezone.now() - dt.timedelta(hours=1))
-    result = client_for(bob, school_a).gql('{ feedbackList(status: "overdue") { edges { node { content isOverdue } } } }')
+    result = client_for(bob, school_a).gql('{ feedbackList(status: OVERDUE) { edges { node { content isOverdue } } } }')
     assert [e["node"] for e in result["data"]["feedbackList"]["edges"]] == [{"content": "迟回访", "isOverdue": True}]
 
 
