@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from core.todo import TodoItem, TodoSection, section_from
 from tenants.access import school_roles
+from tenants.roles import Role
 
 from .choices import DisposalStatus, PurchaseStatus, RequisitionStatus, TransferStatus
 from .roles import APPROVERS, MANAGERS, PRINCIPALS
@@ -216,18 +217,19 @@ def todo_items_for(*, user, limit: int) -> list[TodoSection]:
                 icon="plus-square",
             )
         )
-    sections.append(
-        section_from(
-            key="assets.stocktake_sign",
-            label=_("Stocktakes to sign"),
-            queryset=stocktakes_to_sign_for(user=user).order_by("finished_at", "pk"),
-            limit=limit,
-            item=_to_sign,
-            more_url=reverse("assets:stocktake_list"),
-            order=39,
-            icon="pen",
+    if roles & (MANAGERS | {Role.TEACHER}):  # those who may count (stocktake_scan)
+        sections.append(
+            section_from(
+                key="assets.stocktake_sign",
+                label=_("Stocktakes to sign"),
+                queryset=stocktakes_to_sign_for(user=user).order_by("finished_at", "pk"),
+                limit=limit,
+                item=_to_sign,
+                more_url=reverse("assets:stocktake_list"),
+                order=39,
+                icon="pen",
+            )
         )
-    )
     sections.append(
         section_from(
             key="assets.requisition_receive",
