@@ -687,13 +687,100 @@ def _docx_table(document, rows: list[list[str]]) -> None:
     document.add_paragraph()
 
 
+# ---------------------------------------------------------------- charts of a part's rates
+
+
+CHART_FONTS = [
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+]
+CHART_BAR = "#4a6fa5"
+
+
+def chart_rows(rows: list[list[str]]) -> list[tuple[str, float]]:
+    """The percent rows of a table as (label, percent), for a bar chart; none when fewer than two."""
+    found = []
+    for cells in rows[1:]:
+        if len(cells) >= 2 and cells[1].endswith("%"):
+            try:
+                found.append((cells[0], float(cells[1][:-1].replace(",", ""))))
+            except ValueError:
+                continue
+    return found if len(found) >= 2 else []
+
+
+def chart_caption(number: int, heading: str) -> str:
+    """图1　项目建设主要比率 (the part's name without its numeral)."""
+    name = heading.split("、", 1)[-1] if heading else ""
+    return f"图{number}　{name}主要比率（%）"
+
+
+def chart_svg(data: list[tuple[str, float]]) -> str:
+    """Horizontal bars 0–100 % with their labels and values, for the PDF (WeasyPrint draws inline SVG)."""
+    from django.utils.html import escape
+
+    row, label_w, bar_w = 22, 200, 220
+    height = row * len(data) + 8
+    shapes = []
+    for i, (label, value) in enumerate(data):
+        y = 4 + i * row
+        width = bar_w * min(max(value, 0), 100) / 100
+        shapes.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="13" fill="#e7e6e6"/>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{width:.1f}" height="13" fill="{CHART_BAR}"/>'
+            f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{value:g}%</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 50}" height="{height}" '
+        f'font-family="\'Noto Sans CJK SC\', sans-serif" font-size="11">{"".join(shapes)}</svg>'
+    )
+
+
+def chart_png(data: list[tuple[str, float]]) -> bytes | None:
+    """The same chart as a PNG for the DOCX (None where no CJK font is installed to draw its labels)."""
+    import os
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    path = next((p for p in CHART_FONTS if os.path.exists(p)), None)
+    if path is None:
+        return None
+    scale, row, label_w, bar_w = 3, 22, 200, 220
+    font = ImageFont.truetype(path, 11 * scale, index=2)  # the .ttc's Simplified Chinese face
+    image = Image.new("RGB", ((label_w + bar_w + 50) * scale, (row * len(data) + 8) * scale), "white")
+    draw = ImageDraw.Draw(image)
+    for i, (label, value) in enumerate(data):
+        y = (4 + i * row) * scale
+        width = bar_w * min(max(value, 0), 100) / 100
+        draw.text(((label_w - 8) * scale, y + 10 * scale), label, font=font, fill="black", anchor="rm")
+        draw.rectangle(
+            [label_w * scale, y + 4 * scale, (label_w + bar_w) * scale, y + 17 * scale], fill="#e7e6e6"
+        )
+        if width:
+            draw.rectangle(
+                [label_w * scale, y + 4 * scale, (label_w + width) * scale, y + 17 * scale], fill=CHART_BAR
+            )
+        draw.text(
+            ((label_w + bar_w + 6) * scale, y + 10 * scale),
+            f"{value:g}%",
+            font=font,
+            fill="black",
+            anchor="lm",
+        )
+    buffer = BytesIO()
+    image.save(buffer, format="PNG", dpi=(72 * scale, 72 * scale))
+    return buffer.getvalue()
+
+
 def docx_bytes(*, title: str, body: str) -> bytes:
     """A4 portrait, 宋体 text and 黑体 headings (East-Asian fonts set explicitly), a table per part."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    from docx.shared import Cm, Mm, Pt
 
     document = Document()
     section = document.sections[0]
@@ -728,10 +815,24 @@ def docx_bytes(*, title: str, body: str) -> bytes:
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     heading.paragraph_format.space_after = Pt(18)
     _run(heading, title, font=HEADING_FONT)
+    heading, figures = "", 0
     for kind, content in blocks(body):
         if kind == "table":
             _docx_table(document, content)
+            picture = chart_png(chart_rows(content)) if chart_rows(content) else None
+            if picture:
+                figures += 1
+                paragraph = document.add_paragraph()
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                run = paragraph.add_run()
+                _fonts(run._element.get_or_add_rPr(), BODY_FONT)
+                run.add_picture(BytesIO(picture), width=Cm(14))
+                caption = document.add_paragraph()
+                caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                caption.paragraph_format.space_after = Pt(12)
+                _run(caption, chart_caption(figures, heading), size=11)
         elif kind == "heading":
+            heading = content
             paragraph = document.add_paragraph(style="Heading 2")
             paragraph.paragraph_format.space_before = Pt(12)
             paragraph.paragraph_format.space_after = Pt(6)
@@ -755,12 +856,21 @@ def pdf_bytes(*, title: str, body: str) -> bytes:
     from weasyprint import HTML
 
     parts = []
+    heading, figures = "", 0
     for kind, content in blocks(body):
+        if kind == "heading":
+            heading = content
         if kind == "table":
             head, *rows = content
             cells = "".join(f"<th>{escape(c)}</th>" for c in head)
             lines = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
             parts.append(f"<table><thead><tr>{cells}</tr></thead><tbody>{lines}</tbody></table>")
+            if chart_rows(content):
+                figures += 1
+                parts.append(
+                    f"<div class='chart'>{chart_svg(chart_rows(content))}"
+                    f"<div class='caption'>{escape(chart_caption(figures, heading))}</div></div>"
+                )
         else:
             tag = "h2" if kind == "heading" else "p"
             parts.append(f"<{tag}>{escape(content)}</{tag}>")
@@ -774,6 +884,7 @@ def pdf_bytes(*, title: str, body: str) -> bytes:
         "p{text-indent:2em;margin:0;text-align:justify}"
         "table{border-collapse:collapse;margin:.6em auto 1em;width:85%;font-size:12pt;line-height:1.4}"
         "thead{display:table-header-group} tr{page-break-inside:avoid}"
+        ".chart{text-align:center;margin:0 0 1em;page-break-inside:avoid} .caption{font-size:10.5pt}"
         "th,td{border:.6pt solid #000;padding:3pt 6pt} th{background:#e7e6e6} td+td{text-align:right;width:30%}"
         "</style></head><body>"
         f"<h1>{escape(title)}</h1>{''.join(parts)}</body></html>"

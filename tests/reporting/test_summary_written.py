@@ -298,3 +298,28 @@ def test_a_school_with_nothing_recorded_claims_nothing(school_b, term):
     ):
         assert gap in body
     assert "尚未落实、有待加强的" in body.splitlines()[-1]
+
+
+def test_a_part_with_rates_has_a_chart_in_both_documents(school_a, term):
+    SchoolMetrics.objects.create(
+        school=school_a,
+        term=term,
+        values={
+            "hazards_found": 16,
+            "hazards_rectified": 11,
+            "hazard_rectification_rate": 11 / 16,
+            "health_check_completeness": 1.0,
+            "cameras_working": 6,
+        },
+    )
+    title, body = summary.school_summary(school=school_a, term=term)
+    assert summary.chart_rows([["指标", "数值"], ["整改率", "69%"], ["晨午检完成率", "100%"]]) == [
+        ("整改率", 69.0),
+        ("晨午检完成率", 100.0),
+    ]
+    document = Document(BytesIO(summary.docx_bytes(title=title, body=body)))
+    assert len(document.inline_shapes) == 1  # only 四、校园安全 has two rates
+    assert "图1　校园安全主要比率（%）" in [p.text for p in document.paragraphs]
+    text = pdf_text(summary.pdf_bytes(title=title, body=body)).replace("\n", "")
+    assert "图1　校园安全主要比率（%）" in text
+    assert "晨午检完成率" in text
