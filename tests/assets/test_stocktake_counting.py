@@ -403,7 +403,7 @@ def test_the_result_shows_loans_drafts_disposals_and_signatures_on_the_page_and_
         None,
         f"{bob}，应还 {counted['loan'].due_on.isoformat()}",
     ] in rows
-    assert ["签字人", str(bob), None, None, None, at] in rows
+    assert ["签署人", str(bob), None, None, None, at] in rows
     assert ["盘盈", "NOLABEL-1", "铁皮文件柜", None, str(counted["room"]), "待建卡"] in rows
 
 
