@@ -795,7 +795,7 @@ def agreement_campaign_remind(
     phones = {(s.school_class_id, s.seat_no): s for s in Student.objects.exclude(guardian_phone="")}
     start_of_day = timezone.make_aware(dt.datetime.combine(on, dt.time.min))
     texted: list[int] = []
-    for agreement in parents.only("pk", "school_class_id", "seat_no", "token", "reminded_at"):
+    for agreement in parents.only("pk", "campaign_id", "school_class_id", "seat_no", "token", "reminded_at"):
         student = phones.get((agreement.school_class_id, agreement.seat_no))
         if student is None:
             result.parents_no_phone += 1
