@@ -90,6 +90,7 @@ def _walk(live_url, browser, django_db_blocker):
 
         # when he opens the campaign and the slips of his class
         page.goto(live_url("alpha.localhost", f"/safety/campaigns/{campaign_id}/"))
+        page.screenshot(path=SHEET.replace("print", "campaign"), full_page=True)
         page.click(f"[data-testid=slips-link]:has-text('{CLASS}')")
         page.wait_for_url(f"**{sheet_path}")
         page.wait_for_selector("[data-testid=slip]")
@@ -100,6 +101,7 @@ def _walk(live_url, browser, django_db_blocker):
         assert page.locator("[data-testid=slip] img").count() == 10
         assert "张小明" in page.inner_text("[data-testid=slip][data-seat='1']")
 
+        page.screenshot(path=SHEET.replace("print", "screen"))
         # and printed, the toolbar is gone and the sheet is what the printer gets
         page.emulate_media(media="print")
         assert not page.locator("[data-testid=slips-toolbar]").is_visible()
