@@ -261,38 +261,48 @@ def load_school(*, school, people: dict, seed: bool) -> None:
     S.education_record(actor=safety, kind=EducationKind.PARENT_LETTER, held_on=term_start + dt.timedelta(days=3),
                        title="致家长的一封信", audience=students)
 
-    # The daily ledgers of the last two weeks.
+    # The daily ledgers of the last two weeks, up to this moment: on today's date nothing is recorded that has not
+    # happened yet (no night patrol at 21:00 shown at 09:16, no noon check before noon, visitors still inside).
     days = _school_days(10)
+    now = timezone.now()
     checks, escorts, disinfections, patrols, visitors = [], [], [], [], []
     for day in days:
         for school_class in classes:
-            for session, _hour in ((CheckSession.MORNING, 8), (CheckSession.NOON, 14)):
+            for session, hour in ((CheckSession.MORNING, 8), (CheckSession.NOON, 14)):
+                if _at(day, hour) > now:
+                    continue
                 absent = 1 if rng.random() < 0.15 else 0
                 checks.append(HealthCheck(school_class=school_class, on=day, session=session,
                                           present=school_class.student_count - absent, absent=absent,
                                           fever=0, recorded_by=school_class.head_teacher))
-            if school_class.head_teacher_id:
+            if school_class.head_teacher_id and _at(day, 17) <= now:
                 escorts.append(EscortRecord(on=day, school_class=school_class, teacher_id=school_class.head_teacher_id,
                                             present=rng.random() > 0.03))
         for zone in ZONES:
-            disinfections.append(Disinfection(zone=zone, done_at=_at(day, 16, 30), agent="84消毒液（1:100）",
-                                              operator="后勤 " + worker.display_name, recorded_by=worker))
+            if _at(day, 16, 30) <= now:
+                disinfections.append(Disinfection(zone=zone, done_at=_at(day, 16, 30), agent="84消毒液（1:100）",
+                                                  operator="后勤 " + worker.display_name, recorded_by=worker))
         duty = list(teachers[:10])[day.weekday() % 5:: 5] or teachers[:1]
         for teacher in duty:
-            patrols.append(Patrol(patroller=teacher, patroller_name=teacher.display_name, shift=Shift.NOON,
-                                  route="教学楼—操场—厕所—校门", started_at=_at(day, 12, 10),
-                                  ended_at=_at(day, 12, 40), findings="无异常"))
-        patrols.append(Patrol(patroller=guard, patroller_name=guard.display_name, shift=Shift.NIGHT,
-                              route="校门—围墙—食堂—配电间", started_at=_at(day, 21), ended_at=_at(day, 21, 30),
-                              findings="无异常"))
+            if _at(day, 12, 40) <= now:
+                patrols.append(Patrol(patroller=teacher, patroller_name=teacher.display_name, shift=Shift.NOON,
+                                      route="教学楼—操场—厕所—校门", started_at=_at(day, 12, 10),
+                                      ended_at=_at(day, 12, 40), findings="无异常"))
+        if _at(day, 21, 30) <= now:
+            patrols.append(Patrol(patroller=guard, patroller_name=guard.display_name, shift=Shift.NIGHT,
+                                  route="校门—围墙—食堂—配电间", started_at=_at(day, 21), ended_at=_at(day, 21, 30),
+                                  findings="无异常"))
         for n in range(rng.randint(3, 9)):
             in_at = _at(day, 9 + n % 7, rng.randint(0, 59))
+            out_at = in_at + dt.timedelta(minutes=rng.randint(10, 90))
+            if in_at > now:
+                continue
             visitors.append(Visitor(
                 name=rng.choice(["张", "王", "李", "赵", "刘"]) + rng.choice(["先生", "女士"]),
                 id_number_masked=S.id_number_mask(f"5101{rng.randint(10**13, 10**14 - 1)}"),
                 phone="", host_name=rng.choice(teachers).display_name if teachers else "总务处",
                 host_verified=True, purpose=rng.choice(["家长来访", "送货", "维修", "检查工作"]),
-                in_at=in_at, out_at=in_at + dt.timedelta(minutes=rng.randint(10, 90)), registered_by=guard))
+                in_at=in_at, out_at=out_at if out_at <= now else None, registered_by=guard))
     created = HealthCheck.objects.bulk_create([c for c in checks if c.recorded_by_id])
     Absence.objects.bulk_create([
         Absence(health_check=c, student_name=f"{c.school_class.name}学生", reason=rng.choice(["感冒", "发热就医", "事假"]),

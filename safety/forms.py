@@ -242,6 +242,13 @@ class HealthCheckForm(BootstrapForm):
     absences = forms.CharField(label=_("Absent pupils"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                help_text=_("One a line: name and reason, e.g. Wang Xiaoming cold"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser refuses a date ahead too (the service refuses it in any case).
+        from django.utils import timezone
+
+        self.fields["on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
     def absences_list(self) -> list[dict]:
         rows = []
         for line in self.cleaned_data.get("absences", "").splitlines():

@@ -1031,13 +1031,23 @@ def health_check_record(
     absences = absences or []
     if absent != len(absences):
         raise ValidationError({"absent": _("List each absent pupil (%(n)s absent).") % {"n": absent}})
-    if present + absent > school_class.student_count:
-        raise ValidationError({"present": _("Present and absent exceed the class's %(n)s pupils.")
-                               % {"n": school_class.student_count}})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("A health check is recorded on the day it is made, not ahead.")})
+    if present < 0 or absent < 0 or fever < 0:
+        raise ValidationError({"present": _("Counts cannot be negative.")})
+    if present + absent != school_class.student_count:
+        raise ValidationError({"present": _(
+            "Present (%(present)s) and absent (%(absent)s) make %(sum)s, but the class has %(n)s pupils: "
+            "count again, or correct the class size."
+        ) % {"present": present, "absent": absent, "sum": present + absent, "n": school_class.student_count}})
     if fever > present:
         raise ValidationError({"fever": _("More pupils with fever than present.")})
-    if HealthCheck.objects.filter(school_class=school_class, on=on, session=session).exists():
-        raise ValidationError({"session": _("This check is already recorded for the class today.")})
+    earlier = HealthCheck.objects.filter(school_class=school_class, on=on, session=session).select_related(
+        "recorded_by").first()
+    if earlier is not None:
+        who = earlier.recorded_by.display_name if earlier.recorded_by_id else _("someone")
+        raise ValidationError({"session": _("This check was already recorded for the class that day, by %(who)s.")
+                               % {"who": who}})
     check = _save(HealthCheck(school_class=school_class, on=on, session=session, present=present, absent=absent,
                               fever=fever, recorded_by=actor))
     for row in absences:

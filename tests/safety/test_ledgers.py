@@ -83,6 +83,28 @@ def test_absences_must_be_listed(bobs_class, bob):
     assert HealthCheck.objects.count() == 0
 
 
+def test_a_health_check_adds_up_to_the_class_is_not_ahead_and_is_not_recorded_twice(bobs_class, bob, alice):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    # present + absent must be the class (40), not just stay under it
+    with pytest.raises(ValidationError) as error:
+        health_check_record(actor=bob, school_class=bobs_class, on=today, session=CheckSession.MORNING, present=35)
+    assert "40" in error.value.message_dict["present"][0]
+    # no check for tomorrow
+    with pytest.raises(ValidationError) as error:
+        health_check_record(actor=bob, school_class=bobs_class, on=today + dt.timedelta(days=1),
+                            session=CheckSession.MORNING, present=40)
+    assert "on" in error.value.message_dict
+    assert HealthCheck.objects.count() == 0
+    # a second check of the same session that day names who recorded the first
+    health_check_record(actor=bob, school_class=bobs_class, on=today, session=CheckSession.MORNING, present=40)
+    with pytest.raises(ValidationError) as error:
+        health_check_record(actor=alice, school_class=bobs_class, on=today, session=CheckSession.MORNING, present=40)
+    assert bob.display_name in error.value.message_dict["session"][0]
+    assert HealthCheck.objects.count() == 1
+
+
 def test_health_check_for_a_class_of_another_school_is_refused(school_a, school_b, bobs_class, alice):
     # given a class of school B
     connection.set_tenant(school_b)
