@@ -16,6 +16,7 @@ from strawberry.types import Info
 from strawberry_django.relay import ListConnectionWithTotalCount
 
 from api.errors import Code, HouqinGraphQLError
+from api.filters import filtered
 from api.permissions import (
     PARTNER_MUTATION,
     current_partner,
@@ -45,6 +46,7 @@ from ..models import (
     Transfer,
 )
 from ..roles import APPROVERS, MANAGERS, STAFF
+from . import filters as F
 from .enums import AssetCondition, PurchaseRequestStatus
 from .inputs import AcceptanceInput, AssetInput, DisposalInput, LoanInput, PurchaseRequestInput, TransferInput
 from .types import (
@@ -111,6 +113,7 @@ class AssetsQuery:
         return _asset(info, asset_number)  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[AssetType], description="Asset cards, newest first.")
+    @filtered(F.AssetFilter, F.AssetOrder)
     def asset_list(
         self, info: Info, q: str | None = None, kind: AssetKind | None = None, condition: AssetCondition | None = None,
         category_code: str | None = None,
@@ -122,17 +125,20 @@ class AssetsQuery:
         ).select_related(None)
 
     @strawberry_django.connection(ListConnectionWithTotalCount[CategoryType])
+    @filtered(F.CategoryFilter, F.CategoryOrder)
     def category_list(self, info: Info, code_prefix: str | None = None) -> Iterable[CategoryType]:
         require_school_reader(info, READ)
         qs = Category.objects.all()
         return qs.filter(code__startswith=code_prefix) if code_prefix else qs  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[ConsumableItemType])
+    @filtered(F.ConsumableItemFilter, F.ConsumableItemOrder)
     def consumable_item_list(self, info: Info, low_only: bool = False) -> Iterable[ConsumableItemType]:
         require_school_reader(info, READ)
         return selectors.consumable_list_for(user=current_user(info), low_only=low_only).select_related(None)  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[StockMovementType])
+    @filtered(F.StockMovementFilter, F.StockMovementOrder)
     def stock_movement_list(self, info: Info, item_id: strawberry.ID | None = None) -> Iterable[StockMovementType]:
         require_school_reader(info, READ)
         qs = selectors.movement_list_for(user=current_user(info)).select_related(None)
@@ -140,6 +146,7 @@ class AssetsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[PurchaseRequestType],
                                   description="Purchase requests, newest first (partners with assets:read).")
+    @filtered(F.PurchaseRequestFilter, F.PurchaseRequestOrder)
     def purchase_request_list(self, info: Info, status: PurchaseRequestStatus | None = None) -> Iterable[PurchaseRequestType]:
         require_school_reader(info, READ)
         user, as_partner = _reader(info)
@@ -155,6 +162,7 @@ class AssetsQuery:
 
     @strawberry_django.connection(ListConnectionWithTotalCount[AcceptanceType],
                                   description="Acceptance records (验收), newest first; of one purchase request if given.")
+    @filtered(F.AcceptanceFilter, F.AcceptanceOrder)
     def acceptance_list(self, info: Info, purchase_request_id: strawberry.ID | None = None) -> Iterable[AcceptanceType]:
         require_school_reader(info, READ)
         user, as_partner = _reader(info)
@@ -164,11 +172,13 @@ class AssetsQuery:
         ).select_related(None)
 
     @strawberry_django.connection(ListConnectionWithTotalCount[RequisitionType])
+    @filtered(F.RequisitionFilter, F.RequisitionOrder)
     def requisition_list(self, info: Info) -> Iterable[RequisitionType]:
         require_school_reader(info, READ)
         return selectors.requisition_list_for(user=current_user(info)).select_related(None)  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[LoanType])
+    @filtered(F.LoanFilter, F.LoanOrder)
     def loan_list(self, info: Info, open_only: bool = False, overdue_only: bool = False) -> Iterable[LoanType]:
         require_school_reader(info, READ)
         return selectors.loan_list_for(  # type: ignore[return-value]
@@ -176,21 +186,25 @@ class AssetsQuery:
         ).select_related(None)
 
     @strawberry_django.connection(ListConnectionWithTotalCount[LoanRequestType])
+    @filtered(F.LoanRequestFilter, F.LoanRequestOrder)
     def loan_request_list(self, info: Info) -> Iterable[LoanRequestType]:
         require_school_reader(info, READ)
         return selectors.loan_request_list_for(user=current_user(info)).select_related(None)  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[TransferType])
+    @filtered(F.TransferFilter, F.TransferOrder)
     def transfer_list(self, info: Info) -> Iterable[TransferType]:
         require_school_reader(info, READ)
         return selectors.transfer_list_for(user=current_user(info)).select_related(None)  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[DisposalType])
+    @filtered(F.DisposalFilter, F.DisposalOrder)
     def disposal_list(self, info: Info) -> Iterable[DisposalType]:
         require_school_reader(info, READ)
         return selectors.disposal_list_for(user=current_user(info)).select_related(None)  # type: ignore[return-value]
 
     @strawberry_django.connection(ListConnectionWithTotalCount[StocktakeType])
+    @filtered(F.StocktakeFilter, F.StocktakeOrder)
     def stocktake_list(self, info: Info) -> Iterable[StocktakeType]:
         require_school_reader(info, READ)
         return Stocktake.objects.order_by("-planned_on", "-id")  # type: ignore[return-value]

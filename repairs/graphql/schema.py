@@ -7,12 +7,14 @@ are the reporter's, for people only (PEOPLE_ONLY refuses a token before any serv
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
+from api.filters import filter_and_order
 from api.permissions import (
     PARTNER_MUTATION,
     current_partner,
@@ -30,6 +32,7 @@ from tenants.roles import SCHOOL_ROLES, Role
 from tenants.selectors import PersonNotFound, member_get_for
 
 from .enums import WorkOrderSeverity, WorkOrderStatus
+from .filters import WorkOrderFilter, WorkOrderOrder
 from .inputs import WorkOrderCompleteInput, WorkOrderConfirmInput, WorkOrderReportInput, WorkOrderTriageInput
 from .types import ClockEventType, WorkOrderType
 
@@ -68,17 +71,30 @@ class RepairsQuery:
         return _order(info, reference)  # type: ignore[return-value]
 
     @strawberry_django.connection(strawberry_django.relay.ListConnectionWithTotalCount[WorkOrderType],
-                                  description="Work orders, newest first; filters as on the list page.")
+                                  description="Work orders, newest first unless `ordering` says otherwise; "
+                                              "`filters` as on the list page.")
     def work_order_list(
-        self, info: Info, status: WorkOrderStatus | None = None, severity: WorkOrderSeverity | None = None,
-        overdue: bool = False, q: str | None = None, vendor_only: bool = False,
+        self, info: Info,
+        filters: WorkOrderFilter | None = None,
+        ordering: list[WorkOrderOrder] | None = None,
+        status: Annotated[WorkOrderStatus | None, strawberry.argument(
+            deprecation_reason="Use filters: {status: …}; removed after 2027-06-30.")] = None,
+        severity: Annotated[WorkOrderSeverity | None, strawberry.argument(
+            deprecation_reason="Use filters: {severity: …}; removed after 2027-06-30.")] = None,
+        overdue: Annotated[bool, strawberry.argument(
+            deprecation_reason="Use filters: {overdue: true}; removed after 2027-06-30.")] = False,
+        q: Annotated[str | None, strawberry.argument(
+            deprecation_reason="Use filters: {q: …}; removed after 2027-06-30.")] = None,
+        vendor_only: Annotated[bool, strawberry.argument(
+            deprecation_reason="Use filters: {withVendor: true}; removed after 2027-06-30.")] = False,
     ) -> Iterable[WorkOrderType]:
         require_school_reader(info, READ)
         user, as_partner = _actor(info)
-        filters = {"status": status or "", "severity": severity or "", "overdue": "1" if overdue else "",
-                   "q": q or "", "vendor": "1" if vendor_only else ""}
-        return selectors.work_order_list_for(user=user, filters=filters, as_partner=as_partner).order_by(
-            "-reported_at", "-pk")  # type: ignore[return-value]
+        legacy = {"status": status or "", "severity": severity or "", "overdue": "1" if overdue else "",
+                  "q": q or "", "vendor": "1" if vendor_only else ""}
+        orders = selectors.work_order_list_for(user=user, filters=legacy, as_partner=as_partner).order_by(
+            "-reported_at", "-pk")
+        return filter_and_order(orders, info, filters, ordering)  # type: ignore[return-value]
 
     @strawberry.field(description="The SLA clock of an order: pauses, resumes and due-time changes.")
     def work_order_clock(self, info: Info, reference: str) -> list[ClockEventType]:

@@ -13,6 +13,7 @@ from safety import models
 from tenants.access import school_roles
 from tenants.roles import PHONE_VISIBLE_ROLES
 
+from . import filters as F
 from .enums import (
     AgreementKind,
     AgreementPartyKind,
@@ -36,7 +37,7 @@ class _Safety(SchoolScopedType):
     read_scope = "safety:read"
 
 
-@strawberry_django.type(models.SchoolClass, fields=["grade", "name", "student_count"])
+@strawberry_django.type(models.SchoolClass, filters=F.SchoolClassFilter, ordering=F.SchoolClassOrder, fields=["grade", "name", "student_count"])
 class SchoolClassType(_Safety, relay.Node):
     """A class of the school."""
 
@@ -56,7 +57,7 @@ class ChecklistItemType(_Safety, relay.Node):
     area: SafetyArea
 
 
-@strawberry_django.type(models.ChecklistTemplate, fields=["name", "kind", "is_active"])
+@strawberry_django.type(models.ChecklistTemplate, filters=F.ChecklistTemplateFilter, ordering=F.ChecklistTemplateOrder, fields=["name", "kind", "is_active"])
 class ChecklistTemplateType(_Safety, relay.Node):
     """A checklist template of this school."""
 
@@ -81,7 +82,7 @@ class RoundItemType(_Safety, relay.Node):
         return self.pk
 
 
-@strawberry_django.type(models.InspectionRound,
+@strawberry_django.type(models.InspectionRound, filters=F.InspectionRoundFilter, ordering=F.InspectionRoundOrder,
                         fields=["kind", "title", "campaign_id", "started_on", "due_on", "completed_at"])
 class InspectionRoundType(_Safety, relay.Node):
     """An inspection round with its checklist."""
@@ -95,7 +96,7 @@ class InspectionRoundType(_Safety, relay.Node):
         return self.pk
 
 
-@strawberry_django.type(models.Hazard, fields=[
+@strawberry_django.type(models.Hazard, filters=F.HazardFilter, ordering=F.HazardOrder, fields=[
     "found_on", "location_text", "category", "grade", "description", "measures", "funds", "deadline",
     "contingency_plan", "supervised", "status", "rectified_at", "verified_at", "verification_note", "escalated_on",
     "partner_name",
@@ -130,7 +131,7 @@ class HazardType(_Safety, relay.Node):
         return self.verified_by.display_name if self.verified_by_id else None
 
 
-@strawberry_django.type(models.AgreementTemplate, fields=["kind", "post", "title", "version", "body"])
+@strawberry_django.type(models.AgreementTemplate, filters=F.AgreementTemplateFilter, ordering=F.AgreementTemplateOrder, fields=["kind", "post", "title", "version", "body"])
 class AgreementTemplateType(_Safety, relay.Node):
     """A version of an agreement text."""
 
@@ -141,7 +142,7 @@ class AgreementTemplateType(_Safety, relay.Node):
         return self.pk
 
 
-@strawberry_django.type(models.AgreementCampaign, fields=["term", "issued_at", "due_on"])
+@strawberry_django.type(models.AgreementCampaign, filters=F.AgreementCampaignFilter, ordering=F.AgreementCampaignOrder, fields=["term", "issued_at", "due_on"])
 class AgreementCampaignType(_Safety, relay.Node):
     """A template issued for a term to groups of parties."""
 
@@ -156,7 +157,7 @@ class AgreementCampaignType(_Safety, relay.Node):
         return list(self.groups)
 
 
-@strawberry_django.type(models.Agreement, fields=[
+@strawberry_django.type(models.Agreement, filters=F.AgreementFilter, ordering=F.AgreementOrder, fields=[
     "kind", "party_kind", "party_name", "seat_no", "text", "signed_at", "signer_name", "text_sha256",
 ])
 class AgreementType(_Safety, relay.Node):
@@ -183,7 +184,7 @@ class AgreementType(_Safety, relay.Node):
         return self.pk
 
 
-@strawberry_django.type(models.Visitor, fields=[
+@strawberry_django.type(models.Visitor, filters=F.VisitorFilter, ordering=F.VisitorOrder, fields=[
     "name", "id_number_masked", "host_name", "host_verified", "purpose", "in_at", "out_at", "partner_name",
 ])
 class VisitorType(_Safety, relay.Node):
@@ -212,12 +213,12 @@ class VisitorType(_Safety, relay.Node):
         return None
 
 
-@strawberry_django.type(models.StaffExit, fields=["name", "reason", "approved_by", "out_at", "back_at"])
+@strawberry_django.type(models.StaffExit, filters=F.StaffExitFilter, ordering=F.StaffExitOrder, fields=["name", "reason", "approved_by", "out_at", "back_at"])
 class StaffExitType(_Safety, relay.Node):
     """A staff member's exit during working hours."""
 
 
-@strawberry_django.type(models.Patrol, fields=["patroller_name", "shift", "route", "started_at", "ended_at", "findings",
+@strawberry_django.type(models.Patrol, filters=F.PatrolFilter, ordering=F.PatrolOrder, fields=["patroller_name", "shift", "route", "started_at", "ended_at", "findings",
                                               "partner_name"])
 class PatrolType(_Safety, relay.Node):
     """A patrol."""
@@ -227,7 +228,7 @@ class PatrolType(_Safety, relay.Node):
     hazard: HazardType | None
 
 
-@strawberry_django.type(models.SecurityTeamMember, fields=["name", "team", "weekday", "is_active"])
+@strawberry_django.type(models.SecurityTeamMember, filters=F.SecurityTeamMemberFilter, ordering=F.SecurityTeamMemberOrder, fields=["name", "team", "weekday", "is_active"])
 class SecurityTeamMemberType(_Safety, relay.Node):
     """A member of the security roster."""
 
@@ -237,14 +238,14 @@ class SecurityTeamMemberType(_Safety, relay.Node):
         return blank_to_none(self.shift)
 
 
-@strawberry_django.type(models.EmergencyPlan, fields=["title", "kind", "version", "adopted_on", "summary"])
+@strawberry_django.type(models.EmergencyPlan, filters=F.EmergencyPlanFilter, ordering=F.EmergencyPlanOrder, fields=["title", "kind", "version", "adopted_on", "summary"])
 class EmergencyPlanType(_Safety, relay.Node):
     """An emergency plan version."""
 
     kind: DrillKind
 
 
-@strawberry_django.type(models.Drill, fields=["kind", "held_on", "participants", "evacuation_seconds", "review"])
+@strawberry_django.type(models.Drill, filters=F.DrillFilter, ordering=F.DrillOrder, fields=["kind", "held_on", "participants", "evacuation_seconds", "review"])
 class DrillType(_Safety, relay.Node):
     """A drill."""
 
@@ -253,7 +254,7 @@ class DrillType(_Safety, relay.Node):
     plan: EmergencyPlanType | None
 
 
-@strawberry_django.type(models.EducationActivity, fields=["kind", "held_on", "title", "audience"])
+@strawberry_django.type(models.EducationActivity, filters=F.EducationActivityFilter, ordering=F.EducationActivityOrder, fields=["kind", "held_on", "title", "audience"])
 class EducationActivityType(_Safety, relay.Node):
     """A safety education activity."""
 
@@ -262,7 +263,7 @@ class EducationActivityType(_Safety, relay.Node):
     school_class: SchoolClassType | None
 
 
-@strawberry_django.type(models.EscortRecord, fields=["on", "present", "note"])
+@strawberry_django.type(models.EscortRecord, filters=F.EscortRecordFilter, ordering=F.EscortRecordOrder, fields=["on", "present", "note"])
 class EscortRecordType(_Safety, relay.Node):
     """A route escort record."""
 
@@ -278,7 +279,7 @@ class AbsenceType(_Safety, relay.Node):
     """An absent pupil and the follow-up."""
 
 
-@strawberry_django.type(models.HealthCheck, fields=["on", "session", "present", "absent", "fever", "recorded_at"])
+@strawberry_django.type(models.HealthCheck, filters=F.HealthCheckFilter, ordering=F.HealthCheckOrder, fields=["on", "session", "present", "absent", "fever", "recorded_at"])
 class HealthCheckType(_Safety, relay.Node):
     """A morning or noon check of a class."""
 
@@ -288,19 +289,19 @@ class HealthCheckType(_Safety, relay.Node):
     absences: list[AbsenceType]
 
 
-@strawberry_django.type(models.Disinfection, fields=["zone", "done_at", "agent", "operator"])
+@strawberry_django.type(models.Disinfection, filters=F.DisinfectionFilter, ordering=F.DisinfectionOrder, fields=["zone", "done_at", "agent", "operator"])
 class DisinfectionType(_Safety, relay.Node):
     """A disinfection of a zone."""
 
 
-@strawberry_django.type(models.Camera, fields=["location", "installed_on", "status", "retention_days", "partner_name"])
+@strawberry_django.type(models.Camera, filters=F.CameraFilter, ordering=F.CameraOrder, fields=["location", "installed_on", "status", "retention_days", "partner_name"])
 class CameraType(_Safety, relay.Node):
     """A camera of the CCTV registry."""
 
     status: CameraStatus
 
 
-@strawberry_django.type(models.SecurityEquipment, fields=["kind", "quantity", "location", "checked_on",
+@strawberry_django.type(models.SecurityEquipment, filters=F.SecurityEquipmentFilter, ordering=F.SecurityEquipmentOrder, fields=["kind", "quantity", "location", "checked_on",
                                                          "partner_name"])
 class SecurityEquipmentType(_Safety, relay.Node):
     """Security equipment."""

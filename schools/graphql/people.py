@@ -10,8 +10,10 @@ import strawberry_django
 from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
+from api.filters import filtered
 from api.permissions import current_partner, require_school_role
 from api.types import SchoolScopedType
+from schools.graphql import filters as F
 from tenants.access import school_roles
 from tenants.roles import PHONE_VISIBLE_ROLES, SCHOOL_ADMIN_ROLES
 
@@ -83,6 +85,7 @@ class StaffQuery:
         strawberry_django.relay.ListConnectionWithTotalCount[StaffMemberType],
         description="The school's staff roster (current staff, or those who left).",
     )
+    @filtered(F.StaffMemberFilter, F.StaffMemberOrder)
     def staff_list(self, info: Info, search: str | None = None, left: bool = False) -> list[StaffMemberType]:
         qs = StaffMember.objects.filter(is_active=not left)
         if search:

@@ -18,6 +18,7 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry_django.relay import ListConnectionWithTotalCount
 
+from api.filters import filtered
 from api.permissions import (
     PARTNER_MUTATION,
     current_partner_name,
@@ -28,6 +29,7 @@ from api.permissions import (
 from schools import models, selectors, services
 from schools.roles import EDITOR_ROLES, MEMBER_ROLES, SERVICE_ROLES
 
+from . import filters as F
 from .enums import (
     BuildingSafetyGrade,
     CapitalProjectKind,
@@ -111,6 +113,7 @@ class SchoolsQuery:
         return selectors.building_queryset().filter(pk=_pk(id, "BuildingType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[BuildingType], description="Buildings of the school.")
+    @filtered(F.BuildingFilter, F.BuildingOrder)
     def building_list(
         self, info: Info, q: str | None = None, safety_grade: BuildingSafetyGrade | None = None,
         needs_reinforcement_project: bool | None = None,
@@ -120,6 +123,7 @@ class SchoolsQuery:
                                            flagged=bool(needs_reinforcement_project))
 
     @strawberry_django.connection(ListConnectionWithTotalCount[BuildingAppraisalType])
+    @filtered(F.BuildingAppraisalFilter, F.BuildingAppraisalOrder)
     def building_appraisal_list(self, info: Info, building_id: relay.GlobalID | None = None) -> Iterable[models.BuildingAppraisal]:
         _reader(info)
         qs = models.BuildingAppraisal.objects.order_by("-appraised_on", "-pk")
@@ -131,6 +135,7 @@ class SchoolsQuery:
         return models.Room.objects.filter(pk=_pk(id, "RoomType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[RoomType])
+    @filtered(F.RoomFilter, F.RoomOrder)
     def room_list(
         self, info: Info, q: str | None = None, building_id: relay.GlobalID | None = None, purpose: RoomPurpose | None = None
     ) -> Iterable[models.Room]:
@@ -144,6 +149,7 @@ class SchoolsQuery:
         return models.Department.objects.filter(pk=_pk(id, "DepartmentType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[DepartmentType])
+    @filtered(F.DepartmentFilter, F.DepartmentOrder)
     def department_list(self, info: Info, q: str | None = None) -> Iterable[models.Department]:
         user = _reader(info)
         return selectors.department_list_for(user=user, q=q or "")
@@ -154,6 +160,7 @@ class SchoolsQuery:
         return models.OnCampusUnit.objects.filter(pk=_pk(id, "OnCampusUnitType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[OnCampusUnitType])
+    @filtered(F.OnCampusUnitFilter, F.OnCampusUnitOrder)
     def on_campus_unit_list(self, info: Info, q: str | None = None, kind: OnCampusUnitKind | None = None) -> Iterable[models.OnCampusUnit]:
         user = _reader(info)
         return selectors.unit_list_for(user=user, q=q or "", kind=kind or "")
@@ -164,6 +171,7 @@ class SchoolsQuery:
         return models.CapitalProject.objects.filter(pk=_pk(id, "CapitalProjectType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[CapitalProjectType])
+    @filtered(F.CapitalProjectFilter, F.CapitalProjectOrder)
     def capital_project_list(
         self, info: Info, q: str | None = None, kind: CapitalProjectKind | None = None,
         stage: CapitalProjectStage | None = None,
@@ -177,6 +185,7 @@ class SchoolsQuery:
         return models.Feedback.objects.filter(pk=_pk(id, "FeedbackType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[FeedbackType])
+    @filtered(F.FeedbackFilter, F.FeedbackOrder)
     def feedback_list(
         self, info: Info, q: str | None = None, channel: FeedbackChannel | None = None,
         status: FeedbackState | None = None,
@@ -190,6 +199,7 @@ class SchoolsQuery:
         return models.LostItem.objects.filter(pk=_pk(id, "LostItemType")).first()
 
     @strawberry_django.connection(ListConnectionWithTotalCount[LostItemType])
+    @filtered(F.LostItemFilter, F.LostItemOrder)
     def lost_item_list(
         self, info: Info, q: str | None = None,
         status: LostItemState | None = None,
@@ -198,6 +208,7 @@ class SchoolsQuery:
         return selectors.lost_item_list_for(user=user, q=q or "", status=status or "")
 
     @strawberry_django.connection(ListConnectionWithTotalCount[ConvenienceServiceType])
+    @filtered(F.ConvenienceServiceFilter, F.ConvenienceServiceOrder)
     def convenience_service_list(self, info: Info, kind: ConvenienceServiceKind | None = None) -> Iterable[models.ConvenienceService]:
         user = _reader(info)
         return selectors.convenience_list_for(user=user, kind=kind or "")

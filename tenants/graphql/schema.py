@@ -9,6 +9,7 @@ from django.utils import timezone
 from strawberry.types import Info
 
 from api.errors import Code, HouqinGraphQLError
+from api.filters import filtered
 from api.permissions import (
     PARTNER_MUTATION,
     current_partner,
@@ -37,6 +38,7 @@ from tenants.roles import (
     Role,
 )
 
+from . import filters as F
 from .enums import RobotProvider
 from .types import (
     BureauType,
@@ -175,6 +177,7 @@ class TenantsQuery:
         strawberry_django.relay.ListConnectionWithTotalCount[PersonType],
         description="People of this school (or of the caller's bureau on the bureau host) with their roles.",
     )
+    @filtered(F.PersonFilter, F.PersonOrder)
     def person_list(self, info: Info, search: str | None = None, include_left: bool = False) -> list[PersonType]:
         place = _place(info, write=False)
         ids = (Membership.objects.filter if include_left else place.memberships().filter)(
@@ -204,6 +207,7 @@ class TenantsQuery:
         strawberry_django.relay.ListConnectionWithTotalCount[NotificationType],
         description="My notifications, newest first.",
     )
+    @filtered(F.NotificationFilter, F.NotificationOrder)
     def notification_list(self, info: Info, unread_only: bool = False) -> list[NotificationType]:
         user = require_authenticated(info)
         if current_partner(info) is not None:
