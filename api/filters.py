@@ -77,10 +77,12 @@ def filtered(filter_type: type, order_type: type):
     def decorate(resolver):
         signature = inspect.signature(resolver)
         extra = [
-            inspect.Parameter("filters", inspect.Parameter.KEYWORD_ONLY, default=None,
-                              annotation=filter_type | None),
-            inspect.Parameter("ordering", inspect.Parameter.KEYWORD_ONLY, default=None,
-                              annotation=list[order_type] | None),
+            inspect.Parameter(
+                "filters", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=filter_type | None
+            ),
+            inspect.Parameter(
+                "ordering", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=list[order_type] | None
+            ),
         ]
 
         @functools.wraps(resolver)

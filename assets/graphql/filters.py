@@ -55,8 +55,11 @@ class AssetFilter:
         text = value.strip()
         if not text:
             return Q()
-        return (Q(**{f"{prefix}asset_number__startswith": text}) | Q(**{f"{prefix}name__icontains": text})
-                | Q(**{f"{prefix}serial_number": text}))
+        return (
+            Q(**{f"{prefix}asset_number__startswith": text})
+            | Q(**{f"{prefix}name__icontains": text})
+            | Q(**{f"{prefix}serial_number": text})
+        )
 
 
 @strawberry_django.order_type(models.Asset)

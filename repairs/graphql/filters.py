@@ -25,7 +25,9 @@ class WorkOrderFilter:
     def status_in(self, value: list[WorkOrderStatus], prefix: str) -> Q:
         return Q(**{f"{prefix}status__in": list(value)})
 
-    @strawberry_django.filter_field(description="Still on someone's desk (reported, assigned, in progress, paused).")
+    @strawberry_django.filter_field(
+        description="Still on someone's desk (reported, assigned, in progress, paused)."
+    )
     def open(self, value: bool, prefix: str) -> Q:
         condition = Q(**{f"{prefix}status__in": OPEN_STATUSES})
         return condition if value else ~condition
@@ -48,10 +50,15 @@ class WorkOrderFilter:
     def due_at(self, value: DateRange, prefix: str) -> Q:
         return date_range("due_at", value, prefix, datetime=True)
 
-    @strawberry_django.filter_field(description="Text search, as the list's search box (reference, title, room, …).")
+    @strawberry_django.filter_field(
+        description="Text search, as the list's search box (reference, title, room, …)."
+    )
     def q(self, value: str, prefix: str) -> Q:
-        return search(("reference", "title", "description", "location_note", "vendor_name", "room__number"),
-                      value, prefix)
+        return search(
+            ("reference", "title", "description", "location_note", "vendor_name", "room__number"),
+            value,
+            prefix,
+        )
 
 
 @strawberry_django.order_type(models.WorkOrder)
@@ -62,5 +69,3 @@ class WorkOrderOrder:
     severity: auto
     status: auto
     reference: auto
-
-

@@ -331,5 +331,3 @@ class SchoolClassFilter:
 class SchoolClassOrder:
     grade: auto
     name: auto
-
-

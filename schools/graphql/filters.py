@@ -33,7 +33,9 @@ BUILDINGS = ("BuildingType", "AssetsBuildingType")
 class BuildingFilter:
     safety_grade: BuildingSafetyGrade | None = strawberry_django.filter_field()
 
-    @strawberry_django.filter_field(description="Graded C or D with no active reinforcement project (true), or not.")
+    @strawberry_django.filter_field(
+        description="Graded C or D with no active reinforcement project (true), or not."
+    )
     def needs_reinforcement_project(self, value: bool, prefix: str) -> Q:
         # has_active_project: annotated by selectors.building_queryset, as the web list's "flagged" filter reads it
         condition = Q(**{f"{prefix}safety_grade__in": WEAK_GRADES, f"{prefix}has_active_project": False})

@@ -13,7 +13,9 @@ from tenants import models
 
 @strawberry_django.filter_type(models.User)
 class PersonFilter:
-    @strawberry_django.filter_field(description="Text search in the name, the login and the e-mail, as /people/.")
+    @strawberry_django.filter_field(
+        description="Text search in the name, the login and the e-mail, as /people/."
+    )
     def q(self, value: str, prefix: str) -> Q:
         return search(("name", "username", "email"), value, prefix)
 

@@ -15,14 +15,23 @@ def _field_type(type_name: str, field: str):
     return graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
 
 
-@pytest.mark.parametrize(("type_name", "field", "enum"), [
-    ("WorkOrderType", "status", "WorkOrderStatus"), ("WorkOrderType", "severity", "WorkOrderSeverity"),
-    ("HazardType", "grade", "HazardGrade"), ("HazardType", "category", "SafetyArea"),
-    ("HazardType", "status", "HazardStatus"), ("AssetType", "kind", "AssetKind"),
-    ("PurchaseRequestType", "status", "PurchaseRequestStatus"), ("BuildingType", "safetyGrade", "BuildingSafetyGrade"),
-    ("FeedbackType", "category", "FeedbackCategory"), ("SchoolType", "status", "SchoolStatus"),
-    ("WebhookDeliveryType", "status", "WebhookDeliveryStatus"), ("AwardProgrammeType", "level", "AwardLevel"),
-])
+@pytest.mark.parametrize(
+    ("type_name", "field", "enum"),
+    [
+        ("WorkOrderType", "status", "WorkOrderStatus"),
+        ("WorkOrderType", "severity", "WorkOrderSeverity"),
+        ("HazardType", "grade", "HazardGrade"),
+        ("HazardType", "category", "SafetyArea"),
+        ("HazardType", "status", "HazardStatus"),
+        ("AssetType", "kind", "AssetKind"),
+        ("PurchaseRequestType", "status", "PurchaseRequestStatus"),
+        ("BuildingType", "safetyGrade", "BuildingSafetyGrade"),
+        ("FeedbackType", "category", "FeedbackCategory"),
+        ("SchoolType", "status", "SchoolStatus"),
+        ("WebhookDeliveryType", "status", "WebhookDeliveryStatus"),
+        ("AwardProgrammeType", "level", "AwardLevel"),
+    ],
+)
 def test_choice_fields_are_enums(type_name, field, enum):
     assert _field_type(type_name, field).name == enum
     assert isinstance(schema._schema.type_map[enum], GraphQLEnumType)
@@ -50,7 +59,15 @@ def test_no_model_choice_field_is_left_a_string():
 
 def test_values_are_the_member_names_described_by_their_labels():
     values = schema._schema.type_map["WorkOrderStatus"].values
-    assert list(values) == ["REPORTED", "ASSIGNED", "IN_PROGRESS", "PAUSED", "COMPLETED", "CONFIRMED", "CANCELLED"]
+    assert list(values) == [
+        "REPORTED",
+        "ASSIGNED",
+        "IN_PROGRESS",
+        "PAUSED",
+        "COMPLETED",
+        "CONFIRMED",
+        "CANCELLED",
+    ]
     assert values["IN_PROGRESS"].value == "in_progress"
     assert values["IN_PROGRESS"].description == "In progress"
 
@@ -68,7 +85,8 @@ def test_a_wrong_value_is_a_validation_error_before_anything_runs(client_for, sc
 
 def test_a_wrong_value_in_variables_is_refused(client_for, school_a, bob):
     result = client_for(bob, school_a).gql(
-        "query($s: WorkOrderStatus) { workOrderList(status: $s) { totalCount } }", {"s": "reported"})
+        "query($s: WorkOrderStatus) { workOrderList(status: $s) { totalCount } }", {"s": "reported"}
+    )
     assert result["data"] is None
     assert result["errors"][0]["extensions"]["code"] in ("BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED")
 
@@ -81,7 +99,8 @@ def test_answers_and_arguments_use_the_names(client_for, school_a, bob, in_schoo
     client = client_for(bob, school_a)
     found = client.gql("{ workOrderList(status: REPORTED) { edges { node { status severity source } } } }")
     assert found["data"]["workOrderList"]["edges"] == [
-        {"node": {"status": "REPORTED", "severity": "MINOR", "source": "WEB"}}]
+        {"node": {"status": "REPORTED", "severity": "MINOR", "source": "WEB"}}
+    ]
     none = client.gql("{ workOrderList(status: COMPLETED) { totalCount } }")
     assert none["data"]["workOrderList"]["totalCount"] == 0
 
@@ -92,6 +111,9 @@ def test_an_unset_choice_is_null(client_for, school_a, alice):
     connection.set_tenant(school_a)
     Building.objects.create(name="新楼")
     connection.set_schema_to_public()
-    result = client_for(alice, school_a).gql("{ buildingList { edges { node { name safetyGrade handling } } } }")
+    result = client_for(alice, school_a).gql(
+        "{ buildingList { edges { node { name safetyGrade handling } } } }"
+    )
     assert {"name": "新楼", "safetyGrade": None, "handling": None} in [
-        e["node"] for e in result["data"]["buildingList"]["edges"]]
+        e["node"] for e in result["data"]["buildingList"]["edges"]
+    ]

@@ -21,7 +21,11 @@ def test_every_connection_on_the_query_root_has_filters_and_ordering():
         if not _named(field.type).name.endswith("Connection") or name in NOT_YET:
             continue
         filters, ordering = field.args.get("filters"), field.args.get("ordering")
-        if filters is None or ordering is None or not isinstance(_named(filters.type), GraphQLInputObjectType):
+        if (
+            filters is None
+            or ordering is None
+            or not isinstance(_named(filters.type), GraphQLInputObjectType)
+        ):
             missing.append(name)
     assert missing == []
 
@@ -29,5 +33,8 @@ def test_every_connection_on_the_query_root_has_filters_and_ordering():
 def test_filters_take_enums_not_strings_for_choices():
     fields = schema._schema.type_map["HazardFilter"].fields
     assert {n: _named(f.type).name for n, f in fields.items() if n in ("status", "grade", "category")} == {
-        "status": "HazardStatus", "grade": "HazardGrade", "category": "SafetyArea"}
+        "status": "HazardStatus",
+        "grade": "HazardGrade",
+        "category": "SafetyArea",
+    }
     assert _named(schema._schema.type_map["WorkOrderFilter"].fields["reportedAt"].type).name == "DateRange"

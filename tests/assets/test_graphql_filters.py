@@ -25,11 +25,25 @@ def _numbers(result) -> list[str]:
 @pytest.fixture
 def ledger(in_school_a):
     lab = RoomFactory(number="201")
-    AssetFactory(asset_number="A0001", name="台式电脑", booked_on=dt.date(2024, 3, 1), unit_price=Decimal("5600"))
-    AssetFactory(asset_number="A0002", name="投影仪", kind=AssetKind.LOW_VALUE, condition=Condition.IDLE,
-                 booked_on=dt.date(2025, 9, 1), unit_price=Decimal("900"), room=lab)
-    AssetFactory(asset_number="A0003", name="笔记本电脑", booked_on=dt.date(2023, 5, 1), unit_price=Decimal("7200"),
-                 room=lab)
+    AssetFactory(
+        asset_number="A0001", name="台式电脑", booked_on=dt.date(2024, 3, 1), unit_price=Decimal("5600")
+    )
+    AssetFactory(
+        asset_number="A0002",
+        name="投影仪",
+        kind=AssetKind.LOW_VALUE,
+        condition=Condition.IDLE,
+        booked_on=dt.date(2025, 9, 1),
+        unit_price=Decimal("900"),
+        room=lab,
+    )
+    AssetFactory(
+        asset_number="A0003",
+        name="笔记本电脑",
+        booked_on=dt.date(2023, 5, 1),
+        unit_price=Decimal("7200"),
+        room=lab,
+    )
     connection.set_schema_to_public()
     return lab
 
@@ -52,12 +66,15 @@ def test_asset_ordering_sorts(client_for, school_a, ledger, kate):
     assert _numbers(client.gql(PAGE, {"o": [{"unitPrice": "DESC"}]})) == ["A0003", "A0001", "A0002"]
 
 
-@pytest.mark.parametrize("query", [
-    "{ assetList(filters: {kind: MACHINE}) { totalCount } }",
-    '{ assetList(filters: {condition: "idle"}) { totalCount } }',
-    "{ assetList(filters: {colour: RED}) { totalCount } }",
-    "{ purchaseRequestList(filters: {status: LOST}) { totalCount } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ assetList(filters: {kind: MACHINE}) { totalCount } }",
+        '{ assetList(filters: {condition: "idle"}) { totalCount } }',
+        "{ assetList(filters: {colour: RED}) { totalCount } }",
+        "{ purchaseRequestList(filters: {status: LOST}) { totalCount } }",
+    ],
+)
 def test_wrong_enum_or_unknown_filter_is_refused(client_for, school_a, ledger, kate, query):
     result = client_for(kate, school_a).gql(query)
     assert result["data"] is None

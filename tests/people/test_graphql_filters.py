@@ -26,18 +26,29 @@ def test_people_filter_and_sort(school_a, alice, bob, client_for):
 def test_notifications_filter_unread(school_a, alice, client_for):
     from django.utils import timezone
 
-    Notification.objects.create(recipient=alice, school=school_a, kind="repairs", title="已读的", dedupe_key="a",
-                                read_at=timezone.now())
-    Notification.objects.create(recipient=alice, school=school_a, kind="repairs", title="未读的", dedupe_key="b")
+    Notification.objects.create(
+        recipient=alice,
+        school=school_a,
+        kind="repairs",
+        title="已读的",
+        dedupe_key="a",
+        read_at=timezone.now(),
+    )
+    Notification.objects.create(
+        recipient=alice, school=school_a, kind="repairs", title="未读的", dedupe_key="b"
+    )
     client = client_for(alice, school_a)
     assert _names(client.gql(NOTES, {"f": {"unread": True}}), "notificationList") == ["未读的"]
     assert _names(client.gql(NOTES, {"f": {"unread": False}}), "notificationList") == ["已读的"]
 
 
-@pytest.mark.parametrize("query", [
-    "{ personList(filters: {role: PRINCIPAL}) { totalCount } }",
-    "{ notificationList(filters: {unread: maybe}) { totalCount } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ personList(filters: {role: PRINCIPAL}) { totalCount } }",
+        "{ notificationList(filters: {unread: maybe}) { totalCount } }",
+    ],
+)
 def test_unknown_filter_fields_are_refused(school_a, alice, client_for, query):
     result = client_for(alice, school_a).gql(query)
     assert result["data"] is None

@@ -32,7 +32,8 @@ def orders(room, bob, lena, mario):
 def test_status_is_an_enum_in_answers(client_for, school_a, orders, bob):
     result = client_for(bob, school_a).gql(PAGE, {"f": {"status": "ASSIGNED"}})
     assert result["data"]["workOrderList"]["edges"] == [
-        {"node": {"title": "水龙头漏水", "status": "ASSIGNED", "severity": "MAJOR"}}]
+        {"node": {"title": "水龙头漏水", "status": "ASSIGNED", "severity": "MAJOR"}}
+    ]
 
 
 def test_a_wrong_enum_value_is_refused_before_anything_runs(client_for, school_a, orders, bob, monkeypatch):
@@ -55,7 +56,7 @@ def test_a_wrong_enum_value_is_refused_before_anything_runs(client_for, school_a
 
 
 def test_an_unknown_filter_field_is_refused(client_for, school_a, orders, bob):
-    result = client_for(bob, school_a).gql("{ workOrderList(filters: {colour: \"red\"}) { totalCount } }")
+    result = client_for(bob, school_a).gql('{ workOrderList(filters: {colour: "red"}) { totalCount } }')
     assert result["data"] is None
     assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 

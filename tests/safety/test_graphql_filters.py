@@ -26,20 +26,45 @@ def _descriptions(result) -> list[str]:
 def hazards(school_a, sam):
     connection.set_tenant(school_a)
     today = timezone.localdate()
-    hazard_report(reporter=sam, category=Area.FIRE, description="消防通道堵塞", location_text="食堂后门", found_on=today - dt.timedelta(days=3))
-    hazard_report(reporter=sam, category=Area.BUILDINGS, description="外墙瓷砖松动", grade=HazardGrade.MAJOR,
-                  found_on=today - dt.timedelta(days=10), location_text="教学楼北侧", responsible=sam,
-                  measures="拆除并重贴", funds=Decimal("3000"), deadline=today + dt.timedelta(days=20),
-                  contingency_plan="设置围挡")
-    hazard_report(reporter=sam, category=Area.FIRE, description="灭火器过期", location_text="二楼走廊", found_on=today)
+    hazard_report(
+        reporter=sam,
+        category=Area.FIRE,
+        description="消防通道堵塞",
+        location_text="食堂后门",
+        found_on=today - dt.timedelta(days=3),
+    )
+    hazard_report(
+        reporter=sam,
+        category=Area.BUILDINGS,
+        description="外墙瓷砖松动",
+        grade=HazardGrade.MAJOR,
+        found_on=today - dt.timedelta(days=10),
+        location_text="教学楼北侧",
+        responsible=sam,
+        measures="拆除并重贴",
+        funds=Decimal("3000"),
+        deadline=today + dt.timedelta(days=20),
+        contingency_plan="设置围挡",
+    )
+    hazard_report(
+        reporter=sam, category=Area.FIRE, description="灭火器过期", location_text="二楼走廊", found_on=today
+    )
     connection.set_schema_to_public()
 
 
 def test_hazard_fields_are_enums(client_for, school_a, hazards, alice):
     result = client_for(alice, school_a).gql(HAZARDS, {"f": {"grade": "MAJOR"}})
-    assert result["data"]["hazardList"]["edges"] == [{"node": {
-        "description": "外墙瓷砖松动", "grade": "MAJOR", "category": "BUILDINGS", "status": "OPEN",
-        "foundOn": (timezone.localdate() - dt.timedelta(days=10)).isoformat()}}]
+    assert result["data"]["hazardList"]["edges"] == [
+        {
+            "node": {
+                "description": "外墙瓷砖松动",
+                "grade": "MAJOR",
+                "category": "BUILDINGS",
+                "status": "OPEN",
+                "foundOn": (timezone.localdate() - dt.timedelta(days=10)).isoformat(),
+            }
+        }
+    ]
 
 
 def test_hazard_filters_narrow(client_for, school_a, hazards, alice):
@@ -48,7 +73,9 @@ def test_hazard_filters_narrow(client_for, school_a, hazards, alice):
     assert sorted(fire) == ["消防通道堵塞", "灭火器过期"]
     assert _descriptions(client.gql(HAZARDS, {"f": {"q": "北侧"}})) == ["外墙瓷砖松动"]  # the location too
     week_ago = (timezone.localdate() - dt.timedelta(days=7)).isoformat()
-    recent = client.gql(HAZARDS, {"f": {"foundOn": {"start": week_ago}, "category": "FIRE", "status": "OPEN"}})
+    recent = client.gql(
+        HAZARDS, {"f": {"foundOn": {"start": week_ago}, "category": "FIRE", "status": "OPEN"}}
+    )
     assert recent["data"]["hazardList"]["totalCount"] == 2
     assert client.gql(HAZARDS, {"f": {"status": "CLOSED"}})["data"]["hazardList"]["totalCount"] == 0
 
@@ -60,12 +87,15 @@ def test_hazard_ordering_sorts(client_for, school_a, hazards, alice):
     assert _descriptions(client.gql(HAZARDS, {"o": [{"foundOn": "DESC"}]})) == oldest_first[::-1]
 
 
-@pytest.mark.parametrize("query", [
-    '{ hazardList(filters: {grade: "major"}) { totalCount } }',  # a string where the enum is
-    "{ hazardList(filters: {grade: SEVERE}) { totalCount } }",  # no such value
-    "{ hazardList(filters: {colour: RED}) { totalCount } }",  # no such filter field
-    "{ patrolList(filters: {shift: MIDNIGHT}) { totalCount } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ hazardList(filters: {grade: "major"}) { totalCount } }',  # a string where the enum is
+        "{ hazardList(filters: {grade: SEVERE}) { totalCount } }",  # no such value
+        "{ hazardList(filters: {colour: RED}) { totalCount } }",  # no such filter field
+        "{ patrolList(filters: {shift: MIDNIGHT}) { totalCount } }",
+    ],
+)
 def test_wrong_enum_or_unknown_filter_is_a_validation_error(client_for, school_a, hazards, alice, query):
     result = client_for(alice, school_a).gql(query)
     assert result["data"] is None
@@ -85,4 +115,6 @@ def test_patrols_filter_by_shift_and_sort(client_for, school_a, sam, alice):
       patrolList(filters: $f, ordering: $o) { edges { node { route shift } } } }"""
     result = client_for(alice, school_a).gql(query, {"f": {"shift": "NIGHT"}, "o": [{"startedAt": "DESC"}]})
     assert [e["node"] for e in result["data"]["patrolList"]["edges"]] == [
-        {"route": "西门", "shift": "NIGHT"}, {"route": "东门—操场", "shift": "NIGHT"}]
+        {"route": "西门", "shift": "NIGHT"},
+        {"route": "东门—操场", "shift": "NIGHT"},
+    ]

@@ -35,7 +35,8 @@ def _names(result, key):
 def test_buildings_filter_and_sort(client_for, school_a, campus, alice):
     client = client_for(alice, school_a)
     assert _names(client.gql(BUILDINGS, {"f": {"safetyGrade": "C"}}), "buildingList") == [
-        {"name": "老教学楼", "safetyGrade": "C"}]
+        {"name": "老教学楼", "safetyGrade": "C"}
+    ]
     flagged = client.gql(BUILDINGS, {"f": {"needsReinforcementProject": True}})
     assert [b["name"] for b in _names(flagged, "buildingList")] == ["老教学楼"]
     by_year = client.gql(BUILDINGS, {"o": [{"yearBuilt": "DESC"}]})
@@ -47,18 +48,23 @@ def test_rooms_filter_by_building_and_purpose_and_sort(client_for, school_a, cam
     building = base64.b64encode(f"BuildingType:{old.pk}".encode()).decode()
     client = client_for(alice, school_a)
     rooms = client.gql(ROOMS, {"f": {"building": building}, "o": [{"number": "DESC"}]})
-    assert _names(rooms, "roomList") == [{"number": "102", "purpose": "OFFICE"},
-                                         {"number": "101", "purpose": "CLASSROOM"}]
+    assert _names(rooms, "roomList") == [
+        {"number": "102", "purpose": "OFFICE"},
+        {"number": "101", "purpose": "CLASSROOM"},
+    ]
     classrooms = client.gql(ROOMS, {"f": {"purpose": "CLASSROOM"}, "o": [{"number": "ASC"}]})
     assert [r["number"] for r in _names(classrooms, "roomList")] == ["101", "201"]
 
 
-@pytest.mark.parametrize("query", [
-    "{ buildingList(filters: {safetyGrade: E}) { totalCount } }",
-    "{ roomList(filters: {purpose: KITCHEN_SINK}) { totalCount } }",
-    "{ feedbackList(filters: {state: LOST}) { totalCount } }",
-    "{ buildingList(filters: {height: 3}) { totalCount } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ buildingList(filters: {safetyGrade: E}) { totalCount } }",
+        "{ roomList(filters: {purpose: KITCHEN_SINK}) { totalCount } }",
+        "{ feedbackList(filters: {state: LOST}) { totalCount } }",
+        "{ buildingList(filters: {height: 3}) { totalCount } }",
+    ],
+)
 def test_wrong_enum_or_unknown_filter_is_refused(client_for, school_a, campus, alice, query):
     result = client_for(alice, school_a).gql(query)
     assert result["data"] is None
