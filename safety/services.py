@@ -926,6 +926,7 @@ def patrol_record(
     partner_name = _require_or_partner(actor, R.PATROL, by_partner=by_partner, partner_name=partner_name)
     if ended_at is not None and ended_at < started_at:
         raise ValidationError({"ended_at": _("The end time cannot be before the start time.")})
+    _not_ahead(started_at=started_at, ended_at=ended_at)
     opened = None
     if hazard:
         hazard = dict(hazard)
@@ -944,6 +945,21 @@ def patrol_record(
         "endedAt": patrol.ended_at, "hazardId": global_id("HazardType", opened.pk) if opened else None,
     })
     return patrol
+
+
+# A ledger records what has happened: a few minutes' grace for a phone's clock, nothing later.
+CLOCK_GRACE = dt.timedelta(minutes=5)
+
+
+def _not_ahead(**values) -> None:
+    """Refuse a date or time of a record that is still to come (a drill held tomorrow, a patrol ending tonight)."""
+    now = timezone.now()
+    for field, value in values.items():
+        if value is None:
+            continue
+        ahead = value > now + CLOCK_GRACE if isinstance(value, dt.datetime) else value > timezone.localdate()
+        if ahead:
+            raise ValidationError({field: _("This is a record of what has happened: it cannot be dated ahead.")})
 
 
 @transaction.atomic
@@ -981,6 +997,7 @@ def drill_record(*, actor: User, kind: str, held_on: dt.date, participants: int,
                  review: str = "", plan: EmergencyPlan | None = None) -> Drill:
     """Record a drill and its review."""
     _require(actor, R.MANAGERS)
+    _not_ahead(held_on=held_on)
     return _save(Drill(kind=kind, held_on=held_on, participants=participants, evacuation_seconds=evacuation_seconds,
                        review=review, plan=plan, recorded_by=actor))
 
@@ -990,6 +1007,7 @@ def education_record(*, actor: User, kind: str, held_on: dt.date, title: str, au
                      school_class: SchoolClass | None = None) -> EducationActivity:
     """Record a safety education activity."""
     _require(actor, R.LEDGER)
+    _not_ahead(held_on=held_on)
     if school_class is not None:
         school_class = school_class_check_ours(school_class)
     return _save(EducationActivity(kind=kind, held_on=held_on, title=title, audience=audience,
@@ -1001,6 +1019,7 @@ def escort_record(*, actor: User, on: dt.date, school_class: SchoolClass, teache
                   note: str = "") -> EscortRecord:
     """Record (or correct) a teacher's route escort of a class on a day."""
     _require(actor, R.LEDGER)
+    _not_ahead(on=on)
     school_class = school_class_check_ours(school_class)
     record = EscortRecord.objects.filter(on=on, school_class=school_class, teacher=teacher).first()
     record = record or EscortRecord(on=on, school_class=school_class, teacher=teacher)
@@ -1070,6 +1089,7 @@ def absence_follow_up(*, actor: User, absence: Absence, follow_up: str) -> Absen
 def disinfection_record(*, actor: User, zone: str, done_at: dt.datetime, agent: str, operator: str) -> Disinfection:
     """Record a disinfection of a zone."""
     _require(actor, R.LEDGER | R.GATE)
+    _not_ahead(done_at=done_at)
     return _save(Disinfection(zone=zone, done_at=done_at, agent=agent, operator=operator, recorded_by=actor),
                  refresh_metrics=False)
 

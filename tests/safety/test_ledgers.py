@@ -144,3 +144,30 @@ def test_drills_checked_one_a_month(in_school_a, sam):
     drill_record(actor=sam, kind=DrillKind.EARTHQUAKE, held_on=dt.date(2026, 11, 5), participants=500)
     result = drills_vs_required(period=term_of(dt.date(2026, 11, 25)), on=dt.date(2026, 11, 25))
     assert result == {"held": 2, "required": 3, "months_missing": [(2026, 10)]}
+
+
+def test_ledgers_refuse_what_has_not_happened_yet(in_school_a, sam, gina, bobs_class, bob):
+    from django.utils import timezone
+
+    from safety.choices import DrillKind, EducationKind, Shift
+    from safety.models import Disinfection, Drill, EducationActivity, Patrol
+    from safety.services import disinfection_record, drill_record, education_record, patrol_record
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    later = timezone.now() + dt.timedelta(hours=3)
+    with pytest.raises(ValidationError) as error:
+        drill_record(actor=sam, kind=DrillKind.values[0], held_on=tomorrow, participants=400)
+    assert "held_on" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        education_record(actor=sam, kind=EducationKind.values[0], held_on=tomorrow, title="防溺水")
+    with pytest.raises(ValidationError) as error:
+        patrol_record(actor=gina, shift=Shift.NIGHT, route="校门—围墙", started_at=timezone.now(), ended_at=later)
+    assert "ended_at" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        disinfection_record(actor=sam, zone="食堂", done_at=later, agent="84消毒液", operator="后勤")
+    assert (Drill.objects.count(), EducationActivity.objects.count(), Patrol.objects.count(),
+            Disinfection.objects.count()) == (0, 0, 0, 0)
+    # a phone a minute fast is not refused
+    patrol_record(actor=gina, shift=Shift.NIGHT, route="校门—围墙", started_at=timezone.now() - dt.timedelta(minutes=30),
+                  ended_at=timezone.now() + dt.timedelta(minutes=1))
+    assert Patrol.objects.count() == 1
