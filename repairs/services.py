@@ -581,6 +581,11 @@ def work_order_confirm(*, order: WorkOrder, actor: User | None, rating: int, com
     """The reporter confirms the repair and rates it 1–5."""
     order = _locked(order)
     _may_confirm(actor, order)
+    return _confirm(order, rating=rating, comment=comment, author=actor)
+
+
+def _confirm(order: WorkOrder, *, rating, comment: str, author: User | None, partner: str = "") -> WorkOrder:
+    """Close a completed order with the reporter's 1–5 rating and comment (who may is checked by the caller)."""
     if order.status != Status.COMPLETED:
         raise ValidationError({"status": _("Only a completed order can be confirmed.")})
     try:
@@ -595,7 +600,7 @@ def work_order_confirm(*, order: WorkOrder, actor: User | None, rating: int, com
     order.full_clean()
     order.save()
     if comment.strip():
-        WorkOrderNote.objects.create(order=order, author=actor, text=comment.strip())
+        WorkOrderNote.objects.create(order=order, author=author, partner_name=partner, text=comment.strip()[:2000])
     _refresh()
     _updated(order, "confirmed")
     return order
@@ -688,25 +693,7 @@ def work_order_urge_by_link(*, token: str, now: dt.datetime | None = None) -> Wo
 def work_order_confirm_by_link(*, token: str, rating, comment: str = "") -> WorkOrder:
     """The anonymous reporter confirms the repair from the private link and rates it 1–5."""
     order = _order_by_link(token)
-    if order.status != Status.COMPLETED:
-        raise ValidationError({"status": _("Only a completed order can be confirmed.")})
-    try:
-        rating = int(rating)
-    except (TypeError, ValueError):
-        rating = 0
-    if not 1 <= rating <= 5:
-        raise ValidationError({"rating": _("Rate from 1 to 5.")})
-    order.status = Status.CONFIRMED
-    order.rating = rating
-    order.confirmed_at = timezone.now()
-    order.full_clean()
-    order.save()
-    if comment.strip():
-        WorkOrderNote.objects.create(order=order, author=None, partner_name=_reporter_label(order)[:100],
-                                     text=comment.strip()[:2000])
-    _refresh()
-    _updated(order, "confirmed")
-    return order
+    return _confirm(order, rating=rating, comment=comment, author=None, partner=_reporter_label(order)[:100])
 
 
 @transaction.atomic

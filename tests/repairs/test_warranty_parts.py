@@ -135,4 +135,4 @@ def test_graphql_reports_against_an_asset_and_shows_the_routing(client_for, scho
         "mutation($n: String!) { workOrderReport(data: {title: \"电脑蓝屏\", assetNumber: $n}) "
         "{ assetNumber vendorName status } }", {"n": under_warranty.asset_number})
     assert result["data"]["workOrderReport"] == {
-        "assetNumber": under_warranty.asset_number, "vendorName": "联想售后", "status": "assigned"}
+        "assetNumber": under_warranty.asset_number, "vendorName": "联想售后", "status": "ASSIGNED"}  # the WorkOrderStatus enum
