@@ -80,14 +80,14 @@ SQL
 }
 in_snapshot "SELECT schema_name FROM public.tenants_school WHERE schema_name <> 'public' ORDER BY schema_name;" \
   > "$target/schools.txt"
-in_snapshot "SELECT table_schema, table_name,
-       (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', table_schema, table_name),
-                                             false, true, '')))[1]::text
+# One count(*) per table, run by psql's \gexec (no query_to_xml: a server built without libxml lacks it).
+in_snapshot "SELECT format('SELECT %L, %L, count(*) FROM %I.%I', table_schema, table_name, table_schema, table_name)
 FROM information_schema.tables
 WHERE table_type = 'BASE TABLE'
   AND (table_schema IN ('public', 'school_template')
        OR table_schema IN (SELECT schema_name FROM public.tenants_school))
-ORDER BY 1, 2;" > "$target/counts.tsv"
+ORDER BY table_schema, table_name
+\gexec" > "$target/counts.tsv"
 
 # public (bureaus, schools, users, memberships, seals, read-models, partners), the template new schools
 # are cloned from, then every school, BACKUP_JOBS at a time, all from the one snapshot.

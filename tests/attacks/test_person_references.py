@@ -139,7 +139,7 @@ def test_loan_borrower_must_be_a_person_of_this_school(client_for, school_a, cus
         0, asset.condition)
     # a member borrows as before
     lent = client.gql(LEND, data(str(bob.pk)))
-    assert lent["data"]["loanCreate"] == {"dueOn": "2030-01-01", "asset": {"condition": "lent"}}
+    assert lent["data"]["loanCreate"] == {"dueOn": "2030-01-01", "asset": {"condition": "LENT"}}
     assert _in(school_a, lambda: list(Loan.objects.values_list("borrower_id", flat=True))) == [bob.pk]
 
 
@@ -152,7 +152,7 @@ def test_transfer_receiver_must_be_a_person_of_this_school(client_for, school_a,
     _attack(client, TRANSFER, data, outsiders, by="id", field="toUserId", school=school_a)
     assert _in(school_a, Transfer.objects.count) == 0
     moved = client.gql(TRANSFER, data(str(gina.pk)))
-    assert moved["data"]["transferRequest"] == {"status": "pending", "reason": "换岗"}
+    assert moved["data"]["transferRequest"] == {"status": "PENDING", "reason": "换岗"}
     assert _in(school_a, lambda: list(Transfer.objects.values_list("to_user_id", flat=True))) == [gina.pk]
 
 
@@ -192,7 +192,7 @@ def test_acceptance_group_must_be_people_of_this_school(client_for, school_a, cu
     assert _in(school_a, lambda: (PurchaseRequest.objects.get(pk=request.pk).status, Asset.objects.count())) == (
         "approved", 0)
     accepted = client.gql(ACCEPT, data("", members=[str(custodian.pk)], actual=str(bob.pk)))
-    assert accepted["data"]["acceptanceRecord"] == {"status": "partly_accepted"}
+    assert accepted["data"]["acceptanceRecord"] == {"status": "PARTLY_ACCEPTED"}
     assert _in(school_a, lambda: list(Asset.objects.values_list("user_id", flat=True))) == [bob.pk]
 
 
@@ -217,20 +217,20 @@ def test_work_order_worker_must_be_a_person_of_this_school(client_for, school_a,
     client = client_for(director, school_a)
 
     def data(username):
-        return {"data": {"reference": order.reference, "severity": "major", "assigneeUsername": username}}
+        return {"data": {"reference": order.reference, "severity": "MAJOR", "assigneeUsername": username}}
 
     _attack(client, TRIAGE, data, outsiders, by="username", field="assigneeUsername", school=school_a)
     assert _order_state(school_a, order) == (Severity.MINOR, None, Status.REPORTED)
     # the username is matched in any case, as at sign-in
     assigned = client.gql(TRIAGE, data("PR-Worker"))
-    assert assigned["data"]["workOrderTriage"] == {"status": "assigned", "assigneeName": "Pr-Worker"}
+    assert assigned["data"]["workOrderTriage"] == {"status": "ASSIGNED", "assigneeName": "Pr-Worker"}
     assert _order_state(school_a, order) == (Severity.MAJOR, worker.pk, Status.ASSIGNED)
 
 
 def test_a_member_who_is_not_a_worker_is_told_so(client_for, school_a, director, order, bob):
     """Naming one of the school's own people who is not a maintenance worker tells nothing the school lacks."""
     result = client_for(director, school_a).gql(TRIAGE, {"data": {
-        "reference": order.reference, "severity": "major", "assigneeUsername": "bob"}})
+        "reference": order.reference, "severity": "MAJOR", "assigneeUsername": "bob"}})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert result["errors"][0]["message"] == "请将工单派给本校的维修工。"
     assert _order_state(school_a, order) == (Severity.MINOR, None, Status.REPORTED)
@@ -248,11 +248,11 @@ def test_hazard_responsible_must_be_a_person_of_this_school(client_for, school_a
     client = client_for(alice, school_a)
 
     def data(username):
-        return {"d": {"category": "buildings", "description": "围墙裂缝", "locationText": "东围墙", "responsibleUsername": username}}
+        return {"d": {"category": "BUILDINGS", "description": "围墙裂缝", "locationText": "东围墙", "responsibleUsername": username}}
 
     _attack(client, HAZARD, data, outsiders, by="username", field="responsibleUsername", school=school_a)
     assert _in(school_a, Hazard.objects.count) == 0
-    assert client.gql(HAZARD, data("bob"))["data"]["hazardReport"] == {"grade": "general"}
+    assert client.gql(HAZARD, data("bob"))["data"]["hazardReport"] == {"grade": "GENERAL"}
     assert _in(school_a, lambda: list(Hazard.objects.values_list("responsible_id", flat=True))) == [
         User.objects.get(username="bob").pk]
 
@@ -263,12 +263,12 @@ def test_hazard_plan_responsible_must_be_a_person_of_this_school(client_for, sch
     client = client_for(alice, school_a)
 
     def data(username):
-        return {"d": {"id": str(hazard.pk), "grade": "general", "responsibleUsername": username, "measures": "加固"}}
+        return {"d": {"id": str(hazard.pk), "grade": "GENERAL", "responsibleUsername": username, "measures": "加固"}}
 
     _attack(client, PLAN, data, outsiders, by="username", field="responsibleUsername", school=school_a)
     assert _in(school_a, lambda: Hazard.objects.values_list("responsible_id", "measures").get(pk=hazard.pk)) == (
         None, "")
-    assert client.gql(PLAN, data("bob"))["data"]["hazardPlan"] == {"grade": "general"}
+    assert client.gql(PLAN, data("bob"))["data"]["hazardPlan"] == {"grade": "GENERAL"}
     assert _in(school_a, lambda: Hazard.objects.get(pk=hazard.pk).responsible_id) == bob.pk
 
 
@@ -276,11 +276,11 @@ def test_roster_account_must_be_a_person_of_this_school(client_for, school_a, al
     client = client_for(alice, school_a)
 
     def data(username):
-        return {"d": {"name": "护校队员", "team": "guard", "username": username}}
+        return {"d": {"name": "护校队员", "team": "GUARD", "username": username}}
 
     _attack(client, ROSTER, data, outsiders, by="username", field="username", school=school_a)
     assert _in(school_a, SecurityTeamMember.objects.count) == 0
-    assert client.gql(ROSTER, data("gina"))["data"]["securityTeamMemberAdd"] == {"name": "护校队员", "team": "guard"}
+    assert client.gql(ROSTER, data("gina"))["data"]["securityTeamMemberAdd"] == {"name": "护校队员", "team": "GUARD"}
     assert _in(school_a, lambda: list(SecurityTeamMember.objects.values_list("user_id", flat=True))) == [gina.pk]
 
 
@@ -312,10 +312,10 @@ def partner(oscar, school_a):
 
 def test_a_partner_names_only_people_of_the_school(partner, school_a, worker, order, bob, outsiders):
     def hazard(username):
-        return {"d": {"category": "buildings", "description": "围墙裂缝", "locationText": "东围墙", "responsibleUsername": username}}
+        return {"d": {"category": "BUILDINGS", "description": "围墙裂缝", "locationText": "东围墙", "responsibleUsername": username}}
 
     def triage(username):
-        return {"data": {"reference": order.reference, "severity": "minor", "assigneeUsername": username}}
+        return {"data": {"reference": order.reference, "severity": "MINOR", "assigneeUsername": username}}
 
     _attack(partner, HAZARD, hazard, outsiders, by="username", field="responsibleUsername", school=school_a)
     _attack(partner, TRIAGE, triage, outsiders, by="username", field="assigneeUsername", school=school_a)
