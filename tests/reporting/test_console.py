@@ -187,3 +187,10 @@ def test_bureau_pages_chart_their_rows_and_poll_a_stamp_that_moves_with_a_write(
 
     alice = get_user_model().objects.get(username="alice")
     assert client_for(alice).get("/bureau/live/").status_code in (302, 403)
+
+
+def test_the_live_stamp_of_another_bureau_is_refused(district, client_for, erin, bureau_north):
+    # erin leads the south bureau: naming the north bureau in the poll does not give her its stamp
+    response = client_for(erin).get(f"/bureau/live/?bureau={bureau_north.pk}")
+    assert response.status_code in (403, 404)
+    assert "stamp" not in response.content.decode()
