@@ -119,12 +119,12 @@ def intact_rate_by_month(*, period: Period | None = None, on: dt.date | None = N
     period = _term(period)
     on = on or timezone.localdate()
     months = _months(period, on)
-    totals, broken = [], []
-    for first in months:
-        # Four counts a month (rooms, assets, rooms and assets with an open order); a term has at most six.
-        total, out = metrics._facility_counts(Period(first, min(month_end(first), on)))
-        totals.append(total)
-        broken.append(out)
+    # The register is today's in every month (as repairs_intact_rate counts it): counted once, not per month;
+    # then two counts a month (rooms and assets with an order open at its end).
+    total = metrics.facilities_registered() if months else 0
+    totals = [total] * len(months)
+    broken = [metrics.facilities_out_at(Period(first, min(month_end(first), on)).datetime_range()[1])
+              for first in months]
     return chart(
         key="repairs-intact",
         kind="line",

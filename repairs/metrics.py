@@ -73,21 +73,28 @@ def satisfaction(period: Period) -> float | None:
     return round(float(value), 2) if value is not None else None
 
 
-def _facility_counts(period: Period) -> tuple[int, int]:
-    """(registered facilities, facilities with an order open at the end of the period): rooms and assets."""
+def facilities_registered() -> int:
+    """Rooms and assets in use: the facilities the intact rate is over (today's register, whatever the period)."""
     from assets.choices import Condition
     from assets.models import Asset
     from schools.models import Room
 
-    end = period.datetime_range()[1]
+    return Room.objects.count() + Asset.objects.exclude(condition__in=[Condition.DISPOSED, Condition.LOST]).count()
+
+
+def facilities_out_at(end: dt.datetime) -> int:
+    """Rooms and assets with an order open at `end`; an order about an asset counts the asset out, not its room."""
     open_at_end = WorkOrder.objects.filter(reported_at__lt=end).exclude(status=Status.CANCELLED).filter(
         Q(completed_at__isnull=True) | Q(completed_at__gte=end)
     )
-    total = Room.objects.count() + Asset.objects.exclude(condition__in=[Condition.DISPOSED, Condition.LOST]).count()
-    # An order about an asset counts the asset out, not its room.
     broken = open_at_end.filter(room__isnull=False, asset__isnull=True).values("room_id").distinct().count()
     broken += open_at_end.filter(asset__isnull=False).values("asset_id").distinct().count()
-    return total, broken
+    return broken
+
+
+def _facility_counts(period: Period) -> tuple[int, int]:
+    """(registered facilities, facilities with an order open at the end of the period): rooms and assets."""
+    return facilities_registered(), facilities_out_at(period.datetime_range()[1])
 
 
 def facilities(period: Period) -> int:
