@@ -19,13 +19,15 @@ from .services import bureau_create, membership_grant, school_create
 DEMO_APPS = ("schools", "schools.people_demo", "assets", "repairs", "safety", "reporting", "api")
 
 BUREAU = {"name": "某某区教育局", "code": "demo", "region": "某某区"}
-SEED_SCHOOL = {"name": "XX路小学", "slug": "xxlu", "students": 481, "staff": 37}
+SEED_SCHOOL = {"name": "XX路小学", "slug": "xxlu", "students": 481, "staff": 37, "kind": "primary", "boarding": False}
+# (name, host, pupils, staff, kind, boarding): the kind decides the rules that bind a school (core/rules.py).
 GENERATED_SCHOOLS = [
-    ("滨江路小学", "binjiang", 920, 58),
-    ("实验小学", "shiyan", 1450, 86),
-    ("东山中学", "dongshan", 1210, 97),
-    ("城南小学", "chengnan", 610, 41),
-    ("红星中学", "hongxing", 1630, 120),
+    ("滨江路小学", "binjiang", 920, 58, "primary", False),
+    ("实验小学", "shiyan", 1450, 86, "primary", False),
+    ("东山中学", "dongshan", 1210, 97, "junior", False),
+    ("城南小学", "chengnan", 610, 41, "primary", False),
+    ("红星中学", "hongxing", 1630, 120, "complete", True),
+    ("阳光幼儿园", "yangguang", 320, 42, "kindergarten", False),
 ]
 
 # (username, name, role, post) of the demo people of the seed school.
@@ -99,10 +101,12 @@ def load_demo(*, stdout=None) -> None:
     for username, name, role in BUREAU_PEOPLE:
         membership_grant(user=_user(username, name), role=role, bureau=bureau)
 
-    schools = [(SEED_SCHOOL["name"], SEED_SCHOOL["slug"], SEED_SCHOOL["students"], SEED_SCHOOL["staff"], True)]
-    schools += [(n, s, st, sf, False) for n, s, st, sf in GENERATED_SCHOOLS]
-    for name, slug, students, staff, is_seed in schools:
-        school = school_create(bureau=bureau, name=name, slug=slug, student_count=students, staff_count=staff)
+    seed = SEED_SCHOOL
+    schools = [(seed["name"], seed["slug"], seed["students"], seed["staff"], seed["kind"], seed["boarding"], True)]
+    schools += [(*row, False) for row in GENERATED_SCHOOLS]
+    for name, slug, students, staff, kind, boarding, is_seed in schools:
+        school = school_create(bureau=bureau, name=name, slug=slug, student_count=students, staff_count=staff,
+                               kind=kind, boarding=boarding)
         people = {}
         for username, person_name, role, post in SCHOOL_PEOPLE:
             login = username if is_seed else f"{slug}-{username}"

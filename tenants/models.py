@@ -57,6 +57,21 @@ class SchoolStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+class SchoolKind(models.TextChoices):
+    """The kind of school (学段), which decides the rules that bind it (core/rules.py)."""
+
+    PRIMARY = "primary", _("Primary school")
+    JUNIOR = "junior", _("Junior secondary school")
+    SENIOR = "senior", _("Senior secondary school")
+    NINE_YEAR = "nine_year", _("Nine-year school")
+    COMPLETE = "complete", _("Complete secondary school")
+    KINDERGARTEN = "kindergarten", _("Kindergarten")
+
+
+# A rule's `applies_to` may name boarding schools (寄宿制), which combine with every kind above.
+BOARDING = "boarding"
+
+
 class School(TenantMixin):
     """A school: one PostgreSQL schema holding all of its ledgers."""
 
@@ -64,7 +79,8 @@ class School(TenantMixin):
     slug = models.SlugField(_("host name"), max_length=40, unique=True)
     bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="schools", verbose_name=_("bureau"))
     status = models.CharField(_("status"), max_length=12, choices=SchoolStatus.choices, default=SchoolStatus.ACTIVE)
-    kind = models.CharField(_("kind"), max_length=40, blank=True, default="")
+    kind = models.CharField(_("kind"), max_length=40, blank=True, default="", choices=SchoolKind.choices)
+    boarding = models.BooleanField(_("boarding school"), default=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
     student_count = models.PositiveIntegerField(_("students"), default=0)
     staff_count = models.PositiveIntegerField(_("teachers and staff"), default=0)
@@ -488,3 +504,24 @@ class SmsMessage(models.Model):
 
 
 from .integrity_models import HistorySeal  # noqa: E402,F401  (history hash chain, tenants/integrity.py)
+
+
+class RuleOverride(models.Model):
+    """A bureau's local value for one rule of the register (core/rules.py), where the rule allows one."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.CASCADE, related_name="rule_overrides",
+                               verbose_name=_("bureau"))
+    code = models.CharField(_("rule"), max_length=80)
+    value = models.DecimalField(_("local value"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("local document"), max_length=200, blank=True)
+    set_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("set by"))
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("local rule value")
+        verbose_name_plural = _("local rule values")
+        constraints = [models.UniqueConstraint(fields=["bureau", "code"], name="rule_override_once")]
+
+    def __str__(self) -> str:
+        return f"{self.bureau_id}:{self.code}={self.value}"

@@ -67,6 +67,8 @@ def school_create(
     student_count: int = 0,
     staff_count: int = 0,
     address: str = "",
+    kind: str = "",
+    boarding: bool = False,
 ) -> School:
     """Create a school, its schema (cloned from the template) and its host name.
 
@@ -88,6 +90,8 @@ def school_create(
         student_count=student_count,
         staff_count=staff_count,
         address=address,
+        kind=kind,
+        boarding=boarding,
     )
     school.full_clean(exclude=["schema_name"])
     try:
