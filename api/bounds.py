@@ -98,6 +98,11 @@ def _bounds() -> dict[str, int | str]:
         "AwardProgrammeType.evidenceRequired": 50,
         "Query.reportingTerms": 100,
         "Query.metricDefinitions": 200,
+        # the term summary: one figure per metric (as metricDefinitions), its parts and their tables
+        "TermSummaryType.figures": 200,
+        "TermSummaryType.sections": 20,
+        "SummarySectionType.paragraphs": 200,
+        "SummarySectionType.table": 200,
         "Query.campaignList": 100,  # the resolver reads at most MAX_PAGE campaigns
         "Query.awardProgrammeList": 100,
         "Query.awardReadiness": SCHOOLS,

@@ -143,9 +143,12 @@ def category_rows_upsert(rows: Iterable[dict], *, model) -> int:
     `model` is passed in so a data migration can use its historical model. Parents come first or
     are resolved after all rows exist. Returns how many rows were written.
     """
+    from core.progress import counting
+
     rows = list(rows)
     by_code = {c.code: c for c in model.objects.all()}
-    for row in rows:
+    # counting(): a background import's progress bar follows the rows (nothing listens elsewhere).
+    for row in counting(rows):
         code = str(row["code"]).strip()
         fields = {
             "name": str(row["name"]).strip(),

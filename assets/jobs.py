@@ -17,6 +17,7 @@ from tenants.access import school_roles
 from .roles import MANAGERS
 
 IMPORT_INPUT = "upload.xlsx"
+CATEGORY_INPUT = "categories.xlsx"
 
 
 def import_in_background(request, *, upload, mapping: dict):
@@ -80,4 +81,84 @@ def assets_import_run(job) -> JobResult:
     return JobResult(
         message=_("%(count)s asset cards imported.") % {"count": count},
         next_url=reverse("assets:asset_list", urlconf=settings.ROOT_URLCONF),
+    )
+
+
+def category_sheet_rows(upload) -> list[dict]:
+    """The category sheet's rows (code, name, parent, service life, special equipment), the header skipped.
+
+    Read by core.spreadsheets with the import's limits: a file it refuses raises SpreadsheetRefused."""
+    from core.spreadsheets import sheet_rows
+
+    from .imports import import_limits
+
+    keys = ["code", "name", "parent", "service_life_years", "is_special_equipment"]
+    rows = []
+    for index, (_number, row) in enumerate(sheet_rows(upload, limits=import_limits())):
+        if index == 0 or not any(row):
+            continue
+        values = [("" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v)) for v in row]
+        rows.append(dict(zip(keys, values + [""] * (5 - len(values)), strict=False)))
+    return rows
+
+
+def category_import_in_background(request, *, upload, rows: int):
+    """A redirect to a new category import job when the sheet has more rows than a request should take; else None."""
+    from jobs.background import place_of
+    from jobs.models import JobKind
+    from jobs.services import job_start
+
+    if rows <= settings.JOBS_IMPORT_INLINE_ROWS:
+        return None
+    upload.seek(0)
+    school, bureau = place_of(request)
+    job = job_start(
+        user=request.user,
+        school=school,
+        bureau=bureau,
+        kind=JobKind.IMPORT,
+        runner="assets.category_import",
+        title=_("Category import: %(name)s") % {"name": upload.name},
+        params={},
+        total=rows,
+        inputs={CATEGORY_INPUT: upload.read()},
+    )
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@job_runner("assets.category_import")
+def category_import_run(job) -> JobResult:
+    """Import the uploaded category table as the job's user: every row or none; the problems as a report."""
+    from django.core.exceptions import ValidationError
+
+    from .services import category_table_import
+
+    if not school_roles(job.user, job.school) & MANAGERS or job.school.is_read_only:
+        raise PermissionDenied
+    source = job_input(job, CATEGORY_INPUT)
+    try:
+        progress(3, _("Checking every row"))
+        rows = category_sheet_rows(source.read_bytes())
+        count = category_table_import(rows=rows, actor=job.user)
+    except ValidationError as exc:
+        problems = exc.messages
+        report = workbook_bytes(
+            title=_("Import errors"), headers=[_("Message")], rows=[[p] for p in problems], heading=False
+        )
+        message = ngettext(
+            "%(count)s problem found in the sheet; nothing was imported. Correct the rows in the error report and "
+            "import the sheet again.",
+            "%(count)s problems found in the sheet; nothing was imported. Correct the rows in the error report and "
+            "import the sheet again.",
+            len(problems),
+        ) % {"count": len(problems)}
+        raise JobFailed(
+            message,
+            JobResult(file_name=f"{_('Import errors')}.xlsx", content=report, content_type=XLSX_CONTENT_TYPE),
+        ) from exc
+    finally:
+        source.unlink(missing_ok=True)
+    return JobResult(
+        message=_("%(count)s categories imported.") % {"count": count},
+        next_url=reverse("assets:category_list", urlconf=settings.ROOT_URLCONF),
     )

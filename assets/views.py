@@ -389,8 +389,15 @@ def category_list(request):
         if not _roles(request) & MANAGERS or request.tenant.is_read_only:
             raise PermissionDenied
         if form.is_valid():
+            from .jobs import category_import_in_background
+
+            upload = form.cleaned_data["file"]
             try:
-                count = services.category_table_import(rows=_category_rows(form.cleaned_data["file"]), actor=request.user)
+                rows = _category_rows(upload)
+                # A long table is imported by a background job with a progress bar; the request answers at once.
+                if (started := category_import_in_background(request, upload=upload, rows=len(rows))) is not None:
+                    return started
+                count = services.category_table_import(rows=rows, actor=request.user)
             except ValidationError as exc:
                 _add_errors(form, ValidationError({"file": exc.messages}))
             else:
@@ -403,18 +410,9 @@ def category_list(request):
 
 
 def _category_rows(upload) -> list[dict]:
-    from core.spreadsheets import sheet_rows
+    from .jobs import category_sheet_rows
 
-    from .imports import import_limits
-
-    keys = ["code", "name", "parent", "service_life_years", "is_special_equipment"]
-    rows = []
-    for index, (_number, row) in enumerate(sheet_rows(upload, limits=import_limits())):
-        if index == 0 or not any(row):
-            continue
-        values = [("" if v is None else str(int(v) if isinstance(v, float) and v.is_integer() else v)) for v in row]
-        rows.append(dict(zip(keys, values + [""] * (5 - len(values)), strict=False)))
-    return rows
+    return category_sheet_rows(upload)
 
 
 # ---------------------------------------------------------------- consumables

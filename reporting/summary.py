@@ -9,6 +9,7 @@ The body is plain text people may edit before exporting: "一、…" lines are h
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from io import BytesIO
 
 from django.utils import translation
@@ -537,6 +538,77 @@ def bureau_summary(*, bureau: Bureau, term: Term, schools) -> tuple[str, str]:
     return title, "\n".join(paragraphs)
 
 
+# ---------------------------------------------------------------- the summary as data (GraphQL, Excel)
+
+
+@dataclass
+class SummaryFigure:
+    """One figure the summary quotes: the board's metric, its value and how the text writes it."""
+
+    key: str
+    label: str
+    unit: str
+    value: float | None
+    display: str
+    section: str
+
+
+@dataclass
+class SummarySection:
+    """One part of the text: its heading, paragraphs in order, and its table rows (header first)."""
+
+    heading: str
+    paragraphs: list[str]
+    table: list[list[str]]
+
+
+def summary_values(*, term: Term, school: School | None = None, schools=None) -> dict:
+    """The figures behind a summary: a school's stored metrics, or the bureau's totals with pooled rates."""
+    if school is not None:
+        row = SchoolMetrics.objects.filter(school=school, term=term).first()
+        return dict(row.values) if row else {}
+    rows = list(SchoolMetrics.objects.filter(term=term, school__in=schools))
+    parts = _sections(catalogue.metrics_by_module())
+    return bureau_totals(rows, [m for metrics in parts.values() for m in metrics])
+
+
+def summary_figures(values: dict) -> list[SummaryFigure]:
+    """Every figure of the four parts, in the parts' order; a missing one has no value (shown —), never 0."""
+    headings = dict(SECTIONS)
+    found = []
+    with translation.override("zh-hans"):
+        for part, metrics in _sections(catalogue.metrics_by_module()).items():
+            for metric in metrics:
+                value = catalogue.number(values.get(metric.key))
+                found.append(SummaryFigure(
+                    key=metric.key, label=str(metric.label), unit=metric.unit, value=value,
+                    display=_figure(metric, value), section=headings[part],
+                ))
+    return found
+
+
+def summary_sections(body: str) -> list[SummarySection]:
+    """The body (as saved or generated) cut into its parts; text before the first heading is the preamble ("")."""
+    sections = [SummarySection(heading="", paragraphs=[], table=[])]
+    for kind, content in blocks(body):
+        if kind == "heading":
+            sections.append(SummarySection(heading=content, paragraphs=[], table=[]))
+        elif kind == "table":
+            sections[-1].table += content if not sections[-1].table else content[1:]
+        else:
+            sections[-1].paragraphs.append(content)
+    return [s for s in sections if s.heading or s.paragraphs or s.table]
+
+
+def xlsx_rows(body: str) -> list[list[str]]:
+    """The summary's tables as one sheet: (part, indicator, value) a row."""
+    rows = []
+    for section in summary_sections(body):
+        for cells in section.table[1:]:
+            rows.append([section.heading, *cells[:2]])
+    return rows
+
+
 # ---------------------------------------------------------------- exports
 
 
@@ -565,14 +637,24 @@ def blocks(body: str) -> list[tuple[str, object]]:
     return found
 
 
-# 宋体 for the text and 黑体 for headings, as Office on Windows has them (the names Word shows in Chinese,
-# the English ones as fallbacks in the font table); Times New Roman for Latin letters and digits.
-BODY_FONT = "宋体"
+# The fonts of 公文 (GB/T 9704-2012 党政机关公文格式): the title in 2号 小标宋, the text in 3号 仿宋, the
+# first-level headings in 黑体; tables and page numbers in 宋体. Runs and styles name the face as Word shows it
+# in Chinese (w:eastAsia); the font table gives each the name Word tries next when it is missing (w:altName),
+# so 仿宋_GB2312 (installed with WPS and on older Windows) falls back to 仿宋, which every Windows Office has,
+# and 仿宋 to FangSong; 方正小标宋简体 (a 方正 face offices install) falls back to 黑体. Latin letters and
+# digits in Times New Roman.
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
+TABLE_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
+# name → (w:altName, w:panose1, w:family, w:pitch); charset 86 (GB2312) for all.
 FONT_TABLE = {
-    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
+    "方正小标宋简体": ("黑体", "02000000000000000000", "script", "variable"),
+    "仿宋_GB2312": ("仿宋", "02010609030101010101", "modern", "fixed"),
+    "仿宋": ("FangSong", "02010609060101010101", "modern", "fixed"),
     "黑体": ("SimHei", "02010609060101010101", "modern", "fixed"),
+    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
 }
 
 
@@ -602,6 +684,9 @@ def _font_table(document) -> None:
         w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
         root = etree.fromstring(part.blob)
         for name, (alt, panose, family, pitch) in FONT_TABLE.items():
+            for known in root.findall(f"{{{w}}}font"):
+                if known.get(f"{{{w}}}name") == name:
+                    root.remove(known)
             font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": name})
             for tag, value in (
                 ("altName", alt),
@@ -637,6 +722,16 @@ def _run(paragraph, text: str, *, font: str = BODY_FONT, bold: bool = False, siz
     return run
 
 
+def _title_plain(paragraph) -> None:
+    """The default template's Title has a blue rule under it and a theme colour: a 公文 title has neither."""
+    from docx.oxml.ns import qn
+
+    ppr = paragraph.style.element.pPr
+    if ppr is not None:
+        for border in ppr.findall(qn("w:pBdr")):
+            ppr.remove(border)
+
+
 def _page_number(section) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
@@ -644,11 +739,12 @@ def _page_number(section) -> None:
 
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(paragraph, "— ")
+    # 公文 page numbers: 4号 宋体, "— 1 —".
+    _run(paragraph, "— ", font=TABLE_FONT, size=14)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     paragraph._p.append(field)
-    _run(paragraph, " —")
+    _run(paragraph, " —", font=TABLE_FONT, size=14)
 
 
 def _docx_table(document, rows: list[list[str]]) -> None:
@@ -678,7 +774,7 @@ def _docx_table(document, rows: list[list[str]]) -> None:
             if i and number:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             text = cells[i] if i < len(cells) else ""
-            _run(paragraph, text, font=HEADING_FONT if number == 0 else BODY_FONT, bold=False, size=12)
+            _run(paragraph, text, font=HEADING_FONT if number == 0 else TABLE_FONT, bold=False, size=12)
             if number == 0:
                 shade = OxmlElement("w:shd")
                 for attr, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "E7E6E6")):
@@ -775,7 +871,8 @@ def chart_png(data: list[tuple[str, float]]) -> bytes | None:
 
 
 def docx_bytes(*, title: str, body: str) -> bytes:
-    """A4 portrait, 宋体 text and 黑体 headings (East-Asian fonts set explicitly), a table per part."""
+    """A4 portrait in the fonts of 公文 (小标宋 title, 仿宋 text, 黑体 headings, 宋体 tables; East-Asian fonts set
+    explicitly in the styles and every run, their fallbacks in the font table), a table per part."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
@@ -794,7 +891,7 @@ def docx_bytes(*, title: str, body: str) -> bytes:
             _fonts(rpr, BODY_FONT)
             if rpr.find(qn("w:lang")) is not None:
                 rpr.find(qn("w:lang")).set(qn("w:eastAsia"), "zh-CN")
-    normal = _style(document, "Normal", font=BODY_FONT, size=14)
+    normal = _style(document, "Normal", font=BODY_FONT, size=16)  # 3号
     normal.paragraph_format.line_spacing = 1.5
     normal.paragraph_format.space_after = Pt(0)
     rpr = normal.element.get_or_add_rPr()
@@ -803,18 +900,20 @@ def docx_bytes(*, title: str, body: str) -> bytes:
         language = OxmlElement("w:lang")
         rpr.append(language)
     language.set(qn("w:eastAsia"), "zh-CN")
-    _style(document, "Heading 1", font=HEADING_FONT, size=22, bold=False)
-    _style(document, "Heading 2", font=HEADING_FONT, size=16, bold=False)
-    _style(document, "Table Grid", font=BODY_FONT, size=12)
+    _style(document, "Title", font=TITLE_FONT, size=22, bold=False)  # 2号
+    _style(document, "Heading 1", font=HEADING_FONT, size=16, bold=False)
+    _style(document, "Table Grid", font=TABLE_FONT, size=12)  # 小四
+    _style(document, "Caption", font=TABLE_FONT, size=11)
     _font_table(document)
     _page_number(section)
     document.core_properties.title = title
     document.core_properties.language = "zh-CN"
 
-    heading = document.add_paragraph(style="Heading 1")
+    heading = document.add_paragraph(style="Title")
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     heading.paragraph_format.space_after = Pt(18)
-    _run(heading, title, font=HEADING_FONT)
+    _title_plain(heading)
+    _run(heading, title, font=TITLE_FONT)
     heading, figures = "", 0
     for kind, content in blocks(body):
         if kind == "table":
@@ -827,13 +926,13 @@ def docx_bytes(*, title: str, body: str) -> bytes:
                 run = paragraph.add_run()
                 _fonts(run._element.get_or_add_rPr(), BODY_FONT)
                 run.add_picture(BytesIO(picture), width=Cm(14))
-                caption = document.add_paragraph()
+                caption = document.add_paragraph(style="Caption")
                 caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 caption.paragraph_format.space_after = Pt(12)
-                _run(caption, chart_caption(figures, heading), size=11)
+                _run(caption, chart_caption(figures, heading), font=TABLE_FONT, size=11)
         elif kind == "heading":
             heading = content
-            paragraph = document.add_paragraph(style="Heading 2")
+            paragraph = document.add_paragraph(style="Heading 1")
             paragraph.paragraph_format.space_before = Pt(12)
             paragraph.paragraph_format.space_after = Pt(6)
             _run(paragraph, content, font=HEADING_FONT)
@@ -846,14 +945,25 @@ def docx_bytes(*, title: str, body: str) -> bytes:
     return buffer.getvalue()
 
 
-# The CJK face the PDFs already use (installed in the image), with 宋体 names first where a system has them.
-PDF_FONTS = "'Noto Serif CJK SC','Noto Sans CJK SC','SimSun','Songti SC',serif"
-PDF_HEADING_FONTS = "'Noto Sans CJK SC','SimHei','Heiti SC',sans-serif"
+# The same faces in the PDF, each by its Chinese and its English name, then the CJK faces a Linux server has
+# (Debian's fonts-noto-cjk in the image, WenQuanYi, AR PL) as the last fallbacks, so the text is never boxes.
+_MACHINE_SERIF = "'Noto Serif CJK SC','Noto Serif SC','Source Han Serif SC','AR PL UMing CN'"
+_MACHINE_SANS = "'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','WenQuanYi Zen Hei','WenQuanYi Micro Hei'"
+PDF_TITLE_FONTS = f"'方正小标宋简体','FZXiaoBiaoSong-B05S','黑体','SimHei',{_MACHINE_SERIF},{_MACHINE_SANS},serif"
+PDF_FONTS = f"'仿宋_GB2312','FangSong_GB2312','仿宋','FangSong','STFangsong',{_MACHINE_SERIF},{_MACHINE_SANS},serif"
+PDF_HEADING_FONTS = f"'黑体','SimHei','STHeiti',{_MACHINE_SANS},{_MACHINE_SERIF},sans-serif"
+PDF_TABLE_FONTS = f"'宋体','SimSun','STSong',{_MACHINE_SERIF},{_MACHINE_SANS},serif"
 
 
 def pdf_bytes(*, title: str, body: str) -> bytes:
-    from django.utils.html import escape
     from weasyprint import HTML
+
+    return HTML(string=pdf_html(title=title, body=body)).write_pdf()
+
+
+def pdf_html(*, title: str, body: str) -> str:
+    """The page the PDF is printed from: the DOCX's layout and fonts in CSS."""
+    from django.utils.html import escape
 
     parts = []
     heading, figures = "", 0
@@ -877,11 +987,13 @@ def pdf_bytes(*, title: str, body: str) -> bytes:
     html = (
         "<html lang='zh-CN'><head><meta charset='utf-8'><style>"
         "@page{size:A4;margin:3.7cm 2.6cm 3.5cm 2.8cm;@bottom-center{content:'— ' counter(page) ' —';"
-        f"font-family:{PDF_FONTS};font-size:10pt}}}}"
-        f"body{{font-family:{PDF_FONTS};font-size:14pt;line-height:1.6}}"
-        f"h1,h2,th{{font-family:{PDF_HEADING_FONTS};font-weight:normal}}"
+        f"font-family:{PDF_TABLE_FONTS};font-size:14pt}}}}"
+        f"body{{font-family:{PDF_FONTS};font-size:16pt;line-height:1.6}}"
+        f"h1{{font-family:{PDF_TITLE_FONTS};font-weight:normal}}"
+        f"h2,th{{font-family:{PDF_HEADING_FONTS};font-weight:normal}}"
         "h1{text-align:center;font-size:22pt;margin:0 0 .8em} h2{font-size:16pt;margin:1em 0 .3em}"
         "p{text-indent:2em;margin:0;text-align:justify}"
+        f"table,.caption{{font-family:{PDF_TABLE_FONTS}}}"
         "table{border-collapse:collapse;margin:.6em auto 1em;width:85%;font-size:12pt;line-height:1.4}"
         "thead{display:table-header-group} tr{page-break-inside:avoid}"
         ".chart{text-align:center;margin:0 0 1em;page-break-inside:avoid} .caption{font-size:10.5pt}"
@@ -889,4 +1001,4 @@ def pdf_bytes(*, title: str, body: str) -> bytes:
         "</style></head><body>"
         f"<h1>{escape(title)}</h1>{''.join(parts)}</body></html>"
     )
-    return HTML(string=html).write_pdf()
+    return html

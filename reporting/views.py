@@ -557,6 +557,13 @@ def _summary_page(request, *, bureau, term: Term, terms, school, schools, base: 
         else:
             messages.success(request, _("The summary was saved."))
             return redirect(f"{base}?{request.GET.urlencode()}")
+    if fmt == "xlsx" and request.method == "GET":
+        # The summary's tables as a ledger sheet (a few dozen rows: answered at once).
+        return xlsx_response(
+            filename=title, title=title, school=school, term=term.name,
+            headers=[pgettext("summary", "Part"), _("Metric"), pgettext("figure", "Value")],
+            rows=summary.xlsx_rows(body),
+        )
     if fmt in ("docx", "pdf"):
         progress(20, _("Laying out the document"))
         if fmt == "docx":

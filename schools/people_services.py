@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core.progress import counting
 from core.spreadsheets import SheetLimits, SpreadsheetRefused, sheet_rows
 from tenants.models import Invitation, Membership, School, User
 from tenants.people import (
@@ -210,7 +211,8 @@ def staff_import(*, content: bytes | File, by: User | None, issue_links: bool = 
     result = ImportResult()
     try:
         with transaction.atomic():
-            for row in staff_rows:
+            # counting(): a background job's progress bar follows the rows; nothing listens in a request.
+            for row in counting(staff_rows):
                 _import_row(row=row, school=school, by=by, result=result, issue_links=issue_links)
     except ValidationError as exc:
         # A rule only the whole sheet can break (e.g. it removes the last principal): nothing is kept.

@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 
+from core.spreadsheets import SpreadsheetRefused
 from frontend.excel import xlsx_response
 from frontend.lists import paginate, wants_export
 from tenants.access import school_roles, school_view
 from tenants.roles import PHONE_VISIBLE_ROLES, SCHOOL_ADMIN_ROLES
 
+from .jobs import staff_import_in_background
 from .models import Department
 from .people_forms import StaffImportForm
 from .people_selectors import checklist_for, staff_list_for
@@ -53,6 +55,13 @@ def staff_import_view(request):
     context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
         # The upload itself: core.spreadsheets checks its size (before reading it), type and content.
+        try:
+            # A long sheet is imported by a background job with a progress bar; the request answers at once.
+            if (started := staff_import_in_background(request, upload=form.cleaned_data["file"])) is not None:
+                return started
+        except SpreadsheetRefused as refused:
+            form.add_error("file", refused)
+            return render(request, "schools/people/import.html", context)
         result = staff_import(content=form.cleaned_data["file"], by=request.user)
         if result.refused is not None:  # the file as a whole (a zip bomb, too many rows, …): said on the form
             form.add_error("file", result.refused)

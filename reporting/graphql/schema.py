@@ -33,6 +33,10 @@ from .types import (
     RankingType,
     SchoolDrilldownType,
     SchoolMetricsType,
+    SummaryDownloadsType,
+    SummaryFigureType,
+    SummarySectionType,
+    TermSummaryType,
     TermType,
 )
 
@@ -107,8 +111,81 @@ def _school(caller: Caller, school_id) -> School:
     return school
 
 
+def _term_summary(info: Info, *, bureau: Bureau, term: Term, school: School | None, schools, base: str,
+                  query: dict) -> TermSummaryType:
+    from urllib.parse import urlencode
+
+    from .. import summary
+    from ..models import WorkSummary
+
+    saved = WorkSummary.objects.filter(bureau=bureau, school=school, term=term).first()
+    if saved is not None:
+        title, text = saved.title, saved.body
+    elif school is not None:
+        title, text = summary.school_summary(school=school, term=term)
+    else:
+        title, text = summary.bureau_summary(bureau=bureau, term=term, schools=schools)
+    values = summary.summary_values(term=term, school=school, schools=schools)
+    request = info.context.request
+
+    def link(fmt: str) -> str:
+        return request.build_absolute_uri(f"{base}?{urlencode({**query, 'format': fmt})}")
+
+    return TermSummaryType(
+        term=_term_type(term), bureau_name=bureau.name,
+        school_id=strawberry.ID(str(school.pk)) if school is not None else None,
+        school_name=school.name if school is not None else None,
+        title=title, text=text, is_saved=saved is not None, updated_at=saved.updated_at if saved else None,
+        figures=[SummaryFigureType(key=f.key, label=f.label, unit=f.unit, value=f.value, display=f.display,
+                                   section=f.section) for f in summary.summary_figures(values)],
+        sections=[SummarySectionType(heading=s.heading, paragraphs=s.paragraphs, table=s.table)
+                  for s in summary.summary_sections(text)],
+        downloads=SummaryDownloadsType(docx=link("docx"), pdf=link("pdf"), xlsx=link("xlsx")),
+    )
+
+
 @strawberry.type
-class ReportingQuery:
+class TermSummaryQuery:
+    @strawberry.field(description=(
+        "The term work summary (工作总结). On a school's host: that school's own, for its administrators and "
+        "safety officer (schoolId, if given, must be this school). On the bureau host: one visible school's "
+        "(schoolId), or the bureau's summary of its visible schools (rates pooled). Term: the current one by default."
+    ))
+    def term_summary(self, info: Info, term_id: strawberry.ID | None = None, school_id: strawberry.ID | None = None,
+                     bureau_code: str | None = None) -> TermSummaryType:
+        from django.conf import settings
+        from django.urls import reverse
+
+        from tenants.access import school_roles
+
+        here = current_school(info)
+        if here is None:
+            caller = _caller(info, bureau_code)
+            term = _term(caller, term_id)
+            school = _school(caller, school_id) if school_id else None
+            query = {"bureau": caller.bureau.pk, "term": term.pk, **({"school": school.pk} if school else {})}
+            return _term_summary(info, bureau=caller.bureau, term=term, school=school, schools=caller.schools,
+                                 base=reverse("reporting:summary", urlconf=settings.PUBLIC_SCHEMA_URLCONF),
+                                 query=query)
+        user = require_authenticated(info)
+        refuse_partners(info)
+        if not school_roles(user, here) & services.SCHOOL_REPORTER_ROLES:
+            raise HouqinGraphQLError("Your role here does not allow this.", Code.FORBIDDEN)
+        if school_id and str(school_id) != str(here.pk):
+            raise HouqinGraphQLError("You may not read this school.", Code.FORBIDDEN)
+        if term_id:
+            term = Term.objects.filter(bureau_id=here.bureau_id, pk=term_id).first()
+            if term is None:
+                raise HouqinGraphQLError("No such term.", Code.NOT_FOUND)
+        else:
+            term = services.term_current(bureau=here.bureau)
+        return _term_summary(info, bureau=here.bureau, term=term, school=here, schools=None,
+                             base=reverse("reporting_school:summary", urlconf=settings.ROOT_URLCONF),
+                             query={"term": term.pk})
+
+
+@strawberry.type
+class ReportingQuery(TermSummaryQuery):
     @strawberry.field(description="The bureau's terms, newest first.")
     def reporting_terms(self, info: Info, bureau_code: str | None = None) -> list[TermType]:
         caller = _caller(info, bureau_code)

@@ -150,3 +150,44 @@ class AwardReadinessType:
     criteria_met: int
     criteria_unknown: int = strawberry.field(description="Criteria with no figure yet: unknown, never counted as met.")
     criteria_total: int
+
+
+@strawberry.type(description="A figure the term summary quotes: the board's metric and how the text writes it.")
+class SummaryFigureType:
+    key: str
+    label: str
+    unit: str
+    value: float | None = strawberry.field(description="Percent as a ratio 0..1; null when there is no figure.")
+    display: str = strawberry.field(description="As the summary's table writes it (69%, 1,234.50元); — when none.")
+    section: str = strawberry.field(description="The part of the summary it belongs to (一、项目建设 …).")
+
+
+@strawberry.type(description="One part of the summary: its heading, paragraphs and table (header row first).")
+class SummarySectionType:
+    heading: str = strawberry.field(description="Empty for the opening paragraph before the first part.")
+    paragraphs: list[str]
+    table: list[list[str]]
+
+
+@strawberry.type(description="Where a signed-in person downloads the summary; DOCX and PDF are made by a job.")
+class SummaryDownloadsType:
+    docx: str
+    pdf: str
+    xlsx: str
+
+
+@strawberry.type(description="The term work summary (工作总结) of a school, or of the bureau's schools together.")
+class TermSummaryType:
+    term: TermType
+    bureau_name: str
+    school_id: strawberry.ID | None = strawberry.field(description="Null for the bureau's summary of its schools.")
+    school_name: str | None
+    title: str
+    text: str = strawberry.field(description="The text as saved by a person, else as written from the figures.")
+    is_saved: bool = strawberry.field(description="True when a person edited and saved the text.")
+    updated_at: dt.datetime | None
+    figures: list[SummaryFigureType] = strawberry.field(
+        description="Every figure of the four parts; the bureau's counts added up and its rates pooled."
+    )
+    sections: list[SummarySectionType]
+    downloads: SummaryDownloadsType

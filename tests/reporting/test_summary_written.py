@@ -1,5 +1,5 @@
 """The work summary is written from the figures: a zero says what is missing, each part of the seed in its
-order with a table of its figures, drills as the safety board counts them, DOCX in 宋体/黑体 and a PDF."""
+order with a table of its figures, drills as the safety board counts them, DOCX in the fonts of 公文 (小标宋/仿宋/黑体/宋体) and a PDF."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from docx import Document
 from docx.oxml.ns import qn
+from lxml import etree
 
 from reporting import summary
 from reporting.models import SchoolMetrics
@@ -176,7 +177,8 @@ def _document(school, term) -> tuple[str, str, Document]:
     return title, body, Document(BytesIO(summary.docx_bytes(title=title, body=body)))
 
 
-def test_docx_is_in_songti_and_heiti_with_a_table_per_part(school_a, term):
+def test_docx_is_in_the_fonts_of_gongwen_with_a_table_per_part(school_a, term):
+    """GB/T 9704: 小标宋 title, 仿宋 text, 黑体 headings; 宋体 tables; each with the fallback Office has."""
     values = {
         "assets_fixed_count": 10,
         "repairs_received": 4,
@@ -190,31 +192,84 @@ def test_docx_is_in_songti_and_heiti_with_a_table_per_part(school_a, term):
     assert len(document.tables) == 4
     assert [c.text for c in document.tables[0].rows[0].cells] == ["指标", "数值"]
     assert "尚未登记正常运行的视频监控设备" in "".join(p.text for p in document.paragraphs)
+
+    def east_asia(run):
+        return run._element.rPr.rFonts.get(qn("w:eastAsia"))
+
     runs = [r for p in document.paragraphs for r in p.runs if r.text.strip()]
-    runs += [
-        r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs
-    ]
+    cell_runs = [r for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs]
     assert runs
-    for run in runs:
+    assert cell_runs
+    for run in runs + cell_runs:
         fonts = run._element.rPr.rFonts
-        assert fonts.get(qn("w:eastAsia")) in ("宋体", "黑体")
         assert fonts.get(qn("w:ascii")) == "Times New Roman"
         assert fonts.get(qn("w:asciiTheme")) is None
+        assert fonts.get(qn("w:eastAsiaTheme")) is None
+    # the title
+    assert document.paragraphs[0].style.name == "Title"
+    assert {east_asia(r) for r in document.paragraphs[0].runs} == {"方正小标宋简体"}
+    assert document.paragraphs[0].runs[0].font.size is None  # the style's 2号
+    assert document.styles["Title"].font.size.pt == 22
+    assert document.styles["Title"].element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    # the text, in 3号 仿宋_GB2312 by its style and by every run
     body_runs = [r for p in document.paragraphs[1:] if p.style.name == "Normal" for r in p.runs]
     assert body_runs
-    assert {r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in body_runs} == {"宋体"}
-    headings = [p for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert {east_asia(r) for r in body_runs} == {"仿宋_GB2312"}
+    normal = document.styles["Normal"]
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert normal.font.size.pt == 16
+    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋_GB2312"
+    # the headings in 黑体, the tables in 宋体 with 黑体 header rows
+    headings = [p for p in document.paragraphs if p.style.name == "Heading 1"]
     assert [p.text for p in headings] == ["一、项目建设", "二、后勤管理", "三、后勤服务", "四、校园安全"]
-    assert {r._element.rPr.rFonts.get(qn("w:eastAsia")) for p in headings for r in p.runs} == {"黑体"}
-    normal = document.styles["Normal"].element.rPr.rFonts
-    assert normal.get(qn("w:eastAsia")) == "宋体"
+    assert {east_asia(r) for p in headings for r in p.runs} == {"黑体"}
+    assert document.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    table = document.tables[0]
+    assert {east_asia(r) for c in table.rows[0].cells for p in c.paragraphs for r in p.runs} == {"黑体"}
+    assert {east_asia(r) for row in table.rows[1:] for c in row.cells for p in c.paragraphs for r in p.runs} == {
+        "宋体"}
+    assert document.styles["Table Grid"].element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    # the font table: each face once, GB2312, with the name Word tries when it is missing
     font_table = next(
         p for p in document.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"
     )
-    assert b'w:name="\xe5\xae\x8b\xe4\xbd\x93"' in font_table.blob  # 宋体 …
-    assert b'w:altName w:val="SimSun"' in font_table.blob  # … with its English name as the fallback
-    assert b'w:altName w:val="SimHei"' in font_table.blob
+    root = etree.fromstring(font_table.blob)
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    fonts = {}
+    for font in root.findall(f"{w}font"):
+        name = font.get(f"{w}name")
+        assert name not in fonts, name
+        alt = font.find(f"{w}altName")
+        charset = font.find(f"{w}charset")
+        fonts[name] = (alt.get(f"{w}val") if alt is not None else None,
+                       charset.get(f"{w}val") if charset is not None else None)
+    assert fonts["仿宋_GB2312"] == ("仿宋", "86")
+    assert fonts["仿宋"] == ("FangSong", "86")
+    assert fonts["方正小标宋简体"] == ("黑体", "86")
+    assert fonts["黑体"] == ("SimHei", "86")
+    assert fonts["宋体"] == ("SimSun", "86")
     assert b"Noto" not in summary.docx_bytes(title=title, body=body)
+
+
+def test_pdf_names_the_same_faces_with_the_machines_cjk_fonts_after_them(school_a, term):
+    SchoolMetrics.objects.create(school=school_a, term=term, values={"assets_fixed_count": 3})
+    title, body = summary.school_summary(school=school_a, term=term)
+    html = summary.pdf_html(title=title, body=body)
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    rules: dict[str, str] = {}
+    for rule in css.split("}"):
+        if "{" in rule and "@" not in rule.split("{", 1)[0]:
+            selector, declarations = rule.split("{", 1)
+            rules[selector.strip()] = rules.get(selector.strip(), "") + declarations
+    assert rules["body"].startswith("font-family:'仿宋_GB2312','FangSong_GB2312','仿宋','FangSong'")
+    assert rules["h1"].startswith("font-family:'方正小标宋简体','FZXiaoBiaoSong-B05S','黑体','SimHei'")
+    assert rules["h2,th"].startswith("font-family:'黑体','SimHei'")
+    assert rules["table,.caption"].startswith("font-family:'宋体','SimSun'")
+    for stack in (summary.PDF_FONTS, summary.PDF_TITLE_FONTS, summary.PDF_HEADING_FONTS, summary.PDF_TABLE_FONTS):
+        assert "'Noto Serif CJK SC'" in stack
+        assert "'Noto Sans CJK SC'" in stack
+    assert f"<h1>{title}</h1>" in html
 
 
 def test_pdf_has_the_text_and_the_tables(school_a, term):

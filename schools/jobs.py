@@ -1,0 +1,99 @@
+"""Background runners of the schools module (jobs.services.job_runner): the staff sheet's import."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.progress import progress
+from frontend.excel import XLSX_CONTENT_TYPE, workbook_bytes
+from jobs.services import JobFailed, JobResult, job_input, job_runner
+from tenants.access import school_roles
+from tenants.roles import SCHOOL_ADMIN_ROLES
+
+STAFF_INPUT = "staff.xlsx"
+
+
+def staff_import_in_background(request, *, upload):
+    """A redirect to a new import job when the staff sheet has more rows than a request should take; else None.
+
+    The sheet is read once here with the import's own limits, so a refused file (SpreadsheetRefused) is
+    answered at once, on the form."""
+    from core.spreadsheets import sheet_rows
+    from jobs.background import place_of
+    from jobs.models import JobKind
+    from jobs.services import job_start
+
+    from .people_services import SHEET_LIMITS
+
+    rows = sum(1 for _row in sheet_rows(upload, limits=SHEET_LIMITS)) - 1
+    if rows <= settings.JOBS_IMPORT_INLINE_ROWS:
+        upload.seek(0)
+        return None
+    upload.seek(0)
+    school, bureau = place_of(request)
+    job = job_start(
+        user=request.user,
+        school=school,
+        bureau=bureau,
+        kind=JobKind.IMPORT,
+        runner="schools.staff_import",
+        title=_("Staff import: %(name)s") % {"name": upload.name},
+        params={},
+        total=rows,
+        inputs={STAFF_INPUT: upload.read()},
+    )
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+def staff_errors_report(errors) -> bytes:
+    """The error report of a refused staff sheet (row, column, problem) as .xlsx."""
+    return workbook_bytes(
+        title=_("Staff import errors"),
+        headers=[_("Row"), _("Column"), _("Problem")],
+        rows=[[e.row, e.column, str(e.message)] for e in errors],
+        heading=False,
+    )
+
+
+@job_runner("schools.staff_import")
+def staff_import_run(job) -> JobResult:
+    """Import the uploaded staff sheet as the job's user: every row or none; the error report when rows are wrong."""
+    from .people_services import staff_import
+
+    if not school_roles(job.user, job.school) & SCHOOL_ADMIN_ROLES or job.school.is_read_only:
+        raise PermissionDenied
+    source = job_input(job, STAFF_INPUT)
+    try:
+        progress(3, _("Checking every row"))
+        result = staff_import(content=source.read_bytes(), by=job.user)
+    finally:
+        source.unlink(missing_ok=True)
+    if result.refused is not None:
+        raise JobFailed(result.refused.messages[0])
+    if result.errors:
+        message = ngettext(
+            "%(count)s problem found in the sheet; nothing was imported. Correct the rows in the error report and "
+            "import the sheet again.",
+            "%(count)s problems found in the sheet; nothing was imported. Correct the rows in the error report and "
+            "import the sheet again.",
+            len(result.errors),
+        ) % {"count": len(result.errors)}
+        raise JobFailed(
+            message,
+            JobResult(
+                file_name=f"{_('Staff import errors')}.xlsx",
+                content=staff_errors_report(result.errors),
+                content_type=XLSX_CONTENT_TYPE,
+            ),
+        )
+    return JobResult(
+        # The words of the import page's own summary (one msgid, one translation).
+        message=_("Imported: %(c)s invited, %(u)s updated, %(s)s unchanged.")
+        % {"c": result.invited, "u": result.updated, "s": result.unchanged},
+        next_url=reverse("staff:list", urlconf=settings.ROOT_URLCONF),
+    )
