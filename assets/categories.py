@@ -113,6 +113,22 @@ def is_gbt_2022_code(code: str) -> bool:
     return bool(GBT_2022_CODE.match(code))
 
 
+def code_shape_ok(code: str) -> bool:
+    """A + eight digits, and no subdivided level under an undivided one ("00" is followed only by "00")."""
+    if not is_gbt_2022_code(code):
+        return False
+    pairs = [code[i:i + 2] for i in range(1, 9, 2)]
+    if pairs[0] == "00":
+        return False
+    seen_empty = False
+    for pair in pairs[1:]:
+        if pair == "00":
+            seen_empty = True
+        elif seen_empty:
+            return False
+    return True
+
+
 def code_level(code: str) -> int:
     """1 (门类) to 4 (小类) for a GB/T 14885-2022 code; 0 for any other code."""
     if not is_gbt_2022_code(code):

@@ -39,3 +39,15 @@ RULES = [
         enforced_by="assets.services.asset_kind_check",
     ),
 ]
+
+RULES += [
+    Rule(
+        code="assets.category_code",
+        title=_("Category codes of GB/T 14885-2022"),
+        source="GB/T 14885-2022《固定资产等资产基础分类与代码》",
+        requires=_("A category code is A and eight digits in four levels of two (e.g. A02010105); the "
+                   "all-digit codes of the 2010 edition are no longer accepted"),
+        enforcement=Enforcement.VALIDATION,
+        enforced_by="assets.models.Category.clean, assets.services.category_table_import",
+    ),
+]

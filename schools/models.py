@@ -100,6 +100,10 @@ class Building(models.Model):
     appraised_by = models.CharField(_("appraising body"), max_length=100, blank=True)
     handling = models.CharField(_("handling category"), max_length=12, choices=Handling.choices, blank=True)
     appraisal_report = models.FileField(_("appraisal report"), upload_to="buildings/", blank=True)
+    # What is done about a B/C/D grade (JGJ 125-2016, 平安校园): the safety measures taken and whether warning
+    # signs are posted; a D building in use (not stopped or demolished) is flagged (schools/rules.py).
+    safety_measures = models.TextField(_("safety measures taken"), blank=True)
+    warning_signs = models.BooleanField(_("warning signs posted"), default=False)
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

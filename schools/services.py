@@ -14,7 +14,7 @@ from frontend.uploads import DOCUMENT_KINDS, validate_upload
 from tenants.audit import partner_name_required
 from tenants.services import school_metrics_request_refresh
 
-from .choices import STAGE_ORDER, DocumentKind, ProjectStage
+from .choices import STAGE_ORDER, DocumentKind, Handling, ProjectStage, SafetyGrade
 from .models import (
     Building,
     BuildingAppraisal,
@@ -33,7 +33,11 @@ from .models import (
 
 CALLBACK_WINDOW = dt.timedelta(hours=24)
 
-BUILDING_FIELDS = ("name", "year_built", "floors", "floor_area", "structure", "use", "notes")
+BUILDING_FIELDS = ("name", "year_built", "floors", "floor_area", "structure", "use", "safety_measures", "warning_signs",
+                   "notes")
+# JGJ 125-2016: a D-grade building is a dangerous building as a whole (整幢危房): stop using it or demolish it;
+# 观察使用 and 处理使用 are for lower grades (建设部令第129号《城市危险房屋管理规定》第十条).
+D_GRADE_HANDLING = ("stop", "demolish")
 ROOM_FIELDS = ("building", "floor", "number", "name", "purpose", "area", "custodian", "department")
 DEPARTMENT_FIELDS = ("name", "head", "sort_order", "is_active")
 UNIT_FIELDS = ("name", "kind", "contact_name", "contact_phone", "contact_user", "lease_start", "lease_end",
@@ -95,6 +99,13 @@ def building_appraise(
     """Record a safety appraisal (JGJ 125) and make it the building's current grade."""
     if appraised_on and appraised_on > timezone.localdate():
         raise ValidationError({"appraised_on": _("The appraisal date cannot be in the future.")})
+    if grade == SafetyGrade.D and handling not in D_GRADE_HANDLING:
+        from core.rules import rule_error
+
+        raise rule_error("schools.d_building_stop_use", _("a D-grade building is a dangerous building: choose "
+                                                         "stop using or demolish, not %(handling)s.")
+                         % {"handling": Handling(handling).label if handling in Handling.values else _("no handling")},
+                         field_name="handling")
     if report:
         try:
             validate_upload(report, kinds=("pdf", "png", "jpeg"))

@@ -434,8 +434,9 @@ def test_full_category_table_import_checks_the_2022_structure(in_school_a, kate)
     assert "A02010100" in " ".join(excinfo.value.messages)
     with pytest.raises(ValidationError):
         services.category_table_import(rows=[{"code": "A0201", "name": "短代码"}], actor=kate)
-    # a bureau's own all-digit codes still import as before
-    assert services.category_table_import(rows=[{"code": "9990000", "name": "自定义分类"}], actor=kate) == 1
+    # all-digit codes (the 2010 edition, a bureau's own table) are refused (tests/assets/test_kind_rules.py)
+    with pytest.raises(ValidationError):
+        services.category_table_import(rows=[{"code": "9990000", "name": "自定义分类"}], actor=kate)
 
 
 def test_teacher_asks_to_borrow_and_the_custodian_lends(in_school_a, kate, bob):
