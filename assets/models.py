@@ -61,6 +61,17 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def clean(self):
+        """A code of the GB/T 14885-2022 shape (rule assets.category_code): A, then four levels of two digits."""
+        from core.rules import rule_error
+
+        from .categories import code_shape_ok
+
+        super().clean()
+        if self.code and not code_shape_ok(self.code):
+            raise rule_error("assets.category_code", _("%(code)s is not a GB/T 14885-2022 code (A and eight digits, "
+                                                      "e.g. A02010105).") % {"code": self.code}, field_name="code")
+
 
 @tracked()
 class Supplier(models.Model):

@@ -118,27 +118,73 @@ def _refresh() -> None:
 # ---------------------------------------------------------------- categories and kinds
 
 
+# GB/T 14885-2022 门类 whose categories are durable but not depreciated (service life 0): 房屋和构筑物 (land
+# and buildings), 文物和陈列品, 图书和档案, 特种动植物. Their life 0 means "not depreciated", not "used up within a
+# year": their kind follows the price threshold like any durable. Life 0 elsewhere (A05 用品, A07 物资) and a life
+# of one year are consumables (a fixed asset lasts over a year, 《事业单位财务规则》第四十条).
+NOT_DEPRECIATED_CLASSES = ("A01", "A03", "A04", "A06")
+
+
+def kind_threshold(category: Category) -> tuple[str, Decimal]:
+    """The rule and the unit price from which an asset of the category is a fixed asset (the bureau's value)."""
+    from core.rules import rule_limit
+
+    code = "assets.special_threshold" if category.is_special_equipment else "assets.fixed_threshold"
+    limit = rule_limit(code, bureau=current_bureau())
+    if limit is None:
+        limit = DEFAULT_SPECIAL_THRESHOLD if category.is_special_equipment else DEFAULT_FIXED_THRESHOLD
+    return code, Decimal(limit)
+
+
+def category_is_durable(category: Category) -> bool:
+    """Lasts over a year: a depreciated life over one year, or a not-depreciated durable class (life 0)."""
+    life = category.service_life_years
+    if life == 0:
+        return category.code[:3] in NOT_DEPRECIATED_CLASSES
+    return life > 1
+
+
 def asset_kind_for(*, category: Category, unit_price: Decimal) -> str:
-    """固定资产 when the life is over a year and the unit price reaches the bureau's threshold."""
-    if category.service_life_years <= 1:
+    """固定资产 when it lasts over a year and the unit price reaches the bureau's threshold; else 低值易耗品 / 消耗品."""
+    if not category_is_durable(category):
         return AssetKind.CONSUMABLE
-    bureau = current_bureau()
-    if category.is_special_equipment:
-        threshold = bureau.special_equipment_threshold if bureau else DEFAULT_SPECIAL_THRESHOLD
-    else:
-        threshold = bureau.fixed_asset_threshold if bureau else DEFAULT_FIXED_THRESHOLD
-    return AssetKind.FIXED if unit_price >= threshold else AssetKind.LOW_VALUE
+    _code, threshold = kind_threshold(category)
+    return AssetKind.FIXED if Decimal(unit_price or 0) >= threshold else AssetKind.LOW_VALUE
+
+
+def asset_kind_check(*, category: Category, unit_price: Decimal, kind: str, field_name: str = "kind") -> None:
+    """Refuse a kind given by hand that the thresholds forbid: a ¥10 pen as fixed, a ¥5,000 durable as low-value."""
+    from core.rules import rule_error
+
+    if kind not in AssetKind.values:
+        raise ValidationError({field_name: _("Unknown kind.")})
+    price = Decimal(unit_price or 0)
+    code, threshold = kind_threshold(category)
+    durable = category_is_durable(category)
+    if kind == AssetKind.FIXED and not durable:
+        raise rule_error(code, _("%(category)s does not last over a year, so it cannot be a fixed asset.")
+                         % {"category": category}, field_name=field_name)
+    if kind == AssetKind.FIXED and price < threshold:
+        raise rule_error(code, _("a unit price of ¥%(price)s is below the fixed asset threshold of ¥%(threshold)s; "
+                                 "book it as a low-value durable or a consumable.")
+                         % {"price": price, "threshold": threshold}, field_name=field_name)
+    if kind != AssetKind.FIXED and durable and price >= threshold:
+        raise rule_error(code, _("a durable item of ¥%(price)s reaches the fixed asset threshold of ¥%(threshold)s; "
+                                 "book it as a fixed asset.")
+                         % {"price": price, "threshold": threshold}, field_name=field_name)
 
 
 @transaction.atomic
 def category_table_import(*, rows: Sequence[dict], actor: User) -> int:
     """Import (create or update) category rows of the full GB/T 14885-2022 table.
 
-    Codes of the 2022 form (A + eight digits) must sit under their structural parent; a row that
-    leaves the parent empty gets it from the code. Other all-digit codes (a bureau's own table) are
-    still taken as they come.
+    Codes must be of the 2022 form (A + eight digits, rule assets.category_code) and sit under their
+    structural parent; a row that leaves the parent empty gets it from the code. All-digit codes (the
+    2010 edition, or a bureau's own table) are refused.
     """
-    from .categories import category_rows_upsert, is_gbt_2022_code, structural_parent
+    from core.rules import rule_error
+
+    from .categories import category_rows_upsert, code_shape_ok, is_gbt_2022_code, structural_parent
 
     _require_school_role(actor, MANAGERS)
     errors = []
@@ -146,9 +192,9 @@ def category_table_import(*, rows: Sequence[dict], actor: User) -> int:
     codes = {str(r.get("code") or "").strip() for r in rows}
     for index, row in enumerate(rows, start=2):
         code = str(row.get("code") or "").strip()
-        if not (code.isdigit() or is_gbt_2022_code(code)):
-            errors.append(_("Row %(row)s: the code must be a GB/T 14885-2022 code (A and eight digits) or digits.")
-                          % {"row": index})
+        if not code_shape_ok(code):
+            detail = _("row %(row)s: %(code)s is not a GB/T 14885-2022 code (A and eight digits, e.g. A02010105).")
+            errors.append(rule_error("assets.category_code", detail % {"row": index, "code": code or "—"}).messages[0])
         if not str(row.get("name") or "").strip():
             errors.append(_("Row %(row)s: the name is missing.") % {"row": index})
         parent = str(row.get("parent") or "").strip()
@@ -213,6 +259,8 @@ def asset_create(*, actor: User, asset_number: str = "", **fields) -> Asset:
         asset.original_value = (asset.unit_price or Decimal("0")) * (asset.quantity or 1)
     if not fields.get("kind") and asset.category_id:
         asset.kind = asset_kind_for(category=asset.category, unit_price=asset.unit_price)
+    elif asset.category_id:
+        asset_kind_check(category=asset.category, unit_price=asset.unit_price, kind=asset.kind)
     asset.full_clean()
     asset.save()
     _refresh()
@@ -226,6 +274,8 @@ def asset_update(*, asset: Asset, actor: User, **fields) -> Asset:
         if key not in ASSET_FIELDS:
             raise TypeError(f"unknown asset field {key}")
         setattr(asset, key, value)
+    if {"kind", "unit_price", "category"} & set(fields) and asset.category_id:
+        asset_kind_check(category=asset.category, unit_price=asset.unit_price, kind=asset.kind)
     asset.full_clean()
     asset.save()
     _refresh()
@@ -463,6 +513,10 @@ def purchase_request_create(
     request.save()
     total = Decimal("0")
     for data in lines:
+        # The kind planned from the estimate; acceptance books by the accepted price (_accepted_kind).
+        if data.kind:
+            asset_kind_check(category=data.category, unit_price=data.estimated_unit_price, kind=data.kind,
+                             field_name="lines")
         line = PurchaseLine(
             request=request, name=data.name, category=data.category, quantity=data.quantity, unit=data.unit,
             spec=data.spec, estimated_unit_price=data.estimated_unit_price, consumable_item=data.consumable_item,
@@ -680,10 +734,29 @@ def acceptance_record(
     return acceptance
 
 
+def _accepted_kind(line: PurchaseLine, unit_price: Decimal) -> str:
+    """The kind the goods are booked as: the accepted unit price decides across the fixed asset threshold.
+
+    A line planned as a consumable of a consumable category stays one; any other line is fixed from the
+    threshold up and not fixed below it, whatever the estimate said.
+    """
+    derived = asset_kind_for(category=line.category, unit_price=unit_price)
+    if line.kind == AssetKind.CONSUMABLE and derived != AssetKind.FIXED:
+        return AssetKind.CONSUMABLE
+    if derived == AssetKind.CONSUMABLE and line.kind == AssetKind.LOW_VALUE:
+        return AssetKind.LOW_VALUE
+    return derived
+
+
 def _inbound(*, line: PurchaseLine, quantity: int, unit_price: Decimal, acceptance: Acceptance,
              actual_user: User, actor: User) -> None:
     request = acceptance.request
-    if line.kind == AssetKind.CONSUMABLE:
+    kind = _accepted_kind(line, unit_price)
+    if kind != line.kind and not line.accepted_quantity - quantity:
+        # The first acceptance of the line: the line now says what it was booked as.
+        line.kind = kind
+        line.save(update_fields=["kind"])
+    if kind == AssetKind.CONSUMABLE:
         item = line.consumable_item
         if item is None:
             item, _created = ConsumableItem.objects.get_or_create(
@@ -696,12 +769,12 @@ def _inbound(*, line: PurchaseLine, quantity: int, unit_price: Decimal, acceptan
                            reason=_("Acceptance of %(number)s") % {"number": request.number}, reference=request.number)
         return
     common = {
-        "name": line.name, "category": line.category, "kind": line.kind, "spec": line.spec, "unit": line.unit,
+        "name": line.name, "category": line.category, "kind": kind, "spec": line.spec, "unit": line.unit,
         "unit_price": unit_price, "booked_on": acceptance.accepted_on, "invoice_number": acceptance.invoice_number,
         "funding_source": request.funding_source, "procurement_form": request.channel, "supplier": request.supplier,
         "department": request.department, "user": actual_user, "room": acceptance.room, "purchase_line": line,
     }
-    if line.kind == AssetKind.FIXED:
+    if kind == AssetKind.FIXED:
         numbers = asset_numbers_allocate(count=quantity)
         cards = [Asset(asset_number=n, quantity=1, original_value=unit_price, **common) for n in numbers]
         for card in cards:

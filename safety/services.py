@@ -314,6 +314,13 @@ def _five_fixes_check(hazard: Hazard) -> None:
         value = getattr(hazard, field if field != "responsible" else "responsible_id")
         if value is None or (isinstance(value, str) and not value.strip()):
             errors[field] = labels[field]
+    if "funds" not in errors and hazard.funds is not None and hazard.funds <= 0:
+        from core.rules import rule_error
+
+        errors["funds"] = rule_error(
+            "safety.major_hazard_funds", _("¥%(funds)s is no money set aside; enter the amount the rectification "
+                                           "needs.") % {"funds": hazard.funds}
+        ).messages[0]
     if errors:
         raise ValidationError(errors)
     hazard.supervised = True

@@ -70,6 +70,24 @@ def _convenience(period: Period) -> int:
     return ConvenienceService.objects.filter(done_on__range=period.range).aggregate(n=Sum("count"))["n"] or 0
 
 
+def buildings_d_in_use_count() -> int | None:
+    """D-grade buildings not stopped or demolished (rule schools.d_building_stop_use); None before any appraisal."""
+    from .services import D_GRADE_HANDLING
+
+    if not Building.objects.filter(safety_grade__in=SafetyGrade.values).exists():
+        return None
+    return Building.objects.filter(safety_grade=SafetyGrade.D).exclude(handling__in=D_GRADE_HANDLING).count()
+
+
+def buildings_unsecured_count() -> int | None:
+    """B/C/D buildings without recorded safety measures, and C/D ones without warning signs (schools.weak_building_measures)."""
+    if not Building.objects.filter(safety_grade__in=SafetyGrade.values).exists():
+        return None
+    no_measures = Q(safety_grade__in=("B", "C", "D"), safety_measures="")
+    no_signs = Q(safety_grade__in=WEAK_GRADES, warning_signs=False)
+    return Building.objects.filter(no_measures | no_signs).count()
+
+
 METRICS = [
     *[
         Metric(key=f"buildings_grade_{grade.lower()}", label=format_lazy(_("Buildings graded {grade}"), grade=grade),
@@ -77,6 +95,13 @@ METRICS = [
                compute=_grade_count(grade), higher_is_better=grade in ("A", "B"))
         for grade in SafetyGrade.values
     ],
+    Metric(key="buildings_d_in_use", label=_("D-grade buildings still in use"), unit="count", higher_is_better=False,
+           formula=_("D-grade buildings whose handling is neither stop using nor demolish (JGJ 125-2016)"),
+           compute=lambda period: buildings_d_in_use_count()),
+    Metric(key="buildings_unsecured", label=_("B/C/D buildings without measures or warning signs"), unit="count",
+           higher_is_better=False,
+           formula=_("B/C/D-grade buildings with no safety measures recorded, and C/D-grade ones without warning signs"),
+           compute=lambda period: buildings_unsecured_count()),
     Metric(key="weak_buildings_without_project", label=_("C/D buildings without a reinforcement project"),
            unit="count", formula=_("C- or D-grade buildings not linked to an active reinforcement project"),
            compute=_weak_without_project, higher_is_better=False),
