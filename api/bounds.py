@@ -104,6 +104,9 @@ def _bounds() -> dict[str, int | str]:
         "SummarySectionType.paragraphs": 200,
         "SummarySectionType.table": 200,
         "Query.campaignList": 100,  # the resolver reads at most MAX_PAGE campaigns
+        "Query.rules": 500,  # the rule register (code, not rows)
+        "Query.ruleStanding": SCHOOLS,  # one row per school for the rule asked
+        "Query.schoolRuleStanding": 500,  # one row per rule
         "Query.awardProgrammeList": 100,
         "Query.awardReadiness": SCHOOLS,
         "Query.awardRecordList": 1_000,

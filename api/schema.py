@@ -25,6 +25,7 @@ APP_SCHEMAS = [
     ("repairs.graphql.schema", "RepairsQuery", "RepairsMutation"),
     ("safety.graphql.schema", "SafetyQuery", "SafetyMutation"),
     ("reporting.graphql.schema", "ReportingQuery", "ReportingMutation"),
+    ("reporting.graphql.rules", "RulesQuery", "RulesMutation"),
     ("api.graphql.schema", "ApiQuery", "ApiMutation"),
     ("api.graphql.todo", "TodoQuery", "TodoMutation"),
 ]

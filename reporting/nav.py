@@ -14,6 +14,8 @@ NAV_ITEMS = [
     {"label": _("Terms"), "url": "reporting:terms", "host": "bureau", "icon": "calendar3", "section": _("Bureau")},
     {"label": _("Metrics glossary"), "url": "reporting:glossary", "host": "bureau", "icon": "book",
      "section": _("Bureau")},
+    {"label": _("Rules and standing"), "url": "reporting:rules", "host": "bureau", "icon": "journal-check",
+     "section": _("Bureau")},
     {"label": _("Awards and work summary"), "url": "reporting_school:awards", "host": "school", "icon": "award",
      "roles": None, "section": _("Reports")},
 ]

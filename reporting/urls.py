@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rule_views, views
 
 app_name = "reporting"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("rankings/", views.rankings, name="rankings"),
     path("schools/<int:school_id>/", views.school_detail, name="school_detail"),
     path("glossary/", views.glossary, name="glossary"),
+    path("rules/", rule_views.rules, name="rules"),
     path("records/", views.records, name="records"),
     path("live/", views.live, name="live"),
     path("terms/", views.terms, name="terms"),

@@ -114,6 +114,7 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("public", "reporting:campaigns"): Budget(11, rows="campaigns"),
     ("public", "reporting:console"): Budget(19, rows="school_metrics"),  # + the live stamp (2 aggregates)
     ("public", "reporting:glossary"): Budget(6),
+    ("public", "reporting:rules"): Budget(13, rows="school_metrics"),  # + schools, their metrics, the local values
     ("public", "reporting:rankings"): Budget(16, rows="school_metrics"),  # + the live stamp
     ("public", "reporting:live"): Budget(8),
     ("public", "reporting:records"): Budget(13, rows="mirrored_records"),  # + the live stamp
