@@ -44,13 +44,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _world() -> tuple[list[School], Bureau, str]:
+def _world(count: int = SCHOOLS, active_count: int = ACTIVE) -> tuple[list[School], Bureau, str]:
     """The active schools, their bureau and the username every school user signs in as."""
     from reporting.services import school_metrics_refresh
 
     from . import generator
 
-    district = generator.generate(count=SCHOOLS)
+    district = generator.generate(count=count)
     schools, bureau = district.schools, district.bureau
     # The signed-in users spread over ACTIVE schools of the district (all SCHOOLS stay in the database and
     # in the bureau's read-model). Generated schools copied before a release are migrated here if behind.
@@ -58,8 +58,8 @@ def _world() -> tuple[list[School], Bureau, str]:
 
     from frontend.middleware import _unapplied
 
-    step = max(1, len(schools) // ACTIVE)
-    active = schools[::step][:ACTIVE]
+    step = max(1, len(schools) // active_count)
+    active = schools[::step][:active_count]
     for school in [district.model, *active]:
         if _unapplied(school.schema_name):
             call_command("migrate_schemas", schema_name=school.schema_name, tenant=True, interactive=False,
@@ -131,6 +131,65 @@ def _gql(session: Session, query: str):
         "Referer": f"http://{session.host}/"})
 
 
+def drive(port: int, schools: list[School], principal: str, *, users: int = USERS, seconds: float = SECONDS
+          ) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """`users` simulated people on a server at 127.0.0.1:port for `seconds`: each request's time and the errors,
+    per endpoint. One in ten is the bureau's leader, the others a school's principal (bench_topology reuses it)."""
+    timings: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def user_loop(index: int) -> None:
+        rng = random.Random(index)
+        bureau_user = index % 10 == 0
+        if bureau_user:
+            session = Session(port, "localhost")
+            session.login("load-leader")
+        else:
+            school = schools[index % len(schools)]
+            session = Session(port, school.host)
+            session.login(principal)
+        while time.monotonic() < stop_at:
+            if bureau_user:
+                name, call = rng.choice([
+                    ("bureau_home", lambda: session.request("GET", "/")),
+                    ("bureau_console", lambda: session.request("GET", "/bureau/")),
+                    ("bureau_rankings", lambda: session.request("GET", "/bureau/rankings/")),
+                    ("bureau_graphql", lambda: _gql(session, BUREAU_QUERY)),
+                ])
+            else:
+                name, call = rng.choice([
+                    ("school_home", lambda: session.request("GET", "/")),
+                    ("school_graphql", lambda: _gql(session, "{ school { name studentCount } viewer { username } }")),
+                    ("assets_list", lambda: session.request("GET", "/assets/?page=1")),
+                    ("repairs_list", lambda: session.request("GET", "/repairs/")),
+                    ("hazards_list", lambda: session.request("GET", "/safety/hazards/")),
+                    ("gql_work_orders", lambda: _gql(session, WORK_ORDERS_QUERY)),
+                    ("gql_assets", lambda: _gql(session, ASSETS_QUERY)),
+                    ("notifications", lambda: session.request("GET", "/notifications/")),
+                    ("healthz", lambda: session.request("GET", "/healthz")),
+                ])
+            start = time.perf_counter()
+            try:
+                status, body = call()
+                ok = status < 400 and (not name.endswith("graphql") or b'"errors"' not in body)
+            except Exception:
+                ok = False
+            elapsed = time.perf_counter() - start
+            with lock:
+                timings[name].append(elapsed)
+                if not ok:
+                    errors[name] += 1
+
+    threads = [threading.Thread(target=user_loop, args=(i,), daemon=True) for i in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 120)
+    return timings, errors
+
+
 def run() -> None:
     schools, bureau, principal = _world()
     port = _free_port()
@@ -147,58 +206,7 @@ def run() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        timings: dict[str, list[float]] = defaultdict(list)
-        errors: dict[str, int] = defaultdict(int)
-        lock = threading.Lock()
-        stop_at = time.monotonic() + SECONDS
-
-        def user_loop(index: int) -> None:
-            rng = random.Random(index)
-            bureau_user = index % 10 == 0
-            if bureau_user:
-                session = Session(port, "localhost")
-                session.login("load-leader")
-            else:
-                school = schools[index % len(schools)]
-                session = Session(port, school.host)
-                session.login(principal)
-            while time.monotonic() < stop_at:
-                if bureau_user:
-                    name, call = rng.choice([
-                        ("bureau_home", lambda: session.request("GET", "/")),
-                        ("bureau_console", lambda: session.request("GET", "/bureau/")),
-                        ("bureau_rankings", lambda: session.request("GET", "/bureau/rankings/")),
-                        ("bureau_graphql", lambda: _gql(session, BUREAU_QUERY)),
-                    ])
-                else:
-                    name, call = rng.choice([
-                        ("school_home", lambda: session.request("GET", "/")),
-                        ("school_graphql", lambda: _gql(session, "{ school { name studentCount } viewer { username } }")),
-                        ("assets_list", lambda: session.request("GET", "/assets/?page=1")),
-                        ("repairs_list", lambda: session.request("GET", "/repairs/")),
-                        ("hazards_list", lambda: session.request("GET", "/safety/hazards/")),
-                        ("gql_work_orders", lambda: _gql(session, WORK_ORDERS_QUERY)),
-                        ("gql_assets", lambda: _gql(session, ASSETS_QUERY)),
-                        ("notifications", lambda: session.request("GET", "/notifications/")),
-                        ("healthz", lambda: session.request("GET", "/healthz")),
-                    ])
-                start = time.perf_counter()
-                try:
-                    status, body = call()
-                    ok = status < 400 and (not name.endswith("graphql") or b'"errors"' not in body)
-                except Exception:
-                    ok = False
-                elapsed = time.perf_counter() - start
-                with lock:
-                    timings[name].append(elapsed)
-                    if not ok:
-                        errors[name] += 1
-
-        threads = [threading.Thread(target=user_loop, args=(i,), daemon=True) for i in range(USERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(SECONDS + 120)
+        timings, errors = drive(port, schools, principal)
     finally:
         server.terminate()
         server.wait(timeout=20)
