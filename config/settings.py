@@ -172,6 +172,25 @@ STORAGES = {
     # so nginx may cache /static/ for a year and a release still serves its own CSS and JS.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media on an S3 API instead (MinIO, OSS, S3) when MEDIA_S3_BUCKET is set: private objects under
+# <MEDIA_S3_PREFIX>/<schema>/ (core/storage.py), reached only through the same permission-checked views.
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "core.storage.SchoolS3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            # Empty: boto3's own chain (environment, instance or pod role).
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default=""),
+            # MinIO and most S3-compatible servers: path style; OSS and AWS: virtual.
+            "addressing_style": env.str("MEDIA_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 # Only the hashed copies are kept (and compressed): half the work of collectstatic on every `./dev up`.
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
