@@ -80,6 +80,8 @@ class DrillKind(models.TextChoices):
     EARTHQUAKE = "earthquake", _("Earthquake")
     FLOOD = "flood", _("Flood")
     INTRUDER = "intruder", _("Intruder")
+    # 应急疏散演练 in its own right (教基一厅〔2014〕2号): the one with the 2-minute target.
+    EVACUATION = "evacuation", _("Emergency evacuation")
     OTHER = "other", _("Other")
 
 
@@ -109,3 +111,23 @@ class EquipmentKind(models.TextChoices):
     HELMET = "helmet", _("Helmet")
     STAB_VEST = "stab_vest", _("Stab-proof vest")
     OTHER = "other", _("Other")
+
+
+class PatrolKind(models.TextChoices):
+    SECURITY = "security", _("Security patrol of key areas")
+    # 防火巡查 (公安部令第61号 第二十五条): daily for fire-safety key units, at night for boarding schools and kindergartens.
+    FIRE = "fire", _("Fire patrol")
+
+
+class Meal(models.TextChoices):
+    BREAKFAST = "breakfast", _("Breakfast")
+    LUNCH = "lunch", _("Lunch")
+    DINNER = "dinner", _("Dinner")
+
+
+class Relation(models.TextChoices):
+    FATHER = "father", _("Father")
+    MOTHER = "mother", _("Mother")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    OTHER_RELATIVE = "relative", _("Other relative")
+    ENTRUSTED = "entrusted", _("Person entrusted by the guardian")

@@ -12,6 +12,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.db.models import Case, CharField, F, Func, Value, When
 from django.utils import timezone
 
 from schools.models import Department, OnCampusUnit
@@ -224,14 +225,14 @@ def load_school(*, school, people: dict, seed: bool) -> None:
                                               due_on=term_start + dt.timedelta(days=14))
         rows = list(Agreement.objects.filter(campaign=campaign))
         signed_at = _at(term_start + dt.timedelta(days=rng.randint(2, 12)), 10)
-        to_sign = [a for a in rows if seed or rng.random() < coverage]
-        for agreement in to_sign:
-            agreement.signed_at = signed_at
-            agreement.signer_name = agreement.party_name if agreement.party_kind != "parent" else "家长"
-            agreement.text_sha256 = S.text_sha256(agreement.text)
-            agreement.signed_via = SignedVia.ONLINE
-        Agreement.objects.bulk_update(to_sign, ["signed_at", "signer_name", "text_sha256", "signed_via"],
-                                      batch_size=500)
+        to_sign = [a.pk for a in rows if seed or rng.random() < coverage]
+        # One UPDATE for the campaign (bulk_update's CASE per row took half the demo's time); the digest is
+        # S.text_sha256's: SHA-256 of the text as UTF-8, in hex.
+        Agreement.objects.filter(pk__in=to_sign).update(
+            signed_at=signed_at, signed_via=SignedVia.ONLINE,
+            signer_name=Case(When(party_kind="parent", then=Value("家长")), default=F("party_name")),
+            text_sha256=Func(F("text"), template="encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')",
+                             output_field=CharField()))
 
     # Drills, plans and education.
     fire_plan = S.emergency_plan_add(actor=safety, title="火灾事故应急预案", kind=DrillKind.FIRE,

@@ -23,6 +23,8 @@ from .choices import (
     EquipmentKind,
     HazardGrade,
     HazardStatus,
+    Meal,
+    PatrolKind,
     RoundKind,
     Shift,
     TeamKind,
@@ -71,7 +73,7 @@ def _create_patrol(request, cd):
     hazard = None
     if cd["open_hazard"]:
         hazard = {"category": cd["hazard_category"], "location_text": cd["hazard_location"] or cd["route"]}
-    return S.patrol_record(actor=request.user, shift=cd["shift"], route=cd["route"], started_at=cd["started_at"],
+    return S.patrol_record(actor=request.user, kind=cd["kind"], shift=cd["shift"], route=cd["route"], started_at=cd["started_at"],
                            ended_at=cd["ended_at"], findings=cd["findings"], hazard=hazard)
 
 
@@ -143,6 +145,28 @@ def _create_plan(request, cd):
 def _create_roster(request, cd):
     return S.security_member_add(actor=request.user, name=cd["name"], team=cd["team"], shift=cd["shift"] or "",
                                  weekday=cd["weekday"])
+
+
+def _create_fire_inspection(request, cd):
+    hazard = {"category": Area.FIRE, "location_text": cd["area"]} if cd["open_hazard"] else None
+    return S.fire_inspection_record(actor=request.user, inspected_on=cd["inspected_on"], area=cd["area"],
+                                    head_name=cd["head_name"], department=cd["department"],
+                                    findings=cd["findings"], hazard=hazard)
+
+
+def _create_meal(request, cd):
+    return S.meal_accompaniment_record(actor=request.user, on=cd["on"], meal=cd["meal"], place=cd["place"],
+                                       findings=cd["findings"])
+
+
+def _create_collector(request, cd):
+    return S.collector_authorise(actor=request.user, student=cd["student"], name=cd["name"],
+                                 relation=cd["relation"])
+
+
+def _create_collection(request, cd):
+    return S.pupil_collection_record(actor=request.user, student=cd["student"], collector=cd["collector"],
+                                     note=cd["note"])
 
 
 def _create_class(request, cd):
@@ -222,8 +246,9 @@ LEDGERS: dict[str, Ledger] = {
             [(_("started at"), lambda o: _dt(o.started_at)), (_("ended at"), lambda o: _dt(o.ended_at)),
              (_("shift"), lambda o: o.get_shift_display()), (_("patroller"), lambda o: o.patroller_label),
              (_("route"), lambda o: o.route), (_("findings"), lambda o: o.findings),
-             (_("hazard opened"), lambda o: _yes(o.hazard_id))],
-            search=("patroller_name", "route", "findings"), filters=[("shift", _("shift"), Shift.choices)],
+             (_("kind"), lambda o: o.get_kind_display()), (_("hazard opened"), lambda o: _yes(o.hazard_id))],
+            search=("patroller_name", "route", "findings"),
+            filters=[("shift", _("shift"), Shift.choices), ("kind", _("kind"), PatrolKind.choices)],
             date_field="started_at", form=F.PatrolForm, create=_create_patrol, write_roles=R.PATROL, icon="shield-check",
         ),
         Ledger(
@@ -237,6 +262,7 @@ LEDGERS: dict[str, Ledger] = {
             "drills", _("Drills"), M.Drill,
             [(_("held on"), lambda o: o.held_on), (_("kind"), lambda o: o.get_kind_display()),
              (_("participants"), lambda o: o.participants), (_("evacuation time (s)"), lambda o: o.evacuation_seconds),
+             (_("Over 2 minutes"), lambda o: _yes(o.over_target)),
              (_("emergency plan"), lambda o: str(o.plan) if o.plan_id else ""), (_("review"), lambda o: o.review)],
             filters=[("kind", _("kind"), DrillKind.choices)], date_field="held_on", form=F.DrillForm,
             create=_create_drill, related=("plan",), icon="fire",
@@ -298,6 +324,43 @@ LEDGERS: dict[str, Ledger] = {
              (_("recorded by partner"), lambda o: M.partner_label(o.partner_name) if o.partner_name else "")],
             filters=[("kind", _("kind"), EquipmentKind.choices)], form=F.EquipmentForm, create=_create_equipment,
             icon="tools",
+        ),
+        Ledger(
+            "fire_inspections", _("Fire inspections"), M.FireInspection,
+            [(_("inspected on"), lambda o: o.inspected_on), (_("department inspected"), lambda o: str(o.department or "")),
+             (_("places inspected"), lambda o: o.area), (_("findings"), lambda o: o.findings),
+             (_("inspector"), lambda o: o.inspector_name),
+             (_("signature of the department head"), lambda o: o.head_name),
+             (_("hazard opened"), lambda o: _yes(o.hazard_id))],
+            search=("area", "findings", "head_name"), date_field="inspected_on", form=F.FireInspectionForm,
+            create=_create_fire_inspection, related=("department",), icon="fire",
+        ),
+        Ledger(
+            "meals", _("Accompanied meals"), M.MealAccompaniment,
+            [(_("date"), lambda o: o.on), (_("meal"), lambda o: o.get_meal_display()),
+             (_("leader"), lambda o: o.leader_name), (_("canteen or class"), lambda o: o.place),
+             (_("findings on food safety and nutrition"), lambda o: o.findings)],
+            search=("leader_name", "findings"), filters=[("meal", _("meal"), Meal.choices)], date_field="on",
+            form=F.MealForm, create=_create_meal, icon="egg-fried",
+        ),
+        Ledger(
+            "collectors", _("Authorised collectors"), M.AuthorisedCollector,
+            [(_("student"), lambda o: f"{o.student.school_class} {o.student.name}"),
+             (pgettext_lazy("person", "name"), lambda o: o.name), (_("relation"), lambda o: o.get_relation_display()),
+             (_("active"), lambda o: _yes(o.is_active))],
+            search=("name", "student__name"), form=F.CollectorForm, create=_create_collector,
+            write_roles=R.HANDOVER, read_roles=R.HANDOVER, related=("student__school_class",), icon="person-check",
+        ),
+        Ledger(
+            "collections", _("Pupil pick-up"), M.PupilCollection,
+            [(_("collected at"), lambda o: _dt(o.collected_at)),
+             (_("student"), lambda o: f"{o.student.school_class} {o.student.name}"),
+             (_("collected by"), lambda o: str(o.collector)),
+             (_("handed over by"), lambda o: o.handed_over_by.display_name if o.handed_over_by_id else ""),
+             (_("note"), lambda o: o.note)],
+            search=("student__name", "collector__name"), date_field="collected_at", form=F.CollectionForm,
+            create=_create_collection, write_roles=R.HANDOVER, read_roles=R.HANDOVER,
+            related=("student__school_class", "collector", "handed_over_by"), icon="people-fill",
         ),
         Ledger(
             "classes", _("Classes"), M.SchoolClass,

@@ -26,8 +26,11 @@ from .choices import (
     HazardGrade,
     HazardStatus,
     ItemResult,
+    Meal,
     PartyKind,
+    PatrolKind,
     PhotoStage,
+    Relation,
     RoundKind,
     Shift,
     SignedVia,
@@ -400,9 +403,11 @@ class Agreement(models.Model):
 # ---------------------------------------------------------------- gate
 
 
-@tracked()
+# The history keeps who registered whom and when, not the visitor's personal data: the retention purge
+# (个人信息保护法 第十九条) would be undone by an append-only history that still held it.
+@tracked(exclude=["name", "id_number_masked", "phone"])
 class Visitor(models.Model):
-    """A visitor registered at the gate; the ID number is stored masked only."""
+    """A visitor registered at the gate; the ID number is stored masked only, and anonymised after the retention."""
 
     name = models.CharField(_("name"), max_length=50)
     id_number_masked = models.CharField(_("ID number (masked)"), max_length=18, blank=True)
@@ -414,6 +419,7 @@ class Visitor(models.Model):
     out_at = models.DateTimeField(_("out at"), null=True, blank=True)
     registered_by = _user_fk(_("registered by"))
     partner_name = partner_field()
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("visitor")
@@ -499,6 +505,7 @@ class Patrol(models.Model):
 
     patroller = _user_fk(_("patroller"))
     patroller_name = models.CharField(_("patroller"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=10, choices=PatrolKind.choices, default=PatrolKind.SECURITY)
     shift = models.CharField(_("shift"), max_length=10, choices=Shift.choices)
     route = models.CharField(_("route"), max_length=200)
     started_at = models.DateTimeField(_("started at"), db_index=True)
@@ -565,6 +572,9 @@ class Drill(models.Model):
     review = models.TextField(_("review"), blank=True)
     recorded_by = _user_fk(_("recorded by"))
 
+    # 教基一厅〔2014〕2号: from the signal to everyone out, within 2 minutes where the buildings allow.
+    EVACUATION_TARGET_SECONDS = 120
+
     class Meta:
         verbose_name = _("drill")
         verbose_name_plural = _("drills")
@@ -572,6 +582,11 @@ class Drill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.held_on}"
+
+    @property
+    def over_target(self) -> bool:
+        """An evacuation that took longer than the 2-minute target (教基一厅〔2014〕2号)."""
+        return self.evacuation_seconds is not None and self.evacuation_seconds > self.EVACUATION_TARGET_SECONDS
 
 
 @tracked()
@@ -712,3 +727,104 @@ class SecurityEquipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} × {self.quantity}"
+
+
+# ---------------------------------------------------------------- fire inspections, accompanied meals, pick-up
+
+
+@tracked()
+class FireInspection(models.Model):
+    """A fire inspection (防火检查, 公安部令第61号 第二十六条), signed by the inspector and the inspected department's head."""
+
+    inspected_on = models.DateField(_("inspected on"), db_index=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("department inspected"))
+    area = models.CharField(_("places inspected"), max_length=200)
+    findings = models.TextField(_("findings"), blank=True)
+    inspector = _user_fk(_("inspector"))
+    inspector_name = models.CharField(_("inspector"), max_length=50)
+    # 第二十六条: 检查人员和被检查部门负责人应当在检查记录上签名.
+    head_name = models.CharField(_("signature of the department head"), max_length=50)
+    head_signed_at = models.DateTimeField(_("signed by the head at"))
+    hazard = models.ForeignKey(Hazard, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("hazard opened"))
+
+    class Meta:
+        verbose_name = _("fire inspection")
+        verbose_name_plural = _("fire inspections")
+        ordering = ["-inspected_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="safety_fire_inspection_signed",
+                                   condition=~models.Q(head_name="") & ~models.Q(inspector_name="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspected_on} {self.area}"
+
+
+@tracked()
+class MealAccompaniment(models.Model):
+    """A school leader's meal with the pupils (陪餐, 学校食品安全与营养健康管理规定 第四十条) and what they found."""
+
+    on = models.DateField(_("date"), db_index=True)
+    meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
+    leader = _user_fk(_("leader"))
+    leader_name = models.CharField(_("leader"), max_length=50)
+    place = models.CharField(_("canteen or class"), max_length=100, blank=True)
+    findings = models.TextField(_("findings on food safety and nutrition"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("accompanied meal")
+        verbose_name_plural = _("accompanied meals")
+        ordering = ["-on", "meal", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["on", "meal", "leader_name"], name="safety_meal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_meal_display()} {self.leader_name}"
+
+
+@tracked()
+class AuthorisedCollector(models.Model):
+    """A person the guardian authorised to collect a pupil (接送人), the only kind of person a pupil is handed to."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="collectors",
+                                verbose_name=_("student"))
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    added_by = _user_fk(_("added by"))
+
+    class Meta:
+        verbose_name = _("authorised collector")
+        verbose_name_plural = _("authorised collectors")
+        ordering = ["student", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "name"], name="safety_collector_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_relation_display()}）"
+
+
+@tracked()
+class PupilCollection(models.Model):
+    """A pupil handed over to an authorised collector at the end of the day (接送交接)."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="collections",
+                                verbose_name=_("student"))
+    collector = models.ForeignKey(AuthorisedCollector, on_delete=models.PROTECT, related_name="collections",
+                                  verbose_name=_("collected by"))
+    collected_at = models.DateTimeField(_("collected at"), db_index=True)
+    handed_over_by = _user_fk(_("handed over by"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("pupil collection")
+        verbose_name_plural = _("pupil collections")
+        ordering = ["-collected_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.student} → {self.collector}"

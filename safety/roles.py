@@ -26,6 +26,9 @@ LEDGER = MANAGERS | {Role.TEACHER}
 # the campaigns (agreement_campaign_issue requires MANAGERS, the principal among them) read every copy;
 # anyone else only their own (selectors.agreement_list_for), a parent only through their signing link.
 AGREEMENT_READERS = MANAGERS
+# Pick-up (接送交接): the guards at the gate, the teachers who hand their classes over, the managers. The pupils'
+# collectors are personal data of the families: no one else reads them.
+HANDOVER = GATE | MANAGERS | {Role.TEACHER}
 
 
 def current_school() -> School | None:

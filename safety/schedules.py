@@ -11,4 +11,8 @@ BEAT_SCHEDULE = {
         "task": "safety.tasks.agreement_reminders_sweep_task",
         "schedule": crontab(hour=18, minute=0, day_of_week="1-5"),
     },
+    "safety-visitor-retention": {
+        "task": "safety.tasks.visitor_retention_sweep_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
 }

@@ -18,17 +18,15 @@ from .models import (
     Agreement,
     AgreementCampaign,
     AgreementTemplate,
-    Drill,
     EducationActivity,
     EscortRecord,
     Hazard,
     HealthCheck,
-    Patrol,
     SchoolClass,
     Student,
     Visitor,
 )
-from .terms import current_term, term_label, term_months, today
+from .terms import current_term, term_label, today
 
 
 def require_reader(user) -> None:
@@ -225,14 +223,17 @@ def class_roster(*, actor, school_class: SchoolClass) -> list[Student]:
 
 
 def drills_vs_required(*, period: Period | None = None, on: dt.date | None = None) -> dict:
-    """Drills held in the term against one a month required (months so far), and months without one."""
-    period = period or current_term()
-    on = on or today()
-    months = term_months(period, until=on)
-    held = Drill.objects.filter(held_on__range=period.range)
-    with_drill = {(d.year, d.month) for d in held.values_list("held_on", flat=True)}
-    return {"held": held.count(), "required": len(months),
-            "months_missing": [m for m in months if m not in with_drill]}
+    """Evacuation drills held against those due (教基一厅〔2014〕2号: each month for primary and secondary
+    schools, each quarter for kindergartens), the months or quarters without one, and those over 2 minutes."""
+    from .duties import drill_figures
+
+    figures = drill_figures(period=period, on=on)
+    quarter = figures["cadence"] == "quarter"
+    figures["missing_labels"] = [f"{y}-Q{n}" if quarter else f"{y}-{n}" for y, n in figures["missing"]]
+    # `held` is the evacuation drills, the ones the rule counts; `held_all` every drill of the ledger.
+    figures["held_all"], figures["held"] = figures["held"], figures["evacuations"]
+    figures["months_missing"] = [] if quarter else figures["missing"]
+    return figures
 
 
 def health_completeness(*, period: Period | None = None, on: dt.date | None = None) -> float | None:
@@ -248,13 +249,11 @@ def health_completeness(*, period: Period | None = None, on: dt.date | None = No
     return min(1.0, done / (days * classes * 2)) if days else None
 
 
-def patrols_per_day(*, period: Period | None = None) -> float | None:
-    period = period or current_term()
-    start, end = period.datetime_range()
-    rows = Patrol.objects.filter(started_at__gte=start, started_at__lt=end)
-    total = rows.count()
-    days = rows.dates("started_at", "day").count()
-    return round(total / days, 2) if days else None
+def patrols_per_day(*, period: Period | None = None, on: dt.date | None = None) -> float | None:
+    """Patrols ÷ calendar days of the term so far: a day without a patrol counts as a day with none."""
+    from .duties import patrol_figures
+
+    return patrol_figures(period=period, on=on)["per_day"]
 
 
 def visitors_in_term(*, period: Period | None = None) -> int:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.webhooks import event_emit, global_id
+from core.rules import rule_error, rule_limit
 from schools.models import Department, OnCampusUnit, Room, StaffMember
 from tenants.audit import partner_name_required
 from tenants.models import Membership, User
@@ -25,10 +26,12 @@ from tenants.services import school_metrics_request_refresh
 
 from . import roles as R
 from .choices import (
+    DrillKind,
     HazardGrade,
     HazardStatus,
     ItemResult,
     PartyKind,
+    PatrolKind,
     PhotoStage,
     RoundKind,
     SignedVia,
@@ -38,6 +41,7 @@ from .models import (
     Agreement,
     AgreementCampaign,
     AgreementTemplate,
+    AuthorisedCollector,
     Camera,
     ChecklistItem,
     ChecklistTemplate,
@@ -46,12 +50,15 @@ from .models import (
     EducationActivity,
     EmergencyPlan,
     EscortRecord,
+    FireInspection,
     Hazard,
     HazardAction,
     HazardPhoto,
     HealthCheck,
     InspectionRound,
+    MealAccompaniment,
     Patrol,
+    PupilCollection,
     RoundItem,
     SchoolClass,
     SecurityEquipment,
@@ -924,6 +931,7 @@ def patrol_record(
     hazard: dict | None = None,
     by_partner: bool = False,
     partner_name: str = "",
+    kind: str = PatrolKind.SECURITY,
 ) -> Patrol:
     """Record a patrol; give `hazard` ({"category", "location_text", ...}) to open a hazard from a finding.
 
@@ -945,7 +953,7 @@ def patrol_record(
             opened = hazard_report(reporter=actor, description=description, **hazard)
     patrol = _save(Patrol(patroller=None if by_partner else actor,
                           patroller_name=partner_name[:50] if by_partner else actor.display_name,
-                          partner_name=partner_name, shift=shift, route=route, started_at=started_at,
+                          partner_name=partner_name, kind=kind, shift=shift, route=route, started_at=started_at,
                           ended_at=ended_at, findings=findings, hazard=opened))
     _emit("patrol.logged", {
         "id": global_id("PatrolType", patrol.pk), "shift": patrol.shift, "startedAt": patrol.started_at,
@@ -974,8 +982,8 @@ def security_member_add(*, actor: User, name: str, team: str, user: User | None 
                         weekday: int | None = None) -> SecurityTeamMember:
     """Put someone on the security roster."""
     _require(actor, R.MANAGERS)
-    return _save(SecurityTeamMember(user=user, name=name, team=team, shift=shift, weekday=weekday),
-                 refresh_metrics=False)
+    # The roster's guards are a figure of the boards (guards required by enrolment, GB/T 29315-2022).
+    return _save(SecurityTeamMember(user=user, name=name, team=team, shift=shift, weekday=weekday))
 
 
 # ---------------------------------------------------------------- drills, education, escort
@@ -1005,6 +1013,10 @@ def drill_record(*, actor: User, kind: str, held_on: dt.date, participants: int,
     """Record a drill and its review."""
     _require(actor, R.MANAGERS)
     _not_ahead(held_on=held_on)
+    if kind == DrillKind.EVACUATION and not evacuation_seconds:
+        raise rule_error("safety.evacuation_two_minutes",
+                         _("record how many seconds the evacuation took, from the signal to everyone out."),
+                         field_name="evacuation_seconds")
     return _save(Drill(kind=kind, held_on=held_on, participants=participants, evacuation_seconds=evacuation_seconds,
                        review=review, plan=plan, recorded_by=actor))
 
@@ -1112,6 +1124,11 @@ def camera_save(*, actor: User | None, location: str, status: str, retention_day
     partner_name = _require_or_partner(actor, R.MANAGERS, by_partner=by_partner, partner_name=partner_name)
     if by_partner and camera is not None:
         raise PermissionDenied(_("A partner adds cameras; the school edits them."))
+    least = rule_limit("safety.camera_retention")
+    if retention_days is None or retention_days < least:
+        raise rule_error("safety.camera_retention",
+                         _("recordings must be kept at least %(days)s days (entered: %(given)s).")
+                         % {"days": least, "given": retention_days}, field_name="retention_days")
     camera = camera or Camera(partner_name=partner_name)
     camera.location, camera.status, camera.retention_days, camera.installed_on = (
         location, status, retention_days, installed_on)
@@ -1130,3 +1147,122 @@ def equipment_save(*, actor: User | None, kind: str, quantity: int, location: st
     equipment.kind, equipment.quantity, equipment.location, equipment.checked_on = kind, quantity, location, checked_on
     return _save(equipment, refresh_metrics=False)
 
+
+
+# ---------------------------------------------------------------- fire inspections, accompanied meals, pick-up
+
+
+@transaction.atomic
+def fire_inspection_record(*, actor: User, inspected_on: dt.date, area: str, head_name: str,
+                           department: Department | None = None, findings: str = "",
+                           hazard: dict | None = None) -> FireInspection:
+    """Record a fire inspection (防火检查) the inspected department's head has signed; a finding may open a hazard."""
+    _require(actor, R.MANAGERS)
+    _not_ahead(inspected_on=inspected_on)
+    head_name = (head_name or "").strip()
+    if not head_name:
+        raise rule_error("safety.fire_inspection_signed", _("the head of the inspected department signs the record."),
+                         field_name="head_name")
+    opened = None
+    if hazard:
+        hazard = dict(hazard)
+        description = hazard.pop("description", "") or findings
+        opened = hazard_report(reporter=actor, description=description, found_on=inspected_on, **hazard)
+    return _save(FireInspection(inspected_on=inspected_on, department=department, area=area, findings=findings,
+                                inspector=actor, inspector_name=actor.display_name, head_name=head_name,
+                                head_signed_at=timezone.now(), hazard=opened))
+
+
+@transaction.atomic
+def meal_accompaniment_record(*, actor: User, on: dt.date, meal: str, place: str = "", findings: str = "",
+                              leader: User | None = None) -> MealAccompaniment:
+    """Record that a school leader ate a meal with the pupils (陪餐) and what they found."""
+    _require(actor, R.MANAGERS)
+    _not_ahead(on=on)
+    leader = leader or actor
+    if not (R.roles_of(leader) & R.MANAGERS):
+        raise rule_error("safety.meal_accompaniment", _("the one who accompanies the meal is a school leader."),
+                         field_name="leader")
+    if MealAccompaniment.objects.filter(on=on, meal=meal, leader_name=leader.display_name).exists():
+        raise ValidationError({"meal": _("This leader's accompanied meal is already recorded.")})
+    return _save(MealAccompaniment(on=on, meal=meal, leader=leader, leader_name=leader.display_name, place=place,
+                                   findings=findings))
+
+
+def _may_hand_over(actor, student: Student) -> bool:
+    """The class's head teacher, the guards at the gate and the safety managers hand pupils over."""
+    roles = R.roles_of(actor)
+    return bool(roles & (R.MANAGERS | R.GATE)) or (
+        bool(roles) and student.school_class.head_teacher_id == getattr(actor, "pk", None))
+
+
+@transaction.atomic
+def collector_authorise(*, actor: User, student: Student, name: str, relation: str) -> AuthorisedCollector:
+    """Record a person the guardian authorised to collect the pupil (again active if they were withdrawn)."""
+    student = Student.objects.select_related("school_class").get(pk=student.pk)
+    if not _may_hand_over(actor, student):
+        raise PermissionDenied(_("Your role here does not allow this."))
+    name = (name or "").strip()
+    collector = AuthorisedCollector.objects.filter(student=student, name=name).first()
+    collector = collector or AuthorisedCollector(student=student, name=name, added_by=actor)
+    collector.relation, collector.is_active = relation, True
+    return _save(collector, refresh_metrics=False)
+
+
+@transaction.atomic
+def collector_withdraw(*, actor: User, collector: AuthorisedCollector) -> AuthorisedCollector:
+    """The guardian withdrew the authorisation: the person no longer collects the pupil."""
+    collector = AuthorisedCollector.objects.select_related("student__school_class").get(pk=collector.pk)
+    if not _may_hand_over(actor, collector.student):
+        raise PermissionDenied(_("Your role here does not allow this."))
+    collector.is_active = False
+    return _save(collector, refresh_metrics=False)
+
+
+@transaction.atomic
+def pupil_collection_record(*, actor: User, student: Student, collector: AuthorisedCollector,
+                            collected_at: dt.datetime | None = None, note: str = "") -> PupilCollection:
+    """Hand a pupil over to one of the pupil's authorised collectors, and nobody else (接送交接)."""
+    student = Student.objects.select_related("school_class").get(pk=student.pk)
+    if not _may_hand_over(actor, student):
+        raise PermissionDenied(_("Your role here does not allow this."))
+    collected_at = collected_at or timezone.now()
+    _not_ahead(collected_at=collected_at)
+    authorised = AuthorisedCollector.objects.filter(pk=collector.pk, student=student, is_active=True).exists()
+    if not authorised:
+        raise rule_error("safety.pupil_handover",
+                         _("%(name)s is not among the people authorised to collect %(student)s.")
+                         % {"name": collector.name, "student": student.name}, field_name="collector")
+    return _save(PupilCollection(student=student, collector=collector, collected_at=collected_at,
+                                 handed_over_by=actor, note=note))
+
+
+# ---------------------------------------------------------------- visitor retention
+
+
+def visitor_retention_days(*, bureau=None) -> int:
+    """How many days the gate keeps a visitor's personal data: the bureau's value for the rule, else 180."""
+    if bureau is None:
+        school = R.current_school()
+        bureau = school.bureau if school is not None else None
+    return int(rule_limit("safety.visitor_retention", bureau=bureau))
+
+
+def _anonymised_name(name: str) -> str:
+    """张先生 → 张**: the count of visitors stays readable, the person does not."""
+    return (name[:1] + "**") if name else ""
+
+
+@transaction.atomic
+def visitor_retention_purge(*, now: dt.datetime | None = None, days: int | None = None) -> int:
+    """Anonymise the visitors who came in before the retention period (name, ID number, phone); the rows, and so
+    the counts, stay. Safe to run twice: a row is anonymised once. Returns how many were anonymised."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=days if days is not None else visitor_retention_days())
+    rows = list(Visitor.objects.select_for_update().filter(in_at__lt=cutoff, anonymised_at__isnull=True))
+    for row in rows:
+        row.name, row.id_number_masked, row.phone, row.anonymised_at = _anonymised_name(row.name), "", "", now
+    Visitor.objects.bulk_update(rows, ["name", "id_number_masked", "phone", "anonymised_at"], batch_size=500)
+    if rows:
+        school_metrics_request_refresh()
+    return len(rows)

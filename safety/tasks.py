@@ -53,3 +53,23 @@ def agreement_reminders_sweep_task() -> int:
     for schema in schemas:
         agreement_reminders_task.delay(schema_name=schema)
     return len(schemas)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3)
+def visitor_retention_purge_task(self, *, schema_name: str) -> int:
+    """Anonymise one school's visitors older than its bureau's retention period (idempotent)."""
+    from .services import visitor_retention_days, visitor_retention_purge
+
+    school = School.objects.select_related("bureau").get(schema_name=schema_name)
+    days = visitor_retention_days(bureau=school.bureau)
+    with schema_context(schema_name):
+        return visitor_retention_purge(days=days)
+
+
+@shared_task(acks_late=True)
+def visitor_retention_sweep_task() -> int:
+    """Beat: queue one visitor-log purge per school (个人信息保护法 第十九条)."""
+    schemas = _active_schemas()
+    for schema in schemas:
+        visitor_retention_purge_task.delay(schema_name=schema)
+    return len(schemas)

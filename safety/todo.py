@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.todo import TodoItem, TodoSection, section_from
+from tenants.roles import Role
 
 from . import roles as R
 from .choices import HazardGrade, HazardStatus
@@ -80,12 +81,49 @@ def hazards_to_verify_for(*, user):
     return qs.select_related("rectified_by").order_by("rectified_at", "pk")
 
 
+def duty_items() -> list[TodoItem]:
+    """The term's evacuation drills and fire inspections not yet held, each due by the end of its month or
+    quarter (overdue once that has passed): 教基一厅〔2014〕2号 and 公安部令第61号 第二十六条."""
+    from .duties import drill_figures, fire_inspection_figures, month_end, quarter_end
+
+    items = []
+    drills = drill_figures()
+    quarterly = drills["cadence"] == "quarter"
+    for year, n in drills["missing"]:
+        items.append(TodoItem(
+            kind="safety.drill_due",
+            title=_("Evacuation drill of %(period)s") % {
+                "period": _("Q%(q)s %(year)s") % {"q": n, "year": year} if quarterly
+                else _("%(year)s-%(month)02d") % {"year": year, "month": n}},
+            url=reverse("safety:ledger_new", args=["drills"]),
+            deadline=quarter_end(year, n) if quarterly else month_end(year, n),
+            detail=_("One a quarter (kindergarten)") if quarterly else _("One a month"),
+        ))
+    for year, n in fire_inspection_figures()["missing"]:
+        items.append(TodoItem(
+            kind="safety.fire_inspection_due",
+            title=_("Fire inspection of %(period)s") % {"period": _("Q%(q)s %(year)s") % {"q": n, "year": year}},
+            url=reverse("safety:ledger_new", args=["fire_inspections"]),
+            deadline=quarter_end(year, n),
+            detail=_("At least one a quarter"),
+        ))
+    return sorted(items, key=lambda i: i.deadline)
+
+
 def todo_items_for(*, user, limit: int) -> list[TodoSection]:
     """Safety's sections of the person's to-do list."""
-    if not R.roles_of(user):
+    roles = R.roles_of(user)
+    if not roles:
         return []
     hazards = reverse("safety:hazard_list")
-    return [
+    duties = []
+    # The drills and fire inspections are the safety officer's to organise (安全专干).
+    if Role.SAFETY_OFFICER in roles:
+        items = duty_items()
+        duties = [TodoSection(key="safety.duties", label=str(_("Drills and fire inspections due")),
+                              items=items[:limit] if limit > 0 else [], total=len(items),
+                              more_url=reverse("safety:board"), order=12, icon="alarm")]
+    return duties + [
         section_from(
             key="safety.hazards_mine",
             label=_("Hazards I am responsible for"),

@@ -21,7 +21,7 @@ from tenants.access import public_view, school_roles, school_view
 from tenants.audit import history_for
 from tenants.models import School
 
-from . import charts, selectors
+from . import charts, duties, selectors
 from . import forms as F
 from . import roles as R
 from . import services as S
@@ -93,9 +93,11 @@ def _spec(key: str) -> Ledger:
 def board(request):
     """The school's safety board: the term's figures and where to go next."""
     term = current_term()
+    drills = selectors.drills_vs_required(period=term)
     context = {
         "stats": selectors.hazard_stats(period=term),
-        "drills": selectors.drills_vs_required(period=term),
+        "drills": drills,
+        "standing": duties.board_standing(period=term, drills=drills),
         "coverage": selectors.campaign_coverage_list(term=term_label(term)),
         "education": selectors.education_counts(period=term),
         "charts": charts.board_charts(period=term),
@@ -196,7 +198,7 @@ def ledger_new(request, key: str):
         kwargs = {"school": request.tenant} if spec.form_takes_school else {}
         initial = {"started_at": timezone.localtime().replace(second=0, microsecond=0),
                    "done_at": timezone.localtime().replace(second=0, microsecond=0),
-                   "on": timezone.localdate(), "held_on": timezone.localdate(), "term": term_label(current_term())}
+                   "on": timezone.localdate(), "held_on": timezone.localdate(), "inspected_on": timezone.localdate(), "term": term_label(current_term())}
         form = spec.form(request.POST or None, request.FILES or None, initial=initial, **kwargs)
         if request.method == "POST" and form.is_valid():
             try:
@@ -208,7 +210,8 @@ def ledger_new(request, key: str):
                 if spec.detail_url:
                     return redirect(spec.detail_url, pk=obj.pk)
                 return redirect("safety:ledger", key=key)
-        phone = key in ("patrols", "visitors", "exits", "escort", "disinfection")
+        phone = key in ("patrols", "visitors", "exits", "escort", "disinfection", "collections", "meals",
+                        "fire_inspections")
         return render(request, "safety/ledger_form.html", {"spec": spec, "form": form, "phone": phone})
 
     return view(request)

@@ -6,9 +6,11 @@ inside the school's schema (`seed` is True for the seed's school) and `load_bure
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from .models import Bureau, School, User
@@ -49,11 +51,17 @@ BUREAU_PEOPLE = [
 ]
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # One hash for every demo login (they share the password): an argon2 hash costs a good part of a second.
+    return make_password(settings.DEMO_PASSWORD)
+
+
 def _user(username: str, name: str) -> User:
     user, created = User.objects.get_or_create(username=username, defaults={"name": name})
     if created:
-        user.set_password(settings.DEMO_PASSWORD)
-        user.save()
+        user.password = _demo_password_hash()
+        user.save(update_fields=["password"])
     return user
 
 

@@ -10,6 +10,7 @@ from strawberry import auto
 from api.filters import DateRange, date_range, search
 from safety import models
 
+from .duty_types import PatrolKind
 from .enums import (
     AgreementKind,
     CameraStatus,
@@ -169,6 +170,7 @@ class StaffExitOrder:
 @strawberry_django.filter_type(models.Patrol)
 class PatrolFilter:
     shift: PatrolShift | None = strawberry_django.filter_field()
+    kind: PatrolKind | None = strawberry_django.filter_field()
 
     @strawberry_django.filter_field(description="Started on these dates.")
     def started_at(self, value: DateRange, prefix: str) -> Q:

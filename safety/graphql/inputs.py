@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from .duty_types import PatrolKind
 from .enums import (
     AgreementKind,
     CameraStatus,
@@ -102,6 +103,7 @@ class PatrolInput:
     open_hazard: bool = False
     hazard_category: SafetyArea = SafetyArea.OTHER
     hazard_location: str = ""
+    kind: PatrolKind = PatrolKind.SECURITY
 
 
 @strawberry.input

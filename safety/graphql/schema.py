@@ -32,6 +32,7 @@ from schools.models import Room
 from tenants.models import User
 from tenants.selectors import PersonNotFound, member_get_for
 
+from .duty_types import FireInspectionInput, FireInspectionType, MealAccompanimentInput, MealAccompanimentType
 from .inputs import (
     AgreementIssueInput,
     AgreementTemplateInput,
@@ -151,6 +152,8 @@ class SafetyQuery:
     security_equipment_list: DjangoListConnection[SecurityEquipmentType] = strawberry_django.connection()
     school_class_list: DjangoListConnection[SchoolClassType] = strawberry_django.connection()
     checklist_template_list: DjangoListConnection[ChecklistTemplateType] = strawberry_django.connection()
+    fire_inspection_list: DjangoListConnection[FireInspectionType] = strawberry_django.connection()
+    meal_accompaniment_list: DjangoListConnection[MealAccompanimentType] = strawberry_django.connection()
 
     @strawberry.field(description="One hazard by id.")
     def hazard(self, info: Info, id: strawberry.ID) -> HazardType:
@@ -308,7 +311,7 @@ class SafetyMutation:
         user, partner_name = _actor(info)
         hazard = ({"category": data.hazard_category, "location_text": data.hazard_location or data.route}
                   if data.open_hazard else None)
-        return services.patrol_record(actor=user, shift=data.shift, route=data.route,  # type: ignore[return-value]
+        return services.patrol_record(actor=user, kind=data.kind, shift=data.shift, route=data.route,  # type: ignore[return-value]
                                       started_at=data.started_at, ended_at=data.ended_at, findings=data.findings,
                                       hazard=hazard, by_partner=bool(partner_name), partner_name=partner_name)
 
@@ -394,3 +397,20 @@ class SafetyMutation:
         head_teacher = _person(info, data.head_teacher_username, field="headTeacherUsername")
         return services.school_class_create(grade=data.grade, name=data.name, student_count=data.student_count,  # type: ignore[return-value]
                                             head_teacher=head_teacher)
+
+    @strawberry.mutation(description="Record a fire inspection (防火检查); refused without the signature of the "
+                                     "inspected department's head (公安部令第61号 第二十六条).")
+    def fire_inspection_record(self, info: Info, data: FireInspectionInput) -> FireInspectionType:
+        from schools.models import Department
+
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
+        department = _get(Department, data.department_id) if data.department_id else None
+        return services.fire_inspection_record(  # type: ignore[return-value]
+            actor=current_user(info), inspected_on=data.inspected_on, area=data.area, head_name=data.head_name,
+            department=department, findings=data.findings)
+
+    @strawberry.mutation(description="Record that I ate a meal with the pupils (陪餐) and what I found.")
+    def meal_accompaniment_record(self, info: Info, data: MealAccompanimentInput) -> MealAccompanimentType:
+        require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
+        return services.meal_accompaniment_record(  # type: ignore[return-value]
+            actor=current_user(info), on=data.on, meal=data.meal, place=data.place, findings=data.findings)

@@ -14,6 +14,7 @@ from tenants.access import school_roles
 from tenants.roles import PHONE_VISIBLE_ROLES
 
 from . import filters as F
+from .duty_types import PatrolKind
 from .enums import (
     AgreementKind,
     AgreementPartyKind,
@@ -224,6 +225,7 @@ class PatrolType(_Safety, relay.Node):
     """A patrol."""
 
     shift: PatrolShift
+    kind: PatrolKind
 
     hazard: HazardType | None
 

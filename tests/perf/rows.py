@@ -677,6 +677,64 @@ def security_equipment(n: int, ctx: Context) -> None:
         )
 
 
+def fire_inspections(n: int, ctx: Context) -> None:
+    """Fire inspections of a department each, one having opened a hazard."""
+    from safety.models import FireInspection
+    from schools.models import Department
+
+    with _in_school(ctx):
+        start = Department.objects.count()
+        departments = Department.objects.bulk_create(Department(name=f"受检部门{start + i}") for i in range(n))
+        hazards = _hazards(1, ctx)
+        FireInspection.objects.bulk_create(
+            FireInspection(inspected_on=timezone.localdate(), department=d, area="配电间", inspector=ctx.user,
+                           inspector_name="检查人", head_name="负责人", head_signed_at=timezone.now(),
+                           hazard=hazards[0] if i == 0 else None)
+            for i, d in enumerate(departments)
+        )
+
+
+def meal_accompaniments(n: int, ctx: Context) -> None:
+    from safety.models import MealAccompaniment
+
+    with _in_school(ctx):
+        start = MealAccompaniment.objects.count()
+        MealAccompaniment.objects.bulk_create(
+            MealAccompaniment(on=timezone.localdate(), meal="lunch", leader=ctx.user, leader_name=f"校长{start + i}",
+                              place="食堂", findings="饭菜温度适宜")
+            for i in range(n)
+        )
+
+
+def _pupils(n: int, ctx: Context) -> list:
+    from safety.models import Student
+
+    return Student.objects.bulk_create(
+        Student(school_class=k, seat_no=1, name=f"学生{k.pk}") for k in _classes(n, ctx))
+
+
+def authorised_collectors(n: int, ctx: Context) -> None:
+    """A collector for each of n pupils, each pupil in a class of its own."""
+    from safety.models import AuthorisedCollector
+
+    with _in_school(ctx):
+        AuthorisedCollector.objects.bulk_create(
+            AuthorisedCollector(student=s, name="家长", relation="mother", added_by=ctx.user) for s in _pupils(n, ctx))
+
+
+def pupil_collections(n: int, ctx: Context) -> None:
+    """n pupils handed over by the user, each to their own collector."""
+    from safety.models import AuthorisedCollector, PupilCollection
+
+    with _in_school(ctx):
+        collectors = AuthorisedCollector.objects.bulk_create(
+            AuthorisedCollector(student=s, name="家长", relation="father", added_by=ctx.user) for s in _pupils(n, ctx))
+        PupilCollection.objects.bulk_create(
+            PupilCollection(student_id=c.student_id, collector=c, collected_at=timezone.now(), handed_over_by=ctx.user)
+            for c in collectors
+        )
+
+
 # --- people, robots, platform, partners -----------------------------------------------------------------
 def _people(n: int, tag: str) -> list:
     from tenants.models import User
@@ -927,6 +985,8 @@ MAKERS = {
     "emergency_plans": emergency_plans, "drills": drills, "education_activities": education_activities,
     "escort_records": escort_records, "health_checks": health_checks, "disinfections": disinfections,
     "cameras": cameras, "security_equipment": security_equipment,
+    "fire_inspections": fire_inspections, "meal_accompaniments": meal_accompaniments,
+    "authorised_collectors": authorised_collectors, "pupil_collections": pupil_collections,
     "school_members": school_members, "bureau_members": bureau_members, "staff": staff, "robots": robots,
     "notification_kinds": notification_kinds, "schools_with_principals": schools_with_principals,
     "partner_clients": partner_clients,

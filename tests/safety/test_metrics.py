@@ -83,11 +83,14 @@ def test_beat_sweeps_queue_one_task_per_active_school(db, school_a, school_b, sc
     from safety import schedules, tasks
 
     with mock.patch.object(tasks.hazards_overdue_escalate_task, "delay") as escalate, \
-            mock.patch.object(tasks.agreement_reminders_task, "delay") as remind:
+            mock.patch.object(tasks.agreement_reminders_task, "delay") as remind, \
+            mock.patch.object(tasks.visitor_retention_purge_task, "delay") as purge:
         assert tasks.hazards_overdue_sweep_task.run() >= 3
         assert tasks.agreement_reminders_sweep_task.run() >= 3
+        assert tasks.visitor_retention_sweep_task.run() >= 3
     queued = {call.kwargs["schema_name"] for call in escalate.call_args_list}
     assert {"alpha", "beta", "gamma"} <= queued
-    assert len(remind.call_args_list) == len(escalate.call_args_list)
+    assert len(remind.call_args_list) == len(escalate.call_args_list) == len(purge.call_args_list)
     assert {entry["task"] for entry in schedules.BEAT_SCHEDULE.values()} == {
-        "safety.tasks.hazards_overdue_sweep_task", "safety.tasks.agreement_reminders_sweep_task"}
+        "safety.tasks.hazards_overdue_sweep_task", "safety.tasks.agreement_reminders_sweep_task",
+        "safety.tasks.visitor_retention_sweep_task"}
