@@ -108,6 +108,8 @@ def _bounds() -> dict[str, int | str]:
         "Query.ruleStanding": SCHOOLS,  # one row per school for the rule asked
         "Query.schoolRuleStanding": 500,  # one row per rule
         "Query.awardProgrammeList": 100,
+        "Query.awardApplicationList": 100,  # the resolver reads at most MAX_PAGE applications
+        "AwardApplicationType.evidence": 50,  # one per criterion (AwardProgrammeType.criteria)
         "Query.awardReadiness": SCHOOLS,
         "Query.awardRecordList": 1_000,
         # 我的待办 (core/todo.py): each module's few sections, each cut to SECTION_LIMIT items

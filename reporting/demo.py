@@ -4,34 +4,39 @@ and the metrics of every demo school computed for each term."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
 from tenants.models import Bureau, Membership, School
 from tenants.roles import Role
 
-from . import catalogue, services
+from . import catalogue, services, standards
 from .choices import AwardKind, AwardLevel, area_code
 from .models import AwardProgramme, Campaign, CampaignTarget
 
 SEED_SLUG = "xxlu"
 SEED_TITLES = [("省级平安校园", AwardLevel.PROVINCE), ("市绿色学校", AwardLevel.CITY), ("市花园式学校", AwardLevel.CITY)]
-SAFE_CAMPUS_CRITERIA = [
-    {"metric": "buildings_grade_d", "op": "<=", "value": 0},
-    {"metric": "hazard_rectification_rate", "op": ">=", "value": 0.95},
-    {"metric": "drills_held", "op": ">=", "value": 4},
-    {"metric": "major_hazards_open", "op": "<=", "value": 0},
-    {"metric": "agreement_coverage_safety", "op": ">=", "value": 1},
-]
+# The programmes start from the published standards (reporting/standards.py: each criterion with its source,
+# clause and points); the district level asks the first three of 平安校园's.
 PROGRAMMES = [
-    ("区级平安校园", AwardKind.SAFE_CAMPUS, AwardLevel.DISTRICT, SAFE_CAMPUS_CRITERIA[:3], ["安全工作台账", "应急演练记录"]),
-    ("市级平安校园", AwardKind.SAFE_CAMPUS, AwardLevel.CITY, SAFE_CAMPUS_CRITERIA, ["安全工作台账", "应急演练记录",
-                                                                                 "责任状签订情况"]),
-    ("省级平安校园", AwardKind.SAFE_CAMPUS, AwardLevel.PROVINCE, SAFE_CAMPUS_CRITERIA, ["安全工作台账", "应急演练记录",
-                                                                                     "责任状签订情况", "视频监控布点图"]),
-    ("市绿色学校", AwardKind.GREEN, AwardLevel.CITY, [{"metric": "repairs_intact_rate", "op": ">=", "value": 0.9}],
-     ["节能节水措施", "环境教育活动记录"]),
-    ("市花园式学校", AwardKind.GARDEN, AwardLevel.CITY, [], ["绿化面积测绘", "校园绿化养护记录"]),
+    ("区级平安校园", AwardKind.SAFE_CAMPUS, AwardLevel.DISTRICT, standards.SAFE_CAMPUS[:3],
+     ["安全工作台账", "应急演练记录"]),
+    ("市级平安校园", AwardKind.SAFE_CAMPUS, AwardLevel.CITY, standards.SAFE_CAMPUS,
+     ["安全工作台账", "应急演练记录", "责任状签订情况"]),
+    ("省级平安校园", AwardKind.SAFE_CAMPUS, AwardLevel.PROVINCE, standards.SAFE_CAMPUS,
+     ["安全工作台账", "应急演练记录", "责任状签订情况", "视频监控布点图"]),
+    ("市绿色学校", AwardKind.GREEN, AwardLevel.CITY, standards.GREEN, standards.GREEN_EVIDENCE),
+    ("市花园式学校", AwardKind.GARDEN, AwardLevel.CITY, standards.GARDEN, standards.GARDEN_EVIDENCE),
+]
+# Demo campus figures (m², m², %): the seed school, which holds 市花园式学校, above the garden thresholds; the
+# generated schools by their order, one of them without figures (its green criteria stay unknown).
+SEED_CAMPUS = (Decimal("16800"), Decimal("6300"), Decimal("46.5"))
+CAMPUS_PATTERN = [
+    (Decimal("12000"), Decimal("3600"), Decimal("38")),
+    (Decimal("9500"), Decimal("3800"), Decimal("47")),
+    None,
+    (Decimal("21000"), Decimal("8000"), Decimal("42")),
 ]
 CAMPAIGNS = [
     ("春季开学安全大检查", [("校舍", "教学楼墙体、楼梯、栏杆有无裂缝松动"), ("消防", "灭火器在有效期内，消防通道畅通"),
@@ -61,12 +66,12 @@ def load_bureau(*, bureau: Bureau) -> None:
     known = catalogue.metric_map()
     for name, kind, level, criteria, evidence in PROGRAMMES:
         if not AwardProgramme.objects.filter(bureau=bureau, name=name).exists():
-            usable = [c for c in criteria if not known or c["metric"] in known]
-            # Houqin has no figure for green space yet: 花园式学校 stays closed until the bureau sets its criteria.
+            usable = [dict(c) for c in criteria if not known or c["metric"] in known]
             AwardProgramme.objects.create(
                 bureau=bureau, name=name, kind=kind, level=level, evidence_required=evidence, criteria=usable,
                 is_open=bool(usable),
-                description="" if usable else "待教育局按评选标准补充评分指标后开放申报。",
+                description="评选指标取自公开标准（见各指标来源），阈值与分值为本区细则。" if usable else
+                "待教育局按评选标准补充评分指标后开放申报。",
             )
     seed = School.objects.filter(slug=SEED_SLUG, bureau=bureau).first()
     if seed is not None:
@@ -74,6 +79,7 @@ def load_bureau(*, bureau: Bureau) -> None:
             services.award_record_add(school=seed, title=title, level=level, granted_on=terms[1].end,
                                       programme=AwardProgramme.objects.filter(bureau=bureau, name=title).first())
     schools = list(bureau.schools.all().order_by("pk"))
+    _campus_figures(schools)
     if leader is not None:
         for title, items in CAMPAIGNS:
             if Campaign.objects.filter(bureau=bureau, title=title).exists():
@@ -91,3 +97,15 @@ def load_bureau(*, bureau: Bureau) -> None:
     for school in schools:
         for term in terms:
             services.school_metrics_refresh(school=school, term=term, mirrors=term is terms[0])
+
+
+def _campus_figures(schools: list[School]) -> None:
+    """Demo figures for the campus (site, green space, green cover) where a school has none yet."""
+    others = iter(CAMPUS_PATTERN * (len(schools) // len(CAMPUS_PATTERN) + 1))
+    for school in schools:
+        figures = SEED_CAMPUS if school.slug == SEED_SLUG else next(others)
+        if figures is None or school.site_area is not None:
+            continue
+        site, green, cover = figures
+        School.objects.filter(pk=school.pk).update(site_area=site, green_area=green, green_cover_rate=cover,
+                                                   campus_areas_updated_at=timezone.now())

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -73,18 +74,34 @@ class CampaignForm(forms.Form):
 
 
 def parse_criteria(text: str) -> list[dict]:
-    """One criterion a line: "metric_key >= 0.95" (percent thresholds as ratios or as 95%)."""
+    """One criterion a line: "metric_key >= 95% | source | clause | points" (percent thresholds as ratios or
+    as 95%; the source is required, the clause and the points optional)."""
     criteria = []
     for line in (text or "").splitlines():
         line = line.strip()
         if not line:
             continue
-        match = re.fullmatch(r"([a-z0-9_]+)\s*(>=|<=|==)\s*(-?[\d.]+)\s*(%?)", line)
+        rule, *parts = [part.strip() for part in line.split("|")]
+        match = re.fullmatch(r"([a-z0-9_]+)\s*(>=|<=|==)\s*(-?[\d.]+)\s*(%?)", rule)
         if not match:
-            raise ValidationError(_("Write each criterion as: metric_key >= number"))
+            raise ValidationError(_("Write each criterion as: metric_key >= number | source | clause | points"))
         value = float(match.group(3)) / (100 if match.group(4) else 1)
-        criteria.append({"metric": match.group(1), "op": match.group(2), "value": value})
+        source, clause, points = (parts + ["", "", ""])[:3]
+        criteria.append({"metric": match.group(1), "op": match.group(2), "value": value, "source": source,
+                         "clause": clause, "points": points or None})
     return criteria
+
+
+def criteria_text(criteria: list[dict]) -> str:
+    """Criteria as the form writes them (the inverse of parse_criteria)."""
+    lines = []
+    for c in criteria:
+        value = c["value"]
+        shown = f"{value * 100:g}%" if 0 < abs(value) <= 1 and c["metric"].endswith("rate") else f"{value:g}"
+        parts = [f"{c['metric']} {c['op']} {shown}", c.get("source", ""), c.get("clause", ""),
+                 str(c["points"]) if c.get("points") else ""]
+        lines.append(" | ".join(parts).rstrip(" |"))
+    return "\n".join(lines)
 
 
 class AwardProgrammeForm(forms.Form):
@@ -96,12 +113,18 @@ class AwardProgrammeForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={**_INPUT, "rows": 3})
     )
+    standard = forms.BooleanField(
+        label=_("Start from the published standard of this kind"), required=False, initial=True,
+        help_text=_("When the criteria are left empty: 平安校园, 绿色学校 and 花园式学校 take the standard's criteria "
+                    "with their sources (and points where it scores points); change the thresholds afterwards."),
+    )
     criteria = forms.CharField(
         label=_("Criteria (metric thresholds)"),
         required=False,
         widget=forms.Textarea(attrs={**_INPUT, "rows": 5}),
         help_text=_(
-            "One a line, e.g. hazard_rectification_rate >= 95% or buildings_grade_d <= 0. "
+            "One a line: metric >= threshold | source document | article or clause | points, e.g. "
+            "hazard_rectification_rate >= 95% | 《中小学幼儿园安全管理办法》 | 隐患整改 | 20. "
             "See the metrics glossary for the keys."
         ),
     )
@@ -114,6 +137,16 @@ class AwardProgrammeForm(forms.Form):
 
     def clean_criteria(self):
         return parse_criteria(self.cleaned_data["criteria"])
+
+    def clean(self):
+        from .standards import criteria_of, evidence_of
+
+        data = super().clean()
+        if data.get("standard") and not data.get("criteria") and data.get("kind"):
+            data["criteria"] = criteria_of(data["kind"])
+            if not data.get("evidence"):
+                data["evidence"] = evidence_of(data["kind"])
+        return data
 
     def clean_evidence(self):
         return [line.strip() for line in self.cleaned_data["evidence"].splitlines() if line.strip()]
@@ -140,8 +173,34 @@ class AwardApplicationForm(forms.Form):
                 help_text=_("Describe the evidence and where it is kept."),
             )
 
+        # Per criterion: a file, or a link to the records that show it, and a note (all optional).
+        self.criteria = list(programme.criteria)
+        for index, criterion in enumerate(self.criteria):
+            name = criterion.get("label") or criterion["metric"]
+            self.fields[f"file_{index}"] = forms.FileField(
+                label=_("%(criterion)s: evidence file") % {"criterion": name}, required=False,
+                widget=forms.ClearableFileInput(attrs=_INPUT),
+                help_text=_("Source: %(source)s %(clause)s") % {"source": criterion.get("source", ""),
+                                                                 "clause": criterion.get("clause", "")},
+            )
+            self.fields[f"link_{index}"] = forms.CharField(
+                label=_("%(criterion)s: link to the records") % {"criterion": name}, required=False,
+                max_length=300, widget=forms.TextInput(attrs={**_INPUT, "placeholder": "/safety/drills/"}),
+            )
+            self.fields[f"note_{index}"] = forms.CharField(
+                label=_("%(criterion)s: note") % {"criterion": name}, required=False,
+                widget=forms.Textarea(attrs={**_INPUT, "rows": 1}),
+            )
+
     def evidence(self) -> dict[str, str]:
         return {label: self.cleaned_data.get(f"evidence_{i}", "") for i, label in enumerate(self.labels)}
+
+    def criterion_evidence(self) -> dict[int, dict]:
+        return {
+            index: {"file": self.cleaned_data.get(f"file_{index}"), "link": self.cleaned_data.get(f"link_{index}", ""),
+                    "note": self.cleaned_data.get(f"note_{index}", "")}
+            for index in range(len(self.criteria))
+        }
 
 
 class AwardReviewForm(forms.Form):
@@ -170,4 +229,19 @@ class WorkSummaryForm(forms.Form):
             "A line like “一、项目建设” is a heading; lines starting with “|” are the rows of a table (the first row "
             "is its header, cells parted by “|”); every other line is a paragraph. The DOCX and PDF follow this."
         ),
+    )
+
+
+class CampusForm(forms.Form):
+    """The campus figures of the school's profile that award criteria read."""
+
+    site_area = forms.DecimalField(label=_("Site area (m²)"), required=False, min_value=Decimal("0.01"),
+                                   max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs=_INPUT))
+    green_area = forms.DecimalField(label=_("Green space area (m²)"), required=False, min_value=Decimal("0"),
+                                    max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs=_INPUT),
+                                    help_text=_("Land laid out as green space (绿地), as surveyed."))
+    green_cover_rate = forms.DecimalField(
+        label=_("Green cover rate (%)"), required=False, min_value=Decimal("0"), max_value=Decimal("100"),
+        max_digits=5, decimal_places=2, widget=forms.NumberInput(attrs=_INPUT),
+        help_text=_("Vertical projection of all vegetation (tree crowns included) over the site area, as surveyed."),
     )

@@ -163,7 +163,7 @@ class AwardApplication(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
-    evidence = models.JSONField(_("evidence"), default=dict)  # {evidence label: text}
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)  # {evidence label: text}
     statement = models.TextField(_("statement"), blank=True)
     evidence_file = models.FileField(_("evidence file"), upload_to=_evidence_path, blank=True, max_length=300)
     readiness = models.PositiveSmallIntegerField(_("readiness score"), default=0)
@@ -186,6 +186,26 @@ class AwardApplication(models.Model):
                 condition=Q(status="submitted"),
                 name="award_application_one_pending",
             )
+        ]
+
+
+class AwardEvidence(models.Model):
+    """What a school attached for one criterion of its application: a file (checked as every upload is), a link
+    to its records in Houqin, and a note; the bureau sees it beside the criterion when it reviews."""
+
+    application = models.ForeignKey(AwardApplication, on_delete=models.CASCADE, related_name="criterion_evidence")
+    criterion = models.PositiveSmallIntegerField(_("criterion"))  # its index in the programme's criteria
+    metric = models.CharField(_("metric"), max_length=80)
+    note = models.TextField(_("note"), blank=True)
+    link = models.CharField(_("link to the records"), max_length=300, blank=True)
+    file = models.FileField(_("file"), upload_to=_evidence_path, blank=True, max_length=300)
+
+    class Meta:
+        verbose_name = _("award evidence")
+        verbose_name_plural = _("award evidence")
+        ordering = ["application", "criterion"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "criterion"], name="award_evidence_one_per_criterion")
         ]
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from tenants.access import school_roles, school_view
 
-from . import selectors, services
+from . import catalogue, selectors, services
 from .forms import AwardApplicationForm
 from .models import Term
 from .views import _add_errors, _summary_page
@@ -31,6 +31,12 @@ def awards(request):
         "records": selectors.records_for_school(user=request.user, school=school),
         "applications": selectors.applications_for_school(user=request.user, school=school),
         "may_apply": bool(school_roles(request.user, school) & services.SCHOOL_REPORTER_ROLES),
+        "may_edit_campus": bool(school_roles(request.user, school) & services.SCHOOL_ADMIN_ROLES),
+        "campus": {
+            "green_space_rate": catalogue.percent(school.green_space_rate) if school.green_space_rate is not None
+            else None,
+            "per_pupil": round(school.site_area_per_pupil, 1) if school.site_area_per_pupil is not None else None,
+        },
     }
     return render(request, "reporting/school_awards.html", context)
 
@@ -46,7 +52,8 @@ def apply(request, programme_id: int):
         try:
             services.award_apply(user=request.user, school=school, programme=programme, evidence=form.evidence(),
                                  statement=form.cleaned_data["statement"],
-                                 evidence_file=form.cleaned_data.get("evidence_file"))
+                                 evidence_file=form.cleaned_data.get("evidence_file"),
+                                 criterion_evidence=form.criterion_evidence())
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -54,6 +61,25 @@ def apply(request, programme_id: int):
             return redirect("reporting_school:awards")
     return render(request, "reporting/form_page.html",
                   {"form": form, "title": _("Apply for %(name)s") % {"name": programme.name}})
+
+
+@school_view(roles=services.SCHOOL_ADMIN_ROLES, write=True)
+def campus(request):
+    """The campus figures award criteria read: site area, green space, green cover rate (the school's profile)."""
+    from .forms import CampusForm
+
+    school = request.tenant
+    form = CampusForm(request.POST or None, initial={
+        "site_area": school.site_area, "green_area": school.green_area, "green_cover_rate": school.green_cover_rate})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_campus_update(user=request.user, school=school, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The campus figures were saved."))
+            return redirect("reporting_school:awards")
+    return render(request, "reporting/form_page.html", {"form": form, "title": _("Campus figures")})
 
 
 @school_view(roles=services.SCHOOL_REPORTER_ROLES)
@@ -79,11 +105,23 @@ def evidence_file(request, application_id: int):
     return file_response(application)
 
 
-def file_response(application):
+@school_view()
+def criterion_evidence_file(request, application_id: int, evidence_id: int):
+    """The file a school attached to one criterion of its application (members and its bureau only)."""
+    application = selectors.applications_for_school(user=request.user, school=request.tenant).filter(
+        pk=application_id).first()
+    evidence = application.criterion_evidence.filter(pk=evidence_id).first() if application else None
+    if evidence is None or not evidence.file:
+        raise PermissionDenied
+    return file_response(application, evidence.file)
+
+
+def file_response(application, field_file=None):
     from django.http import FileResponse
     from django_tenants.utils import tenant_context
 
+    field_file = field_file or application.evidence_file
     with tenant_context(application.school):
-        handle = application.evidence_file.open("rb")
-    name = application.evidence_file.name.rsplit("/", 1)[-1]
+        handle = field_file.open("rb")
+    name = field_file.name.rsplit("/", 1)[-1]
     return FileResponse(handle, as_attachment=True, filename=name)

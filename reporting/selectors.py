@@ -352,18 +352,34 @@ def award_readiness(*, programme: AwardProgramme, values: dict) -> dict:
         value = values.get(criterion["metric"])
         threshold = criterion["value"]
         checks.append({
+            "index": len(checks),
             "metric": criterion["metric"],
-            "label": metric.label if metric else criterion["metric"],
+            "label": criterion.get("label") or (metric.label if metric else criterion["metric"]),
+            "metric_label": metric.label if metric else criterion["metric"],
             "op": criterion["op"],
             "threshold": catalogue.display(metric, threshold),
             "value": catalogue.display(metric, value),
             "met": _meets(value, criterion["op"], threshold),
+            "points": criterion.get("points"),
+            "source": criterion.get("source", ""),
+            "clause": criterion.get("clause", ""),
+            "note": criterion.get("note", ""),
+            "checked": criterion.get("checked", True),
         })
     met = sum(1 for c in checks if c["met"])
     unknown = sum(1 for c in checks if c["met"] is None)
-    # A programme without criteria cannot be judged: no score rather than a free 100.
-    score = catalogue.percent(met / len(checks)) if checks else None
-    return {"score": score, "checks": checks, "met": met, "unknown": unknown, "total": len(checks)}
+    points_total = sum(c["points"] or 0 for c in checks)
+    points_met = sum(c["points"] or 0 for c in checks if c["met"])
+    # A programme without criteria cannot be judged: no score rather than a free 100. Where the standard scores
+    # points, the score is the share of its points earned; otherwise the share of criteria met.
+    if not checks:
+        score = None
+    elif points_total:
+        score = catalogue.percent(points_met / points_total)
+    else:
+        score = catalogue.percent(met / len(checks))
+    return {"score": score, "checks": checks, "met": met, "unknown": unknown, "total": len(checks),
+            "points_met": points_met if points_total else None, "points_total": points_total or None}
 
 
 def programmes_for(*, user, bureau: Bureau) -> QuerySet[AwardProgramme]:

@@ -20,6 +20,7 @@ from . import catalogue
 from .choices import ApplicationStatus, area_code
 from .models import (
     AwardApplication,
+    AwardEvidence,
     AwardProgramme,
     AwardRecord,
     Campaign,
@@ -176,13 +177,22 @@ def school_metrics_refresh(*, school: School, term: Term | None = None, mirrors:
     return row
 
 
-def school_metrics_refresh_by_schema(*, schema_name: str) -> SchoolMetrics | None:
-    """The refresh task's body: find the school by its schema, from the public schema."""
+def school_metrics_refresh_by_schema(*, schema_name: str, previous: bool = False) -> SchoolMetrics | None:
+    """The refresh task's body: find the school by its schema, from the public schema.
+
+    With `previous` (the nightly run) the term before is recomputed too: a hazard found last term and closed
+    today changes last term's 整改率, and the bureau's trend reads that row."""
     with schema_context("public"):
         school = School.objects.select_related("bureau").filter(schema_name=schema_name).first()
     if school is None or school.status == SchoolStatus.ARCHIVED:
         return None
-    return school_metrics_refresh(school=school)
+    row = school_metrics_refresh(school=school)
+    if previous:
+        with schema_context("public"):
+            before = term_previous(row.term)
+        if before is not None:
+            school_metrics_refresh(school=school, term=before, mirrors=False)
+    return row
 
 
 def schools_to_refresh() -> list[str]:
@@ -303,7 +313,29 @@ def _clean_criteria(criteria: list[dict]) -> list[dict]:
             value = float(item.get("value"))
         except (TypeError, ValueError) as exc:
             raise ValidationError({"criteria": _("Each criterion needs a number.")}) from exc
-        cleaned.append({"metric": key, "op": op, "value": value})
+        points = item.get("points")
+        if points not in (None, ""):
+            try:
+                points = int(points)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError({"criteria": _("Points are a whole number.")}) from exc
+            if points <= 0:
+                raise ValidationError({"criteria": _("Points are a whole number.")})
+        else:
+            points = None
+        source = str(item.get("source") or "").strip()
+        if not source:
+            # Where a criterion comes from is what makes an award defensible: named, or refused.
+            raise ValidationError({"criteria": _(
+                "Name the source of each criterion (the document, and the article or clause): %(key)s"
+            ) % {"key": key}})
+        cleaned.append({
+            "metric": key, "op": op, "value": value, "points": points, "source": source[:300],
+            "clause": str(item.get("clause") or "").strip()[:200], "label": str(item.get("label") or "").strip()[:200],
+            "note": str(item.get("note") or "").strip()[:300], "checked": bool(item.get("checked", True)),
+        })
+    if any(c["points"] for c in cleaned) and not all(c["points"] for c in cleaned):
+        raise ValidationError({"criteria": _("Give points to every criterion, or to none.")})
     return cleaned
 
 
@@ -344,9 +376,12 @@ def award_programme_create(
 @transaction.atomic
 def award_apply(
     *, user: User, school: School, programme: AwardProgramme, evidence: dict[str, str], statement: str = "",
-    evidence_file=None,
+    evidence_file=None, criterion_evidence: dict[int, dict] | None = None,
 ) -> AwardApplication:
-    """A school applies for an award with its evidence; readiness is taken from its live metrics."""
+    """A school applies for an award with its evidence; readiness is taken from its live metrics.
+
+    `criterion_evidence` is {criterion index: {"file", "link", "note"}}: what backs each criterion, a file
+    (checked as every upload), a link to the school's records in Houqin (a path on its host), a note."""
     from .selectors import award_readiness
 
     if not (school_roles(user, school) & SCHOOL_REPORTER_ROLES):
@@ -369,6 +404,7 @@ def award_apply(
             validate_upload(evidence_file, kinds=DOCUMENT_KINDS)
         except ValidationError as error:
             raise ValidationError({"evidence_file": error.messages}) from error
+    attached = _criterion_evidence_clean(programme, criterion_evidence or {})
     term = term_current(bureau=school.bureau)
     readiness = award_readiness(programme=programme, values=_values_of(school, term))
     application = AwardApplication(
@@ -384,7 +420,36 @@ def award_apply(
         application.evidence_file = evidence_file
     application.full_clean()
     application.save()
+    for index, item in attached.items():
+        AwardEvidence.objects.create(application=application, criterion=index, **item)
     return application
+
+
+def _criterion_evidence_clean(programme: AwardProgramme, given: dict[int, dict]) -> dict[int, dict]:
+    """Each criterion's evidence checked before anything is saved: the index names a criterion, a file passes the
+    upload checks, a link is a path of this school's own site (its records), never another site."""
+    from frontend.uploads import DOCUMENT_KINDS, validate_upload
+
+    cleaned = {}
+    for index, item in given.items():
+        if not isinstance(index, int) or not 0 <= index < len(programme.criteria):
+            raise ValidationError({"criteria": _("There is no such criterion in this award.")})
+        file, link, note = item.get("file"), str(item.get("link") or "").strip(), str(item.get("note") or "").strip()
+        if link and (not link.startswith("/") or link.startswith("//") or "\\" in link or len(link) > 300):
+            raise ValidationError({f"link_{index}": _(
+                "Link to the records on this school's site, e.g. /safety/drills/ (a path starting with /).")})
+        if file is not None:
+            try:
+                validate_upload(file, kinds=DOCUMENT_KINDS)
+            except ValidationError as error:
+                raise ValidationError({f"file_{index}": error.messages}) from error
+        if file is None and not link and not note:
+            continue
+        entry = {"metric": programme.criteria[index]["metric"], "link": link, "note": note}
+        if file is not None:
+            entry["file"] = file
+        cleaned[index] = entry
+    return cleaned
 
 
 def _values_of(school: School, term: Term) -> dict:
@@ -467,3 +532,27 @@ def work_summary_save(
 
 def current_schema() -> str:
     return connection.schema_name
+
+
+# ---------------------------------------------------------------- the campus figures awards read
+
+
+@transaction.atomic
+def school_campus_update(*, user: User, school: School, site_area, green_area, green_cover_rate) -> School:
+    """Enter the campus figures 绿色学校 and 花园式学校 criteria read (site area, green space, green cover rate)."""
+    if not (school_roles(user, school) & SCHOOL_ADMIN_ROLES) or school.is_read_only:
+        raise PermissionDenied
+    school = School.objects.select_for_update().get(pk=school.pk)
+    school.site_area, school.green_area, school.green_cover_rate = site_area, green_area, green_cover_rate
+    if site_area is not None and green_area is not None and green_area > site_area:
+        raise ValidationError({"green_area": _("The green space cannot be larger than the site.")})
+    if (green_area is not None or green_cover_rate is not None) and site_area is None:
+        raise ValidationError({"site_area": _("Enter the site area too: the rates are shares of it.")})
+    school.campus_areas_updated_at = timezone.now()
+    school.full_clean(exclude=["slug", "schema_name"])
+    school.save(update_fields=["site_area", "green_area", "green_cover_rate", "campus_areas_updated_at"])
+    from tenants.services import school_metrics_request_refresh
+
+    # The criteria read the figures from the read-model: recompute this school's row after commit.
+    school_metrics_request_refresh(schema_name=school.schema_name)
+    return school

@@ -276,11 +276,13 @@ def _drills(f: Figures) -> list[str]:
         return []
     if not required:  # not defined, or the term has not begun: nothing is due yet
         return [f"组织应急疏散演练{_int(held)}次。"] if held else []
+    # 教基一厅〔2014〕2号: 中小学每月、幼儿园每季度至少一次 (safety's drill_cadence_months).
+    every = "每季度一次" if f.get("drill_cadence_months") == 3 else "每月一次"
     if not held:
-        return [f"本学期尚未组织应急疏散演练（按每月一次应开展{_int(required)}次）。"]
+        return [f"本学期尚未组织应急疏散演练（按{every}应开展{_int(required)}次）。"]
     if held >= required:
-        return [f"组织应急疏散演练{_int(held)}次，达到每月一次的要求（应开展{_int(required)}次）。"]
-    return [f"组织应急疏散演练{_int(held)}次，应开展{_int(required)}次，未达到每月一次的要求。"]
+        return [f"组织应急疏散演练{_int(held)}次，达到{every}的要求（应开展{_int(required)}次）。"]
+    return [f"组织应急疏散演练{_int(held)}次，应开展{_int(required)}次，未达到{every}的要求。"]
 
 
 def _agreements(f: Figures, labels: dict) -> list[str]:

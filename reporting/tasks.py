@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 
 @shared_task(name="reporting.tasks.school_metrics_refresh_task", bind=True, acks_late=True, max_retries=3)
-def school_metrics_refresh_task(self, *, schema_name: str) -> int | None:
+def school_metrics_refresh_task(self, *, schema_name: str, previous: bool = False) -> int | None:
     """Recompute one school's metrics row for the current term and its mirrors (idempotent).
 
     It may arrive with the school's schema set by tenant-schemas-celery; the service enters the
@@ -16,7 +16,7 @@ def school_metrics_refresh_task(self, *, schema_name: str) -> int | None:
     from .services import school_metrics_refresh_by_schema
 
     try:
-        row = school_metrics_refresh_by_schema(schema_name=schema_name)
+        row = school_metrics_refresh_by_schema(schema_name=schema_name, previous=previous)
     except Exception as exc:
         raise self.retry(exc=exc, countdown=10) from exc
     return row.pk if row else None
@@ -24,13 +24,13 @@ def school_metrics_refresh_task(self, *, schema_name: str) -> int | None:
 
 @shared_task(name="reporting.tasks.metrics_nightly_task", acks_late=True)
 def metrics_nightly_task() -> int:
-    """Queue one refresh per school (fan-out): each school is recomputed by its own task."""
+    """Queue one refresh per school (fan-out): each school is recomputed by its own task, this term and the last."""
     from .services import schools_to_refresh
 
     schemas = schools_to_refresh()
     with schema_context("public"):
         for schema in schemas:
-            school_metrics_refresh_task.apply_async(kwargs={"schema_name": schema})
+            school_metrics_refresh_task.apply_async(kwargs={"schema_name": schema, "previous": True})
     return len(schemas)
 
 

@@ -20,5 +20,7 @@ urlpatterns = [
     path("awards/<int:programme_id>/", views.award_detail, name="award_detail"),
     path("awards/applications/<int:application_id>/", views.application_review, name="application_review"),
     path("awards/applications/<int:application_id>/file/", views.evidence_file, name="evidence_file"),
+    path("awards/applications/<int:application_id>/evidence/<int:evidence_id>/", views.criterion_evidence_file,
+         name="criterion_evidence_file"),
     path("summary/", views.work_summary, name="summary"),
 ]

@@ -51,6 +51,11 @@ def _bureau_and_term(request):
     return bureau, term, terms
 
 
+def _port(request) -> str:
+    port = request.get_port()
+    return "" if port in ("80", "443") else f":{port}"
+
+
 def _int(value):
     try:
         return int(value)
@@ -482,8 +487,12 @@ def award_detail(request, programme_id: int):
         return xlsx_response(filename=f"{programme.name}-达标情况", headers=headers, rows=data, school=bureau,
                              title=f"{programme.name} {_('Readiness of the schools')}", term=term.name)
     metric_map = catalogue.metric_map()
-    criteria = [{"label": metric_map[c["metric"]].label if c["metric"] in metric_map else c["metric"],
-                 "op": c["op"], "value": catalogue.display(metric_map.get(c["metric"]), c["value"])}
+    criteria = [{"label": c.get("label") or (metric_map[c["metric"]].label if c["metric"] in metric_map
+                                           else c["metric"]),
+                 "metric_label": metric_map[c["metric"]].label if c["metric"] in metric_map else c["metric"],
+                 "op": c["op"], "value": catalogue.display(metric_map.get(c["metric"]), c["value"]),
+                 "source": c.get("source", ""), "clause": c.get("clause", ""), "points": c.get("points"),
+                 "note": c.get("note", ""), "checked": c.get("checked", True)}
                 for c in programme.criteria]
     return render(request, "reporting/award_detail.html",
                   {"live": _live(request, bureau), "programme": programme, "rows": rows, "term": term, "terms": terms, "criteria": criteria,
@@ -512,8 +521,12 @@ def application_review(request, application_id: int):
     readiness = selectors.award_readiness(
         programme=application.programme, values=selectors.values_for(user=request.user, school=application.school,
                                                                      term=term))
+    attached = {e.criterion: e for e in application.criterion_evidence.all()}
+    for check in readiness["checks"]:
+        check["evidence"] = attached.get(check["index"])
     return render(request, "reporting/application_review.html",
                   {"application": application, "form": form, "readiness": readiness,
+                   "school_site": f"{request.scheme}://{application.school.host}{_port(request)}",
                    "may_manage": _may_manage(request.user, bureau)})
 
 
@@ -579,6 +592,19 @@ def _summary_page(request, *, bureau, term: Term, terms, school, schools, base: 
                "schools": schools.order_by("name") if schools is not None else None, "form": form, "saved": saved,
                "base": base}
     return render(request, "reporting/summary.html", context)
+
+
+@bureau_view
+def criterion_evidence_file(request, application_id: int, evidence_id: int):
+    """The file a school attached to one criterion, read from the school's own media folder."""
+    from .school_views import file_response
+
+    bureau = selectors.bureau_for(user=request.user, bureau_id=_int(request.GET.get("bureau")))
+    application = selectors.application_of(user=request.user, bureau=bureau, application_id=application_id)
+    evidence = application.criterion_evidence.filter(pk=evidence_id).first()
+    if evidence is None or not evidence.file:
+        raise PermissionDenied
+    return file_response(application, evidence.file)
 
 
 @bureau_view

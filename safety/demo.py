@@ -46,7 +46,7 @@ from .models import (
     Patrol,
     Visitor,
 )
-from .terms import current_term, term_label, today
+from .terms import current_term, term_label, term_of, today
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "子涵浩然一诺欣怡梓轩雨桐宇航思远嘉怡俊杰佳琪明轩若曦"
@@ -179,6 +179,7 @@ def load_school(*, school, people: dict, seed: bool) -> None:
         if rectified if seed else (rng.random() < 0.7 and not major):
             S.hazard_rectify(actor=worker, hazard=hazard, actions="已按整改措施完成整改")
             S.hazard_verify(actor=principal if major else safety, hazard=hazard, accepted=True, note="复查合格，销号")
+    _past_terms_hazards(people=people, rng=rng, seed=seed, term_start=term_start)
     for round_ in rounds[:-1]:
         for item in round_.items.filter(result=ItemResult.PENDING):
             S.round_item_check(actor=safety, item=item, result=ItemResult.PASS)
@@ -314,3 +315,26 @@ def load_school(*, school, people: dict, seed: bool) -> None:
     Disinfection.objects.bulk_create(disinfections)
     Patrol.objects.bulk_create(patrols)
     Visitor.objects.bulk_create(visitors)
+
+
+def _past_terms_hazards(*, people: dict, rng: random.Random, seed: bool, term_start: dt.date) -> None:
+    """The two terms before this one: hazards found then, most closed, so the bureau's trends (整改率, hazards
+    found) have points to draw. Dated in the middle of each term (inside the bureau's terms too)."""
+    safety, worker = people[Role.SAFETY_OFFICER], people[Role.MAINTENANCE_WORKER]
+    general = [h for h in SEED_HAZARDS if h[1] == HazardGrade.GENERAL]
+    day = term_start
+    for back, share in ((1, 0.85), (2, 0.65)):
+        period = term_of(day - dt.timedelta(days=1))
+        day = period.start
+        found = general[:8] if seed else rng.sample(general, rng.randint(3, 8))
+        for index, (category, grade, description, location, _rectified) in enumerate(found):
+            found_on = period.start + dt.timedelta(days=30 + index * 11)
+            hazard = S.hazard_report(
+                reporter=safety, category=category, grade=grade, description=f"{description}（上学期）" if back == 1
+                else f"{description}（前学期）", location_text=location, found_on=found_on, responsible=worker,
+                measures="制定整改方案，限期整改", deadline=found_on + dt.timedelta(days=30),
+                contingency_plan="")
+            if (index + 1) / len(found) <= share:
+                S.hazard_rectify(actor=worker, hazard=hazard, actions="已按整改措施完成整改")
+                S.hazard_verify(actor=safety, hazard=hazard, accepted=True,
+                                note="复查合格，销号")

@@ -380,10 +380,17 @@ class CollectorForm(BootstrapForm):
     relation = forms.ChoiceField(label=_("relation"), choices=Relation.choices)
 
 
+class CollectorChoice(forms.ModelChoiceField):
+    """A collector named with the pupil they collect (王芳（母亲）· 三年级2班 小明), to pick on a phone."""
+
+    def label_from_instance(self, obj):
+        return f"{obj} · {obj.student.school_class} {obj.student.name}"
+
+
 class CollectionForm(BootstrapForm):
     student = forms.ModelChoiceField(label=_("student"),
                                      queryset=models.Student.objects.select_related("school_class"))
-    collector = forms.ModelChoiceField(
+    collector = CollectorChoice(
         label=_("collected by"), queryset=models.AuthorisedCollector.objects.filter(is_active=True)
-        .select_related("student"))
+        .select_related("student__school_class").order_by("student__school_class", "student__seat_no", "name"))
     note = forms.CharField(label=_("note"), max_length=200, required=False)

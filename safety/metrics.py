@@ -139,6 +139,13 @@ METRICS = [
         _drills("required"),
     ),
     Metric(
+        "drill_cadence_months",
+        _("Months between drills"),
+        "count",
+        _("1: an evacuation drill each month (primary and secondary schools); 3: each quarter (kindergartens)"),
+        lambda p: 3 if duties.profile().kindergarten else 1,
+    ),
+    Metric(
         "drill_periods_missing",
         _("Months (quarters) without a drill"),
         "count",

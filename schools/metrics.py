@@ -161,3 +161,46 @@ def capital_project_rows() -> list[dict]:
 
 MIRRORS = {"weak_buildings": weak_building_rows, "capital_projects": capital_project_rows}
 MIRROR_STATUSES = {"weak_buildings": SafetyGrade, "capital_projects": ProjectStage}
+
+
+# ---------------------------------------------------------------- the campus figures of the school's profile
+# What 绿色学校 and 花园式学校 criteria read (绿地率, 绿化覆盖率) and 生均占地面积: entered on the school's
+# profile (tenants.School), the same for every term; None while not entered, so a criterion on them is unknown.
+
+
+def _school():
+    from django.db import connection
+
+    from tenants.models import School
+
+    tenant = getattr(connection, "tenant", None)
+    return School.objects.filter(pk=tenant.pk).first() if isinstance(tenant, School) else None
+
+
+def _green_space_rate(period: Period) -> float | None:
+    school = _school()
+    return school.green_space_rate if school else None
+
+
+def _green_cover_rate(period: Period) -> float | None:
+    school = _school()
+    return float(school.green_cover_rate) / 100 if school and school.green_cover_rate is not None else None
+
+
+def _site_area_per_pupil(period: Period) -> float | None:
+    school = _school()
+    return school.site_area_per_pupil if school else None
+
+
+METRICS += [
+    Metric(key="campus_green_space_rate", label=_("Green space rate"), unit="percent",
+           formula=_("Green space area ÷ site area, as entered on the school's profile (绿地率)"),
+           compute=_green_space_rate),
+    Metric(key="campus_green_cover_rate", label=_("Green cover rate"), unit="percent",
+           formula=_("Vegetation cover (tree crowns included) ÷ site area, as surveyed and entered on the school's "
+                     "profile (绿化覆盖率)"),
+           compute=_green_cover_rate),
+    Metric(key="campus_site_area_per_pupil", label=_("Site area per pupil"), unit="m2",
+           formula=_("Site area on the school's profile ÷ pupils enrolled (生均占地面积)"),
+           compute=_site_area_per_pupil),
+]

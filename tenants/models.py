@@ -8,7 +8,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -84,6 +84,18 @@ class School(TenantMixin):
     address = models.CharField(_("address"), max_length=200, blank=True)
     student_count = models.PositiveIntegerField(_("students"), default=0)
     staff_count = models.PositiveIntegerField(_("teachers and staff"), default=0)
+    # The campus figures award criteria read (绿色学校, 花园式学校, 平安校园 use area per pupil): None while the
+    # school has not entered them, so a criterion on them is "unknown", never met by default.
+    site_area = models.DecimalField(_("site area (m²)"), max_digits=10, decimal_places=2, null=True, blank=True,
+                                    validators=[MinValueValidator(Decimal("0.01"))])
+    green_area = models.DecimalField(_("green space area (m²)"), max_digits=10, decimal_places=2, null=True,
+                                     blank=True, validators=[MinValueValidator(Decimal("0"))])
+    green_cover_rate = models.DecimalField(
+        _("green cover rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Vertical projection of all vegetation (tree crowns included) over the site area, as surveyed."),
+    )
+    campus_areas_updated_at = models.DateTimeField(_("campus figures updated at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     auto_create_schema = True
@@ -104,6 +116,20 @@ class School(TenantMixin):
     @property
     def is_read_only(self) -> bool:
         return self.status != SchoolStatus.ACTIVE
+
+    @property
+    def green_space_rate(self) -> float | None:
+        """绿地率: green space area ÷ site area (a ratio 0..1); None while either is not entered."""
+        if self.site_area is None or self.green_area is None or not self.site_area:
+            return None
+        return float(self.green_area / self.site_area)
+
+    @property
+    def site_area_per_pupil(self) -> float | None:
+        """生均占地面积 in m²; None without the site area or any pupil."""
+        if self.site_area is None or not self.student_count:
+            return None
+        return float(self.site_area / self.student_count)
 
     @property
     def host(self) -> str:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 import strawberry
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from strawberry.types import Info
@@ -19,12 +21,15 @@ from tenants.models import Bureau, School
 from .. import catalogue, selectors, services
 from ..models import AwardRecord, Campaign, MirroredRecord, SchoolMetrics, Term
 from .types import (
+    AwardApplicationType,
     AwardCriterionType,
+    AwardEvidenceType,
     AwardProgrammeType,
     AwardReadinessType,
     AwardRecordType,
     CampaignProgressType,
     CampaignType,
+    CampusFiguresType,
     ComparisonType,
     MetricDefinitionType,
     MirroredRecordPageType,
@@ -268,7 +273,7 @@ class ReportingQuery(TermSummaryQuery):
         caller = _caller(info, bureau_code)
         return [AwardProgrammeType(
             id=strawberry.ID(str(p.pk)), name=p.name, kind=p.kind, level=p.level,
-            criteria=[AwardCriterionType(**c) for c in p.criteria], evidence_required=list(p.evidence_required),
+            criteria=[_criterion_type(c) for c in p.criteria], evidence_required=list(p.evidence_required),
         ) for p in caller.bureau.award_programmes.all()]
 
     @strawberry.field(description="Each visible school's readiness (0–100) for an award programme, from a term's metrics.")
@@ -286,8 +291,37 @@ class ReportingQuery(TermSummaryQuery):
             readiness = selectors.award_readiness(programme=programme, values=values.get(school.pk, {}))
             rows.append(AwardReadinessType(
                 school_id=strawberry.ID(str(school.pk)), school_name=school.name, score=readiness["score"],
-                criteria_met=readiness["met"], criteria_unknown=readiness["unknown"], criteria_total=readiness["total"]))
-        return sorted(rows, key=lambda r: (-r.score, r.school_name))
+                criteria_met=readiness["met"], criteria_unknown=readiness["unknown"], criteria_total=readiness["total"],
+                points_met=readiness["points_met"], points_total=readiness["points_total"]))
+        return sorted(rows, key=lambda r: (-(r.score or 0), r.school_name))
+
+    @strawberry.field(description="Applications of the visible schools to the bureau's awards, with the evidence each "
+                                  "school attached per criterion. People of the bureau only.")
+    def award_application_list(self, info: Info, programme_id: strawberry.ID | None = None,
+                               bureau_code: str | None = None) -> list[AwardApplicationType]:
+        from django.urls import reverse
+
+        refuse_partners(info)
+        caller = _caller(info, bureau_code)
+        applications = selectors.applications_for(user=caller.user, bureau=caller.bureau).prefetch_related(
+            "criterion_evidence")
+        if programme_id:
+            applications = applications.filter(programme_id=programme_id)
+        request = info.context.request
+        rows = []
+        for a in applications[:MAX_PAGE]:
+            evidence = [AwardEvidenceType(
+                criterion=e.criterion, metric=e.metric, note=e.note,
+                link=f"{request.scheme}://{a.school.host}{e.link}" if e.link else None,
+                file_url=request.build_absolute_uri(reverse(
+                    "reporting:criterion_evidence_file", args=[a.pk, e.pk],
+                    urlconf=settings.PUBLIC_SCHEMA_URLCONF)) + f"?bureau={caller.bureau.pk}" if e.file else None,
+            ) for e in a.criterion_evidence.all()]
+            rows.append(AwardApplicationType(
+                id=strawberry.ID(str(a.pk)), programme_id=strawberry.ID(str(a.programme_id)),
+                school_id=strawberry.ID(str(a.school_id)), school_name=a.school.name, status=a.status,
+                readiness=a.readiness, score=a.score, applied_at=a.applied_at, evidence=evidence))
+        return rows
 
     @strawberry.field(description="Titles the visible schools hold.")
     def award_record_list(self, info: Info, bureau_code: str | None = None) -> list[AwardRecordType]:
@@ -328,6 +362,12 @@ class ReportingQuery(TermSummaryQuery):
         )
 
 
+def _criterion_type(c: dict) -> AwardCriterionType:
+    return AwardCriterionType(
+        metric=c["metric"], op=c["op"], value=c["value"], label=c.get("label", ""), source=c.get("source", ""),
+        clause=c.get("clause", ""), points=c.get("points"), note=c.get("note", ""), checked=c.get("checked", True))
+
+
 def _iso(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -348,6 +388,23 @@ class CampaignIssueInput:
 
 @strawberry.type
 class ReportingMutation:
+    @strawberry.mutation(description="Enter the campus figures award criteria read (绿地率, 绿化覆盖率, 生均占地面积), on "
+                                     "the school's host, by its administrators. A figure left out is cleared.")
+    def school_campus_update(self, info: Info, site_area: Decimal | None = None, green_area: Decimal | None = None,
+                             green_cover_rate: Decimal | None = None) -> CampusFiguresType:
+        from api.permissions import require_school_role
+        from tenants.roles import SCHOOL_ADMIN_ROLES
+
+        school = require_school_role(info, SCHOOL_ADMIN_ROLES, scope=None)  # people only, never a token
+        try:
+            school = services.school_campus_update(user=info.context.request.user, school=school, site_area=site_area,
+                                                   green_area=green_area, green_cover_rate=green_cover_rate)
+        except PermissionDenied as exc:
+            raise HouqinGraphQLError("Your role here does not allow this.", Code.FORBIDDEN) from exc
+        return CampusFiguresType(site_area=school.site_area, green_area=school.green_area,
+                                 green_cover_rate=school.green_cover_rate, green_space_rate=school.green_space_rate,
+                                 site_area_per_pupil=school.site_area_per_pupil)
+
     @strawberry.mutation(description="Issue an inspection campaign to some or all of the bureau's schools.")
     def campaign_issue(self, info: Info, input: CampaignIssueInput) -> CampaignType:
         refuse_partners(info)  # the bureau issues campaigns; a token never does, on whatever host

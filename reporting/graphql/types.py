@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import strawberry
 from strawberry.scalars import JSON
@@ -94,6 +95,34 @@ class AwardCriterionType:
     metric: str
     op: str
     value: float
+    label: str = strawberry.field(description="What the standard requires, in its words.")
+    source: str = strawberry.field(description="The document the criterion comes from.")
+    clause: str = strawberry.field(description="The article or clause of that document.")
+    points: int | None = strawberry.field(description="Points, where the standard (or the bureau's 细则) scores them.")
+    note: str = strawberry.field(description="What is the bureau's local choice rather than the document's words.")
+    checked: bool = strawberry.field(description="False while the clause awaits checking against the original.")
+
+
+@strawberry.type(description="What a school attached for one criterion of its application.")
+class AwardEvidenceType:
+    criterion: int = strawberry.field(description="The criterion's position in the programme's criteria (0-based).")
+    metric: str
+    note: str
+    link: str | None = strawberry.field(description="The school's records backing it, on the school's host.")
+    file_url: str | None = strawberry.field(description="Its file, for signed-in bureau staff.")
+
+
+@strawberry.type(description="A school's application for an award, with the evidence per criterion.")
+class AwardApplicationType:
+    id: strawberry.ID
+    programme_id: strawberry.ID
+    school_id: strawberry.ID
+    school_name: str
+    status: str
+    readiness: int
+    score: int | None
+    applied_at: dt.datetime
+    evidence: list[AwardEvidenceType]
 
 
 @strawberry.type
@@ -150,6 +179,8 @@ class AwardReadinessType:
     criteria_met: int
     criteria_unknown: int = strawberry.field(description="Criteria with no figure yet: unknown, never counted as met.")
     criteria_total: int
+    points_met: int | None = strawberry.field(default=None, description="Points earned, where the criteria score points.")
+    points_total: int | None = None
 
 
 @strawberry.type(description="A figure the term summary quotes: the board's metric and how the text writes it.")
@@ -191,3 +222,12 @@ class TermSummaryType:
     )
     sections: list[SummarySectionType]
     downloads: SummaryDownloadsType
+
+
+@strawberry.type(description="The campus figures of a school's profile that award criteria read.")
+class CampusFiguresType:
+    site_area: Decimal | None = strawberry.field(description="占地面积, m².")
+    green_area: Decimal | None = strawberry.field(description="绿地面积, m².")
+    green_cover_rate: Decimal | None = strawberry.field(description="绿化覆盖率, percent 0–100, as surveyed.")
+    green_space_rate: float | None = strawberry.field(description="绿地率, green area ÷ site area (0..1).")
+    site_area_per_pupil: float | None = strawberry.field(description="生均占地面积, m².")

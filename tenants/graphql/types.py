@@ -24,11 +24,22 @@ def members_of_place(info: Info):
     return memberships.values("user_id")
 
 
-@strawberry_django.type(models.School, fields=["name", "slug", "status", "student_count", "staff_count", "address"])
+@strawberry_django.type(models.School, fields=["name", "slug", "status", "student_count", "staff_count", "address",
+                                               "site_area", "green_area", "green_cover_rate"])
 class SchoolType(relay.Node):
     """A school the caller may read."""
 
     status: SchoolStatus
+
+    @strawberry_django.field(only=["site_area", "green_area"],
+                             description="绿地率: green space area ÷ site area (0..1); null until both are entered.")
+    def green_space_rate(self) -> float | None:
+        return self.green_space_rate
+
+    @strawberry_django.field(only=["site_area", "student_count"],
+                             description="生均占地面积 in m²; null without the site area or any pupil.")
+    def site_area_per_pupil(self) -> float | None:
+        return self.site_area_per_pupil
 
     @strawberry_django.field
     def host(self) -> str:

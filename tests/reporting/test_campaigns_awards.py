@@ -127,8 +127,8 @@ def test_campaign_form_issues_from_the_console(terms, dave, client_for, monkeypa
 def programme(fake_metrics_module, terms, dave, bureau_north):
     return award_programme_create(
         user=dave, bureau=bureau_north, name="区级平安校园", kind=AwardKind.SAFE_CAMPUS, level=AwardLevel.DISTRICT,
-        criteria=[{"metric": "hazard_rectification_rate", "op": ">=", "value": 0.95},
-                  {"metric": "buildings_d_grade", "op": "<=", "value": 0}],
+        criteria=[{"metric": "hazard_rectification_rate", "op": ">=", "value": 0.95, "source": "本区细则"},
+                  {"metric": "buildings_d_grade", "op": "<=", "value": 0, "source": "JGJ 125-2016"}],
         evidence_required=["应急演练记录"],
     )
 

@@ -158,8 +158,8 @@ def test_award_readiness_for_the_bureau_schools_only(district, client_for, dave,
 
     programme = award_programme_create(
         user=dave, bureau=bureau_north, name="区级平安校园", kind="safe_campus", level="district",
-        criteria=[{"metric": "hazard_rectification_rate", "op": ">=", "value": 0.7},
-                  {"metric": "buildings_d_grade", "op": "<=", "value": 0}])
+        criteria=[{"metric": "hazard_rectification_rate", "op": ">=", "value": 0.7, "source": "本区细则"},
+                  {"metric": "buildings_d_grade", "op": "<=", "value": 0, "source": "JGJ 125-2016"}])
     query = "query($id: ID!) { awardReadiness(programmeId: $id) { schoolName score criteriaMet criteriaTotal } }"
     rows = client_for(dave).gql(query, {"id": str(programme.pk)})["data"]["awardReadiness"]
     # alpha: 5/7 = 71% ≥ 70% met, one D-grade building failed → 50; beta: no hazards (no rate) and a D → 0

@@ -60,15 +60,21 @@ def test_nightly_equals_incremental(fake_metrics_module, terms, school_a, school
     monkeypatch.setattr(school_metrics_refresh_task, "apply_async",
                         lambda kwargs: queued.append(kwargs) or school_metrics_refresh_task.apply(kwargs=kwargs))
     count = metrics_nightly_task.apply().get()
-    nightly = {r.school_id: r.values for r in SchoolMetrics.objects.all()}
+    current = {r.term_id for r in SchoolMetrics.objects.filter(school=school_a)} & {t.pk for t in terms["north"][2:]}
+    nightly = {r.school_id: r.values for r in SchoolMetrics.objects.filter(term_id__in=[
+        terms["north"][2].pk, terms["south"][2].pk])}
     assert count == len(queued) >= 3  # one task per school
-    assert {"schema_name": "alpha"} in queued
-    assert {"schema_name": "gamma"} in queued
+    # the nightly run recomputes the term before too (a past hazard closed today changes its 整改率)
+    assert {"schema_name": "alpha", "previous": True} in queued
+    assert {"schema_name": "gamma", "previous": True} in queued
+    assert current == {terms["north"][2].pk}
     assert {k: nightly[k] for k in incremental} == incremental
+    assert SchoolMetrics.objects.filter(school=school_a, term=terms["north"][1]).count() == 1
     # and running it twice changes nothing
+    everything = {(r.school_id, r.term_id): r.values for r in SchoolMetrics.objects.all()}
     metrics_nightly_task.apply().get()
-    assert {r.school_id: r.values for r in SchoolMetrics.objects.all()} == nightly
-    assert SchoolMetrics.objects.filter(school=school_a).count() == 1
+    assert {(r.school_id, r.term_id): r.values for r in SchoolMetrics.objects.all()} == everything
+    assert SchoolMetrics.objects.filter(school=school_a).count() == 2  # this term and the last
 
 
 def test_mirrors_follow_the_school_and_drop_vanished_rows(fake_metrics_module, terms, school_a):

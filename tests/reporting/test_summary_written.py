@@ -145,7 +145,7 @@ def test_parts_in_the_seed_order_each_with_its_table_and_lost_and_found_under_se
     for heading in headings:
         assert summary.TABLE_HEADER in _part(body, heading)
     assert "组织应急疏散演练1次，应开展4次，未达到每月一次的要求。" in body
-    assert "| 应开展演练 | 4 |" in _part(body, "四、校园安全")
+    assert "| 应开展疏散演练 | 4 |" in _part(body, "四、校园安全")
 
 
 def test_drills_required_is_the_safety_boards(school_a, term):
@@ -168,7 +168,7 @@ def test_drills_required_is_the_safety_boards(school_a, term):
     assert row.values["drills_required"] == board["required"]
     assert row.values["drills_held"] == board["held"]
     body = summary.school_summary(school=school_a, term=term)[1]
-    assert f"| 应开展演练 | {board['required']} |" in body
+    assert f"| 应开展疏散演练 | {board['required']} |" in body
     assert f"应开展{board['required']}次" in body
 
 
@@ -337,6 +337,8 @@ def test_drills_say_what_is_due():
     assert say(0, 3) == ["本学期尚未组织应急疏散演练（按每月一次应开展3次）。"]
     assert say(3, 3) == ["组织应急疏散演练3次，达到每月一次的要求（应开展3次）。"]
     assert say(1, 3) == ["组织应急疏散演练1次，应开展3次，未达到每月一次的要求。"]
+    kindergarten = summary.Figures({"drills_held": 1, "drills_required": 2, "drill_cadence_months": 3})
+    assert summary._drills(kindergarten) == ["组织应急疏散演练1次，应开展2次，未达到每季度一次的要求。"]
 
 
 def test_a_school_with_nothing_recorded_claims_nothing(school_b, term):

@@ -357,3 +357,23 @@ def test_the_board_shows_each_rules_standing(old_school, alice, sam, client_for)
     assert 'data-rule="safety.patrols_a_day"' in page
     assert 'data-rule="safety.evacuation_two_minutes"' in page
     assert "未达标" in page
+
+
+def test_the_demo_kindergarten_patrols_for_fire_and_hands_its_pupils_over(in_school_a, alice, sam, gina, bob,
+                                                                           bobs_class):
+    from safety.demo import _rule_ledgers
+    from safety.models import MealAccompaniment, Patrol
+    from tenants.roles import Role
+
+    _set_school(in_school_a, kind="kindergarten")
+    Student.objects.create(school_class=bobs_class, seat_no=1, name="小明")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    people = {Role.PRINCIPAL: alice, Role.SAFETY_OFFICER: sam, Role.GUARD: gina}
+    _rule_ledgers(school=in_school_a, people=people, rng=__import__("random").Random(1), classes=[bobs_class],
+                  days=[yesterday], now=timezone.now())
+
+    assert Patrol.objects.filter(kind=PatrolKind.FIRE, shift=Shift.NIGHT).count() == 1
+    assert PupilCollection.objects.get().collector.student.name == "小明"
+    assert MealAccompaniment.objects.count() <= 1
+    # Each quarter of the term already over has its fire inspection; the current one is still due.
+    assert [i.kind for i in duty_items() if i.kind == "safety.fire_inspection_due"] == ["safety.fire_inspection_due"]
