@@ -315,6 +315,7 @@ def load_school(*, school, people: dict, seed: bool) -> None:
     Disinfection.objects.bulk_create(disinfections)
     Patrol.objects.bulk_create(patrols)
     Visitor.objects.bulk_create(visitors)
+    _rule_ledgers(school=school, people=people, rng=rng, classes=classes, days=days, now=now)
 
 
 def _past_terms_hazards(*, people: dict, rng: random.Random, seed: bool, term_start: dt.date) -> None:
@@ -338,3 +339,53 @@ def _past_terms_hazards(*, people: dict, rng: random.Random, seed: bool, term_st
                 S.hazard_rectify(actor=worker, hazard=hazard, actions="已按整改措施完成整改")
                 S.hazard_verify(actor=safety, hazard=hazard, accepted=True,
                                 note="复查合格，销号")
+
+
+def _rule_ledgers(*, school, people, rng, classes, days, now) -> None:
+    """The ledgers the rules read (issue 23): a fire inspection in each quarter of the term already over, a
+    leader's lunch on most school days; a kindergarten's daily and nightly fire patrols, its pupils' collectors
+    and pick-ups."""
+    from .choices import Meal, PatrolKind, Relation
+    from .duties import profile, quarter_end
+    from .models import AuthorisedCollector, FireInspection, MealAccompaniment, PupilCollection, Student
+
+    principal, safety, guard = people[Role.PRINCIPAL], people[Role.SAFETY_OFFICER], people[Role.GUARD]
+    term, day_now = current_term(), today()
+    department = Department.objects.order_by("sort_order").select_related("head").first()
+    start = term.start
+    while start <= day_now:
+        end = quarter_end(start.year, (start.month - 1) // 3 + 1)
+        if end < day_now:  # the current quarter's inspection is still due (the safety officer's to-do shows it)
+            on = min(start + dt.timedelta(days=10), end)
+            FireInspection.objects.create(
+                inspected_on=on, department=department, area="教学楼、食堂、配电间、消防通道", findings="消防设施完好，通道畅通",
+                inspector=safety, inspector_name=safety.display_name,
+                head_name=department.head.display_name if department and department.head_id else "部门负责人",
+                head_signed_at=_at(on, 11))
+        start = end + dt.timedelta(days=1)
+    MealAccompaniment.objects.bulk_create(
+        MealAccompaniment(on=day, meal=Meal.LUNCH, leader=principal, leader_name=principal.display_name, place="学生食堂",
+                          findings="饭菜温度适宜，分量充足")
+        for day in days if _at(day, 12, 30) <= now and rng.random() < 0.8)
+    if not profile(school).kindergarten:
+        return
+    patrols = []
+    for day in days:
+        if _at(day, 9, 30) <= now:
+            patrols.append(Patrol(patroller=guard, patroller_name=guard.display_name, kind=PatrolKind.FIRE,
+                                  shift=Shift.MORNING, route="活动室—午睡室—厨房—配电间", started_at=_at(day, 9),
+                                  ended_at=_at(day, 9, 30), findings="无异常"))
+        if _at(day, 22, 30) <= now:
+            patrols.append(Patrol(patroller=guard, patroller_name=guard.display_name, kind=PatrolKind.FIRE,
+                                  shift=Shift.NIGHT, route="全园", started_at=_at(day, 22), ended_at=_at(day, 22, 30),
+                                  findings="无异常"))
+    Patrol.objects.bulk_create(patrols)
+    pupils = list(Student.objects.filter(school_class=classes[0]).order_by("seat_no"))
+    collectors = AuthorisedCollector.objects.bulk_create(
+        AuthorisedCollector(student=pupil, name=f"{pupil.name[:1]}{'妈妈' if i % 2 else '爸爸'}",
+                            relation=Relation.MOTHER if i % 2 else Relation.FATHER, added_by=safety)
+        for i, pupil in enumerate(pupils))
+    PupilCollection.objects.bulk_create(
+        PupilCollection(student=c.student, collector=c, collected_at=_at(day, 16, 40),
+                        handed_over_by=classes[0].head_teacher)
+        for day in days[-3:] if _at(day, 16, 40) <= now for c in collectors)
