@@ -125,7 +125,7 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "reporting_school:campus"): Budget(6),  # a form of the school's own figures
     ("school", "reporting_school:campus"): Budget(6),  # a form of the school's own figures
     # safety (the other ledgers are in ARG_PAGES)
-    ("school", "safety:board"): Budget(16, rows="hazards"),  # + three charts, one aggregate each
+    ("school", "safety:board"): Budget(20, rows="hazards"),  # + three charts, one aggregate each; + the rules card (patrols, fire inspections, meals, guards: one aggregate each)
     ("school", "safety:campaign_list"): Budget(8, rows="agreement_campaigns"),
     ("school", "safety:escort_summary"): Budget(7, rows="escort_records"),
     ("school", "safety:gate"): Budget(8, rows="gate", as_="gina"),  # the guard's phone page
@@ -157,6 +157,10 @@ ARG_PAGES: dict[tuple[str, str, str], Budget] = {
     ("school", "safety:ledger", "roster"): Budget(8, rows="security_team_members"),
     ("school", "safety:ledger", "templates"): Budget(8, rows="agreement_templates"),
     ("school", "safety:ledger", "visitors"): Budget(8, rows="visitors"),
+    ("school", "safety:ledger", "fire_inspections"): Budget(8, rows="fire_inspections"),
+    ("school", "safety:ledger", "meals"): Budget(8, rows="meal_accompaniments"),
+    ("school", "safety:ledger", "collectors"): Budget(8, rows="authorised_collectors"),
+    ("school", "safety:ledger", "collections"): Budget(8, rows="pupil_collections"),
 }
 
 # Named URLs that are not pages: actions (POST), sign-in/out, the GraphQL endpoint, the admin.
@@ -203,6 +207,8 @@ GRAPHQL: dict[str, Budget] = {
     "checklistTemplateList": Budget(6, rows="checklist_templates"),
     "disinfectionList": Budget(6, rows="disinfections"),
     "drillList": Budget(7, rows="drills"),
+    "fireInspectionList": Budget(6, rows="fire_inspections"),
+    "mealAccompanimentList": Budget(6, rows="meal_accompaniments"),
     "educationActivityList": Budget(7, rows="education_activities"),
     "emergencyPlanList": Budget(6, rows="emergency_plans"),
     "escortRecordList": Budget(7, rows="escort_records"),
