@@ -455,6 +455,27 @@ CREATE FUNCTION school_template.pgtrigger_append_only_0ab46() RETURNS trigger
 
 
 --
+-- Name: pgtrigger_append_only_0bd5b(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_append_only_0bd5b() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+
+--
 -- Name: pgtrigger_append_only_0d12a(); Type: FUNCTION; Schema: school_template; Owner: -
 --
 
@@ -522,6 +543,27 @@ CREATE FUNCTION school_template.pgtrigger_append_only_10138() RETURNS trigger
 --
 
 CREATE FUNCTION school_template.pgtrigger_append_only_140c3() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_append_only_171ce(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_append_only_171ce() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
                 
@@ -627,6 +669,27 @@ CREATE FUNCTION school_template.pgtrigger_append_only_241e1() RETURNS trigger
 --
 
 CREATE FUNCTION school_template.pgtrigger_append_only_2ac7c() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_append_only_2d346(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_append_only_2d346() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
                 
@@ -900,6 +963,27 @@ CREATE FUNCTION school_template.pgtrigger_append_only_50673() RETURNS trigger
 --
 
 CREATE FUNCTION school_template.pgtrigger_append_only_50683() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_append_only_5359d(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_append_only_5359d() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
                 
@@ -1772,7 +1856,7 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_071dc() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "safety_visitorevent" ("host_name", "host_verified", "id", "id_number_masked", "in_at", "name", "out_at", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "purpose", "registered_by_id") VALUES (OLD."host_name", OLD."host_verified", OLD."id", OLD."id_number_masked", OLD."in_at", OLD."name", OLD."out_at", OLD."partner_name", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."phone", OLD."purpose", OLD."registered_by_id"); RETURN NULL;
+                    INSERT INTO "safety_visitorevent" ("anonymised_at", "host_name", "host_verified", "id", "in_at", "out_at", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "purpose", "registered_by_id") VALUES (OLD."anonymised_at", OLD."host_name", OLD."host_verified", OLD."id", OLD."in_at", OLD."out_at", OLD."partner_name", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."purpose", OLD."registered_by_id"); RETURN NULL;
                 END;
             $$;
 
@@ -1925,6 +2009,48 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_1c476() RETURNS trigger
 
 
 --
+-- Name: pgtrigger_delete_delete_1e4ca(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_delete_delete_1e4ca() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_mealaccompanimentevent" ("findings", "id", "leader_id", "leader_name", "meal", "on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place", "recorded_at") VALUES (OLD."findings", OLD."id", OLD."leader_id", OLD."leader_name", OLD."meal", OLD."on", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."place", OLD."recorded_at"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_delete_delete_20593(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_delete_delete_20593() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_pupilcollectionevent" ("collected_at", "collector_id", "handed_over_by_id", "id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "student_id") VALUES (OLD."collected_at", OLD."collector_id", OLD."handed_over_by_id", OLD."id", OLD."note", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."student_id"); RETURN NULL;
+                END;
+            $$;
+
+
+--
 -- Name: pgtrigger_delete_delete_22195(); Type: FUNCTION; Schema: school_template; Owner: -
 --
 
@@ -1941,6 +2067,27 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_22195() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "safety_absenceevent" ("follow_up", "followed_up", "health_check_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "student_name") VALUES (OLD."follow_up", OLD."followed_up", OLD."health_check_id", OLD."id", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."reason", OLD."student_name"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_delete_delete_268be(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_delete_delete_268be() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_authorisedcollectorevent" ("added_by_id", "id", "is_active", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation", "student_id") VALUES (OLD."added_by_id", OLD."id", OLD."is_active", OLD."name", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."relation", OLD."student_id"); RETURN NULL;
                 END;
             $$;
 
@@ -2066,7 +2213,7 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_3688e() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "schools_buildingevent" ("appraisal_report", "appraised_by", "appraised_on", "floor_area", "floors", "handling", "id", "name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "safety_grade", "structure", "use", "year_built") VALUES (OLD."appraisal_report", OLD."appraised_by", OLD."appraised_on", OLD."floor_area", OLD."floors", OLD."handling", OLD."id", OLD."name", OLD."notes", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."safety_grade", OLD."structure", OLD."use", OLD."year_built"); RETURN NULL;
+                    INSERT INTO "schools_buildingevent" ("appraisal_report", "appraised_by", "appraised_on", "floor_area", "floors", "handling", "id", "name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "safety_grade", "safety_measures", "structure", "use", "warning_signs", "year_built") VALUES (OLD."appraisal_report", OLD."appraised_by", OLD."appraised_on", OLD."floor_area", OLD."floors", OLD."handling", OLD."id", OLD."name", OLD."notes", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."safety_grade", OLD."safety_measures", OLD."structure", OLD."use", OLD."warning_signs", OLD."year_built"); RETURN NULL;
                 END;
             $$;
 
@@ -2381,7 +2528,7 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_676e6() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "safety_patrolevent" ("ended_at", "findings", "hazard_id", "id", "partner_name", "patroller_id", "patroller_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "route", "shift", "started_at") VALUES (OLD."ended_at", OLD."findings", OLD."hazard_id", OLD."id", OLD."partner_name", OLD."patroller_id", OLD."patroller_name", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."route", OLD."shift", OLD."started_at"); RETURN NULL;
+                    INSERT INTO "safety_patrolevent" ("ended_at", "findings", "hazard_id", "id", "kind", "partner_name", "patroller_id", "patroller_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "route", "shift", "started_at") VALUES (OLD."ended_at", OLD."findings", OLD."hazard_id", OLD."id", OLD."kind", OLD."partner_name", OLD."patroller_id", OLD."patroller_name", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."route", OLD."shift", OLD."started_at"); RETURN NULL;
                 END;
             $$;
 
@@ -2676,6 +2823,27 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_a17b1() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "safety_agreementtemplateevent" ("body", "created_at", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "post", "title", "version") VALUES (OLD."body", OLD."created_at", OLD."id", OLD."kind", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."post", OLD."title", OLD."version"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_delete_delete_a9f34(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_delete_delete_a9f34() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_fireinspectionevent" ("area", "department_id", "findings", "hazard_id", "head_name", "head_signed_at", "id", "inspected_on", "inspector_id", "inspector_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."area", OLD."department_id", OLD."findings", OLD."hazard_id", OLD."head_name", OLD."head_signed_at", OLD."id", OLD."inspected_on", OLD."inspector_id", OLD."inspector_name", _pgh_attach_context(), NOW(), 'delete', OLD."id"); RETURN NULL;
                 END;
             $$;
 
@@ -3326,7 +3494,7 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_25289() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "safety_visitorevent" ("host_name", "host_verified", "id", "id_number_masked", "in_at", "name", "out_at", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "purpose", "registered_by_id") VALUES (NEW."host_name", NEW."host_verified", NEW."id", NEW."id_number_masked", NEW."in_at", NEW."name", NEW."out_at", NEW."partner_name", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."phone", NEW."purpose", NEW."registered_by_id"); RETURN NULL;
+                    INSERT INTO "safety_visitorevent" ("anonymised_at", "host_name", "host_verified", "id", "in_at", "out_at", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "purpose", "registered_by_id") VALUES (NEW."anonymised_at", NEW."host_name", NEW."host_verified", NEW."id", NEW."in_at", NEW."out_at", NEW."partner_name", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."purpose", NEW."registered_by_id"); RETURN NULL;
                 END;
             $$;
 
@@ -3347,7 +3515,7 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_2560a() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "safety_patrolevent" ("ended_at", "findings", "hazard_id", "id", "partner_name", "patroller_id", "patroller_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "route", "shift", "started_at") VALUES (NEW."ended_at", NEW."findings", NEW."hazard_id", NEW."id", NEW."partner_name", NEW."patroller_id", NEW."patroller_name", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."route", NEW."shift", NEW."started_at"); RETURN NULL;
+                    INSERT INTO "safety_patrolevent" ("ended_at", "findings", "hazard_id", "id", "kind", "partner_name", "patroller_id", "patroller_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "route", "shift", "started_at") VALUES (NEW."ended_at", NEW."findings", NEW."hazard_id", NEW."id", NEW."kind", NEW."partner_name", NEW."patroller_id", NEW."patroller_name", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."route", NEW."shift", NEW."started_at"); RETURN NULL;
                 END;
             $$;
 
@@ -3662,7 +3830,7 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_4cd67() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "schools_buildingevent" ("appraisal_report", "appraised_by", "appraised_on", "floor_area", "floors", "handling", "id", "name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "safety_grade", "structure", "use", "year_built") VALUES (NEW."appraisal_report", NEW."appraised_by", NEW."appraised_on", NEW."floor_area", NEW."floors", NEW."handling", NEW."id", NEW."name", NEW."notes", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."safety_grade", NEW."structure", NEW."use", NEW."year_built"); RETURN NULL;
+                    INSERT INTO "schools_buildingevent" ("appraisal_report", "appraised_by", "appraised_on", "floor_area", "floors", "handling", "id", "name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "safety_grade", "safety_measures", "structure", "use", "warning_signs", "year_built") VALUES (NEW."appraisal_report", NEW."appraised_by", NEW."appraised_on", NEW."floor_area", NEW."floors", NEW."handling", NEW."id", NEW."name", NEW."notes", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."safety_grade", NEW."safety_measures", NEW."structure", NEW."use", NEW."warning_signs", NEW."year_built"); RETURN NULL;
                 END;
             $$;
 
@@ -3684,6 +3852,27 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_4d6a2() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "safety_cameraevent" ("id", "installed_on", "location", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "retention_days", "status") VALUES (NEW."id", NEW."installed_on", NEW."location", NEW."partner_name", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."retention_days", NEW."status"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_insert_insert_4f9db(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_insert_insert_4f9db() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_authorisedcollectorevent" ("added_by_id", "id", "is_active", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation", "student_id") VALUES (NEW."added_by_id", NEW."id", NEW."is_active", NEW."name", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."relation", NEW."student_id"); RETURN NULL;
                 END;
             $$;
 
@@ -4088,6 +4277,27 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_b1a9a() RETURNS trigger
 
 
 --
+-- Name: pgtrigger_insert_insert_b23d1(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_insert_insert_b23d1() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_mealaccompanimentevent" ("findings", "id", "leader_id", "leader_name", "meal", "on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place", "recorded_at") VALUES (NEW."findings", NEW."id", NEW."leader_id", NEW."leader_name", NEW."meal", NEW."on", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."place", NEW."recorded_at"); RETURN NULL;
+                END;
+            $$;
+
+
+--
 -- Name: pgtrigger_insert_insert_b52d5(); Type: FUNCTION; Schema: school_template; Owner: -
 --
 
@@ -4319,6 +4529,27 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_dd77e() RETURNS trigger
 
 
 --
+-- Name: pgtrigger_insert_insert_dfd8b(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_insert_insert_dfd8b() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_pupilcollectionevent" ("collected_at", "collector_id", "handed_over_by_id", "id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "student_id") VALUES (NEW."collected_at", NEW."collector_id", NEW."handed_over_by_id", NEW."id", NEW."note", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."student_id"); RETURN NULL;
+                END;
+            $$;
+
+
+--
 -- Name: pgtrigger_insert_insert_e1e2a(); Type: FUNCTION; Schema: school_template; Owner: -
 --
 
@@ -4335,6 +4566,27 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_e1e2a() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "schools_projectdocumentevent" ("content_kind", "file", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "size", "title", "uploaded_at", "uploaded_by_id") VALUES (NEW."content_kind", NEW."file", NEW."id", NEW."kind", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."project_id", NEW."size", NEW."title", NEW."uploaded_at", NEW."uploaded_by_id"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_insert_insert_e6a7f(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_insert_insert_e6a7f() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_fireinspectionevent" ("area", "department_id", "findings", "hazard_id", "head_name", "head_signed_at", "id", "inspected_on", "inspector_id", "inspector_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."area", NEW."department_id", NEW."findings", NEW."hazard_id", NEW."head_name", NEW."head_signed_at", NEW."id", NEW."inspected_on", NEW."inspector_id", NEW."inspector_name", _pgh_attach_context(), NOW(), 'insert', NEW."id"); RETURN NULL;
                 END;
             $$;
 
@@ -4607,7 +4859,7 @@ CREATE FUNCTION school_template.pgtrigger_update_update_2b468() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "schools_buildingevent" ("appraisal_report", "appraised_by", "appraised_on", "floor_area", "floors", "handling", "id", "name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "safety_grade", "structure", "use", "year_built") VALUES (NEW."appraisal_report", NEW."appraised_by", NEW."appraised_on", NEW."floor_area", NEW."floors", NEW."handling", NEW."id", NEW."name", NEW."notes", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."safety_grade", NEW."structure", NEW."use", NEW."year_built"); RETURN NULL;
+                    INSERT INTO "schools_buildingevent" ("appraisal_report", "appraised_by", "appraised_on", "floor_area", "floors", "handling", "id", "name", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "safety_grade", "safety_measures", "structure", "use", "warning_signs", "year_built") VALUES (NEW."appraisal_report", NEW."appraised_by", NEW."appraised_on", NEW."floor_area", NEW."floors", NEW."handling", NEW."id", NEW."name", NEW."notes", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."safety_grade", NEW."safety_measures", NEW."structure", NEW."use", NEW."warning_signs", NEW."year_built"); RETURN NULL;
                 END;
             $$;
 
@@ -4692,6 +4944,27 @@ CREATE FUNCTION school_template.pgtrigger_update_update_34c54() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "safety_inspectionroundevent" ("campaign_id", "completed_at", "created_by_id", "department_id", "due_on", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "template_id", "title") VALUES (NEW."campaign_id", NEW."completed_at", NEW."created_by_id", NEW."department_id", NEW."due_on", NEW."id", NEW."kind", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."started_on", NEW."template_id", NEW."title"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_update_update_36eb0(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_update_update_36eb0() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_authorisedcollectorevent" ("added_by_id", "id", "is_active", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation", "student_id") VALUES (NEW."added_by_id", NEW."id", NEW."is_active", NEW."name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."relation", NEW."student_id"); RETURN NULL;
                 END;
             $$;
 
@@ -5006,7 +5279,7 @@ CREATE FUNCTION school_template.pgtrigger_update_update_7d7eb() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "safety_patrolevent" ("ended_at", "findings", "hazard_id", "id", "partner_name", "patroller_id", "patroller_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "route", "shift", "started_at") VALUES (NEW."ended_at", NEW."findings", NEW."hazard_id", NEW."id", NEW."partner_name", NEW."patroller_id", NEW."patroller_name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."route", NEW."shift", NEW."started_at"); RETURN NULL;
+                    INSERT INTO "safety_patrolevent" ("ended_at", "findings", "hazard_id", "id", "kind", "partner_name", "patroller_id", "patroller_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "route", "shift", "started_at") VALUES (NEW."ended_at", NEW."findings", NEW."hazard_id", NEW."id", NEW."kind", NEW."partner_name", NEW."patroller_id", NEW."patroller_name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."route", NEW."shift", NEW."started_at"); RETURN NULL;
                 END;
             $$;
 
@@ -5070,6 +5343,27 @@ CREATE FUNCTION school_template.pgtrigger_update_update_82fdb() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "repairs_workordernoteevent" ("author_id", "created_at", "id", "order_id", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "text") VALUES (NEW."author_id", NEW."created_at", NEW."id", NEW."order_id", NEW."partner_name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."text"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_update_update_83808(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_update_update_83808() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_mealaccompanimentevent" ("findings", "id", "leader_id", "leader_name", "meal", "on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place", "recorded_at") VALUES (NEW."findings", NEW."id", NEW."leader_id", NEW."leader_name", NEW."meal", NEW."on", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."place", NEW."recorded_at"); RETURN NULL;
                 END;
             $$;
 
@@ -5175,6 +5469,27 @@ CREATE FUNCTION school_template.pgtrigger_update_update_947b4() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "schools_staffmemberevent" ("department_id", "id", "is_active", "joined_on", "left_on", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "post", "user_id") VALUES (NEW."department_id", NEW."id", NEW."is_active", NEW."joined_on", NEW."left_on", NEW."name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."phone", NEW."post", NEW."user_id"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_update_update_976fd(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_update_update_976fd() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_fireinspectionevent" ("area", "department_id", "findings", "hazard_id", "head_name", "head_signed_at", "id", "inspected_on", "inspector_id", "inspector_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."area", NEW."department_id", NEW."findings", NEW."hazard_id", NEW."head_name", NEW."head_signed_at", NEW."id", NEW."inspected_on", NEW."inspector_id", NEW."inspector_name", _pgh_attach_context(), NOW(), 'update', NEW."id"); RETURN NULL;
                 END;
             $$;
 
@@ -5301,6 +5616,27 @@ CREATE FUNCTION school_template.pgtrigger_update_update_a4462() RETURNS trigger
                         END IF;
                     END IF;
                     INSERT INTO "schools_lostitemevent" ("amount", "claimant", "finder", "found_at", "found_place", "id", "identified_by", "item", "kept_at", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quantity", "reported_by_id", "returned_at", "returned_by_partner") VALUES (NEW."amount", NEW."claimant", NEW."finder", NEW."found_at", NEW."found_place", NEW."id", NEW."identified_by", NEW."item", NEW."kept_at", NEW."partner_name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."quantity", NEW."reported_by_id", NEW."returned_at", NEW."returned_by_partner"); RETURN NULL;
+                END;
+            $$;
+
+
+--
+-- Name: pgtrigger_update_update_a4583(); Type: FUNCTION; Schema: school_template; Owner: -
+--
+
+CREATE FUNCTION school_template.pgtrigger_update_update_a4583() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+                
+                BEGIN
+                    IF ("public"._pgtrigger_should_ignore(TG_NAME) IS TRUE) THEN
+                        IF (TG_OP = 'DELETE') THEN
+                            RETURN OLD;
+                        ELSE
+                            RETURN NEW;
+                        END IF;
+                    END IF;
+                    INSERT INTO "safety_pupilcollectionevent" ("collected_at", "collector_id", "handed_over_by_id", "id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "student_id") VALUES (NEW."collected_at", NEW."collector_id", NEW."handed_over_by_id", NEW."id", NEW."note", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."student_id"); RETURN NULL;
                 END;
             $$;
 
@@ -5468,7 +5804,7 @@ CREATE FUNCTION school_template.pgtrigger_update_update_cb2dc() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "safety_visitorevent" ("host_name", "host_verified", "id", "id_number_masked", "in_at", "name", "out_at", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "purpose", "registered_by_id") VALUES (NEW."host_name", NEW."host_verified", NEW."id", NEW."id_number_masked", NEW."in_at", NEW."name", NEW."out_at", NEW."partner_name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."phone", NEW."purpose", NEW."registered_by_id"); RETURN NULL;
+                    INSERT INTO "safety_visitorevent" ("anonymised_at", "host_name", "host_verified", "id", "in_at", "out_at", "partner_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "purpose", "registered_by_id") VALUES (NEW."anonymised_at", NEW."host_name", NEW."host_verified", NEW."id", NEW."in_at", NEW."out_at", NEW."partner_name", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."purpose", NEW."registered_by_id"); RETURN NULL;
                 END;
             $$;
 
@@ -6255,6 +6591,36 @@ ALTER TABLE public.reporting_awardapplication ALTER COLUMN id ADD GENERATED BY D
 
 
 --
+-- Name: reporting_awardevidence; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reporting_awardevidence (
+    id bigint NOT NULL,
+    criterion smallint NOT NULL,
+    metric character varying(80) NOT NULL,
+    note text NOT NULL,
+    link character varying(300) NOT NULL,
+    file character varying(300) NOT NULL,
+    application_id bigint NOT NULL,
+    CONSTRAINT reporting_awardevidence_criterion_check CHECK ((criterion >= 0))
+);
+
+
+--
+-- Name: reporting_awardevidence_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reporting_awardevidence ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.reporting_awardevidence_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: reporting_awardprogramme; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -6626,7 +6992,7 @@ CREATE TABLE public.tenants_membership (
     user_id bigint NOT NULL,
     school_id bigint,
     ended_by_partner character varying(100) NOT NULL,
-    CONSTRAINT membership_scope_matches_role CHECK ((((bureau_id IS NULL) AND ((role)::text = 'platform_operator'::text) AND (school_id IS NULL)) OR ((bureau_id IS NOT NULL) AND ((role)::text = ANY ((ARRAY['bureau_finance'::character varying, 'bureau_leader'::character varying, 'bureau_logistics'::character varying, 'bureau_safety'::character varying])::text[])) AND (school_id IS NULL)) OR ((bureau_id IS NULL) AND ((role)::text = ANY ((ARRAY['custodian'::character varying, 'guard'::character varying, 'logistics_director'::character varying, 'maintenance_worker'::character varying, 'principal'::character varying, 'safety_officer'::character varying, 'teacher'::character varying, 'unit_contact'::character varying])::text[])) AND (school_id IS NOT NULL))))
+    CONSTRAINT membership_scope_matches_role CHECK ((((bureau_id IS NULL) AND ((role)::text = 'platform_operator'::text) AND (school_id IS NULL)) OR ((bureau_id IS NOT NULL) AND ((role)::text = ANY (ARRAY[('bureau_finance'::character varying)::text, ('bureau_leader'::character varying)::text, ('bureau_logistics'::character varying)::text, ('bureau_safety'::character varying)::text])) AND (school_id IS NULL)) OR ((bureau_id IS NULL) AND ((role)::text = ANY (ARRAY[('custodian'::character varying)::text, ('guard'::character varying)::text, ('logistics_director'::character varying)::text, ('maintenance_worker'::character varying)::text, ('principal'::character varying)::text, ('safety_officer'::character varying)::text, ('teacher'::character varying)::text, ('unit_contact'::character varying)::text])) AND (school_id IS NOT NULL))))
 );
 
 
@@ -6844,6 +7210,35 @@ ALTER TABLE public.tenants_robotchannelevent ALTER COLUMN pgh_id ADD GENERATED B
 
 
 --
+-- Name: tenants_ruleoverride; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tenants_ruleoverride (
+    id bigint NOT NULL,
+    code character varying(80) NOT NULL,
+    value numeric(12,2) NOT NULL,
+    note character varying(200) NOT NULL,
+    set_at timestamp with time zone NOT NULL,
+    bureau_id bigint NOT NULL,
+    set_by_id bigint
+);
+
+
+--
+-- Name: tenants_ruleoverride_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tenants_ruleoverride ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.tenants_ruleoverride_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: tenants_schemasnapshot; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -6886,6 +7281,11 @@ CREATE TABLE public.tenants_school (
     staff_count integer NOT NULL,
     created_at timestamp with time zone NOT NULL,
     bureau_id bigint NOT NULL,
+    boarding boolean NOT NULL,
+    campus_areas_updated_at timestamp with time zone,
+    green_area numeric(10,2),
+    green_cover_rate numeric(5,2),
+    site_area numeric(10,2),
     CONSTRAINT tenants_school_staff_count_check CHECK ((staff_count >= 0)),
     CONSTRAINT tenants_school_student_count_check CHECK ((student_count >= 0))
 );
@@ -9433,6 +9833,67 @@ ALTER TABLE school_template.safety_agreementtemplateevent ALTER COLUMN pgh_id AD
 
 
 --
+-- Name: safety_authorisedcollector; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_authorisedcollector (
+    id bigint NOT NULL,
+    name character varying(50) NOT NULL,
+    relation character varying(12) NOT NULL,
+    is_active boolean NOT NULL,
+    added_by_id bigint,
+    student_id bigint NOT NULL
+);
+
+
+--
+-- Name: safety_authorisedcollector_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_authorisedcollector ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_authorisedcollector_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: safety_authorisedcollectorevent; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_authorisedcollectorevent (
+    pgh_id integer NOT NULL,
+    pgh_created_at timestamp with time zone NOT NULL,
+    pgh_label text NOT NULL,
+    id bigint NOT NULL,
+    name character varying(50) NOT NULL,
+    relation character varying(12) NOT NULL,
+    is_active boolean NOT NULL,
+    added_by_id bigint,
+    pgh_context_id uuid,
+    pgh_obj_id bigint NOT NULL,
+    student_id bigint NOT NULL
+);
+
+
+--
+-- Name: safety_authorisedcollectorevent_pgh_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_authorisedcollectorevent ALTER COLUMN pgh_id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_authorisedcollectorevent_pgh_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: safety_camera; Type: TABLE; Schema: school_template; Owner: -
 --
 
@@ -9935,6 +10396,76 @@ ALTER TABLE school_template.safety_escortrecordevent ALTER COLUMN pgh_id ADD GEN
 
 
 --
+-- Name: safety_fireinspection; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_fireinspection (
+    id bigint NOT NULL,
+    inspected_on date NOT NULL,
+    area character varying(200) NOT NULL,
+    findings text NOT NULL,
+    inspector_name character varying(50) NOT NULL,
+    head_name character varying(50) NOT NULL,
+    head_signed_at timestamp with time zone NOT NULL,
+    department_id bigint,
+    hazard_id bigint,
+    inspector_id bigint,
+    CONSTRAINT safety_fire_inspection_signed CHECK (((NOT ((head_name)::text = ''::text)) AND (NOT ((inspector_name)::text = ''::text))))
+);
+
+
+--
+-- Name: safety_fireinspection_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_fireinspection ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_fireinspection_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: safety_fireinspectionevent; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_fireinspectionevent (
+    pgh_id integer NOT NULL,
+    pgh_created_at timestamp with time zone NOT NULL,
+    pgh_label text NOT NULL,
+    id bigint NOT NULL,
+    inspected_on date NOT NULL,
+    area character varying(200) NOT NULL,
+    findings text NOT NULL,
+    inspector_name character varying(50) NOT NULL,
+    head_name character varying(50) NOT NULL,
+    head_signed_at timestamp with time zone NOT NULL,
+    department_id bigint,
+    hazard_id bigint,
+    inspector_id bigint,
+    pgh_context_id uuid,
+    pgh_obj_id bigint NOT NULL
+);
+
+
+--
+-- Name: safety_fireinspectionevent_pgh_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_fireinspectionevent ALTER COLUMN pgh_id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_fireinspectionevent_pgh_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: safety_hazard; Type: TABLE; Schema: school_template; Owner: -
 --
 
@@ -10301,6 +10832,71 @@ ALTER TABLE school_template.safety_inspectionroundevent ALTER COLUMN pgh_id ADD 
 
 
 --
+-- Name: safety_mealaccompaniment; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_mealaccompaniment (
+    id bigint NOT NULL,
+    "on" date NOT NULL,
+    meal character varying(10) NOT NULL,
+    leader_name character varying(50) NOT NULL,
+    place character varying(100) NOT NULL,
+    findings text NOT NULL,
+    recorded_at timestamp with time zone NOT NULL,
+    leader_id bigint
+);
+
+
+--
+-- Name: safety_mealaccompaniment_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_mealaccompaniment ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_mealaccompaniment_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: safety_mealaccompanimentevent; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_mealaccompanimentevent (
+    pgh_id integer NOT NULL,
+    pgh_created_at timestamp with time zone NOT NULL,
+    pgh_label text NOT NULL,
+    id bigint NOT NULL,
+    "on" date NOT NULL,
+    meal character varying(10) NOT NULL,
+    leader_name character varying(50) NOT NULL,
+    place character varying(100) NOT NULL,
+    findings text NOT NULL,
+    recorded_at timestamp with time zone NOT NULL,
+    leader_id bigint,
+    pgh_context_id uuid,
+    pgh_obj_id bigint NOT NULL
+);
+
+
+--
+-- Name: safety_mealaccompanimentevent_pgh_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_mealaccompanimentevent ALTER COLUMN pgh_id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_mealaccompanimentevent_pgh_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: safety_patrol; Type: TABLE; Schema: school_template; Owner: -
 --
 
@@ -10315,6 +10911,7 @@ CREATE TABLE school_template.safety_patrol (
     hazard_id bigint,
     patroller_id bigint,
     partner_name character varying(100) NOT NULL,
+    kind character varying(10) NOT NULL,
     CONSTRAINT safety_patrol_end_after_start CHECK (((ended_at IS NULL) OR (ended_at >= started_at)))
 );
 
@@ -10352,7 +10949,8 @@ CREATE TABLE school_template.safety_patrolevent (
     patroller_id bigint,
     pgh_context_id uuid,
     pgh_obj_id bigint NOT NULL,
-    partner_name character varying(100) NOT NULL
+    partner_name character varying(100) NOT NULL,
+    kind character varying(10) NOT NULL
 );
 
 
@@ -10362,6 +10960,67 @@ CREATE TABLE school_template.safety_patrolevent (
 
 ALTER TABLE school_template.safety_patrolevent ALTER COLUMN pgh_id ADD GENERATED BY DEFAULT AS IDENTITY (
     SEQUENCE NAME school_template.safety_patrolevent_pgh_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: safety_pupilcollection; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_pupilcollection (
+    id bigint NOT NULL,
+    collected_at timestamp with time zone NOT NULL,
+    note character varying(200) NOT NULL,
+    collector_id bigint NOT NULL,
+    handed_over_by_id bigint,
+    student_id bigint NOT NULL
+);
+
+
+--
+-- Name: safety_pupilcollection_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_pupilcollection ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_pupilcollection_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: safety_pupilcollectionevent; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.safety_pupilcollectionevent (
+    pgh_id integer NOT NULL,
+    pgh_created_at timestamp with time zone NOT NULL,
+    pgh_label text NOT NULL,
+    id bigint NOT NULL,
+    collected_at timestamp with time zone NOT NULL,
+    note character varying(200) NOT NULL,
+    collector_id bigint NOT NULL,
+    handed_over_by_id bigint,
+    pgh_context_id uuid,
+    pgh_obj_id bigint NOT NULL,
+    student_id bigint NOT NULL
+);
+
+
+--
+-- Name: safety_pupilcollectionevent_pgh_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.safety_pupilcollectionevent ALTER COLUMN pgh_id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.safety_pupilcollectionevent_pgh_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -10776,6 +11435,7 @@ CREATE TABLE school_template.safety_visitor (
     out_at timestamp with time zone,
     registered_by_id bigint,
     partner_name character varying(100) NOT NULL,
+    anonymised_at timestamp with time zone,
     CONSTRAINT safety_visitor_id_masked CHECK ((((id_number_masked)::text = ''::text) OR ((id_number_masked)::text ~ '^.{0,3}\*+.{0,4}$'::text))),
     CONSTRAINT safety_visitor_out_after_in CHECK (((out_at IS NULL) OR (out_at >= in_at)))
 );
@@ -10804,9 +11464,6 @@ CREATE TABLE school_template.safety_visitorevent (
     pgh_created_at timestamp with time zone NOT NULL,
     pgh_label text NOT NULL,
     id bigint NOT NULL,
-    name character varying(50) NOT NULL,
-    id_number_masked character varying(18) NOT NULL,
-    phone character varying(20) NOT NULL,
     host_name character varying(50) NOT NULL,
     host_verified boolean NOT NULL,
     purpose character varying(200) NOT NULL,
@@ -10815,7 +11472,8 @@ CREATE TABLE school_template.safety_visitorevent (
     pgh_context_id uuid,
     pgh_obj_id bigint NOT NULL,
     registered_by_id bigint,
-    partner_name character varying(100) NOT NULL
+    partner_name character varying(100) NOT NULL,
+    anonymised_at timestamp with time zone
 );
 
 
@@ -10851,6 +11509,8 @@ CREATE TABLE school_template.schools_building (
     handling character varying(12) NOT NULL,
     appraisal_report character varying(100) NOT NULL,
     notes text NOT NULL,
+    safety_measures text NOT NULL,
+    warning_signs boolean NOT NULL,
     CONSTRAINT schools_building_floors_check CHECK ((floors >= 0)),
     CONSTRAINT schools_building_year_built_check CHECK ((year_built >= 0))
 );
@@ -10962,6 +11622,8 @@ CREATE TABLE school_template.schools_buildingevent (
     pgh_context_id uuid,
     pgh_obj_id bigint NOT NULL,
     notes text NOT NULL,
+    safety_measures text NOT NULL,
+    warning_signs boolean NOT NULL,
     CONSTRAINT schools_buildingevent_floors_check CHECK ((floors >= 0)),
     CONSTRAINT schools_buildingevent_year_built_check CHECK ((year_built >= 0))
 );
@@ -12554,7 +13216,47 @@ INSERT INTO public.auth_permission VALUES
 	(701, 'Can add student event', 176, 'add_studentevent'),
 	(702, 'Can change student event', 176, 'change_studentevent'),
 	(703, 'Can delete student event', 176, 'delete_studentevent'),
-	(704, 'Can view student event', 176, 'view_studentevent');
+	(704, 'Can view student event', 176, 'view_studentevent'),
+	(705, 'Can add local rule value', 177, 'add_ruleoverride'),
+	(706, 'Can change local rule value', 177, 'change_ruleoverride'),
+	(707, 'Can delete local rule value', 177, 'delete_ruleoverride'),
+	(708, 'Can view local rule value', 177, 'view_ruleoverride'),
+	(709, 'Can add award evidence', 178, 'add_awardevidence'),
+	(710, 'Can change award evidence', 178, 'change_awardevidence'),
+	(711, 'Can delete award evidence', 178, 'delete_awardevidence'),
+	(712, 'Can view award evidence', 178, 'view_awardevidence'),
+	(713, 'Can add authorised collector', 179, 'add_authorisedcollector'),
+	(714, 'Can change authorised collector', 179, 'change_authorisedcollector'),
+	(715, 'Can delete authorised collector', 179, 'delete_authorisedcollector'),
+	(716, 'Can view authorised collector', 179, 'view_authorisedcollector'),
+	(717, 'Can add authorised collector event', 180, 'add_authorisedcollectorevent'),
+	(718, 'Can change authorised collector event', 180, 'change_authorisedcollectorevent'),
+	(719, 'Can delete authorised collector event', 180, 'delete_authorisedcollectorevent'),
+	(720, 'Can view authorised collector event', 180, 'view_authorisedcollectorevent'),
+	(721, 'Can add fire inspection', 181, 'add_fireinspection'),
+	(722, 'Can change fire inspection', 181, 'change_fireinspection'),
+	(723, 'Can delete fire inspection', 181, 'delete_fireinspection'),
+	(724, 'Can view fire inspection', 181, 'view_fireinspection'),
+	(725, 'Can add fire inspection event', 182, 'add_fireinspectionevent'),
+	(726, 'Can change fire inspection event', 182, 'change_fireinspectionevent'),
+	(727, 'Can delete fire inspection event', 182, 'delete_fireinspectionevent'),
+	(728, 'Can view fire inspection event', 182, 'view_fireinspectionevent'),
+	(729, 'Can add accompanied meal', 183, 'add_mealaccompaniment'),
+	(730, 'Can change accompanied meal', 183, 'change_mealaccompaniment'),
+	(731, 'Can delete accompanied meal', 183, 'delete_mealaccompaniment'),
+	(732, 'Can view accompanied meal', 183, 'view_mealaccompaniment'),
+	(733, 'Can add meal accompaniment event', 184, 'add_mealaccompanimentevent'),
+	(734, 'Can change meal accompaniment event', 184, 'change_mealaccompanimentevent'),
+	(735, 'Can delete meal accompaniment event', 184, 'delete_mealaccompanimentevent'),
+	(736, 'Can view meal accompaniment event', 184, 'view_mealaccompanimentevent'),
+	(737, 'Can add pupil collection', 185, 'add_pupilcollection'),
+	(738, 'Can change pupil collection', 185, 'change_pupilcollection'),
+	(739, 'Can delete pupil collection', 185, 'delete_pupilcollection'),
+	(740, 'Can view pupil collection', 185, 'view_pupilcollection'),
+	(741, 'Can add pupil collection event', 186, 'add_pupilcollectionevent'),
+	(742, 'Can change pupil collection event', 186, 'change_pupilcollectionevent'),
+	(743, 'Can delete pupil collection event', 186, 'delete_pupilcollectionevent'),
+	(744, 'Can view pupil collection event', 186, 'view_pupilcollectionevent');
 
 
 --
@@ -12767,7 +13469,17 @@ INSERT INTO public.django_content_type VALUES
 	(173, 'safety', 'agreementtemplate'),
 	(174, 'safety', 'agreementcampaignevent'),
 	(175, 'safety', 'student'),
-	(176, 'safety', 'studentevent');
+	(176, 'safety', 'studentevent'),
+	(177, 'tenants', 'ruleoverride'),
+	(178, 'reporting', 'awardevidence'),
+	(179, 'safety', 'authorisedcollector'),
+	(180, 'safety', 'authorisedcollectorevent'),
+	(181, 'safety', 'fireinspection'),
+	(182, 'safety', 'fireinspectionevent'),
+	(183, 'safety', 'mealaccompaniment'),
+	(184, 'safety', 'mealaccompanimentevent'),
+	(185, 'safety', 'pupilcollection'),
+	(186, 'safety', 'pupilcollectionevent');
 
 
 --
@@ -12866,7 +13578,12 @@ INSERT INTO public.django_migrations VALUES
 	(89, 'safety', '0005_partner_names', '2026-12-05 05:38:53.285573+08'),
 	(90, 'safety', '0006_alter_agreement_user_and_more', '2026-12-05 05:39:21.456955+08'),
 	(91, 'safety', '0007_class_roster', '2026-12-05 05:39:25.285018+08'),
-	(92, 'sessions', '0001_initial', '2026-12-05 05:39:25.336081+08');
+	(92, 'sessions', '0001_initial', '2026-12-05 05:39:25.336081+08'),
+	(93, 'reporting', '0003_award_evidence', '2026-12-05 06:16:26.073354+08'),
+	(94, 'safety', '0008_rules_ledgers', '2026-12-05 06:17:15.291863+08'),
+	(95, 'schools', '0009_building_measures', '2026-12-05 06:17:18.591589+08'),
+	(96, 'tenants', '0016_school_kind_rule_override', '2026-12-05 06:17:21.134556+08'),
+	(97, 'tenants', '0017_school_campus_areas', '2026-12-05 06:17:21.658711+08');
 
 
 --
@@ -12889,6 +13606,12 @@ INSERT INTO public.django_migrations VALUES
 
 --
 -- Data for Name: reporting_awardapplication; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+
+
+--
+-- Data for Name: reporting_awardevidence; Type: TABLE DATA; Schema: public; Owner: -
 --
 
 
@@ -13003,6 +13726,12 @@ INSERT INTO public.django_migrations VALUES
 
 --
 -- Data for Name: tenants_robotchannelevent; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+
+
+--
+-- Data for Name: tenants_ruleoverride; Type: TABLE DATA; Schema: public; Owner: -
 --
 
 
@@ -14022,7 +14751,17 @@ INSERT INTO school_template.django_content_type VALUES
 	(173, 'safety', 'agreementtemplate'),
 	(174, 'safety', 'agreementcampaignevent'),
 	(175, 'safety', 'student'),
-	(176, 'safety', 'studentevent');
+	(176, 'safety', 'studentevent'),
+	(177, 'tenants', 'ruleoverride'),
+	(178, 'reporting', 'awardevidence'),
+	(179, 'safety', 'authorisedcollector'),
+	(180, 'safety', 'authorisedcollectorevent'),
+	(181, 'safety', 'fireinspection'),
+	(182, 'safety', 'fireinspectionevent'),
+	(183, 'safety', 'mealaccompaniment'),
+	(184, 'safety', 'mealaccompanimentevent'),
+	(185, 'safety', 'pupilcollection'),
+	(186, 'safety', 'pupilcollectionevent');
 
 
 --
@@ -14121,7 +14860,12 @@ INSERT INTO school_template.django_migrations VALUES
 	(89, 'safety', '0005_partner_names', '2026-12-05 05:48:57.078326+08'),
 	(90, 'safety', '0006_alter_agreement_user_and_more', '2026-12-05 05:49:28.201093+08'),
 	(91, 'safety', '0007_class_roster', '2026-12-05 05:49:30.708+08'),
-	(92, 'sessions', '0001_initial', '2026-12-05 05:49:30.727586+08');
+	(92, 'sessions', '0001_initial', '2026-12-05 05:49:30.727586+08'),
+	(93, 'reporting', '0003_award_evidence', '2026-12-05 06:17:28.091504+08'),
+	(94, 'safety', '0008_rules_ledgers', '2026-12-05 06:18:20.122238+08'),
+	(95, 'schools', '0009_building_measures', '2026-12-05 06:18:22.657558+08'),
+	(96, 'tenants', '0016_school_kind_rule_override', '2026-12-05 06:18:24.425225+08'),
+	(97, 'tenants', '0017_school_campus_areas', '2026-12-05 06:18:25.293025+08');
 
 
 --
@@ -14257,6 +15001,18 @@ INSERT INTO school_template.django_migrations VALUES
 
 
 --
+-- Data for Name: safety_authorisedcollector; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
+-- Data for Name: safety_authorisedcollectorevent; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
 -- Data for Name: safety_camera; Type: TABLE DATA; Schema: school_template; Owner: -
 --
 
@@ -14353,6 +15109,18 @@ INSERT INTO school_template.django_migrations VALUES
 
 
 --
+-- Data for Name: safety_fireinspection; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
+-- Data for Name: safety_fireinspectionevent; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
 -- Data for Name: safety_hazard; Type: TABLE DATA; Schema: school_template; Owner: -
 --
 
@@ -14413,6 +15181,18 @@ INSERT INTO school_template.django_migrations VALUES
 
 
 --
+-- Data for Name: safety_mealaccompaniment; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
+-- Data for Name: safety_mealaccompanimentevent; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
 -- Data for Name: safety_patrol; Type: TABLE DATA; Schema: school_template; Owner: -
 --
 
@@ -14420,6 +15200,18 @@ INSERT INTO school_template.django_migrations VALUES
 
 --
 -- Data for Name: safety_patrolevent; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
+-- Data for Name: safety_pupilcollection; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
+-- Data for Name: safety_pupilcollectionevent; Type: TABLE DATA; Schema: school_template; Owner: -
 --
 
 
@@ -14729,7 +15521,7 @@ SELECT pg_catalog.setval('public.auth_group_permissions_id_seq', 1, false);
 -- Name: auth_permission_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.auth_permission_id_seq', 704, true);
+SELECT pg_catalog.setval('public.auth_permission_id_seq', 744, true);
 
 
 --
@@ -14764,14 +15556,14 @@ SELECT pg_catalog.setval('public.django_admin_log_id_seq', 1, false);
 -- Name: django_content_type_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.django_content_type_id_seq', 176, true);
+SELECT pg_catalog.setval('public.django_content_type_id_seq', 186, true);
 
 
 --
 -- Name: django_migrations_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.django_migrations_id_seq', 92, true);
+SELECT pg_catalog.setval('public.django_migrations_id_seq', 97, true);
 
 
 --
@@ -14786,6 +15578,13 @@ SELECT pg_catalog.setval('public.jobs_job_id_seq', 1, false);
 --
 
 SELECT pg_catalog.setval('public.reporting_awardapplication_id_seq', 1, false);
+
+
+--
+-- Name: reporting_awardevidence_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
+--
+
+SELECT pg_catalog.setval('public.reporting_awardevidence_id_seq', 1, false);
 
 
 --
@@ -14922,10 +15721,17 @@ SELECT pg_catalog.setval('public.tenants_robotchannelevent_pgh_id_seq', 1, false
 
 
 --
+-- Name: tenants_ruleoverride_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
+--
+
+SELECT pg_catalog.setval('public.tenants_ruleoverride_id_seq', 1, false);
+
+
+--
 -- Name: tenants_schemasnapshot_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.tenants_schemasnapshot_id_seq', 1, true);
+SELECT pg_catalog.setval('public.tenants_schemasnapshot_id_seq', 2, true);
 
 
 --
@@ -15282,14 +16088,14 @@ SELECT pg_catalog.setval('school_template.assets_transferevent_pgh_id_seq', 1, f
 -- Name: django_content_type_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
-SELECT pg_catalog.setval('school_template.django_content_type_id_seq', 176, true);
+SELECT pg_catalog.setval('school_template.django_content_type_id_seq', 186, true);
 
 
 --
 -- Name: django_migrations_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
-SELECT pg_catalog.setval('school_template.django_migrations_id_seq', 92, true);
+SELECT pg_catalog.setval('school_template.django_migrations_id_seq', 97, true);
 
 
 --
@@ -15440,6 +16246,20 @@ SELECT pg_catalog.setval('school_template.safety_agreementtemplateevent_pgh_id_s
 
 
 --
+-- Name: safety_authorisedcollector_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_authorisedcollector_id_seq', 1, false);
+
+
+--
+-- Name: safety_authorisedcollectorevent_pgh_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_authorisedcollectorevent_pgh_id_seq', 1, false);
+
+
+--
 -- Name: safety_camera_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
@@ -15552,6 +16372,20 @@ SELECT pg_catalog.setval('school_template.safety_escortrecordevent_pgh_id_seq', 
 
 
 --
+-- Name: safety_fireinspection_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_fireinspection_id_seq', 1, false);
+
+
+--
+-- Name: safety_fireinspectionevent_pgh_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_fireinspectionevent_pgh_id_seq', 1, false);
+
+
+--
 -- Name: safety_hazard_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
@@ -15622,6 +16456,20 @@ SELECT pg_catalog.setval('school_template.safety_inspectionroundevent_pgh_id_seq
 
 
 --
+-- Name: safety_mealaccompaniment_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_mealaccompaniment_id_seq', 1, false);
+
+
+--
+-- Name: safety_mealaccompanimentevent_pgh_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_mealaccompanimentevent_pgh_id_seq', 1, false);
+
+
+--
 -- Name: safety_patrol_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
@@ -15633,6 +16481,20 @@ SELECT pg_catalog.setval('school_template.safety_patrol_id_seq', 1, false);
 --
 
 SELECT pg_catalog.setval('school_template.safety_patrolevent_pgh_id_seq', 1, false);
+
+
+--
+-- Name: safety_pupilcollection_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_pupilcollection_id_seq', 1, false);
+
+
+--
+-- Name: safety_pupilcollectionevent_pgh_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.safety_pupilcollectionevent_pgh_id_seq', 1, false);
 
 
 --
@@ -16042,6 +16904,14 @@ ALTER TABLE ONLY public.auth_permission
 
 
 --
+-- Name: reporting_awardevidence award_evidence_one_per_criterion; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reporting_awardevidence
+    ADD CONSTRAINT award_evidence_one_per_criterion UNIQUE (application_id, criterion);
+
+
+--
 -- Name: reporting_awardprogramme award_programme_unique; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -16210,6 +17080,14 @@ ALTER TABLE ONLY public.reporting_awardapplication
 
 
 --
+-- Name: reporting_awardevidence reporting_awardevidence_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reporting_awardevidence
+    ADD CONSTRAINT reporting_awardevidence_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: reporting_awardprogramme reporting_awardprogramme_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -16279,6 +17157,14 @@ ALTER TABLE ONLY public.reporting_term
 
 ALTER TABLE ONLY public.reporting_worksummary
     ADD CONSTRAINT reporting_worksummary_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: tenants_ruleoverride rule_override_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tenants_ruleoverride
+    ADD CONSTRAINT rule_override_once UNIQUE (bureau_id, code);
 
 
 --
@@ -16415,6 +17301,14 @@ ALTER TABLE ONLY public.tenants_robotchannel
 
 ALTER TABLE ONLY public.tenants_robotchannelevent
     ADD CONSTRAINT tenants_robotchannelevent_pkey PRIMARY KEY (pgh_id);
+
+
+--
+-- Name: tenants_ruleoverride tenants_ruleoverride_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tenants_ruleoverride
+    ADD CONSTRAINT tenants_ruleoverride_pkey PRIMARY KEY (id);
 
 
 --
@@ -17274,6 +18168,22 @@ ALTER TABLE ONLY school_template.safety_agreementtemplateevent
 
 
 --
+-- Name: safety_authorisedcollector safety_authorisedcollector_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_authorisedcollector
+    ADD CONSTRAINT safety_authorisedcollector_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: safety_authorisedcollectorevent safety_authorisedcollectorevent_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_authorisedcollectorevent
+    ADD CONSTRAINT safety_authorisedcollectorevent_pkey PRIMARY KEY (pgh_id);
+
+
+--
 -- Name: safety_camera safety_camera_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
 --
 
@@ -17327,6 +18237,14 @@ ALTER TABLE ONLY school_template.safety_checklisttemplateevent
 
 ALTER TABLE ONLY school_template.safety_schoolclass
     ADD CONSTRAINT safety_class_unique UNIQUE (grade, name);
+
+
+--
+-- Name: safety_authorisedcollector safety_collector_once; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_authorisedcollector
+    ADD CONSTRAINT safety_collector_once UNIQUE (student_id, name);
 
 
 --
@@ -17415,6 +18333,22 @@ ALTER TABLE ONLY school_template.safety_escortrecord
 
 ALTER TABLE ONLY school_template.safety_escortrecordevent
     ADD CONSTRAINT safety_escortrecordevent_pkey PRIMARY KEY (pgh_id);
+
+
+--
+-- Name: safety_fireinspection safety_fireinspection_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_fireinspection
+    ADD CONSTRAINT safety_fireinspection_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: safety_fireinspectionevent safety_fireinspectionevent_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_fireinspectionevent
+    ADD CONSTRAINT safety_fireinspectionevent_pkey PRIMARY KEY (pgh_id);
 
 
 --
@@ -17522,6 +18456,30 @@ ALTER TABLE ONLY school_template.safety_inspectionroundevent
 
 
 --
+-- Name: safety_mealaccompaniment safety_meal_once; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_mealaccompaniment
+    ADD CONSTRAINT safety_meal_once UNIQUE ("on", meal, leader_name);
+
+
+--
+-- Name: safety_mealaccompaniment safety_mealaccompaniment_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_mealaccompaniment
+    ADD CONSTRAINT safety_mealaccompaniment_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: safety_mealaccompanimentevent safety_mealaccompanimentevent_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_mealaccompanimentevent
+    ADD CONSTRAINT safety_mealaccompanimentevent_pkey PRIMARY KEY (pgh_id);
+
+
+--
 -- Name: safety_patrol safety_patrol_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
 --
 
@@ -17543,6 +18501,22 @@ ALTER TABLE ONLY school_template.safety_patrolevent
 
 ALTER TABLE ONLY school_template.safety_emergencyplan
     ADD CONSTRAINT safety_plan_version UNIQUE (title, version);
+
+
+--
+-- Name: safety_pupilcollection safety_pupilcollection_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_pupilcollection
+    ADD CONSTRAINT safety_pupilcollection_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: safety_pupilcollectionevent safety_pupilcollectionevent_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_pupilcollectionevent
+    ADD CONSTRAINT safety_pupilcollectionevent_pkey PRIMARY KEY (pgh_id);
 
 
 --
@@ -18296,6 +19270,13 @@ CREATE INDEX reporting_awardapplication_term_id_938e0aa8 ON public.reporting_awa
 
 
 --
+-- Name: reporting_awardevidence_application_id_a1297103; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reporting_awardevidence_application_id_a1297103 ON public.reporting_awardevidence USING btree (application_id);
+
+
+--
 -- Name: reporting_awardprogramme_bureau_id_f8f0c951; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -18671,6 +19652,20 @@ CREATE INDEX tenants_robotchannelevent_pgh_obj_id_af8e204e ON public.tenants_rob
 --
 
 CREATE INDEX tenants_robotchannelevent_school_id_d8e5bf02 ON public.tenants_robotchannelevent USING btree (school_id);
+
+
+--
+-- Name: tenants_ruleoverride_bureau_id_6aaa4eab; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tenants_ruleoverride_bureau_id_6aaa4eab ON public.tenants_ruleoverride USING btree (bureau_id);
+
+
+--
+-- Name: tenants_ruleoverride_set_by_id_e141b99a; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tenants_ruleoverride_set_by_id_e141b99a ON public.tenants_ruleoverride USING btree (set_by_id);
 
 
 --
@@ -20641,6 +21636,48 @@ CREATE INDEX safety_agreementtemplateevent_pgh_obj_id_49d32991 ON school_templat
 
 
 --
+-- Name: safety_authorisedcollector_added_by_id_f43aa66c; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_authorisedcollector_added_by_id_f43aa66c ON school_template.safety_authorisedcollector USING btree (added_by_id);
+
+
+--
+-- Name: safety_authorisedcollector_student_id_dbd36b47; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_authorisedcollector_student_id_dbd36b47 ON school_template.safety_authorisedcollector USING btree (student_id);
+
+
+--
+-- Name: safety_authorisedcollectorevent_added_by_id_3afde84e; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_authorisedcollectorevent_added_by_id_3afde84e ON school_template.safety_authorisedcollectorevent USING btree (added_by_id);
+
+
+--
+-- Name: safety_authorisedcollectorevent_pgh_context_id_aab61c38; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_authorisedcollectorevent_pgh_context_id_aab61c38 ON school_template.safety_authorisedcollectorevent USING btree (pgh_context_id);
+
+
+--
+-- Name: safety_authorisedcollectorevent_pgh_obj_id_7b7c3bc9; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_authorisedcollectorevent_pgh_obj_id_7b7c3bc9 ON school_template.safety_authorisedcollectorevent USING btree (pgh_obj_id);
+
+
+--
+-- Name: safety_authorisedcollectorevent_student_id_f77d5ecb; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_authorisedcollectorevent_student_id_f77d5ecb ON school_template.safety_authorisedcollectorevent USING btree (student_id);
+
+
+--
 -- Name: safety_cameraevent_pgh_context_id_28bc8962; Type: INDEX; Schema: school_template; Owner: -
 --
 
@@ -20890,6 +21927,69 @@ CREATE INDEX safety_escortrecordevent_school_class_id_6241bc62 ON school_templat
 --
 
 CREATE INDEX safety_escortrecordevent_teacher_id_9a88899a ON school_template.safety_escortrecordevent USING btree (teacher_id);
+
+
+--
+-- Name: safety_fireinspection_department_id_e5bd0d17; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspection_department_id_e5bd0d17 ON school_template.safety_fireinspection USING btree (department_id);
+
+
+--
+-- Name: safety_fireinspection_hazard_id_87b63220; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspection_hazard_id_87b63220 ON school_template.safety_fireinspection USING btree (hazard_id);
+
+
+--
+-- Name: safety_fireinspection_inspected_on_21deb321; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspection_inspected_on_21deb321 ON school_template.safety_fireinspection USING btree (inspected_on);
+
+
+--
+-- Name: safety_fireinspection_inspector_id_42efc6b3; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspection_inspector_id_42efc6b3 ON school_template.safety_fireinspection USING btree (inspector_id);
+
+
+--
+-- Name: safety_fireinspectionevent_department_id_83195c6c; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspectionevent_department_id_83195c6c ON school_template.safety_fireinspectionevent USING btree (department_id);
+
+
+--
+-- Name: safety_fireinspectionevent_hazard_id_7a498094; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspectionevent_hazard_id_7a498094 ON school_template.safety_fireinspectionevent USING btree (hazard_id);
+
+
+--
+-- Name: safety_fireinspectionevent_inspector_id_0c87976d; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspectionevent_inspector_id_0c87976d ON school_template.safety_fireinspectionevent USING btree (inspector_id);
+
+
+--
+-- Name: safety_fireinspectionevent_pgh_context_id_c4f8f295; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspectionevent_pgh_context_id_c4f8f295 ON school_template.safety_fireinspectionevent USING btree (pgh_context_id);
+
+
+--
+-- Name: safety_fireinspectionevent_pgh_obj_id_f97fd7cc; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_fireinspectionevent_pgh_obj_id_f97fd7cc ON school_template.safety_fireinspectionevent USING btree (pgh_obj_id);
 
 
 --
@@ -21194,6 +22294,41 @@ CREATE INDEX safety_inspectionroundevent_template_id_6e0d80fb ON school_template
 
 
 --
+-- Name: safety_mealaccompaniment_leader_id_acfe066e; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_mealaccompaniment_leader_id_acfe066e ON school_template.safety_mealaccompaniment USING btree (leader_id);
+
+
+--
+-- Name: safety_mealaccompaniment_on_9347ac2f; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_mealaccompaniment_on_9347ac2f ON school_template.safety_mealaccompaniment USING btree ("on");
+
+
+--
+-- Name: safety_mealaccompanimentevent_leader_id_e61dbb75; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_mealaccompanimentevent_leader_id_e61dbb75 ON school_template.safety_mealaccompanimentevent USING btree (leader_id);
+
+
+--
+-- Name: safety_mealaccompanimentevent_pgh_context_id_98f95d8a; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_mealaccompanimentevent_pgh_context_id_98f95d8a ON school_template.safety_mealaccompanimentevent USING btree (pgh_context_id);
+
+
+--
+-- Name: safety_mealaccompanimentevent_pgh_obj_id_7b9a4942; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_mealaccompanimentevent_pgh_obj_id_7b9a4942 ON school_template.safety_mealaccompanimentevent USING btree (pgh_obj_id);
+
+
+--
 -- Name: safety_patrol_hazard_id_9f259f6f; Type: INDEX; Schema: school_template; Owner: -
 --
 
@@ -21240,6 +22375,69 @@ CREATE INDEX safety_patrolevent_pgh_context_id_6950d51c ON school_template.safet
 --
 
 CREATE INDEX safety_patrolevent_pgh_obj_id_33638235 ON school_template.safety_patrolevent USING btree (pgh_obj_id);
+
+
+--
+-- Name: safety_pupilcollection_collected_at_2ae81686; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollection_collected_at_2ae81686 ON school_template.safety_pupilcollection USING btree (collected_at);
+
+
+--
+-- Name: safety_pupilcollection_collector_id_1c8b317c; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollection_collector_id_1c8b317c ON school_template.safety_pupilcollection USING btree (collector_id);
+
+
+--
+-- Name: safety_pupilcollection_handed_over_by_id_ba0c170f; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollection_handed_over_by_id_ba0c170f ON school_template.safety_pupilcollection USING btree (handed_over_by_id);
+
+
+--
+-- Name: safety_pupilcollection_student_id_2ef9244e; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollection_student_id_2ef9244e ON school_template.safety_pupilcollection USING btree (student_id);
+
+
+--
+-- Name: safety_pupilcollectionevent_collector_id_5c9739f6; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollectionevent_collector_id_5c9739f6 ON school_template.safety_pupilcollectionevent USING btree (collector_id);
+
+
+--
+-- Name: safety_pupilcollectionevent_handed_over_by_id_b404a9ed; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollectionevent_handed_over_by_id_b404a9ed ON school_template.safety_pupilcollectionevent USING btree (handed_over_by_id);
+
+
+--
+-- Name: safety_pupilcollectionevent_pgh_context_id_8087a6b7; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollectionevent_pgh_context_id_8087a6b7 ON school_template.safety_pupilcollectionevent USING btree (pgh_context_id);
+
+
+--
+-- Name: safety_pupilcollectionevent_pgh_obj_id_51c1b1ad; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollectionevent_pgh_obj_id_51c1b1ad ON school_template.safety_pupilcollectionevent USING btree (pgh_obj_id);
+
+
+--
+-- Name: safety_pupilcollectionevent_student_id_8d15cc22; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX safety_pupilcollectionevent_student_id_8d15cc22 ON school_template.safety_pupilcollectionevent USING btree (student_id);
 
 
 --
@@ -21953,7 +23151,7 @@ CREATE UNIQUE INDEX staff_one_per_user ON school_template.schools_staffmember US
 -- Name: workorder_due_soon_pending; Type: INDEX; Schema: school_template; Owner: -
 --
 
-CREATE INDEX workorder_due_soon_pending ON school_template.repairs_workorder USING btree (due_at) WHERE ((due_soon_notified_at IS NULL) AND ((status)::text = ANY ((ARRAY['reported'::character varying, 'assigned'::character varying, 'in_progress'::character varying])::text[])));
+CREATE INDEX workorder_due_soon_pending ON school_template.repairs_workorder USING btree (due_at) WHERE ((due_soon_notified_at IS NULL) AND ((status)::text = ANY (ARRAY[('reported'::character varying)::text, ('assigned'::character varying)::text, ('in_progress'::character varying)::text])));
 
 
 --
@@ -21967,21 +23165,21 @@ CREATE UNIQUE INDEX workorder_once_per_plan_due ON school_template.repairs_worko
 -- Name: workorder_overdue_pending; Type: INDEX; Schema: school_template; Owner: -
 --
 
-CREATE INDEX workorder_overdue_pending ON school_template.repairs_workorder USING btree (due_at) WHERE ((overdue_escalated_at IS NULL) AND ((status)::text = ANY ((ARRAY['reported'::character varying, 'assigned'::character varying, 'in_progress'::character varying])::text[])));
+CREATE INDEX workorder_overdue_pending ON school_template.repairs_workorder USING btree (due_at) WHERE ((overdue_escalated_at IS NULL) AND ((status)::text = ANY (ARRAY[('reported'::character varying)::text, ('assigned'::character varying)::text, ('in_progress'::character varying)::text])));
 
 
 --
 -- Name: workorder_vendor_late_pending; Type: INDEX; Schema: school_template; Owner: -
 --
 
-CREATE INDEX workorder_vendor_late_pending ON school_template.repairs_workorder USING btree (vendor_due_at) WHERE (((status)::text = ANY ((ARRAY['reported'::character varying, 'assigned'::character varying, 'in_progress'::character varying])::text[])) AND (vendor_escalated_at IS NULL));
+CREATE INDEX workorder_vendor_late_pending ON school_template.repairs_workorder USING btree (vendor_due_at) WHERE (((status)::text = ANY (ARRAY[('reported'::character varying)::text, ('assigned'::character varying)::text, ('in_progress'::character varying)::text])) AND (vendor_escalated_at IS NULL));
 
 
 --
 -- Name: workorder_vendor_soon_pending; Type: INDEX; Schema: school_template; Owner: -
 --
 
-CREATE INDEX workorder_vendor_soon_pending ON school_template.repairs_workorder USING btree (vendor_due_at) WHERE (((status)::text = ANY ((ARRAY['reported'::character varying, 'assigned'::character varying, 'in_progress'::character varying])::text[])) AND (vendor_reminded_at IS NULL));
+CREATE INDEX workorder_vendor_soon_pending ON school_template.repairs_workorder USING btree (vendor_due_at) WHERE (((status)::text = ANY (ARRAY[('reported'::character varying)::text, ('assigned'::character varying)::text, ('in_progress'::character varying)::text])) AND (vendor_reminded_at IS NULL));
 
 
 --
@@ -22209,6 +23407,20 @@ COMMENT ON TRIGGER pgtrigger_append_only_0ab46 ON school_template.safety_agreeme
 
 
 --
+-- Name: safety_mealaccompanimentevent pgtrigger_append_only_0bd5b; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_append_only_0bd5b BEFORE DELETE OR UPDATE ON school_template.safety_mealaccompanimentevent FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_append_only_0bd5b();
+
+
+--
+-- Name: TRIGGER pgtrigger_append_only_0bd5b ON safety_mealaccompanimentevent; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_append_only_0bd5b ON school_template.safety_mealaccompanimentevent IS 'a1fc839bc95c656375d7a79fff9233ca16c44cb4';
+
+
+--
 -- Name: schools_convenienceserviceevent pgtrigger_append_only_0d12a; Type: TRIGGER; Schema: school_template; Owner: -
 --
 
@@ -22262,6 +23474,20 @@ CREATE TRIGGER pgtrigger_append_only_140c3 BEFORE DELETE OR UPDATE ON school_tem
 --
 
 COMMENT ON TRIGGER pgtrigger_append_only_140c3 ON school_template.schools_projectdocumentevent IS '756eac7b900cb8f88cb74d7fdfc1694b783fa03e';
+
+
+--
+-- Name: safety_fireinspectionevent pgtrigger_append_only_171ce; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_append_only_171ce BEFORE DELETE OR UPDATE ON school_template.safety_fireinspectionevent FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_append_only_171ce();
+
+
+--
+-- Name: TRIGGER pgtrigger_append_only_171ce ON safety_fireinspectionevent; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_append_only_171ce ON school_template.safety_fireinspectionevent IS '4d8a60bd04adf2c074559ab3de6f9cd53ca975a3';
 
 
 --
@@ -22332,6 +23558,20 @@ CREATE TRIGGER pgtrigger_append_only_2ac7c BEFORE DELETE OR UPDATE ON school_tem
 --
 
 COMMENT ON TRIGGER pgtrigger_append_only_2ac7c ON school_template.safety_schoolclassevent IS '6dabe531d3be313fa7c59c49fd435f3818d85256';
+
+
+--
+-- Name: safety_pupilcollectionevent pgtrigger_append_only_2d346; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_append_only_2d346 BEFORE DELETE OR UPDATE ON school_template.safety_pupilcollectionevent FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_append_only_2d346();
+
+
+--
+-- Name: TRIGGER pgtrigger_append_only_2d346 ON safety_pupilcollectionevent; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_append_only_2d346 ON school_template.safety_pupilcollectionevent IS '324a367a9cc43fa2f0ec88789d110d42f42af022';
 
 
 --
@@ -22514,6 +23754,20 @@ CREATE TRIGGER pgtrigger_append_only_50683 BEFORE DELETE OR UPDATE ON school_tem
 --
 
 COMMENT ON TRIGGER pgtrigger_append_only_50683 ON school_template.repairs_workordernoteevent IS 'f057688dd3197303de690727a8bdf3cb5ccb62bc';
+
+
+--
+-- Name: safety_authorisedcollectorevent pgtrigger_append_only_5359d; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_append_only_5359d BEFORE DELETE OR UPDATE ON school_template.safety_authorisedcollectorevent FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_append_only_5359d();
+
+
+--
+-- Name: TRIGGER pgtrigger_append_only_5359d ON safety_authorisedcollectorevent; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_append_only_5359d ON school_template.safety_authorisedcollectorevent IS '1699f3758166412bb722689e3a35fe9c37c5580e';
 
 
 --
@@ -23087,7 +24341,7 @@ CREATE TRIGGER pgtrigger_delete_delete_071dc AFTER DELETE ON school_template.saf
 -- Name: TRIGGER pgtrigger_delete_delete_071dc ON safety_visitor; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_delete_delete_071dc ON school_template.safety_visitor IS '69dd2e9993fbf4ca2acdeb560905474a63ea6fc8';
+COMMENT ON TRIGGER pgtrigger_delete_delete_071dc ON school_template.safety_visitor IS 'e154cfee7a2461bf7de1d5b89ae8b06fb1528314';
 
 
 --
@@ -23189,6 +24443,34 @@ COMMENT ON TRIGGER pgtrigger_delete_delete_1c476 ON school_template.safety_stude
 
 
 --
+-- Name: safety_mealaccompaniment pgtrigger_delete_delete_1e4ca; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_delete_delete_1e4ca AFTER DELETE ON school_template.safety_mealaccompaniment FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_delete_delete_1e4ca();
+
+
+--
+-- Name: TRIGGER pgtrigger_delete_delete_1e4ca ON safety_mealaccompaniment; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_delete_delete_1e4ca ON school_template.safety_mealaccompaniment IS '3ca1c7ec79503f0877e96afb0f6418ad86228720';
+
+
+--
+-- Name: safety_pupilcollection pgtrigger_delete_delete_20593; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_delete_delete_20593 AFTER DELETE ON school_template.safety_pupilcollection FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_delete_delete_20593();
+
+
+--
+-- Name: TRIGGER pgtrigger_delete_delete_20593 ON safety_pupilcollection; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_delete_delete_20593 ON school_template.safety_pupilcollection IS '1a9d51ff79dc3acb9e2b2711f979d6622fbb4fc2';
+
+
+--
 -- Name: safety_absence pgtrigger_delete_delete_22195; Type: TRIGGER; Schema: school_template; Owner: -
 --
 
@@ -23200,6 +24482,20 @@ CREATE TRIGGER pgtrigger_delete_delete_22195 AFTER DELETE ON school_template.saf
 --
 
 COMMENT ON TRIGGER pgtrigger_delete_delete_22195 ON school_template.safety_absence IS '7ec836e0ebde4a3165b78cc592f591257f715371';
+
+
+--
+-- Name: safety_authorisedcollector pgtrigger_delete_delete_268be; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_delete_delete_268be AFTER DELETE ON school_template.safety_authorisedcollector FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_delete_delete_268be();
+
+
+--
+-- Name: TRIGGER pgtrigger_delete_delete_268be ON safety_authorisedcollector; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_delete_delete_268be ON school_template.safety_authorisedcollector IS 'f2777ac6a92193d35e0e14ff7f4237edcb806ffa';
 
 
 --
@@ -23283,7 +24579,7 @@ CREATE TRIGGER pgtrigger_delete_delete_3688e AFTER DELETE ON school_template.sch
 -- Name: TRIGGER pgtrigger_delete_delete_3688e ON schools_building; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_delete_delete_3688e ON school_template.schools_building IS '66c224540b23586700b53f5bd0c7d774f62eeb98';
+COMMENT ON TRIGGER pgtrigger_delete_delete_3688e ON school_template.schools_building IS '178a14506764008622d7eac39ffa8f47cb79c3e1';
 
 
 --
@@ -23493,7 +24789,7 @@ CREATE TRIGGER pgtrigger_delete_delete_676e6 AFTER DELETE ON school_template.saf
 -- Name: TRIGGER pgtrigger_delete_delete_676e6 ON safety_patrol; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_delete_delete_676e6 ON school_template.safety_patrol IS 'f0050c2d5fdbd1515de2ca39fd5e5f4c94457467';
+COMMENT ON TRIGGER pgtrigger_delete_delete_676e6 ON school_template.safety_patrol IS '0f6adad535644b1fde2fe0c7a9848edb1d7a6f00';
 
 
 --
@@ -23690,6 +24986,20 @@ CREATE TRIGGER pgtrigger_delete_delete_a17b1 AFTER DELETE ON school_template.saf
 --
 
 COMMENT ON TRIGGER pgtrigger_delete_delete_a17b1 ON school_template.safety_agreementtemplate IS '0669c62fef322cd7a6ce35955b0c9b9392cc26e5';
+
+
+--
+-- Name: safety_fireinspection pgtrigger_delete_delete_a9f34; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_delete_delete_a9f34 AFTER DELETE ON school_template.safety_fireinspection FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_delete_delete_a9f34();
+
+
+--
+-- Name: TRIGGER pgtrigger_delete_delete_a9f34 ON safety_fireinspection; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_delete_delete_a9f34 ON school_template.safety_fireinspection IS '1c0feb20e2f48ef1645c299ec8da4144b187e1e9';
 
 
 --
@@ -24123,7 +25433,7 @@ CREATE TRIGGER pgtrigger_insert_insert_25289 AFTER INSERT ON school_template.saf
 -- Name: TRIGGER pgtrigger_insert_insert_25289 ON safety_visitor; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_insert_insert_25289 ON school_template.safety_visitor IS 'd5ca0311d9630acb92c3d3e4ef454958c2ab8892';
+COMMENT ON TRIGGER pgtrigger_insert_insert_25289 ON school_template.safety_visitor IS '910ce67c2e9b9aea96c6515385aa9e9236c1cf2a';
 
 
 --
@@ -24137,7 +25447,7 @@ CREATE TRIGGER pgtrigger_insert_insert_2560a AFTER INSERT ON school_template.saf
 -- Name: TRIGGER pgtrigger_insert_insert_2560a ON safety_patrol; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_insert_insert_2560a ON school_template.safety_patrol IS 'e7e706814ec5adbc74091aa8fb5cc4f704c599cc';
+COMMENT ON TRIGGER pgtrigger_insert_insert_2560a ON school_template.safety_patrol IS '3fecd65657af57428c6e7009502661ee266fb662';
 
 
 --
@@ -24347,7 +25657,7 @@ CREATE TRIGGER pgtrigger_insert_insert_4cd67 AFTER INSERT ON school_template.sch
 -- Name: TRIGGER pgtrigger_insert_insert_4cd67 ON schools_building; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_insert_insert_4cd67 ON school_template.schools_building IS '3ceb98d4a109e49e5787e020d6fc38746463c275';
+COMMENT ON TRIGGER pgtrigger_insert_insert_4cd67 ON school_template.schools_building IS '5ec6a1b6ff91186a1a7785034458f3f24e81e4f6';
 
 
 --
@@ -24362,6 +25672,20 @@ CREATE TRIGGER pgtrigger_insert_insert_4d6a2 AFTER INSERT ON school_template.saf
 --
 
 COMMENT ON TRIGGER pgtrigger_insert_insert_4d6a2 ON school_template.safety_camera IS 'b0d908801b45c7a0235bce0c78493f6f31d63c4c';
+
+
+--
+-- Name: safety_authorisedcollector pgtrigger_insert_insert_4f9db; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_insert_insert_4f9db AFTER INSERT ON school_template.safety_authorisedcollector FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_insert_insert_4f9db();
+
+
+--
+-- Name: TRIGGER pgtrigger_insert_insert_4f9db ON safety_authorisedcollector; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_insert_insert_4f9db ON school_template.safety_authorisedcollector IS '259405419c91de300934695437716492c3ac8c53';
 
 
 --
@@ -24631,6 +25955,20 @@ COMMENT ON TRIGGER pgtrigger_insert_insert_b1a9a ON school_template.schools_buil
 
 
 --
+-- Name: safety_mealaccompaniment pgtrigger_insert_insert_b23d1; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_insert_insert_b23d1 AFTER INSERT ON school_template.safety_mealaccompaniment FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_insert_insert_b23d1();
+
+
+--
+-- Name: TRIGGER pgtrigger_insert_insert_b23d1 ON safety_mealaccompaniment; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_insert_insert_b23d1 ON school_template.safety_mealaccompaniment IS '7867d3c39859575e638526ab374b03e1a092d4ac';
+
+
+--
 -- Name: safety_checklistitem pgtrigger_insert_insert_b52d5; Type: TRIGGER; Schema: school_template; Owner: -
 --
 
@@ -24785,6 +26123,20 @@ COMMENT ON TRIGGER pgtrigger_insert_insert_dd77e ON school_template.safety_disin
 
 
 --
+-- Name: safety_pupilcollection pgtrigger_insert_insert_dfd8b; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_insert_insert_dfd8b AFTER INSERT ON school_template.safety_pupilcollection FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_insert_insert_dfd8b();
+
+
+--
+-- Name: TRIGGER pgtrigger_insert_insert_dfd8b ON safety_pupilcollection; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_insert_insert_dfd8b ON school_template.safety_pupilcollection IS 'a4b47f15ba47a71bc56553e19c192d34807f2bc9';
+
+
+--
 -- Name: schools_projectdocument pgtrigger_insert_insert_e1e2a; Type: TRIGGER; Schema: school_template; Owner: -
 --
 
@@ -24796,6 +26148,20 @@ CREATE TRIGGER pgtrigger_insert_insert_e1e2a AFTER INSERT ON school_template.sch
 --
 
 COMMENT ON TRIGGER pgtrigger_insert_insert_e1e2a ON school_template.schools_projectdocument IS 'a1df55225107b8b892b6bbed1a7d6e1ee9151f6e';
+
+
+--
+-- Name: safety_fireinspection pgtrigger_insert_insert_e6a7f; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_insert_insert_e6a7f AFTER INSERT ON school_template.safety_fireinspection FOR EACH ROW EXECUTE FUNCTION school_template.pgtrigger_insert_insert_e6a7f();
+
+
+--
+-- Name: TRIGGER pgtrigger_insert_insert_e6a7f ON safety_fireinspection; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_insert_insert_e6a7f ON school_template.safety_fireinspection IS '51f690749e2257fd6ee5efc4a031da582894d6d3';
 
 
 --
@@ -24977,7 +26343,7 @@ CREATE TRIGGER pgtrigger_update_update_2b468 AFTER UPDATE ON school_template.sch
 -- Name: TRIGGER pgtrigger_update_update_2b468 ON schools_building; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_update_update_2b468 ON school_template.schools_building IS '8ec5b5606db07b9490ea33c3b8680feb707a709a';
+COMMENT ON TRIGGER pgtrigger_update_update_2b468 ON school_template.schools_building IS '4d914afa384076336c33724b97472f03f249947e';
 
 
 --
@@ -25034,6 +26400,20 @@ CREATE TRIGGER pgtrigger_update_update_34c54 AFTER UPDATE ON school_template.saf
 --
 
 COMMENT ON TRIGGER pgtrigger_update_update_34c54 ON school_template.safety_inspectionround IS '66ac71b742042f1cc6740781f135ad15f04f9034';
+
+
+--
+-- Name: safety_authorisedcollector pgtrigger_update_update_36eb0; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_update_update_36eb0 AFTER UPDATE ON school_template.safety_authorisedcollector FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION school_template.pgtrigger_update_update_36eb0();
+
+
+--
+-- Name: TRIGGER pgtrigger_update_update_36eb0 ON safety_authorisedcollector; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_update_update_36eb0 ON school_template.safety_authorisedcollector IS '9ed689c0ce36ac3d9e454475a77c502cbc05dae1';
 
 
 --
@@ -25243,7 +26623,7 @@ CREATE TRIGGER pgtrigger_update_update_7d7eb AFTER UPDATE ON school_template.saf
 -- Name: TRIGGER pgtrigger_update_update_7d7eb ON safety_patrol; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_update_update_7d7eb ON school_template.safety_patrol IS 'c02050c142f6bcf168c097e544d31ced0e232e8e';
+COMMENT ON TRIGGER pgtrigger_update_update_7d7eb ON school_template.safety_patrol IS 'c8f90846b5177f6d027f5ea87bfde69941bd5ebf';
 
 
 --
@@ -25286,6 +26666,20 @@ CREATE TRIGGER pgtrigger_update_update_82fdb AFTER UPDATE ON school_template.rep
 --
 
 COMMENT ON TRIGGER pgtrigger_update_update_82fdb ON school_template.repairs_workordernote IS 'bf503c36369a3cc3f6612bcc9aa8395511059e91';
+
+
+--
+-- Name: safety_mealaccompaniment pgtrigger_update_update_83808; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_update_update_83808 AFTER UPDATE ON school_template.safety_mealaccompaniment FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION school_template.pgtrigger_update_update_83808();
+
+
+--
+-- Name: TRIGGER pgtrigger_update_update_83808 ON safety_mealaccompaniment; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_update_update_83808 ON school_template.safety_mealaccompaniment IS '52d5545df6cc249df56dd9eef04439dafce9226c';
 
 
 --
@@ -25356,6 +26750,20 @@ CREATE TRIGGER pgtrigger_update_update_947b4 AFTER UPDATE ON school_template.sch
 --
 
 COMMENT ON TRIGGER pgtrigger_update_update_947b4 ON school_template.schools_staffmember IS '76396e0a0b024fd4cb930e8db16a882aee023e96';
+
+
+--
+-- Name: safety_fireinspection pgtrigger_update_update_976fd; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_update_update_976fd AFTER UPDATE ON school_template.safety_fireinspection FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION school_template.pgtrigger_update_update_976fd();
+
+
+--
+-- Name: TRIGGER pgtrigger_update_update_976fd ON safety_fireinspection; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_update_update_976fd ON school_template.safety_fireinspection IS '52db869017e997cd178a3ff1b8f05ef46b59bfcc';
 
 
 --
@@ -25440,6 +26848,20 @@ CREATE TRIGGER pgtrigger_update_update_a4462 AFTER UPDATE ON school_template.sch
 --
 
 COMMENT ON TRIGGER pgtrigger_update_update_a4462 ON school_template.schools_lostitem IS '3708935a5cd935b62a427228842a4c7930611f1d';
+
+
+--
+-- Name: safety_pupilcollection pgtrigger_update_update_a4583; Type: TRIGGER; Schema: school_template; Owner: -
+--
+
+CREATE TRIGGER pgtrigger_update_update_a4583 AFTER UPDATE ON school_template.safety_pupilcollection FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION school_template.pgtrigger_update_update_a4583();
+
+
+--
+-- Name: TRIGGER pgtrigger_update_update_a4583 ON safety_pupilcollection; Type: COMMENT; Schema: school_template; Owner: -
+--
+
+COMMENT ON TRIGGER pgtrigger_update_update_a4583 ON school_template.safety_pupilcollection IS '4a8abeefe0de9a6e3c247cbd6b4e142df1a38337';
 
 
 --
@@ -25544,14 +26966,14 @@ COMMENT ON TRIGGER pgtrigger_update_update_c2ca3 ON school_template.assets_stock
 -- Name: safety_visitor pgtrigger_update_update_cb2dc; Type: TRIGGER; Schema: school_template; Owner: -
 --
 
-CREATE TRIGGER pgtrigger_update_update_cb2dc AFTER UPDATE ON school_template.safety_visitor FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION school_template.pgtrigger_update_update_cb2dc();
+CREATE TRIGGER pgtrigger_update_update_cb2dc AFTER UPDATE ON school_template.safety_visitor FOR EACH ROW WHEN (((old.anonymised_at IS DISTINCT FROM new.anonymised_at) OR ((old.host_name)::text IS DISTINCT FROM (new.host_name)::text) OR (old.host_verified IS DISTINCT FROM new.host_verified) OR (old.id IS DISTINCT FROM new.id) OR (old.in_at IS DISTINCT FROM new.in_at) OR (old.out_at IS DISTINCT FROM new.out_at) OR ((old.partner_name)::text IS DISTINCT FROM (new.partner_name)::text) OR ((old.purpose)::text IS DISTINCT FROM (new.purpose)::text) OR (old.registered_by_id IS DISTINCT FROM new.registered_by_id))) EXECUTE FUNCTION school_template.pgtrigger_update_update_cb2dc();
 
 
 --
 -- Name: TRIGGER pgtrigger_update_update_cb2dc ON safety_visitor; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_update_update_cb2dc ON school_template.safety_visitor IS 'b4def3f8c6892993a5e3544583639ea9f94be593';
+COMMENT ON TRIGGER pgtrigger_update_update_cb2dc ON school_template.safety_visitor IS '3e7e40c9951422a5a34bf9896df57a2c16479281';
 
 
 --
@@ -25915,6 +27337,14 @@ ALTER TABLE ONLY public.reporting_awardapplication
 
 
 --
+-- Name: reporting_awardevidence reporting_awardevide_application_id_a1297103_fk_reporting; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reporting_awardevidence
+    ADD CONSTRAINT reporting_awardevide_application_id_a1297103_fk_reporting FOREIGN KEY (application_id) REFERENCES public.reporting_awardapplication(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
 -- Name: reporting_awardprogramme reporting_awardprogr_bureau_id_f8f0c951_fk_tenants_b; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -26176,6 +27606,22 @@ ALTER TABLE ONLY public.tenants_notificationpreference
 
 ALTER TABLE ONLY public.tenants_robotchannel
     ADD CONSTRAINT tenants_robotchannel_school_id_8ee09752_fk_tenants_school_id FOREIGN KEY (school_id) REFERENCES public.tenants_school(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: tenants_ruleoverride tenants_ruleoverride_bureau_id_6aaa4eab_fk_tenants_bureau_id; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tenants_ruleoverride
+    ADD CONSTRAINT tenants_ruleoverride_bureau_id_6aaa4eab_fk_tenants_bureau_id FOREIGN KEY (bureau_id) REFERENCES public.tenants_bureau(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: tenants_ruleoverride tenants_ruleoverride_set_by_id_e141b99a_fk_tenants_user_id; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.tenants_ruleoverride
+    ADD CONSTRAINT tenants_ruleoverride_set_by_id_e141b99a_fk_tenants_user_id FOREIGN KEY (set_by_id) REFERENCES public.tenants_user(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --
@@ -26755,6 +28201,14 @@ ALTER TABLE ONLY school_template.safety_agreementcampaign
 
 
 --
+-- Name: safety_authorisedcollector safety_authorisedcol_student_id_dbd36b47_fk_safety_st; Type: FK CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_authorisedcollector
+    ADD CONSTRAINT safety_authorisedcol_student_id_dbd36b47_fk_safety_st FOREIGN KEY (student_id) REFERENCES school_template.safety_student(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
 -- Name: safety_checklistitem safety_checklistitem_template_id_bb9367fe_fk_safety_ch; Type: FK CONSTRAINT; Schema: school_template; Owner: -
 --
 
@@ -26784,6 +28238,22 @@ ALTER TABLE ONLY school_template.safety_educationactivity
 
 ALTER TABLE ONLY school_template.safety_escortrecord
     ADD CONSTRAINT safety_escortrecord_school_class_id_d33a1df6_fk_safety_sc FOREIGN KEY (school_class_id) REFERENCES school_template.safety_schoolclass(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: safety_fireinspection safety_fireinspectio_department_id_e5bd0d17_fk_schools_d; Type: FK CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_fireinspection
+    ADD CONSTRAINT safety_fireinspectio_department_id_e5bd0d17_fk_schools_d FOREIGN KEY (department_id) REFERENCES school_template.schools_department(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: safety_fireinspection safety_fireinspection_hazard_id_87b63220_fk_safety_hazard_id; Type: FK CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_fireinspection
+    ADD CONSTRAINT safety_fireinspection_hazard_id_87b63220_fk_safety_hazard_id FOREIGN KEY (hazard_id) REFERENCES school_template.safety_hazard(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --
@@ -26856,6 +28326,22 @@ ALTER TABLE ONLY school_template.safety_inspectionround
 
 ALTER TABLE ONLY school_template.safety_patrol
     ADD CONSTRAINT safety_patrol_hazard_id_9f259f6f_fk_safety_hazard_id FOREIGN KEY (hazard_id) REFERENCES school_template.safety_hazard(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: safety_pupilcollection safety_pupilcollecti_collector_id_1c8b317c_fk_safety_au; Type: FK CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_pupilcollection
+    ADD CONSTRAINT safety_pupilcollecti_collector_id_1c8b317c_fk_safety_au FOREIGN KEY (collector_id) REFERENCES school_template.safety_authorisedcollector(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: safety_pupilcollection safety_pupilcollection_student_id_2ef9244e_fk_safety_student_id; Type: FK CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.safety_pupilcollection
+    ADD CONSTRAINT safety_pupilcollection_student_id_2ef9244e_fk_safety_student_id FOREIGN KEY (student_id) REFERENCES school_template.safety_student(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --
