@@ -164,8 +164,8 @@ def test_a_safety_ledger_export_is_titled_dated_and_signed(client_for, school_a,
     sheet = _sheet(response.content)
     assert sheet["A1"].value == "阿尔法小学 · 巡逻记录"
     assert sheet["A2"].value.startswith("期间：2026-11-01 至 2026-11-30　打印时间 ")
-    _assert_prints_as_a_ledger(sheet, columns=7)
-    assert sheet.auto_filter.ref == "A3:G4"
+    _assert_prints_as_a_ledger(sheet, columns=8)  # the patrol's kind (安全巡查 / 防火巡查) is a column
+    assert sheet.auto_filter.ref == "A3:H4"
     assert sheet["A4"].value == "2026-11-25 07:30"
     assert _width(sheet, "A") >= len("2026-11-25 07:30")
     assert (_width(sheet, "F"), sheet["F4"].alignment.wrap_text) == (MAX_WIDTH, True)
