@@ -162,7 +162,9 @@ def load_school(*, school, people: dict, seed: bool) -> None:
         round_ = rounds[index % len(rounds)]
         major = grade == HazardGrade.MAJOR
         five = {"responsible": worker if not major else people[Role.LOGISTICS_DIRECTOR],
-                "measures": "制定整改方案，限期整改", "funds": Decimal(rng.choice([0, 500, 1200, 3800, 26000])),
+                # A major hazard's rectification is funded (the rule of 重大隐患整改资金 refuses ¥0).
+                "measures": "制定整改方案，限期整改",
+                "funds": Decimal(rng.choice([500, 1200, 3800, 26000] if major else [0, 500, 1200, 3800, 26000])),
                 "deadline": round_.started_on + dt.timedelta(days=30 if not major else 120),
                 "contingency_plan": "设置警戒线，专人值守，必要时停用" if major else ""}
         if not seed and not major and rng.random() < 0.3:
