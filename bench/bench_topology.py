@@ -5,7 +5,7 @@ and BENCH_TOPOLOGY_ACTIVE (default 3) of the generator's schools (BENCH_TOPOLOGY
 the bureau's read-model; BENCH_TOPOLOGY_WORLD=generated, else that many plain schools), its streaming replica (pg_basebackup -R) and PgBouncer in session mode. Then:
 the checks (bureau reads on the replica, writes and read-your-writes on the primary, the search_path of
 each request through PgBouncer with two schools alternating), and bench_load's mix of pages and GraphQL
-(BENCH_TOPOLOGY_USERS, default 10, for BENCH_TOPOLOGY_SECONDS, default 40, split in halves alternating)
+(BENCH_TOPOLOGY_USERS, default 10, for BENCH_TOPOLOGY_SECONDS, default 32, in quarters alternating)
 against two gunicorns over the same primary: one straight to it (the baseline), one through PgBouncer
 with the replica. Prints a table on stderr and the BENCH lines; the topology's p95 is the value, the
 direct connection's the baseline. Skips, with the reason, without the server binaries or pgbouncer.
@@ -28,7 +28,7 @@ from .topology import SchoolLogin, Topology, available, checks, table
 SCHOOLS = env_int("BENCH_TOPOLOGY_SCHOOLS", 20)
 ACTIVE = env_int("BENCH_TOPOLOGY_ACTIVE", 3)
 USERS = env_int("BENCH_TOPOLOGY_USERS", 10)
-SECONDS = env_int("BENCH_TOPOLOGY_SECONDS", 40)
+SECONDS = env_int("BENCH_TOPOLOGY_SECONDS", 32)
 # plain: ACTIVE schools provisioned empty (seconds); generated: the generator's district with every module's
 # demo records (minutes the first time, as bench_load).
 WORLD = os.environ.get("BENCH_TOPOLOGY_WORLD", "plain")
@@ -102,6 +102,7 @@ def run() -> None:
         world = f"{ACTIVE} provisioned schools without demo records (BENCH_TOPOLOGY_WORLD=generated for the generator's)"
     note(f"world: {world}")
     statics = static_root()
+    started = time.perf_counter()  # the topology's own time: the world and the one-off collectstatic left out
     with Topology(pool_size=20) as top:
         top.start_primary(version_at_least=connection.pg_version // 10000)
         # The template too: /healthz answers 503 until it is current, as on a deployment.
@@ -112,7 +113,9 @@ def run() -> None:
         env = {"STATIC_ROOT": str(statics)}
         # Each school's own department, written through the direct server, so a request that read another
         # school's schema would show.
+        t = time.perf_counter()
         direct = top.serve(topology=False, label="direct", extra_env=env)
+        top.times["gunicorn: start the direct server"] = time.perf_counter() - t
         from .topology import Client
 
         markers = []
@@ -125,12 +128,16 @@ def run() -> None:
                 client.graphql("mutation($n: String!) { departmentCreate(data: {name: $n}) { name } }", {"n": marker})
             markers.append(SchoolLogin(school.host, school.schema_name, principal, marker))
         top.wait_replayed()
+        t = time.perf_counter()
         checker = top.serve(topology=True, label="checks", workers=2, threads=2, check_pool=True, conn_max_age=0,
                             extra_env=env)
         results = checks(top, port=checker.port, bureau_user="load-leader", schools=markers,
                          password=bench_load.PASSWORD, metrics_school_ids=[s.pk for s in schools[:2]])
         checker.stop()
+        top.times["checks (their own server's start included)"] = time.perf_counter() - t
+        t = time.perf_counter()
         through = top.serve(topology=True, label="topology", extra_env=env)
+        top.times["gunicorn: start the topology server"] = time.perf_counter() - t
         load_started = time.perf_counter()
         loads = _load([direct, through], schools, principal)
         load_seconds = time.perf_counter() - load_started
@@ -160,7 +167,7 @@ def run() -> None:
     print(table(rows) + "\n", file=sys.stderr, flush=True)
     print(table([["step", "seconds"]] + [[k, f"{v:.1f}"] for k, v in setup.items()]
                 + [["load runs (both servers)", f"{load_seconds:.1f}"],
-                   ["whole benchmark", f"{time.perf_counter() - started:.1f}"]]) + f"\nworld: {world}\n",
+                   ["topology run (after the world and static files)", f"{time.perf_counter() - started:.1f}"]]) + f"\nworld: {world}\n",
           file=sys.stderr, flush=True)
 
     for c in results:
