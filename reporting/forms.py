@@ -92,18 +92,6 @@ def parse_criteria(text: str) -> list[dict]:
     return criteria
 
 
-def criteria_text(criteria: list[dict]) -> str:
-    """Criteria as the form writes them (the inverse of parse_criteria)."""
-    lines = []
-    for c in criteria:
-        value = c["value"]
-        shown = f"{value * 100:g}%" if 0 < abs(value) <= 1 and c["metric"].endswith("rate") else f"{value:g}"
-        parts = [f"{c['metric']} {c['op']} {shown}", c.get("source", ""), c.get("clause", ""),
-                 str(c["points"]) if c.get("points") else ""]
-        lines.append(" | ".join(parts).rstrip(" |"))
-    return "\n".join(lines)
-
-
 class AwardProgrammeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, widget=forms.TextInput(attrs=_INPUT))
     kind = forms.ChoiceField(label=_("Kind"), choices=AwardKind.choices, widget=forms.Select(attrs=_SELECT))
