@@ -18,11 +18,11 @@ from tenants.roles import SCHOOL_ADMIN_ROLES
 STAFF_INPUT = "staff.xlsx"
 
 
-def staff_import_in_background(request, *, upload):
-    """A redirect to a new import job when the staff sheet has more rows than a request should take; else None.
+def staff_import_job_start(request, *, content: bytes, name: str):
+    """A new import job for a staff sheet longer than a request should take (the Job), or None for a short one.
 
-    The sheet is read once here with the import's own limits, so a refused file (SpreadsheetRefused) is
-    answered at once, on the form."""
+    The sheet is read here with the import's own limits, so a refused file (SpreadsheetRefused) is refused at
+    once, before any job."""
     from core.spreadsheets import sheet_rows
     from jobs.background import place_of
     from jobs.models import JobKind
@@ -30,24 +30,30 @@ def staff_import_in_background(request, *, upload):
 
     from .people_services import SHEET_LIMITS
 
-    rows = sum(1 for _row in sheet_rows(upload, limits=SHEET_LIMITS)) - 1
+    rows = sum(1 for _row in sheet_rows(content, limits=SHEET_LIMITS)) - 1
     if rows <= settings.JOBS_IMPORT_INLINE_ROWS:
-        upload.seek(0)
         return None
-    upload.seek(0)
     school, bureau = place_of(request)
-    job = job_start(
+    return job_start(
         user=request.user,
         school=school,
         bureau=bureau,
         kind=JobKind.IMPORT,
         runner="schools.staff_import",
-        title=_("Staff import: %(name)s") % {"name": upload.name},
+        title=_("Staff import: %(name)s") % {"name": name},
         params={},
         total=rows,
-        inputs={STAFF_INPUT: upload.read()},
+        inputs={STAFF_INPUT: content},
     )
-    return redirect("jobs:detail", job_id=job.pk)
+
+
+def staff_import_in_background(request, *, upload):
+    """A redirect to a new import job when the staff sheet has more rows than a request should take; else None."""
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    job = staff_import_job_start(request, content=content, name=upload.name)
+    return redirect("jobs:detail", job_id=job.pk) if job is not None else None
 
 
 def staff_errors_report(errors) -> bytes:

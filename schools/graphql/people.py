@@ -77,6 +77,11 @@ class StaffImportResultType:
     unchanged: int
     errors: list[StaffImportErrorType]
     invitations: list[StaffInvitationType]
+    job_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A sheet longer than JOBS_IMPORT_INLINE_ROWS is imported by a background job: its "
+                                  "id; the counts and errors are then on the job's page (progressUrl), not here.")
+    progress_url: str | None = strawberry.field(
+        default=None, description="The job's progress page, for the person who imported (signed in on this host).")
 
 
 @strawberry.type
@@ -103,7 +108,22 @@ class StaffMutation:
             content = base64.b64decode(content_base64, validate=True)
         except (binascii.Error, ValueError):
             raise HouqinGraphQLError("contentBase64 is not valid base64.", Code.BAD_USER_INPUT) from None
-        result = staff_import(content=content, by=info.context.request.user)
+        from core.spreadsheets import SpreadsheetRefused
+
+        from django.urls import reverse
+
+        from ..jobs import staff_import_job_start
+
+        request = info.context.request
+        try:
+            job = staff_import_job_start(request, content=content, name="staff.xlsx")
+        except SpreadsheetRefused as refused:
+            raise HouqinGraphQLError(refused.messages[0], Code.UPLOAD_REFUSED, reason=refused.reason) from None
+        if job is not None:  # a long sheet: the import runs in the background, with its progress page
+            return StaffImportResultType(
+                ok=True, invited=0, created=0, linked=0, updated=0, unchanged=0, errors=[], invitations=[],
+                job_id=strawberry.ID(str(job.pk)), progress_url=request.build_absolute_uri(reverse("jobs:detail", kwargs={"job_id": job.pk})))
+        result = staff_import(content=content, by=request.user)
         if result.refused is not None:  # size, type, a zip bomb, DTD, rows/columns/cell caps: the file as a whole
             raise HouqinGraphQLError(result.refused.messages[0], Code.UPLOAD_REFUSED, reason=result.refused.reason)
         return StaffImportResultType(

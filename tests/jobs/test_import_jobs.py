@@ -200,3 +200,37 @@ def test_a_category_table_with_a_wrong_row_imports_nothing(client_for, kate, sch
     assert report["A2"].value == "第 4 行：缺少名称。"
     connection.set_tenant(school_a)
     assert not Category.objects.filter(code__startswith="A0901").exists()
+
+
+STAFF_IMPORT = """mutation($content: String!) { staffImport(contentBase64: $content) {
+  ok invited updated unchanged jobId progressUrl errors { row message } } }"""
+
+
+def test_a_long_staff_sheet_through_graphql_is_imported_by_a_job(client_for, alice, school_a,
+                                                                 django_capture_on_commit_callbacks):
+    import base64
+
+    from schools.models import StaffMember
+
+    client = client_for(alice, school_a)
+    content = base64.b64encode(sheet(STAFF)).decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = client.gql(STAFF_IMPORT, {"content": content}, HTTP_X_CSRFTOKEN="x" * 32)
+    assert "errors" not in result, result
+    data = result["data"]["staffImport"]
+    job = Job.objects.get(pk=int(data["jobId"]))
+    assert (data["ok"], data["invited"], data["errors"]) == (True, 0, [])
+    assert data["progressUrl"].endswith(f"/jobs/{job.pk}/")
+    assert (job.runner, job.total, job.user_id, job.school_id) == ("schools.staff_import", 3, alice.pk, school_a.pk)
+    assert len(callbacks) == 1
+    connection.set_tenant(school_a)
+    assert not StaffMember.objects.filter(name__startswith="导入").exists()
+    connection.set_schema_to_public()
+    assert _run(job).status == JobStatus.DONE
+    connection.set_tenant(school_a)
+    assert StaffMember.objects.filter(name__startswith="导入").count() == 3
+    connection.set_schema_to_public()
+    # a short sheet is still answered in the request, with its counts
+    short = client.gql(STAFF_IMPORT, {"content": base64.b64encode(sheet([("短表", "13700000199", "", "", "")])).decode()},
+                       HTTP_X_CSRFTOKEN="x" * 32)["data"]["staffImport"]
+    assert (short["ok"], short["invited"], short["jobId"]) == (True, 1, None)
