@@ -10,6 +10,7 @@ from core.charts import chart, percent
 
 from .choices import Condition, Resolution
 from .models import Asset, Stocktake, StocktakeResolution, StocktakeScan
+from .selectors import open_work_orders
 
 
 def stocktake_progress(*, stocktake: Stocktake) -> dict:
@@ -17,7 +18,8 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
 
     Expected are the room's assets as stocktake_lists expects them (not disposed; a lost one only when this
     stocktake resolved it), counted are those of them whose label was scanned in that very room, on loan those
-    out on loan and not scanned (neither counted nor still to count); a label
+    out on loan and not scanned, under repair those away at their repair and not scanned (neither counted nor still
+    to count); a label
     scanned in a room that is not its own, or of no asset, is an "other label" of the room it was scanned in.
     """
     rooms = list(stocktake.rooms.select_related("building"))
@@ -29,6 +31,12 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
     away = ~Q(Exists(scanned_here)) & (
         Q(condition=Condition.LENT) | Q(Exists(resolved.filter(action=Resolution.LENT)))
     )
+    # Away at its repair and not scanned (recorded with its work order when finished); a loan goes first.
+    at_repair = Q(condition=Condition.UNDER_REPAIR) | Q(Exists(resolved.filter(action=Resolution.REPAIR)))
+    orders = open_work_orders()
+    if orders is not None:
+        at_repair |= Q(Exists(orders.filter(asset=OuterRef("pk"))))
+    repairing = ~Q(Exists(scanned_here)) & ~away & at_repair
     booked = {
         row["room"]: row
         for row in Asset.objects.filter(room__in=rooms)
@@ -39,6 +47,7 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
             expected=Count("pk"),
             counted=Count("pk", filter=Q(Exists(scanned_here))),
             lent=Count("pk", filter=away),
+            repair=Count("pk", filter=repairing),
         )
     }
     scans = dict(
@@ -50,6 +59,7 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
     expected = [booked.get(room.pk, {}).get("expected", 0) for room in rooms]
     counted = [booked.get(room.pk, {}).get("counted", 0) for room in rooms]
     lent = [booked.get(room.pk, {}).get("lent", 0) for room in rooms]
+    repair = [booked.get(room.pk, {}).get("repair", 0) for room in rooms]
     return chart(
         key="stocktake-progress",
         kind="bar",
@@ -60,9 +70,10 @@ def stocktake_progress(*, stocktake: Stocktake) -> dict:
         series=[
             {"name": _("Counted"), "data": counted, "stack": "room"},
             {"name": pgettext("stocktake", "On loan"), "data": lent, "stack": "room"},
+            {"name": _("Under repair"), "data": repair, "stack": "room"},
             {
                 "name": _("Not yet counted"),
-                "data": [e - c - n for e, c, n in zip(expected, counted, lent, strict=True)],
+                "data": [e - c - n - r for e, c, n, r in zip(expected, counted, lent, repair, strict=True)],
                 "stack": "room",
             },
             {"name": _("Booked in the room"), "data": expected, "table_only": True},

@@ -98,10 +98,12 @@ class Resolution(models.TextChoices):
     REGISTER = "register", _("Registered as a new card")
     IGNORE = "ignore", _("No action")
     # Set when counting is finished: a found item gets a draft card, a missing asset a disposal proposal,
-    # an asset out on loan is recorded with its loan (never 盘亏).
+    # an asset out on loan is recorded with its loan, one under repair with its work order (never 盘亏).
     DRAFT = "draft", _("Draft card to complete")
     PROPOSE_DISPOSAL = "dispose", _("Disposal proposed")
     LENT = "lent", pgettext_lazy("stocktake", "On loan")
+    # Away at its repair when counting finished: recorded with its work order, neither missing nor proposed.
+    REPAIR = "repair", _("Under repair")
 
 
 class Finding(models.TextChoices):

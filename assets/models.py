@@ -637,6 +637,9 @@ class StocktakeResolution(models.Model):
     # The loan of an asset that was out when counting finished, and the disposal proposed for a missing one.
     loan = models.ForeignKey("Loan", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     disposal = models.ForeignKey("Disposal", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The open work order of an asset away at its repair when counting finished (its reference: repairs owns the
+    # orders and imports assets, so no foreign key points back at it).
+    work_order_reference = models.CharField(pgettext_lazy("work order", "reference"), max_length=20, blank=True)
     actor = user_fk(on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -278,6 +278,18 @@ def open_loans_for(*, user, assets) -> QuerySet[Loan]:
     return Loan.objects.filter(asset__in=assets, returned_on__isnull=True).select_related("borrower")
 
 
+def repair_orders_for(*, user, assets) -> dict[int, object]:
+    """The newest open work order of each of these assets that has one, by asset id (none without repairs)."""
+    _check_reader(user)
+    orders = open_work_orders()
+    if orders is None:
+        return {}
+    found: dict[int, object] = {}
+    for order in orders.filter(asset__in=assets):
+        found.setdefault(order.asset_id, order)
+    return found
+
+
 def _label(action: str | None) -> str:
     return str(Resolution(action).label) if action else ""
 
@@ -292,6 +304,39 @@ def stocktake_discrepancies(*, stocktake: Stocktake, user) -> dict[str, list[dic
 STOCKTAKE_PREFETCH = ("resolutions", "scans", "rooms", "rooms__assets")
 
 
+# Where the open work orders of assets are read: repairs registers it in its AppConfig.ready (the arrow runs
+# from repairs to assets, never back). A dotted path or a function returning a queryset of open orders, newest
+# first; until one is registered an asset is under repair only by its condition.
+_OPEN_WORK_ORDERS: list = []
+
+
+def open_work_orders_register(source) -> None:
+    """Tell the stocktake where the open work orders are (a dotted path, imported on first use, or a function)."""
+    _OPEN_WORK_ORDERS[:] = [source]
+
+
+def open_work_orders() -> QuerySet | None:
+    """The open work orders (those with an asset), from the registered source; None without one."""
+    if not _OPEN_WORK_ORDERS:
+        return None
+    source = _OPEN_WORK_ORDERS[0]
+    if isinstance(source, str):
+        from django.utils.module_loading import import_string
+
+        source = _OPEN_WORK_ORDERS[0] = import_string(source)
+    return source()
+
+
+def _away_prefetch() -> list[Prefetch]:
+    """With each expected asset, its open loan (and borrower) and its open work orders: two queries per page."""
+    prefetch = [Prefetch("loans", queryset=Loan.objects.filter(returned_on__isnull=True).select_related("borrower"),
+                         to_attr="open_loans")]
+    orders = open_work_orders()
+    if orders is not None:
+        prefetch.append(Prefetch("work_orders", queryset=orders, to_attr="open_work_orders"))
+    return prefetch
+
+
 def stocktake_prefetch_one(lookup: str) -> Prefetch:
     """A fresh Prefetch of one of STOCKTAKE_PREFETCH."""
     from schools.models import Room
@@ -301,7 +346,7 @@ def stocktake_prefetch_one(lookup: str) -> Prefetch:
         "scans": lambda: StocktakeScan.objects.select_related("asset", "room__building", "booked_room__building",
                                                               "loan__borrower"),
         "rooms": lambda: Room.objects.select_related("building"),
-        "rooms__assets": lambda: Asset.objects.exclude(condition=Condition.DISPOSED),
+        "rooms__assets": lambda: Asset.objects.exclude(condition=Condition.DISPOSED).prefetch_related(*_away_prefetch()),
     }
     return Prefetch(lookup, queryset=querysets[lookup]())
 
@@ -317,11 +362,13 @@ def _is_prefetched(stocktake: Stocktake) -> bool:
 
 
 def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
-    """The discrepancy lists without an access check (for metrics, which run without a person), and the assets
-    out on loan (`lent`: with the loan, who has it and until when; neither in place nor missing).
+    """The discrepancy lists without an access check (for metrics, which run without a person), the assets
+    out on loan (`lent`: with the loan, who has it and until when) and those under repair (`repair`: with the open
+    work order, or the reference recorded when counting finished) — neither in place nor missing.
 
-    Reads the rows stocktake_prefetch() fetched when they are there (a page of stocktakes costs no
-    query per stocktake); otherwise three queries, and one more for the loans of assets lent while counting.
+    Under repair: an open work order on the asset, or its condition 维修中 (repairs keeps it in step with the
+    orders; a loan returned damaged sets it too). Reads the rows stocktake_prefetch() fetched when they are there
+    (a page of stocktakes costs no query per stocktake); otherwise six queries.
     """
     prefetched = _is_prefetched(stocktake)
     if prefetched:
@@ -337,7 +384,7 @@ def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
         return {"code": code, "asset": asset, "booked_room": booked_room, "scanned_room": scanned_room,
                 "resolution": resolution.action if resolution else None, "resolution_label": _label(
                     resolution.action if resolution else None), "disposal": resolution.disposal if resolution else None,
-                "description": "", "loan": None, **extra}
+                "description": "", "loan": None, "work_order": None, "work_order_reference": "", **extra}
 
     rows = {Finding.SURPLUS: [], Finding.MISPLACED: [], Finding.LENT: []}
     for scan in scans:
@@ -355,26 +402,30 @@ def stocktake_lists(stocktake: Stocktake) -> dict[str, list[dict]]:
             .exclude(condition=Condition.DISPOSED)
             .exclude(pk__in=scanned_ids)
             .select_related("room__building")
+            .prefetch_related(*_away_prefetch())
         )
-    missing, lent_now = [], []
+    missing, repair = [], []
     for a in expected:
         resolution = resolutions.get(a.asset_number)
-        if resolution is not None and resolution.action == Resolution.LENT:
+        action = resolution.action if resolution else None
+        loans = getattr(a, "open_loans", None) or []
+        orders = getattr(a, "open_work_orders", None) or []
+        if action == Resolution.LENT:
             rows[Finding.LENT].append(row(a.asset_number, a, a.room, None, loan=resolution.loan))
-        elif resolution is None and a.condition == Condition.LENT:
-            lent_now.append(row(a.asset_number, a, a.room, None, loan=None))
+        elif action == Resolution.REPAIR:
+            repair.append(row(a.asset_number, a, a.room, None, work_order_reference=resolution.work_order_reference))
+        elif action is None and (loans or a.condition == Condition.LENT):
+            rows[Finding.LENT].append(row(a.asset_number, a, a.room, None, loan=loans[0] if loans else None))
+        elif action is None and (orders or a.condition == Condition.UNDER_REPAIR):
+            order = orders[0] if orders else None
+            repair.append(row(a.asset_number, a, a.room, None, work_order=order,
+                              work_order_reference=order.reference if order else ""))
         elif a.condition != Condition.LOST or resolution is not None:
             missing.append(row(a.asset_number, a, a.room, None))
-    if lent_now and not prefetched:
-        loans = {loan.asset_id: loan for loan in Loan.objects.filter(
-            asset__in=[r["asset"] for r in lent_now], returned_on__isnull=True).select_related("borrower")}
-        for r in lent_now:
-            r["loan"] = loans.get(r["asset"].pk)
-    rows[Finding.LENT].extend(lent_now)
     return {"surplus": rows[Finding.SURPLUS], "missing": missing, "misplaced": rows[Finding.MISPLACED],
-            "lent": rows[Finding.LENT]}
+            "lent": rows[Finding.LENT], "repair": repair}
 
 
 def stocktake_discrepancy_count(found: dict[str, list[dict]]) -> int:
-    """盘盈, 盘亏 and misplaced together (an asset out on loan is none of them)."""
+    """盘盈, 盘亏 and misplaced together (an asset out on loan or under repair is none of them)."""
     return len(found["surplus"]) + len(found["missing"]) + len(found["misplaced"])

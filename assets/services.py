@@ -1081,8 +1081,9 @@ def stocktake_finish(*, stocktake: Stocktake, actor: User) -> Stocktake:
     """Close counting and reconcile the result into the cards.
 
     Each found item not on the books gets a draft card for the custodian to complete (盘盈), each booked asset
-    not found a disposal proposal in the disposal flow (盘亏, approved there, never here), and each asset out on
-    loan is recorded with its loan; what was already resolved by hand is left as it is.
+    not found a disposal proposal in the disposal flow (盘亏, approved there, never here), each asset out on
+    loan is recorded with its loan and each one under repair with its work order (neither is 盘亏); what was
+    already resolved by hand is left as it is.
     """
     _require_school_role(actor, MANAGERS)
     stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
@@ -1111,6 +1112,11 @@ def _stocktake_reconcile(*, stocktake: Stocktake, actor: User) -> None:
         if not row["resolution"] and row["scanned_room"] is None:  # a scanned one keeps its loan on the scan
             resolutions.append(StocktakeResolution(stocktake=stocktake, asset=row["asset"], code=row["code"],
                                                    action=Resolution.LENT, loan=row["loan"], actor=actor))
+    for row in found["repair"]:  # away at its repair: recorded with its order, never proposed for disposal
+        if not row["resolution"]:
+            resolutions.append(StocktakeResolution(stocktake=stocktake, asset=row["asset"], code=row["code"],
+                                                   action=Resolution.REPAIR, actor=actor,
+                                                   work_order_reference=row["work_order_reference"]))
     for row in found["missing"]:
         if row["resolution"]:
             continue

@@ -940,11 +940,17 @@ def stocktake_scan(request, pk: int, room_id: int):
     scanned_ids = [s.asset_id for s in scans if s.asset_id]
     unscanned = room.assets.exclude(condition__in=[Condition.DISPOSED, Condition.LOST]).exclude(pk__in=scanned_ids)
     loans = {loan.asset_id: loan for loan in selectors.open_loans_for(user=request.user, assets=unscanned)}
-    expected = [a for a in unscanned if a.pk not in loans and a.condition != Condition.LENT]
+    orders = selectors.repair_orders_for(user=request.user, assets=unscanned)
     lent = [(a, loans.get(a.pk)) for a in unscanned if a.pk in loans or a.condition == Condition.LENT]
+    away = {a.pk for a, _loan in lent}
+    # Away at its repair (as stocktake_lists counts it): neither still expected nor, unscanned, 盘亏.
+    repair = [(a, orders.get(a.pk)) for a in unscanned
+              if a.pk not in away and (a.pk in orders or a.condition == Condition.UNDER_REPAIR)]
+    away |= {a.pk for a, _order in repair}
+    expected = [a for a in unscanned if a.pk not in away]
     return render(request, "assets/stocktake_scan.html", {
         "stocktake": stocktake, "room": room, "form": form, "scans": scans, "expected": expected, "lent": lent,
-        "counting": counting,
+        "repair": repair, "counting": counting,
     })
 
 

@@ -11,3 +11,8 @@ class RepairsConfig(AppConfig):
 
         # By name: the provider (and the selectors it reads through) is imported on first use.
         todo_provider_register("repairs", "repairs.todo.todo_items_for")
+
+        from assets.selectors import open_work_orders_register
+
+        # A stocktake counts an asset with an open order as under repair, not missing (assets cannot import us).
+        open_work_orders_register("repairs.selectors.open_work_orders_of_assets")

@@ -28,6 +28,14 @@ def _school() -> School | None:
     return tenant if isinstance(tenant, School) else None
 
 
+def open_work_orders_of_assets() -> QuerySet[WorkOrder]:
+    """Open orders on an asset card, newest first: what a stocktake counts as 维修中 rather than 盘亏.
+
+    No person: the stocktake's own reads check who reads the stocktake (registered in RepairsConfig.ready).
+    """
+    return WorkOrder.objects.filter(asset__isnull=False, status__in=OPEN_STATUSES).order_by("-reported_at", "-id")
+
+
 def work_order_list_for(
     *, user: User | None, filters: dict | None = None, as_partner: bool = False
 ) -> QuerySet[WorkOrder]:

@@ -114,16 +114,17 @@ def hazard_ledger_summary(*, on: dt.date | None = None) -> dict:
 
 
 def agreement_coverage(*, term: str | None = None) -> list[dict]:
-    """Signed against issued, per agreement kind, for a term (one aggregate query)."""
-    term = term or term_label(current_term())
-    rows = (
-        Agreement.objects.filter(campaign__term=term)
-        .values("kind")
-        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
-        .order_by("kind")
-    )
-    return [{**row, "label": AgreementKind(row["kind"]).label, "rate": rate(row["signed"], row["total"])}
-            for row in rows]
+    """Signed against issued, per agreement kind, for a term: the kind's latest campaign of the term (one query).
+
+    The figure of a kind is its current campaign's, never campaigns added together (two campaigns to the same
+    481 families would read 483 / 1519 where the school has one figure per campaign). The latest campaign is
+    the one issued last; the school's safety board marks it as the one the bureau reads (campaign_coverage_list's
+    `counted`). `campaigns` says how many campaigns of the kind the term has.
+    """
+    rows = [row for row in campaign_coverage_list(term=term) if row["counted"]]
+    return [{"kind": row["kind"], "label": row["label"], "total": row["total"], "signed": row["signed"],
+             "rate": row["rate"], "campaign_id": row["campaign_id"], "title": row["title"],
+             "campaigns": row["of_kind"]} for row in sorted(rows, key=lambda r: r["kind"])]
 
 
 def campaign_coverage(*, campaign_id: int) -> dict:
@@ -144,18 +145,30 @@ def campaign_coverage_list(*, term: str | None = None) -> list[dict]:
     """Signed against issued for each campaign of a term, each on its own (one aggregate query).
 
     Two campaigns of one kind are two rows: adding them together would count a family once per campaign.
+    `counted`: the kind's latest campaign (issued last), whose figure is the school's agreement_coverage_<kind>
+    metric the bureau compares; `of_kind`: how many campaigns of that kind the term has.
     """
     term = term or term_label(current_term())
     rows = (
         AgreementCampaign.objects.filter(term=term)
         .annotate(total=Count("agreements"), signed=Count("agreements", filter=Q(agreements__signed_at__isnull=False)))
-        .values("pk", "term", "template__title", "template__version", "template__kind", "total", "signed")
+        .values("pk", "term", "template__title", "template__version", "template__kind", "issued_at", "total", "signed")
         .order_by("template__kind", "template__title", "issued_at", "pk")
     )
-    return [{"campaign_id": r["pk"], "term": r["term"], "title": r["template__title"],
-             "version": r["template__version"], "kind": r["template__kind"],
-             "label": AgreementKind(r["template__kind"]).label, "total": r["total"], "signed": r["signed"],
-             "rate": rate(r["signed"], r["total"])} for r in rows]
+    out = [{"campaign_id": r["pk"], "term": r["term"], "title": r["template__title"],
+            "version": r["template__version"], "kind": r["template__kind"], "issued_at": r["issued_at"],
+            "label": AgreementKind(r["template__kind"]).label, "total": r["total"], "signed": r["signed"],
+            "rate": rate(r["signed"], r["total"]), "counted": False, "of_kind": 0} for r in rows]
+    latest: dict[str, dict] = {}
+    for row in out:
+        best = latest.get(row["kind"])
+        if best is None or (row["issued_at"], row["campaign_id"]) > (best["issued_at"], best["campaign_id"]):
+            latest[row["kind"]] = row
+    for row in out:
+        row["of_kind"] = sum(1 for r in out if r["kind"] == row["kind"])
+    for row in latest.values():
+        row["counted"] = True
+    return out
 
 
 def agreement_template_duplicate(*, kind: str, post: str, title: str) -> AgreementTemplate | None:

@@ -727,8 +727,12 @@ class RemindResult:
     sms: int = 0  # parents texted (or, without a provider, texts kept for the operator)
     sms_delivers: bool = True  # whether texts really leave the server (a provider is configured)
     classes: int = 0  # classes whose head teacher got the link to the class's slips
+    parents_by_slip: int = 0  # unsigned parents whose class has a head teacher to hand out their slips and links
     parents_no_phone: int = 0  # unsigned parents with no mobile phone on the class roster
     classes_no_head: int = 0  # classes with unsigned parents and no head teacher to hand out slips
+    # Unsigned parties no channel reaches: a parent with neither a head teacher nor a phone on the roster, a
+    # member of staff or a unit without an active account.
+    unreachable: int = 0
     already_today: int = 0  # unsigned parties already reminded today through every channel they have
 
     @property
@@ -750,6 +754,8 @@ class RemindResult:
             parts.append(_("%(n)s parents have no mobile phone on the class roster") % {"n": self.parents_no_phone})
         if self.classes_no_head:
             parts.append(_("%(n)s classes have no head teacher to hand out the slips") % {"n": self.classes_no_head})
+        if self.unreachable:
+            parts.append(_("%(n)s not signed cannot be reached through any channel") % {"n": self.unreachable})
         if not self.total:
             parts.insert(0, _("Everyone not signed was already reminded today; nothing was sent again"))
         return "；".join(str(p) for p in parts) + "。"
@@ -791,11 +797,14 @@ def agreement_campaign_remind(
                 .annotate(n=Count("pk")).order_by("school_class__grade", "school_class__name"))
     heads = {u.pk: u for u in User.objects.filter(pk__in=[r["school_class__head_teacher"] for r in by_class],
                                                   is_active=True)}
+    headless: set[int | None] = set()
     for row in by_class:
         head = heads.get(row["school_class__head_teacher"])
         if head is None:
             result.classes_no_head += 1
+            headless.add(row["school_class_id"])
             continue
+        result.parents_by_slip += row["n"]
         result.classes += len(notify(
             kind="safety.agreement_reminder",
             title=_("%(n)s parents of %(cls)s have not signed: %(title)s")
@@ -813,6 +822,7 @@ def agreement_campaign_remind(
         student = phones.get((agreement.school_class_id, agreement.seat_no))
         if student is None:
             result.parents_no_phone += 1
+            result.unreachable += agreement.school_class_id in headless
             continue
         if not sms or (agreement.reminded_at and agreement.reminded_at >= start_of_day):
             continue
@@ -822,6 +832,8 @@ def agreement_campaign_remind(
                  % {"school": school.name if school else "", "title": title, "student": student.name, "link": link})
         texted.append(agreement.pk)
         result.sms += 1
+    # A party without an account (or whose account is closed) gets no notification: nobody reaches it here.
+    result.unreachable += unsigned.exclude(party_kind=PartyKind.PARENT).exclude(user__is_active=True).count()
     now = timezone.now()
     # Staff and classes are deduplicated by their notification keys; parents by reminded_at.
     unsigned.exclude(party_kind=PartyKind.PARENT).update(reminded_at=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import strawberry
@@ -268,6 +269,64 @@ class DiscrepancyType:
     resolution: str | None
 
 
+@strawberry.type(description="An asset of a stocktake's rooms out on loan (借出): neither in place nor missing.")
+class StocktakeLoanRowType:
+    code: str
+    asset_number: str
+    asset_name: str
+    booked_room: str | None
+    scanned_room: str | None = strawberry.field(description="Where its label was scanned; null when it was away.")
+    borrower: str | None = strawberry.field(description="Who has it (the borrower's name), from its loan.")
+    lent_on: dt.date | None
+    due_on: dt.date | None
+    is_overdue: bool
+
+
+@strawberry.type(description="An asset of a stocktake's rooms away at its repair (维修中), not scanned: neither "
+                             "missing nor proposed for disposal.")
+class StocktakeRepairRowType:
+    code: str
+    asset_number: str
+    asset_name: str
+    booked_room: str | None
+    work_order_reference: str | None = strawberry.field(
+        description="The open work order's reference (workOrder(reference:) reads it); null when the card says "
+                    "under repair without an order, e.g. a loan returned damaged."
+    )
+
+
+@strawberry_django.type(models.StocktakeSignature, fields=["id", "signed_at"])
+class StocktakeSignatureType(AssetsScoped):
+    """A counter's signature under a finished stocktake's result."""
+
+    signer: AssetsPersonType
+
+
+@strawberry_django.type(models.AssetDraft, fields=["id", "code", "description", "created_at", "completed_at"])
+class AssetDraftType(AssetsScoped):
+    """A card to complete for an item a stocktake found that is not on the books (盘盈); `asset` once booked.
+
+    Visible to the school's custodians and logistics director (who complete them, as on the pages) and to
+    partners reading assets; other staff see none.
+    """
+
+    room: AssetsRoomType
+    asset: AssetType | None
+    completed_by: AssetsPersonType | None
+
+    @classmethod
+    def visible_rows(cls, queryset, info: Info):
+        from api.permissions import current_partner
+        from tenants.access import school_roles
+
+        from ..roles import MANAGERS
+
+        request = info.context.request
+        if current_partner(info) is None and not school_roles(request.user, getattr(request, "tenant", None)) & MANAGERS:
+            return queryset.none()
+        return queryset
+
+
 # One callable per lookup: the optimizer merges the hints of the three fields and changes them in place,
 # so each request gets fresh Prefetch objects.
 _DISCREPANCY_PREFETCH = [lambda info, lookup=lookup: stocktake_prefetch_one(lookup) for lookup in STOCKTAKE_PREFETCH]
@@ -275,9 +334,17 @@ _DISCREPANCY_PREFETCH = [lambda info, lookup=lookup: stocktake_prefetch_one(look
 
 @strawberry_django.type(models.Stocktake, fields=["id", "name", "planned_on", "status", "finished_at"])
 class StocktakeType(AssetsScoped, relay.Node):
-    """A stocktake and its discrepancy lists."""
+    """A stocktake and its discrepancy lists, the assets away on loan or at repair, the counters' signatures and
+    the draft cards of what it found."""
 
     status: StocktakeStatus
+
+    signatures: list[StocktakeSignatureType] = strawberry_django.field(
+        description="The counters' signatures under the finished result, in the order they signed."
+    )
+    drafts: list[AssetDraftType] = strawberry_django.field(
+        description="Draft cards made when counting finished for items found without a card (盘盈)."
+    )
 
     # The scans, resolutions and counted rooms' assets of the whole page at once (no query per stocktake).
     @strawberry_django.field(prefetch_related=_DISCREPANCY_PREFETCH)
@@ -292,21 +359,55 @@ class StocktakeType(AssetsScoped, relay.Node):
     def misplaced(self, info: Info) -> list[DiscrepancyType]:
         return _rows(self, info, "misplaced")
 
+    @strawberry_django.field(prefetch_related=_DISCREPANCY_PREFETCH,
+                             description="Assets out on loan (借出) with borrower and due date, not 账实相符 nor 盘亏.")
+    def lent(self, info: Info) -> list[StocktakeLoanRowType]:
+        rows = []
+        for r in _found(self, info)["lent"]:
+            loan = r.get("loan")
+            rows.append(StocktakeLoanRowType(
+                code=r["code"], asset_number=r["asset"].asset_number, asset_name=r["asset"].name,
+                booked_room=_room_text(r.get("booked_room")), scanned_room=_room_text(r.get("scanned_room")),
+                borrower=loan.borrower.name or loan.borrower.username if loan else None,
+                lent_on=loan.lent_on if loan else None, due_on=loan.due_on if loan else None,
+                is_overdue=bool(loan and loan.is_overdue),
+            ))
+        return rows
 
-def _rows(stocktake, info, kind: str) -> list[DiscrepancyType]:
+    @strawberry_django.field(prefetch_related=_DISCREPANCY_PREFETCH,
+                             description="Assets away at their repair (维修中) with the work order, not 盘亏.")
+    def under_repair(self, info: Info) -> list[StocktakeRepairRowType]:
+        return [
+            StocktakeRepairRowType(
+                code=r["code"], asset_number=r["asset"].asset_number, asset_name=r["asset"].name,
+                booked_room=_room_text(r.get("booked_room")), work_order_reference=r["work_order_reference"] or None,
+            )
+            for r in _found(self, info)["repair"]
+        ]
+
+
+def _room_text(room) -> str | None:
+    return str(room) if room else None
+
+
+def _found(stocktake, info) -> dict:
     from ..selectors import stocktake_discrepancies
 
     cache = getattr(stocktake, "_discrepancies", None)
     if cache is None:
         cache = stocktake._discrepancies = stocktake_discrepancies(stocktake=stocktake, user=info.context.request.user)
+    return cache
+
+
+def _rows(stocktake, info, kind: str) -> list[DiscrepancyType]:
     return [
         DiscrepancyType(
             code=r["code"], asset_number=r["asset"].asset_number if r.get("asset") else None,
             asset_name=r["asset"].name if r.get("asset") else None,
-            booked_room=str(r["booked_room"]) if r.get("booked_room") else None,
-            scanned_room=str(r["scanned_room"]) if r.get("scanned_room") else None, resolution=r.get("resolution"),
+            booked_room=_room_text(r.get("booked_room")), scanned_room=_room_text(r.get("scanned_room")),
+            resolution=r.get("resolution"),
         )
-        for r in cache[kind]
+        for r in _found(stocktake, info)[kind]
     ]
 
 

@@ -58,6 +58,7 @@ from .inputs import (
 from .types import (
     AbsenceType,
     AgreementCampaignType,
+    AgreementRemindResultType,
     AgreementTemplateType,
     AgreementType,
     CameraType,
@@ -175,7 +176,8 @@ class SafetyQuery:
             term=term, hazards_found=stats["found"], hazards_rectified=stats["rectified"],
             rectification_rate=stats["rate"], hazards_open=stats["open"], hazards_overdue=stats["overdue"],
             major_hazards_open=stats["major_open"], drills_held=drills["held"], drills_required=drills["required"],
-            coverage=[CoverageType(kind=r["kind"], signed=r["signed"], total=r["total"], rate=r["rate"])
+            coverage=[CoverageType(kind=r["kind"], signed=r["signed"], total=r["total"], rate=r["rate"],
+                                   campaign_title=r["title"], campaigns=r["campaigns"])
                       for r in selectors.agreement_coverage(term=term)],
         )
 
@@ -239,10 +241,12 @@ class SafetyMutation:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
         return services.round_complete(actor=current_user(info), round_=_get(models.InspectionRound, id))  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Remind the parties of a campaign who have not signed; returns how many.")
-    def agreement_campaign_remind(self, info: Info, id: strawberry.ID) -> int:
+    @strawberry.mutation(description="Remind the parties of a campaign who have not signed, each through the "
+                                     "channels it has (at most once a day); returns who was reached by which channel "
+                                     "and who cannot be reached.")
+    def agreement_campaign_remind(self, info: Info, id: strawberry.ID) -> AgreementRemindResultType:
         require_school_role(info, R.MANAGERS, scope=PEOPLE_ONLY)
-        return services.agreement_campaign_remind(campaign=_get(models.AgreementCampaign, id)).total
+        return AgreementRemindResultType.of(services.agreement_campaign_remind(campaign=_get(models.AgreementCampaign, id)))
 
     @strawberry.mutation(description="Add an agreement template (or a new version of one).")
     def agreement_template_create(self, info: Info, data: AgreementTemplateInput) -> AgreementTemplateType:

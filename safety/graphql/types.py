@@ -311,14 +311,53 @@ class SecurityEquipmentType(_Safety, relay.Node):
     kind: SecurityEquipmentKind
 
 
+@strawberry.type(description="Who a campaign's reminder reached, by channel, and who it could not reach (the "
+                             "same counts the remind button on the campaign's page reports).")
+class AgreementRemindResultType:
+    staff_notified: int = strawberry.field(description="Members of staff notified in the app.")
+    classes_sent_slips: int = strawberry.field(
+        description="Classes whose head teacher was sent the link to the class's signing slips (printable, each "
+                    "family's QR code and short link).")
+    parents_by_slip: int = strawberry.field(
+        description="Unsigned parents reachable by their class's slip and link (their class has a head teacher).")
+    sms_queued: int = strawberry.field(
+        description="Text messages to parents handed to the SMS provider interface (kept, not sent, when no "
+                    "provider is configured: see smsDelivers).")
+    sms_delivers: bool = strawberry.field(description="Whether the configured SMS provider really sends texts.")
+    parents_without_phone: int = strawberry.field(
+        description="Unsigned parents with no mobile phone on the class roster.")
+    classes_without_head_teacher: int = strawberry.field(
+        description="Classes with unsigned parents and no head teacher to hand out the slips.")
+    unreachable: int = strawberry.field(
+        description="Unsigned parties no channel reaches: parents with neither a head teacher nor a phone, staff "
+                    "or units without an active account.")
+    already_reminded_today: int = strawberry.field(
+        description="When nothing was sent: the unsigned parties already reminded today.")
+    total: int = strawberry.field(description="staffNotified + smsQueued + classesSentSlips.")
+    message: str = strawberry.field(description="The sentence the page shows, in the caller's language.")
+
+    @classmethod
+    def of(cls, result) -> AgreementRemindResultType:
+        return cls(
+            staff_notified=result.staff, classes_sent_slips=result.classes, parents_by_slip=result.parents_by_slip,
+            sms_queued=result.sms, sms_delivers=result.sms_delivers, parents_without_phone=result.parents_no_phone,
+            classes_without_head_teacher=result.classes_no_head, unreachable=result.unreachable,
+            already_reminded_today=result.already_today, total=result.total, message=result.message(),
+        )
+
+
 @strawberry.type
 class CoverageType:
-    """Copies signed against issued, for one agreement kind."""
+    """Copies signed against issued for one agreement kind: its latest campaign of the term, the figure the bureau
+    compares (agreement_coverage_<kind>); campaigns of one kind are never added together."""
 
     kind: str
     signed: int
     total: int
     rate: float | None
+    campaign_title: str | None = strawberry.field(default=None, description="The campaign the figure is of.")
+    campaigns: int = strawberry.field(default=1, description="Campaigns of this kind in the term (the others are "
+                                                             "on their own pages).")
 
 
 @strawberry.type

@@ -195,8 +195,11 @@ def test_reminder_reaches_each_party_by_its_channel_and_says_how(school_a, in_sc
     # bob's class by its slips, and the class without a head teacher is named
     assert (result.staff, result.sms, result.classes, result.parents_no_phone, result.classes_no_head) == (
         members, 1, 1, 3, 1)
+    # bob's 2 unsigned families reachable by their slips; the 2 of the class without a head teacher or a phone by none
+    assert (result.parents_by_slip, result.unreachable) == (2, 2)
     assert result.message() == (f"已在系统内通知 {members} 名教职工；已记录 1 条给家长的短信（未配置短信服务商，未实际发出）；"
-                                "1 个班级的签字单已发给班主任；3 名家长在班级花名册中无手机号；1 个班级没有班主任，无法分发签字单。")
+                                "1 个班级的签字单已发给班主任；3 名家长在班级花名册中无手机号；1 个班级没有班主任，无法分发签字单；"
+                                "2 名未签署人员无法通过任何渠道提醒。")
     texts = list(SmsMessage.objects.filter(kind="safety.agreement_reminder").values_list("phone", "text", "status"))
     token = Agreement.objects.get(campaign=staff, school_class_id=route["class"], seat_no=1).token
     assert texts == [("13800000001", f"【后勤云】阿尔法小学提醒：请为张小明签署《学生路途安全责任书》："
@@ -209,7 +212,8 @@ def test_reminder_reaches_each_party_by_its_channel_and_says_how(school_a, in_sc
     # when reminded again the same day, nothing is sent twice, and the message says so
     again = agreement_campaign_remind(campaign=staff)
     assert again.total == 0
-    assert again.message() == "今天已提醒过所有未签署人员，未重复发送；3 名家长在班级花名册中无手机号；1 个班级没有班主任，无法分发签字单。"
+    assert again.message() == ("今天已提醒过所有未签署人员，未重复发送；3 名家长在班级花名册中无手机号；"
+                               "1 个班级没有班主任，无法分发签字单；2 名未签署人员无法通过任何渠道提醒。")
     assert SmsMessage.objects.filter(kind="safety.agreement_reminder").count() == 1
     assert Notification.objects.filter(recipient=alice, kind="safety.agreement_reminder").count() == 1
 
@@ -258,7 +262,7 @@ def test_the_board_shows_each_campaign_separately(client_for, school_a, sam, ali
     a, b = _in(school_a, issue_twice)
     page = client_for(alice, school_a).get("/safety/").content.decode()
     for pk in (a, b):
-        assert re.search(rf'<tr data-campaign="{pk}"><td><a href="/safety/campaigns/{pk}/">学生路途安全责任书</a>'
+        assert re.search(rf'<tr data-campaign="{pk}"[^>]*><td><a href="/safety/campaigns/{pk}/">学生路途安全责任书</a>'
                          r'.*?<td class="text-end text-nowrap">0 / 5</td>', page)
 
 
