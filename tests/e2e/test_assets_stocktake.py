@@ -51,6 +51,10 @@ def counting_room(django_db_blocker):
             asset_number="E2E0003", name="投影仪丙", category=category, room=room, condition=Condition.LENT
         )
         Loan.objects.create(asset=lent, borrower=user, lent_by=user, due_on=dt.date(2099, 1, 31))
+        # away at its repair (a loan returned damaged): 维修中, neither still expected nor 盘亏
+        repairing = Asset.objects.create(
+            asset_number="E2E0004", name="打印机丁", category=category, room=room, condition=Condition.UNDER_REPAIR
+        )
         stocktake = Stocktake.objects.create(name="E2E盘点", created_by=user)
         stocktake.rooms.set([room])
         labels = {a.asset_number: qr_url(school, a) for a in (first, second, lent)}
@@ -59,14 +63,14 @@ def counting_room(django_db_blocker):
         "school": school,
         "room": room,
         "stocktake": stocktake,
-        "assets": (first, second, lent),
+        "assets": (first, second, lent, repairing),
         "labels": labels,
     }
     with django_db_blocker.unblock():
         connection.set_tenant(school)
         stocktake.delete()
         Loan.objects.filter(asset=lent).delete()
-        Asset.objects.filter(pk__in=[first.pk, second.pk, lent.pk]).delete()
+        Asset.objects.filter(pk__in=[first.pk, second.pk, lent.pk, repairing.pk]).delete()
         room.delete()
         building.delete()
         connection.set_schema_to_public()
@@ -115,9 +119,15 @@ def _label_path(url: str) -> str:
     return "/assets/" + url.split("/assets/", 1)[1]
 
 
-def test_counting_by_typed_number_and_by_a_label_url_on_a_phone(live_url, browser, counting_room):
-    # given the custodian on a phone-sized screen, on the count of the room, with no camera in this browser
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_counting_by_typed_number_and_by_a_label_url_on_a_phone(live_url, browser, counting_room, screen):
+    # given the custodian on a phone-sized screen (and on the office's desktop), on the count of the room, with
+    # no camera in this browser
+    viewport = VIEWPORTS[screen]
+    context = browser.new_context(locale="zh-CN", viewport=viewport)
     page = context.new_page()
     stocktake, room = counting_room["stocktake"], counting_room["room"]
     scan_path = f"/assets/stocktakes/{stocktake.pk}/rooms/{room.pk}/"
@@ -129,10 +139,14 @@ def test_counting_by_typed_number_and_by_a_label_url_on_a_phone(live_url, browse
     assert "借出" in lent
     assert "E2E保管员" in lent
     assert "应还 2099-01-31" in lent
+    # the printer away at its repair is 维修中, apart from what is still expected
+    assert "1 件维修中" in page.inner_text("[data-testid=scan-tally]")
+    assert "打印机丁" in page.inner_text("[data-testid=repair]")
+    assert "E2E0004" not in page.inner_text("[data-testid=expected]")
     # the camera button finds no camera and says to type the number
     page.click("[data-scanner-start]")
     page.wait_for_selector("[data-scanner-status]:has-text('无法使用摄像头')")
-    page.screenshot(path=f"{SHOTS}-phone-start.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}-{screen}-start.png", full_page=True)
 
     # when she types the first computer's number (the camera-less fallback)
     page.fill("input[name=code]", "E2E0001")
@@ -158,9 +172,9 @@ def test_counting_by_typed_number_and_by_a_label_url_on_a_phone(live_url, browse
     assert "已盘点：E2E0002 台式计算机乙 于" in page.inner_text("body")
     assert "已扫描 2，待盘 0" in page.inner_text("[data-testid=scan-tally]")
     assert "账实相符" in page.inner_text("[data-testid=scanned]")
-    page.screenshot(path=f"{SHOTS}-phone-counted.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}-{screen}-counted.png", full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    assert width <= viewport["width"]
 
     # when the lent projector's label is opened, it is 借出 with who has it, not 账实相符
     page.goto(live_url("alpha.localhost", _label_path(counting_room["labels"]["E2E0003"])))
@@ -189,7 +203,13 @@ def test_counting_by_typed_number_and_by_a_label_url_on_a_phone(live_url, browse
     signed = page.inner_text("[data-testid=signatures]")
     assert "E2E保管员，" in signed
     assert "签字" in signed
-    page.screenshot(path=f"{SHOTS}-phone-result.png", full_page=True)
+    # and the printer 维修中, not 盘亏 and not proposed for disposal
+    assert "打印机丁" in page.inner_text("[data-testid=repair]")
+    assert "维修中" in page.inner_text("[data-testid=repair]")
+    assert page.locator("[data-testid=repair] tr[data-code=E2E0004]").count() == 1
+    assert page.locator("tr[data-code=E2E0004]").count() == 1  # in no discrepancy list
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.screenshot(path=f"{SHOTS}-{screen}-result.png", full_page=True)
     context.close()
 
 

@@ -86,14 +86,18 @@ def test_a_non_image_photo_is_refused_on_the_page(live_url, page, labelled_room)
     assert page.locator("[data-testid=reference]").count() == 0
 
 
-def test_an_anonymous_reporter_urges_then_rates_the_repair_on_a_phone(live_url, page, labelled_room, django_db_blocker):
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}],
+                         ids=["phone", "desktop"])
+def test_an_anonymous_reporter_urges_then_rates_the_repair_on_a_phone(
+    live_url, page, labelled_room, django_db_blocker, viewport
+):
     from repairs import services
     from repairs.choices import Severity
     from repairs.models import WorkOrder
     from tenants.models import School
 
     # given a parent reported a fault from the label and kept the private link
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(viewport)
     page.goto(live_url("alpha.localhost", _label(labelled_room)))
     page.fill("input[name=title]", "门锁坏了")
     page.click("button[type=submit]")
@@ -119,7 +123,9 @@ def test_an_anonymous_reporter_urges_then_rates_the_repair_on_a_phone(live_url, 
                                      partner_name="锁具维修部")
         connection.set_schema_to_public()
     page.goto(link)
-    page.screenshot(path="/tmp/houqin-repair-rate-phone.png", full_page=True)
+    page.screenshot(path=f"/tmp/houqin-repair-rate-{'phone' if viewport['width'] < 500 else 'desktop'}.png",
+                    full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     page.click("label[for=rating-5]")
     page.fill("#confirm-comment", "很快就修好了")
     page.click("[data-testid=confirm-form] button[type=submit]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from django.db import connection
 from django.utils import timezone
 
@@ -50,10 +51,16 @@ def _remove(hazard_id: int):
     Notification.objects.filter(url=f"/safety/hazards/{hazard_id}/").delete()
 
 
-def test_hazard_owner_records_the_rectification_from_my_todo(live_url, browser, django_db_blocker):
-    # given bob, a teacher of alpha made responsible for an overdue hazard, on a phone-sized screen
+SCREENS = {"phone": ({"width": 390, "height": 844}, True), "desktop": ({"width": 1280, "height": 900}, False)}
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_hazard_owner_records_the_rectification_from_my_todo(live_url, browser, django_db_blocker, screen):
+    # given bob, a teacher of alpha made responsible for an overdue hazard, on a phone-sized screen (or his desk)
     hazard = _in_alpha(django_db_blocker, _given_bobs_hazard)
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    viewport, mobile = SCREENS[screen]
+    shot = SCREENSHOT if screen == "phone" else SCREENSHOT.replace("phone", screen)
+    context = browser.new_context(locale="zh-CN", viewport=viewport, is_mobile=mobile)
     page = context.new_page()
     try:
         page.goto(live_url("alpha.localhost", "/"))
@@ -70,8 +77,8 @@ def test_hazard_owner_records_the_rectification_from_my_todo(live_url, browser, 
         assert item.count() == 1
         assert "text-danger" in item.locator("[data-testid=todo-deadline]").get_attribute("class")
         assert "我的待办" in page.inner_text("h1")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        page.screenshot(path=SCREENSHOT, full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.screenshot(path=shot, full_page=True)
 
         # when he opens it and records what was done
         item.locator("a").first.click()
@@ -85,7 +92,7 @@ def test_hazard_owner_records_the_rectification_from_my_todo(live_url, browser, 
         item = page.locator("[data-testid=todo-item]", has_text=DESCRIPTION)
         assert "已整改，待验收" in item.inner_text()
         assert item.locator("[data-testid=todo-deadline]").count() == 0
-        page.screenshot(path=SCREENSHOT.replace(".png", "-after.png"), full_page=True)
+        page.screenshot(path=shot.replace(".png", "-after.png"), full_page=True)
 
         from safety.choices import HazardStatus
         from safety.models import Hazard
