@@ -113,6 +113,28 @@ def is_gbt_2022_code(code: str) -> bool:
     return bool(GBT_2022_CODE.match(code))
 
 
+# GB/T 14885-2022 门类 whose categories are durable but not depreciated (service life 0): 房屋和构筑物 (land
+# and buildings), 文物和陈列品, 图书和档案, 特种动植物. Their life 0 means "not depreciated", not "used up within a
+# year": their kind follows the price threshold like any durable. Life 0 elsewhere (A05 用品, A07 物资) and a life
+# of one year are consumables (a fixed asset lasts over a year, 《事业单位财务规则》第四十条).
+NOT_DEPRECIATED_CLASSES = ("A01", "A03", "A04", "A06")
+
+
+def is_durable(*, code: str, life: int) -> bool:
+    """Lasts over a year: a depreciated life over one year, or a not-depreciated durable class (life 0)."""
+    if life == 0:
+        return code[:3] in NOT_DEPRECIATED_CLASSES
+    return life > 1
+
+
+def kind_for(*, code: str, life: int, special: bool, price, fixed_threshold, special_threshold) -> str:
+    """fixed / low_value / consumable by the register's rules (one definition: services and the data migration)."""
+    if not is_durable(code=code, life=life):
+        return "consumable"
+    threshold = special_threshold if special else fixed_threshold
+    return "fixed" if price >= threshold else "low_value"
+
+
 def code_shape_ok(code: str) -> bool:
     """A + eight digits, and no subdivided level under an undivided one ("00" is followed only by "00")."""
     if not is_gbt_2022_code(code):

@@ -111,3 +111,13 @@ class Finding(models.TextChoices):
     SURPLUS = "surplus", _("Surplus (not on the books)")
     MISPLACED = "misplaced", _("Misplaced")
     LENT = "lent", pgettext_lazy("stocktake", "On loan")
+
+
+class AcceptanceStage(models.TextChoices):
+    """Stages of a staged acceptance of complex goods (财库〔2016〕205号: 出厂、到货、安装调试、配套服务检验)."""
+
+    SINGLE = "", _("One-off acceptance")
+    FACTORY = "factory", _("Factory inspection")
+    ARRIVAL = "arrival", _("Arrival inspection")
+    INSTALLATION = "installation", _("Installation and commissioning")
+    SERVICE = "service", _("Supporting services")

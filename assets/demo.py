@@ -160,3 +160,16 @@ def load_school(*, school, people, seed: bool) -> None:
     services.stocktake_resolve(stocktake=stocktake, code=moved.asset_number, action="move_room", actor=custodian,
                                note="已搬至四(1)班教室")
     services.stocktake_finish(stocktake=stocktake, actor=custodian)
+
+    # The library's books as they were booked before the kind rules were fixed (issue 23): a service life of 0
+    # ("not depreciated") was read as "used up within a year", so the reference sets of ¥5,000 and ¥1,280 went in
+    # as consumables. The re-classification (as migration assets 0011 runs on a real school) corrects them and
+    # leaves its report for the custodian to confirm.
+    library = _room("综合楼", "203", "图书室", custodian)
+    for number, (name, price) in enumerate((("《中国大百科全书》第三版（精装套）", "5000.00"),
+                                            ("《四库全书》影印精选本", "1280.00"),
+                                            ("儿童绘本（套）", "360.00")), start=1):
+        Asset.objects.create(asset_number=f"{today.year}9{number:05d}", name=name, category=_cat("A04010100"),
+                             kind="consumable", unit_price=Decimal(price), original_value=Decimal(price), unit="套",
+                             room=library, department=logistics, booked_on=day(400))
+    services.asset_kinds_reclassify(source="演示数据：按修正后的规则重新分类")

@@ -12,7 +12,7 @@ from schools.models import Department, Room
 from tenants.models import User
 from tenants.selectors import member_list_for
 
-from .choices import AssetKind, Condition, DisposalMethod, ProcurementForm, Resolution
+from .choices import AcceptanceStage, AssetKind, Condition, DisposalMethod, ProcurementForm, Resolution
 from .models import Asset, Category, ConsumableItem, Supplier
 
 
@@ -194,6 +194,12 @@ class AcceptanceForm(BootstrapMixin, forms.Form):
     invoice_number = forms.CharField(label=_("Invoice number"), max_length=40, required=False)
     room = forms.ModelChoiceField(label=_("Delivered to room"), queryset=Room.objects.select_related("building"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    plan = forms.CharField(label=_("Acceptance plan"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Time, method and procedure of the acceptance (财库〔2016〕205号)."))
+    stage = forms.ChoiceField(label=_("Acceptance stage"), required=False, choices=AcceptanceStage.choices)
+    agent = forms.CharField(label=_("Procurement agent that accepted"), max_length=100, required=False)
+    buyer_confirmation = forms.CharField(label=_("Buyer's written confirmation"), required=False,
+                                         widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, school=None, lines=(), **kwargs):
         super().__init__(*args, **kwargs)

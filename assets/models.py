@@ -16,6 +16,7 @@ from tenants.audit import tracked
 from tenants.fields import user_fk
 
 from .choices import (
+    AcceptanceStage,
     ApprovalLevel,
     AssetKind,
     AssetUse,
@@ -298,6 +299,8 @@ class PurchaseRequest(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=PurchaseStatus.choices, default=PurchaseStatus.DRAFT)
     estimated_total = money(verbose_name=_("estimated total"), default=ZERO)
+    # Technically complex goods are accepted in stages; they are booked at installation and commissioning only.
+    staged_acceptance = models.BooleanField(_("complex goods: staged acceptance"), default=False)
     needs_bureau_approval = models.BooleanField(_("needs bureau approval"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -398,6 +401,13 @@ class Acceptance(models.Model):
     room = models.ForeignKey(
         "schools.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("delivered to room")
     )
+    # 财库〔2016〕205号: the written acceptance plan, the stage of a staged acceptance of complex goods, and when a
+    # procurement agent did the acceptance, the buyer's written confirmation of its result.
+    plan = models.TextField(_("acceptance plan"), blank=True)
+    stage = models.CharField(_("acceptance stage"), max_length=14, choices=AcceptanceStage.choices, blank=True,
+                             default=AcceptanceStage.SINGLE)
+    agent = models.CharField(_("procurement agent that accepted"), max_length=100, blank=True)
+    buyer_confirmation = models.TextField(_("buyer's written confirmation"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -684,3 +694,33 @@ class StocktakeSignature(models.Model):
     class Meta:
         ordering = ["signed_at", "id"]
         constraints = [models.UniqueConstraint(fields=["stocktake", "signer"], name="sign_once_per_stocktake")]
+
+
+class Reclassification(models.Model):
+    """One card whose kind was corrected to the register's rules: the re-classification report the custodian confirms.
+
+    Written by the data migration that re-read every card after the kind rules were fixed (a library book of ¥5,000
+    with life 0 had been booked as a consumable), and by `asset_kinds_reclassify` when the thresholds change.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="reclassifications",
+                              verbose_name=_("asset"))
+    old_kind = models.CharField(_("booked as"), max_length=12, choices=AssetKind.choices)
+    new_kind = models.CharField(_("re-classified as"), max_length=12, choices=AssetKind.choices)
+    rule = models.CharField(_("rule"), max_length=80)
+    unit_price = money(verbose_name=_("unit price"), default=ZERO)
+    reason = models.CharField(_("reason"), max_length=300)
+    source = models.CharField(_("source"), max_length=60)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    confirmed_by = user_fk(on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                           verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("re-classification")
+        verbose_name_plural = _("re-classifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["confirmed_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}: {self.old_kind} → {self.new_kind}"

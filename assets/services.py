@@ -118,11 +118,6 @@ def _refresh() -> None:
 # ---------------------------------------------------------------- categories and kinds
 
 
-# GB/T 14885-2022 门类 whose categories are durable but not depreciated (service life 0): 房屋和构筑物 (land
-# and buildings), 文物和陈列品, 图书和档案, 特种动植物. Their life 0 means "not depreciated", not "used up within a
-# year": their kind follows the price threshold like any durable. Life 0 elsewhere (A05 用品, A07 物资) and a life
-# of one year are consumables (a fixed asset lasts over a year, 《事业单位财务规则》第四十条).
-NOT_DEPRECIATED_CLASSES = ("A01", "A03", "A04", "A06")
 
 
 def kind_threshold(category: Category) -> tuple[str, Decimal]:
@@ -137,11 +132,10 @@ def kind_threshold(category: Category) -> tuple[str, Decimal]:
 
 
 def category_is_durable(category: Category) -> bool:
-    """Lasts over a year: a depreciated life over one year, or a not-depreciated durable class (life 0)."""
-    life = category.service_life_years
-    if life == 0:
-        return category.code[:3] in NOT_DEPRECIATED_CLASSES
-    return life > 1
+    """Lasts over a year (assets.categories.is_durable: life 0 of a not-depreciated class is durable)."""
+    from .categories import is_durable
+
+    return is_durable(code=category.code, life=category.service_life_years)
 
 
 def asset_kind_for(*, category: Category, unit_price: Decimal) -> str:
@@ -223,6 +217,44 @@ def supplier_create(*, name: str, contact: str = "", phone: str = "") -> Supplie
     supplier.full_clean()
     supplier.save()
     return supplier
+
+
+@transaction.atomic
+def asset_kinds_reclassify(*, source: str) -> list:
+    """Re-read every card's kind by the register's rules; correct the ones booked wrongly, each with a report row.
+
+    The custodian sees the rows (assets:reclassifications) and confirms them; nothing else about the card changes.
+    """
+    from .models import Reclassification
+
+    made = []
+    for asset in Asset.objects.select_related("category").select_for_update(of=("self",)).order_by("pk"):
+        kind = asset_kind_for(category=asset.category, unit_price=asset.unit_price)
+        if kind == asset.kind or (kind == AssetKind.CONSUMABLE and asset.kind == AssetKind.LOW_VALUE):
+            continue
+        code, threshold = kind_threshold(asset.category)
+        reason = _("%(category)s, unit price ¥%(price)s, fixed asset threshold ¥%(threshold)s") % {
+            "category": asset.category, "price": asset.unit_price, "threshold": threshold}
+        made.append(Reclassification(asset=asset, old_kind=asset.kind, new_kind=kind, rule=code,
+                                     unit_price=asset.unit_price, reason=reason[:300], source=source))
+        with pghistory.context(reason=str(reason)):
+            Asset.objects.filter(pk=asset.pk).update(kind=kind)
+    Reclassification.objects.bulk_create(made)
+    if made:
+        _refresh()
+    return made
+
+
+@transaction.atomic
+def reclassifications_confirm(*, actor: User, ids: Sequence[int] | None = None) -> int:
+    """The custodian confirms the re-classification report (all pending rows, or the ones named)."""
+    from .models import Reclassification
+
+    _require_school_role(actor, MANAGERS)
+    pending = Reclassification.objects.filter(confirmed_at__isnull=True)
+    if ids is not None:
+        pending = pending.filter(pk__in=list(ids))
+    return pending.update(confirmed_by=actor, confirmed_at=timezone.now())
 
 
 # ---------------------------------------------------------------- asset cards
@@ -491,6 +523,7 @@ def _next_number(prefix: str, model) -> str:
 def purchase_request_create(
     *, actor: User | None, department: Department, title: str, reason: str, channel: str, lines: Sequence[LineInput],
     funding_source: str = "", supplier: Supplier | None = None, partner: PartnerClient | None = None,
+    staged_acceptance: bool = False,
 ) -> PurchaseRequest:
     """Draft a purchase request with its lines, asked by a person of the school or by a partner platform.
 
@@ -508,6 +541,7 @@ def purchase_request_create(
         requested_by_partner=partner.name[:100] if partner is not None else "",
         requested_by_client_id=partner.pk if partner is not None else None,
         reason=reason, channel=channel, funding_source=funding_source, supplier=supplier,
+        staged_acceptance=staged_acceptance,
     )
     request.full_clean()
     request.save()
@@ -683,21 +717,54 @@ class AcceptedLine:
 def acceptance_record(
     *, request: PurchaseRequest, actor: User, members: Sequence[User], actual_user: User,
     lines: Sequence[AcceptedLine], accepted_on: dt.date | None = None, invoice_number: str = "",
-    room: Room | None = None, notes: str = "",
+    room: Room | None = None, notes: str = "", plan: str = "", stage: str = "", agent: str = "",
+    buyer_confirmation: str = "",
 ) -> Acceptance:
-    """Record an acceptance check (验收) and book what passed: one card per fixed-asset unit, stock for consumables."""
+    """Record an acceptance check (验收) and book what passed: one card per fixed-asset unit, stock for consumables.
+
+    财库〔2016〕205号 (rules assets.acceptance_*): the group names its members; an acceptance done by a procurement
+    agent needs the buyer's written confirmation; complex goods (request.staged_acceptance) are accepted in stages
+    and booked only at installation and commissioning, after their arrival inspection.
+    """
+    from core.rules import rule_error
+
+    from .choices import AcceptanceStage
+
     _require_school_role(actor, MANAGERS)
     request = PurchaseRequest.objects.select_for_update().get(pk=request.pk)
     if request.status not in (PurchaseStatus.APPROVED, PurchaseStatus.PARTLY_ACCEPTED):
         raise ValidationError(_("Only an approved request can be accepted."))
+    if not members:
+        raise rule_error("assets.acceptance_group", _("name the members of the acceptance group."), field_name="members")
     member_ids = {m.pk for m in members} | {actual_user.pk}
     if len(member_ids) < 2:
         raise ValidationError({"members": _("An acceptance needs at least two members.")})
-    if not any(item.accepted or item.rejected for item in lines):
+    agent, buyer_confirmation = (agent or "").strip(), (buyer_confirmation or "").strip()
+    if agent and not buyer_confirmation:
+        raise rule_error("assets.agent_acceptance_confirmed",
+                         _("%(agent)s accepted on the school's behalf: enter the school's written confirmation of "
+                           "the result.") % {"agent": agent}, field_name="buyer_confirmation")
+    stage = stage or AcceptanceStage.SINGLE
+    if stage not in AcceptanceStage.values:
+        raise ValidationError({"stage": _("Unknown acceptance stage.")})
+    books = any(item.accepted for item in lines)
+    if request.staged_acceptance:
+        if stage == AcceptanceStage.SINGLE:
+            raise rule_error("assets.staged_acceptance", _("complex goods are accepted in stages: choose the stage."),
+                             field_name="stage")
+        if books and stage != AcceptanceStage.INSTALLATION:
+            raise rule_error("assets.staged_acceptance", _("complex goods are booked at installation and "
+                                                           "commissioning, not at %(stage)s.")
+                             % {"stage": AcceptanceStage(stage).label}, field_name="stage")
+        if stage == AcceptanceStage.INSTALLATION and not request.acceptances.filter(
+                stage=AcceptanceStage.ARRIVAL).exists():
+            raise rule_error("assets.staged_acceptance", _("record the arrival inspection first."), field_name="stage")
+    elif not any(item.accepted or item.rejected for item in lines):
         raise ValidationError({"lines": _("Enter the quantity accepted or rejected on at least one line.")})
     acceptance = Acceptance(
         request=request, recorded_by=actor, accepted_on=accepted_on or timezone.localdate(),
-        invoice_number=invoice_number, room=room, notes=notes,
+        invoice_number=invoice_number, room=room, notes=notes, plan=(plan or "").strip(), stage=stage, agent=agent,
+        buyer_confirmation=buyer_confirmation,
     )
     acceptance.full_clean()
     acceptance.save()

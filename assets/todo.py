@@ -98,6 +98,41 @@ def _to_sign(stocktake) -> TodoItem:
     )
 
 
+def _rule_sections(*, user, limit: int) -> list[TodoSection]:
+    """The register's duties of the custodians: the overdue annual stocktake, re-classifications to confirm."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .metrics import FULL_STOCKTAKE_DAYS, full_stocktake_overdue, last_full_stocktake_on
+    from .reclassifications import reclassification_list_for
+
+    sections = [
+        section_from(
+            key="assets.reclassification_confirm",
+            label=_("Re-classifications to confirm"),
+            queryset=reclassification_list_for(user=user, pending=True),
+            limit=limit,
+            item=lambda r: TodoItem(kind="assets.reclassification_confirm", title=f"{r.asset} {r.get_new_kind_display()}",
+                                    url=reverse("assets:reclassifications"), since=r.created_at,
+                                    detail=f"{r.get_old_kind_display()} → {r.get_new_kind_display()}"),
+            more_url=reverse("assets:reclassifications"),
+            order=29,
+            icon="arrow-repeat",
+        )
+    ]
+    if full_stocktake_overdue():
+        last = last_full_stocktake_on()
+        due = last + dt.timedelta(days=FULL_STOCKTAKE_DAYS) if last else timezone.localdate()
+        item = TodoItem(kind="assets.annual_stocktake", title=_("Annual full stocktake of every room (清查盘点)"),
+                        url=reverse("assets:stocktake_list"), since=last, deadline=due,
+                        detail=_("Last full stocktake: %(day)s") % {"day": last or _("never")})
+        sections.append(TodoSection(key="assets.annual_stocktake", label=_("Overdue stocktake"),
+                                    items=[item] if limit > 0 else [], total=1, more_url=reverse("assets:stocktake_list"),
+                                    order=28, icon="qr-code-scan"))
+    return sections
+
+
 def todo_items_for(*, user, limit: int) -> list[TodoSection]:
     """Assets' sections of the person's to-do list, each only for the roles that act on it."""
     roles = school_roles(user, current_school())
@@ -153,6 +188,7 @@ def todo_items_for(*, user, limit: int) -> list[TodoSection]:
             )
         )
     if roles & MANAGERS:
+        sections += _rule_sections(user=user, limit=limit)
         accept = [PurchaseStatus.APPROVED, PurchaseStatus.PARTLY_ACCEPTED]
         sections += [
             section_from(

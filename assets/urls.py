@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import reclassifications, views
 
 app_name = "assets"
 urlpatterns = [
     path("", views.asset_list, name="asset_list"),
+    path("reclassifications/", reclassifications.reclassification_list, name="reclassifications"),
     path("new/", views.asset_create, name="asset_create"),
     path("<int:pk>/", views.asset_detail, name="asset_detail"),
     path("<int:pk>/edit/", views.asset_edit, name="asset_edit"),

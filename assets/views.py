@@ -630,7 +630,8 @@ def purchase_accept(request, pk: int):
             services.acceptance_record(
                 request=purchase, actor=request.user, members=list(data["members"]), actual_user=data["actual_user"],
                 lines=accepted, accepted_on=data["accepted_on"], invoice_number=data["invoice_number"],
-                room=data["room"], notes=data["notes"],
+                room=data["room"], notes=data["notes"], plan=data["plan"], stage=data["stage"], agent=data["agent"],
+                buyer_confirmation=data["buyer_confirmation"],
             )
         except ValidationError as exc:
             _add_errors(form, exc)

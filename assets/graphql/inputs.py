@@ -68,6 +68,12 @@ class AcceptanceInput:
     invoice_number: str = ""
     room_id: strawberry.ID | None = None
     accepted_on: dt.date | None = None
+    plan: str = strawberry.field(default="", description="The written acceptance plan (财库〔2016〕205号).")
+    stage: str = strawberry.field(default="", description="factory, arrival, installation or service for complex "
+                                                        "goods accepted in stages; empty for a one-off acceptance.")
+    agent: str = strawberry.field(default="", description="The procurement agent that accepted, if one did.")
+    buyer_confirmation: str = strawberry.field(default="", description="The school's written confirmation of an "
+                                                                     "agent's acceptance.")
 
 
 @strawberry.input

@@ -398,7 +398,8 @@ class AssetsMutation:
             members=[_person(info, m, field="memberIds") for m in data.member_ids],
             actual_user=_person(info, data.actual_user_id, field="actualUserId"), lines=lines,
             invoice_number=data.invoice_number,
-            room=_room(data.room_id), accepted_on=data.accepted_on,
+            room=_room(data.room_id), accepted_on=data.accepted_on, plan=data.plan, stage=data.stage, agent=data.agent,
+            buyer_confirmation=data.buyer_confirmation,
         )
         return PurchaseRequest.objects.get(pk=request.pk)  # type: ignore[return-value]
 

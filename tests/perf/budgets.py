@@ -54,6 +54,7 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "schools:service_list"): Budget(9, rows="services"),
     ("school", "schools:service_create"): Budget(6),
     # assets (the principal reads; writing pages refuse her: 403, pinned as such)
+    ("school", "assets:reclassifications"): Budget(8),  # the report and its pending count
     ("school", "assets:asset_list"): Budget(10, rows="assets"),
     ("school", "assets:asset_create"): Budget(6, status=403),
     ("school", "assets:asset_import"): Budget(6, status=403),
@@ -249,6 +250,8 @@ GRAPHQL: dict[str, Budget] = {
     "metricDefinitions": Budget(4),  # the metric catalogue: code, not rows
     "mirroredRecordList.rows": Budget(7, rows="mirrored_records", as_="dave", host="public"),
     "reportingTerms": Budget(6, rows="terms", as_="dave", host="public"),
+    "rules": Budget(6, as_="dave", host="public"),  # the register: code, not rows; + the bureau's local values
+    "schoolRuleStanding": Budget(8),  # the school's SchoolMetrics row, its term and the local values
     "schoolMetricsList.rows": Budget(11, rows="school_metrics", as_="dave", host="public"),
 }
 
