@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .models import SchoolKind
 from .throttle import SerializedSignInMixin
 
 
@@ -79,6 +80,9 @@ class SchoolCreateForm(forms.Form):
                            help_text=_("Lowercase letters and digits; the school's address becomes <name>.<domain>."))
     student_count = forms.IntegerField(label=_("Students"), min_value=0, initial=0)
     staff_count = forms.IntegerField(label=_("Teachers and staff"), min_value=0, initial=0)
+    kind = forms.ChoiceField(label=_("School kind"), choices=[("", "—"), *SchoolKind.choices], required=False,
+                             help_text=_("Decides the rules that bind the school (e.g. drills for a kindergarten)."))
+    boarding = forms.BooleanField(label=_("Boarding school"), required=False)
     principal_name = forms.CharField(label=_("Principal's name"), max_length=50)
     principal_phone = forms.CharField(label=_("Principal's mobile phone"), max_length=11, min_length=11)
     principal_email = forms.EmailField(label=_("Principal's e-mail (optional)"), required=False)

@@ -967,7 +967,7 @@ def principal_pending(*, school: School) -> Invitation | None:
 
 def school_onboard(
     *, bureau: Bureau, by: User | None, name: str, slug: str, principal_name: str, principal_phone: str,
-    principal_email: str = "", student_count: int = 0, staff_count: int = 0,
+    principal_email: str = "", student_count: int = 0, staff_count: int = 0, kind: str = "", boarding: bool = False,
 ) -> tuple[School, PersonAdded]:
     """Create a school (its schema cloned from the template) and invite its principal.
 
@@ -981,7 +981,7 @@ def school_onboard(
         raise ValidationError({f"principal_{k}": v for k, v in exc.message_dict.items()}) from None
     with _without_history_injection():
         school = school_create(bureau=bureau, name=name, slug=slug, student_count=student_count,
-                               staff_count=staff_count)
+                               staff_count=staff_count, kind=kind or "", boarding=bool(boarding))
     added = principal_invite(school=school, by=by, name=principal_name, phone=principal_phone,
                              email=principal_email)
     return school, added

@@ -78,7 +78,7 @@ def user_sessions_prune_task() -> int:
 @shared_task(bind=True, acks_late=True, max_retries=3)
 def school_onboard_task(self, *, bureau_id: int, by_id: int | None, name: str, slug: str, principal_name: str,
                         principal_phone: str, principal_email: str, student_count: int = 0,
-                        staff_count: int = 0) -> int:
+                        staff_count: int = 0, kind: str = "", boarding: bool = False) -> int:
     """Provision a school in the background and e-mail its principal the link (idempotent by slug)."""
     from .models import Bureau, School, User
     from .people import school_onboard
@@ -89,7 +89,8 @@ def school_onboard_task(self, *, bureau_id: int, by_id: int | None, name: str, s
     school, _added = school_onboard(
         bureau=Bureau.objects.get(pk=bureau_id), by=User.objects.filter(pk=by_id).first() if by_id else None,
         name=name, slug=slug, principal_name=principal_name, principal_phone=principal_phone,
-        principal_email=principal_email, student_count=student_count, staff_count=staff_count,
+        principal_email=principal_email, student_count=student_count, staff_count=staff_count, kind=kind,
+        boarding=boarding,
     )
     return school.pk
 

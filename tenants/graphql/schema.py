@@ -278,6 +278,9 @@ class SchoolOnboardInput:
     principal_email: str = ""
     student_count: int = 0
     staff_count: int = 0
+    kind: str = strawberry.field(default="", description="primary, junior, senior, nine_year, complete or "
+                                                       "kindergarten; empty when not recorded.")
+    boarding: bool = strawberry.field(default=False, description="A boarding school (寄宿制).")
 
 
 @strawberry.type
@@ -311,6 +314,7 @@ class TenantsMutation:
             bureau=bureau, by=info.context.request.user, name=data.name, slug=data.slug,
             principal_name=data.principal_name, principal_phone=data.principal_phone,
             principal_email=data.principal_email, student_count=data.student_count, staff_count=data.staff_count,
+            kind=data.kind, boarding=data.boarding,
         )
         return SchoolOnboardedType(school=school, invitation=_sent(added.invitation))  # type: ignore[arg-type]
 

@@ -100,3 +100,33 @@ def test_rule_limit_reads_the_bureau_column_or_the_override(bureau_north):
     assert rule_limit(rule.code, bureau=bureau_north) == rule.limit
     RuleOverride.objects.create(bureau=bureau_north, code=rule.code, value=Decimal(str(rule.override_min or 0)) + 1)
     assert rule_limit(rule.code, bureau=bureau_north) == Decimal(str(rule.override_min or 0)) + 1
+
+
+@pytest.mark.parametrize(("text", "kind", "boarding"), [
+    ("小学", "primary", False), ("九年一贯制学校", "nine_year", False), ("寄宿制初级中学", "junior", True),
+    ("高中", "senior", False), ("中学", "complete", False), ("阳光幼儿园", "kindergarten", False),
+    ("kindergarten", "kindergarten", False), ("职业学校", "", False), ("", "", False),
+])
+def test_free_text_kinds_map_to_the_choices(text, kind, boarding):
+    import importlib
+
+    migration = importlib.import_module("tenants.migrations.0016_school_kind_rule_override")
+    assert migration.kind_from_text(text) == (kind, boarding)
+
+
+def test_a_school_of_an_unknown_kind_is_refused_before_anything_is_made(bureau_north):
+    from tenants.models import School
+    from tenants.services import school_create
+
+    with pytest.raises(ValidationError):
+        school_create(bureau=bureau_north, name="某大学", slug="university", kind="university")
+    assert not School.objects.filter(slug="university").exists()
+
+
+def test_the_onboarding_form_offers_the_kinds(bureau_north):
+    from tenants.forms import SchoolCreateForm
+    from tenants.models import Bureau
+
+    form = SchoolCreateForm(bureaus=Bureau.objects.filter(pk=bureau_north.pk))
+    assert {value for value, _label in form.fields["kind"].choices} == {"", *SchoolKind.values}
+    assert "boarding" in form.fields
