@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -349,6 +350,28 @@ def database_url() -> str:
     )
 
 
+def _media_pull_env() -> dict[str, str]:
+    """With media on an S3 API, backup.sh copies it out of the bucket after the snapshot (MEDIA_PULL)."""
+    from core.storage import s3_media_storage
+
+    if s3_media_storage() is None:
+        return {}
+    storage = s3_media_storage()
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    # The bucket as this process sees it, so the command reaches the same one.
+    env = {
+        "MEDIA_PULL": f"{sys.executable} {manage} media_pull",
+        "MEDIA_S3_BUCKET": storage.bucket_name,
+        "MEDIA_S3_ENDPOINT_URL": storage.endpoint_url or "",
+        "MEDIA_S3_REGION": storage.region_name or "",
+        "MEDIA_S3_PREFIX": storage._base_location,
+        "MEDIA_S3_ADDRESSING_STYLE": storage.addressing_style or "path",
+    }
+    if storage.access_key:
+        env |= {"MEDIA_S3_ACCESS_KEY_ID": storage.access_key, "MEDIA_S3_SECRET_ACCESS_KEY": storage.secret_key}
+    return env
+
+
 def backup_set_create(*, directory: str | Path, jobs: int = 2) -> Path:
     """Run infra/backup/backup.sh against this database and MEDIA_ROOT; returns the new set's folder."""
     directory = Path(directory)
@@ -360,6 +383,7 @@ def backup_set_create(*, directory: str | Path, jobs: int = 2) -> Path:
         "DATABASE_URL": database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "BACKUP_DIR": str(directory),
+        **_media_pull_env(),
         "BACKUP_JOBS": str(jobs),
         "BACKUP_KEEP_DAYS": "off",
         "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
@@ -768,6 +792,11 @@ def school_restore(
         )
     if final.exists() and any(final.iterdir()):
         raise RestoreRefused([f"{final} already holds files"])
+    from core.storage import media_prefix_keys, media_push, media_remove_keys, s3_media_storage
+
+    bucket = s3_media_storage()
+    if bucket is not None and media_prefix_keys(storage=bucket, schema=target):
+        raise RestoreRefused([f"bucket {bucket.bucket_name} already holds files under the prefix of {target!r}"])
     media_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".restore-{target}-", dir=media_root))
     notes: list[str] = []
@@ -863,9 +892,20 @@ def school_restore(
                 raise RestoreRefused([f"history chain: {p}" for p in chain[:20]])
             head = scope_head(_heads(school))
             step("verify the history chain")
-        if final.exists():
-            final.rmdir()
-        staging.rename(final)
+            if bucket is not None:
+                # Into the bucket before the rows commit: a failed upload takes its objects back and the
+                # transaction rolls back, so nothing of the school is left half restored.
+                media_push(storage=bucket, schema=target, source=staging)
+                step("upload files to the bucket")
+        if bucket is None:
+            if final.exists():
+                final.rmdir()
+            staging.rename(final)
+    except BaseException:
+        if bucket is not None:
+            # The prefix was empty when the restore began: whatever is under it now came from here.
+            media_remove_keys(storage=bucket, keys=media_prefix_keys(storage=bucket, schema=target))
+        raise
     finally:
         connection.set_schema_to_public()
         shutil.rmtree(staging, ignore_errors=True)

@@ -7,6 +7,8 @@
 #
 #   DATABASE_URL       postgres://user:password@host:5432/houqin   (required)
 #   MEDIA_ROOT         the uploads, one folder per school schema    (default: media not backed up, said so)
+#   MEDIA_PULL         a command run with a folder after the snapshot, which copies media kept elsewhere
+#                      (an S3 bucket: "python manage.py media_pull") into it; MEDIA_ROOT is then that folder
 #   BACKUP_DIR         where dated sets are written                 (default /backups)
 #   BACKUP_KEEP_DAYS   dated sets older than this are removed       (default 14; "off" keeps all)
 #   BACKUP_JOBS        schemas dumped at once                       (default 2)
@@ -111,6 +113,15 @@ expected="$(wc -l < "$target/schools.txt")"
 if [ "$count" -ne "$expected" ]; then
   echo "backup incomplete: $count of $expected school dumps" >&2
   exit 1
+fi
+
+# Media on an S3 API: copied out of the bucket now, after the snapshot (uploads are only ever added, so
+# every object a dumped row names is already there), into a scratch folder laid out as MEDIA_ROOT.
+if [ -n "${MEDIA_PULL:-}" ]; then
+  MEDIA_ROOT="$work/media"
+  mkdir -p "$MEDIA_ROOT"
+  # shellcheck disable=SC2086  # the command is words on purpose ("python manage.py media_pull")
+  $MEDIA_PULL "$MEDIA_ROOT" >&2 || { echo "MEDIA_PULL failed: this set would hold no uploaded files" >&2; exit 1; }
 fi
 
 # Each school's files: a tar of MEDIA_ROOT/<schema> and the sha256 of every file in it.
