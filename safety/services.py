@@ -321,7 +321,7 @@ def _five_fixes_check(hazard: Hazard) -> None:
         value = getattr(hazard, field if field != "responsible" else "responsible_id")
         if value is None or (isinstance(value, str) and not value.strip()):
             errors[field] = labels[field]
-    if "funds" not in errors and hazard.funds is not None and hazard.funds <= 0:
+    if "funds" not in errors and hazard.funds is not None and Decimal(str(hazard.funds)) <= 0:
         from core.rules import rule_error
 
         errors["funds"] = rule_error(
