@@ -124,7 +124,6 @@ PAGES: dict[tuple[str, str], Budget] = {
     ("school", "reporting_school:awards"): Budget(11, rows="awards"),
     ("school", "reporting_school:summary"): Budget(12, rows="mirrored_records"),
     ("school", "reporting_school:campus"): Budget(6),  # a form of the school's own figures
-    ("school", "reporting_school:campus"): Budget(6),  # a form of the school's own figures
     # safety (the other ledgers are in ARG_PAGES)
     ("school", "safety:board"): Budget(20, rows="hazards"),  # + three charts, one aggregate each; + the rules card (patrols, fire inspections, meals, guards: one aggregate each)
     ("school", "safety:campaign_list"): Budget(8, rows="agreement_campaigns"),
@@ -235,11 +234,6 @@ GRAPHQL: dict[str, Budget] = {
     "staffList": Budget(6, rows="staff"),
     # reporting
     "awardProgrammeList": Budget(6, rows="awards", as_="dave", host="public"),
-    # one page of applications, their schools and their evidence prefetched (constant in the applications)
-    "awardApplicationList": Budget(6, as_="dave", host="public"),
-    # the summary's figures and parts are made in code from one metrics row and one saved text
-    "termSummary.figures": Budget(11),
-    "termSummary.sections": Budget(11),
     # one page of applications, their schools and their evidence prefetched (constant in the applications)
     "awardApplicationList": Budget(6, as_="dave", host="public"),
     # the summary's figures and parts are made in code from one metrics row and one saved text
