@@ -2423,7 +2423,7 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_56bba() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_stocktakeresolutionevent" ("action", "actor_id", "asset_id", "code", "created_at", "disposal_id", "id", "loan_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "stocktake_id") VALUES (OLD."action", OLD."actor_id", OLD."asset_id", OLD."code", OLD."created_at", OLD."disposal_id", OLD."id", OLD."loan_id", OLD."note", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."stocktake_id"); RETURN NULL;
+                    INSERT INTO "assets_stocktakeresolutionevent" ("action", "actor_id", "asset_id", "code", "created_at", "disposal_id", "id", "loan_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "stocktake_id", "work_order_reference") VALUES (OLD."action", OLD."actor_id", OLD."asset_id", OLD."code", OLD."created_at", OLD."disposal_id", OLD."id", OLD."loan_id", OLD."note", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."stocktake_id", OLD."work_order_reference"); RETURN NULL;
                 END;
             $$;
 
@@ -2969,7 +2969,7 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_b4d09() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_purchaserequestevent" ("channel", "created_at", "department_id", "estimated_total", "funding_source", "id", "needs_bureau_approval", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "requested_by_client_id", "requested_by_id", "requested_by_partner", "status", "submitted_at", "supplier_id", "title") VALUES (OLD."channel", OLD."created_at", OLD."department_id", OLD."estimated_total", OLD."funding_source", OLD."id", OLD."needs_bureau_approval", OLD."number", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."reason", OLD."requested_by_client_id", OLD."requested_by_id", OLD."requested_by_partner", OLD."status", OLD."submitted_at", OLD."supplier_id", OLD."title"); RETURN NULL;
+                    INSERT INTO "assets_purchaserequestevent" ("channel", "created_at", "department_id", "estimated_total", "funding_source", "id", "needs_bureau_approval", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "requested_by_client_id", "requested_by_id", "requested_by_partner", "staged_acceptance", "status", "submitted_at", "supplier_id", "title") VALUES (OLD."channel", OLD."created_at", OLD."department_id", OLD."estimated_total", OLD."funding_source", OLD."id", OLD."needs_bureau_approval", OLD."number", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."reason", OLD."requested_by_client_id", OLD."requested_by_id", OLD."requested_by_partner", OLD."staged_acceptance", OLD."status", OLD."submitted_at", OLD."supplier_id", OLD."title"); RETURN NULL;
                 END;
             $$;
 
@@ -3095,7 +3095,7 @@ CREATE FUNCTION school_template.pgtrigger_delete_delete_d330f() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_acceptanceevent" ("accepted_on", "created_at", "id", "invoice_number", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "request_id", "room_id") VALUES (OLD."accepted_on", OLD."created_at", OLD."id", OLD."invoice_number", OLD."notes", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."recorded_by_id", OLD."request_id", OLD."room_id"); RETURN NULL;
+                    INSERT INTO "assets_acceptanceevent" ("accepted_on", "agent", "buyer_confirmation", "created_at", "id", "invoice_number", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan", "recorded_by_id", "request_id", "room_id", "stage") VALUES (OLD."accepted_on", OLD."agent", OLD."buyer_confirmation", OLD."created_at", OLD."id", OLD."invoice_number", OLD."notes", _pgh_attach_context(), NOW(), 'delete', OLD."id", OLD."plan", OLD."recorded_by_id", OLD."request_id", OLD."room_id", OLD."stage"); RETURN NULL;
                 END;
             $$;
 
@@ -4250,7 +4250,7 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_adafc() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_acceptanceevent" ("accepted_on", "created_at", "id", "invoice_number", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "request_id", "room_id") VALUES (NEW."accepted_on", NEW."created_at", NEW."id", NEW."invoice_number", NEW."notes", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."recorded_by_id", NEW."request_id", NEW."room_id"); RETURN NULL;
+                    INSERT INTO "assets_acceptanceevent" ("accepted_on", "agent", "buyer_confirmation", "created_at", "id", "invoice_number", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan", "recorded_by_id", "request_id", "room_id", "stage") VALUES (NEW."accepted_on", NEW."agent", NEW."buyer_confirmation", NEW."created_at", NEW."id", NEW."invoice_number", NEW."notes", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."plan", NEW."recorded_by_id", NEW."request_id", NEW."room_id", NEW."stage"); RETURN NULL;
                 END;
             $$;
 
@@ -4334,7 +4334,7 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_b872a() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_purchaserequestevent" ("channel", "created_at", "department_id", "estimated_total", "funding_source", "id", "needs_bureau_approval", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "requested_by_client_id", "requested_by_id", "requested_by_partner", "status", "submitted_at", "supplier_id", "title") VALUES (NEW."channel", NEW."created_at", NEW."department_id", NEW."estimated_total", NEW."funding_source", NEW."id", NEW."needs_bureau_approval", NEW."number", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."reason", NEW."requested_by_client_id", NEW."requested_by_id", NEW."requested_by_partner", NEW."status", NEW."submitted_at", NEW."supplier_id", NEW."title"); RETURN NULL;
+                    INSERT INTO "assets_purchaserequestevent" ("channel", "created_at", "department_id", "estimated_total", "funding_source", "id", "needs_bureau_approval", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "requested_by_client_id", "requested_by_id", "requested_by_partner", "staged_acceptance", "status", "submitted_at", "supplier_id", "title") VALUES (NEW."channel", NEW."created_at", NEW."department_id", NEW."estimated_total", NEW."funding_source", NEW."id", NEW."needs_bureau_approval", NEW."number", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."reason", NEW."requested_by_client_id", NEW."requested_by_id", NEW."requested_by_partner", NEW."staged_acceptance", NEW."status", NEW."submitted_at", NEW."supplier_id", NEW."title"); RETURN NULL;
                 END;
             $$;
 
@@ -4628,7 +4628,7 @@ CREATE FUNCTION school_template.pgtrigger_insert_insert_fcc01() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_stocktakeresolutionevent" ("action", "actor_id", "asset_id", "code", "created_at", "disposal_id", "id", "loan_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "stocktake_id") VALUES (NEW."action", NEW."actor_id", NEW."asset_id", NEW."code", NEW."created_at", NEW."disposal_id", NEW."id", NEW."loan_id", NEW."note", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."stocktake_id"); RETURN NULL;
+                    INSERT INTO "assets_stocktakeresolutionevent" ("action", "actor_id", "asset_id", "code", "created_at", "disposal_id", "id", "loan_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "stocktake_id", "work_order_reference") VALUES (NEW."action", NEW."actor_id", NEW."asset_id", NEW."code", NEW."created_at", NEW."disposal_id", NEW."id", NEW."loan_id", NEW."note", _pgh_attach_context(), NOW(), 'insert', NEW."id", NEW."stocktake_id", NEW."work_order_reference"); RETURN NULL;
                 END;
             $$;
 
@@ -4733,7 +4733,7 @@ CREATE FUNCTION school_template.pgtrigger_update_update_0bea9() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_stocktakeresolutionevent" ("action", "actor_id", "asset_id", "code", "created_at", "disposal_id", "id", "loan_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "stocktake_id") VALUES (NEW."action", NEW."actor_id", NEW."asset_id", NEW."code", NEW."created_at", NEW."disposal_id", NEW."id", NEW."loan_id", NEW."note", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."stocktake_id"); RETURN NULL;
+                    INSERT INTO "assets_stocktakeresolutionevent" ("action", "actor_id", "asset_id", "code", "created_at", "disposal_id", "id", "loan_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "stocktake_id", "work_order_reference") VALUES (NEW."action", NEW."actor_id", NEW."asset_id", NEW."code", NEW."created_at", NEW."disposal_id", NEW."id", NEW."loan_id", NEW."note", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."stocktake_id", NEW."work_order_reference"); RETURN NULL;
                 END;
             $$;
 
@@ -4775,7 +4775,7 @@ CREATE FUNCTION school_template.pgtrigger_update_update_1609f() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_purchaserequestevent" ("channel", "created_at", "department_id", "estimated_total", "funding_source", "id", "needs_bureau_approval", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "requested_by_client_id", "requested_by_id", "requested_by_partner", "status", "submitted_at", "supplier_id", "title") VALUES (NEW."channel", NEW."created_at", NEW."department_id", NEW."estimated_total", NEW."funding_source", NEW."id", NEW."needs_bureau_approval", NEW."number", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."reason", NEW."requested_by_client_id", NEW."requested_by_id", NEW."requested_by_partner", NEW."status", NEW."submitted_at", NEW."supplier_id", NEW."title"); RETURN NULL;
+                    INSERT INTO "assets_purchaserequestevent" ("channel", "created_at", "department_id", "estimated_total", "funding_source", "id", "needs_bureau_approval", "number", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "reason", "requested_by_client_id", "requested_by_id", "requested_by_partner", "staged_acceptance", "status", "submitted_at", "supplier_id", "title") VALUES (NEW."channel", NEW."created_at", NEW."department_id", NEW."estimated_total", NEW."funding_source", NEW."id", NEW."needs_bureau_approval", NEW."number", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."reason", NEW."requested_by_client_id", NEW."requested_by_id", NEW."requested_by_partner", NEW."staged_acceptance", NEW."status", NEW."submitted_at", NEW."supplier_id", NEW."title"); RETURN NULL;
                 END;
             $$;
 
@@ -5951,7 +5951,7 @@ CREATE FUNCTION school_template.pgtrigger_update_update_ef76e() RETURNS trigger
                             RETURN NEW;
                         END IF;
                     END IF;
-                    INSERT INTO "assets_acceptanceevent" ("accepted_on", "created_at", "id", "invoice_number", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "recorded_by_id", "request_id", "room_id") VALUES (NEW."accepted_on", NEW."created_at", NEW."id", NEW."invoice_number", NEW."notes", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."recorded_by_id", NEW."request_id", NEW."room_id"); RETURN NULL;
+                    INSERT INTO "assets_acceptanceevent" ("accepted_on", "agent", "buyer_confirmation", "created_at", "id", "invoice_number", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan", "recorded_by_id", "request_id", "room_id", "stage") VALUES (NEW."accepted_on", NEW."agent", NEW."buyer_confirmation", NEW."created_at", NEW."id", NEW."invoice_number", NEW."notes", _pgh_attach_context(), NOW(), 'update', NEW."id", NEW."plan", NEW."recorded_by_id", NEW."request_id", NEW."room_id", NEW."stage"); RETURN NULL;
                 END;
             $$;
 
@@ -7504,7 +7504,11 @@ CREATE TABLE school_template.assets_acceptance (
     created_at timestamp with time zone NOT NULL,
     recorded_by_id bigint NOT NULL,
     room_id bigint,
-    request_id bigint NOT NULL
+    request_id bigint NOT NULL,
+    agent character varying(100) NOT NULL,
+    buyer_confirmation text NOT NULL,
+    plan text NOT NULL,
+    stage character varying(14) NOT NULL
 );
 
 
@@ -7539,7 +7543,11 @@ CREATE TABLE school_template.assets_acceptanceevent (
     pgh_obj_id bigint NOT NULL,
     recorded_by_id bigint NOT NULL,
     room_id bigint,
-    request_id bigint NOT NULL
+    request_id bigint NOT NULL,
+    agent character varying(100) NOT NULL,
+    buyer_confirmation text NOT NULL,
+    plan text NOT NULL,
+    stage character varying(14) NOT NULL
 );
 
 
@@ -8385,6 +8393,7 @@ CREATE TABLE school_template.assets_purchaserequest (
     supplier_id bigint,
     requested_by_client_id integer,
     requested_by_partner character varying(100) NOT NULL,
+    staged_acceptance boolean NOT NULL,
     CONSTRAINT assets_purchaserequest_requested_by_client_id_check CHECK ((requested_by_client_id >= 0)),
     CONSTRAINT purchase_has_requester CHECK (((requested_by_id IS NOT NULL) OR (NOT ((requested_by_partner)::text = ''::text))))
 );
@@ -8430,6 +8439,7 @@ CREATE TABLE school_template.assets_purchaserequestevent (
     supplier_id bigint,
     requested_by_client_id integer,
     requested_by_partner character varying(100) NOT NULL,
+    staged_acceptance boolean NOT NULL,
     CONSTRAINT assets_purchaserequestevent_requested_by_client_id_check CHECK ((requested_by_client_id >= 0))
 );
 
@@ -8440,6 +8450,39 @@ CREATE TABLE school_template.assets_purchaserequestevent (
 
 ALTER TABLE school_template.assets_purchaserequestevent ALTER COLUMN pgh_id ADD GENERATED BY DEFAULT AS IDENTITY (
     SEQUENCE NAME school_template.assets_purchaserequestevent_pgh_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: assets_reclassification; Type: TABLE; Schema: school_template; Owner: -
+--
+
+CREATE TABLE school_template.assets_reclassification (
+    id bigint NOT NULL,
+    old_kind character varying(12) NOT NULL,
+    new_kind character varying(12) NOT NULL,
+    rule character varying(80) NOT NULL,
+    unit_price numeric(14,2) NOT NULL,
+    reason character varying(300) NOT NULL,
+    source character varying(60) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    confirmed_at timestamp with time zone,
+    asset_id bigint NOT NULL,
+    confirmed_by_id bigint
+);
+
+
+--
+-- Name: assets_reclassification_id_seq; Type: SEQUENCE; Schema: school_template; Owner: -
+--
+
+ALTER TABLE school_template.assets_reclassification ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME school_template.assets_reclassification_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -8691,7 +8734,8 @@ CREATE TABLE school_template.assets_stocktakeresolution (
     asset_id bigint,
     stocktake_id bigint NOT NULL,
     disposal_id bigint,
-    loan_id bigint
+    loan_id bigint,
+    work_order_reference character varying(20) NOT NULL
 );
 
 
@@ -8728,7 +8772,8 @@ CREATE TABLE school_template.assets_stocktakeresolutionevent (
     pgh_obj_id bigint NOT NULL,
     stocktake_id bigint NOT NULL,
     disposal_id bigint,
-    loan_id bigint
+    loan_id bigint,
+    work_order_reference character varying(20) NOT NULL
 );
 
 
@@ -13256,7 +13301,11 @@ INSERT INTO public.auth_permission VALUES
 	(741, 'Can add pupil collection event', 186, 'add_pupilcollectionevent'),
 	(742, 'Can change pupil collection event', 186, 'change_pupilcollectionevent'),
 	(743, 'Can delete pupil collection event', 186, 'delete_pupilcollectionevent'),
-	(744, 'Can view pupil collection event', 186, 'view_pupilcollectionevent');
+	(744, 'Can view pupil collection event', 186, 'view_pupilcollectionevent'),
+	(745, 'Can add re-classification', 187, 'add_reclassification'),
+	(746, 'Can change re-classification', 187, 'change_reclassification'),
+	(747, 'Can delete re-classification', 187, 'delete_reclassification'),
+	(748, 'Can view re-classification', 187, 'view_reclassification');
 
 
 --
@@ -13479,7 +13528,8 @@ INSERT INTO public.django_content_type VALUES
 	(183, 'safety', 'mealaccompaniment'),
 	(184, 'safety', 'mealaccompanimentevent'),
 	(185, 'safety', 'pupilcollection'),
-	(186, 'safety', 'pupilcollectionevent');
+	(186, 'safety', 'pupilcollectionevent'),
+	(187, 'assets', 'reclassification');
 
 
 --
@@ -13583,7 +13633,10 @@ INSERT INTO public.django_migrations VALUES
 	(94, 'safety', '0008_rules_ledgers', '2026-12-05 06:17:15.291863+08'),
 	(95, 'schools', '0009_building_measures', '2026-12-05 06:17:18.591589+08'),
 	(96, 'tenants', '0016_school_kind_rule_override', '2026-12-05 06:17:21.134556+08'),
-	(97, 'tenants', '0017_school_campus_areas', '2026-12-05 06:17:21.658711+08');
+	(97, 'tenants', '0017_school_campus_areas', '2026-12-05 06:17:21.658711+08'),
+	(98, 'assets', '0010_stocktake_repair', '2026-12-05 06:55:33.856225+08'),
+	(99, 'assets', '0011_reclassification', '2026-12-05 06:55:34.008894+08'),
+	(100, 'assets', '0012_acceptance_rules', '2026-12-05 06:55:38.462488+08');
 
 
 --
@@ -14470,6 +14523,12 @@ INSERT INTO school_template.assets_categoryevent VALUES
 
 
 --
+-- Data for Name: assets_reclassification; Type: TABLE DATA; Schema: school_template; Owner: -
+--
+
+
+
+--
 -- Data for Name: assets_requisition; Type: TABLE DATA; Schema: school_template; Owner: -
 --
 
@@ -14761,7 +14820,8 @@ INSERT INTO school_template.django_content_type VALUES
 	(183, 'safety', 'mealaccompaniment'),
 	(184, 'safety', 'mealaccompanimentevent'),
 	(185, 'safety', 'pupilcollection'),
-	(186, 'safety', 'pupilcollectionevent');
+	(186, 'safety', 'pupilcollectionevent'),
+	(187, 'assets', 'reclassification');
 
 
 --
@@ -14865,7 +14925,10 @@ INSERT INTO school_template.django_migrations VALUES
 	(94, 'safety', '0008_rules_ledgers', '2026-12-05 06:18:20.122238+08'),
 	(95, 'schools', '0009_building_measures', '2026-12-05 06:18:22.657558+08'),
 	(96, 'tenants', '0016_school_kind_rule_override', '2026-12-05 06:18:24.425225+08'),
-	(97, 'tenants', '0017_school_campus_areas', '2026-12-05 06:18:25.293025+08');
+	(97, 'tenants', '0017_school_campus_areas', '2026-12-05 06:18:25.293025+08'),
+	(98, 'assets', '0010_stocktake_repair', '2026-12-05 06:55:40.878519+08'),
+	(99, 'assets', '0011_reclassification', '2026-12-05 06:55:41.506281+08'),
+	(100, 'assets', '0012_acceptance_rules', '2026-12-05 06:55:46.151754+08');
 
 
 --
@@ -15521,7 +15584,7 @@ SELECT pg_catalog.setval('public.auth_group_permissions_id_seq', 1, false);
 -- Name: auth_permission_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.auth_permission_id_seq', 744, true);
+SELECT pg_catalog.setval('public.auth_permission_id_seq', 748, true);
 
 
 --
@@ -15556,14 +15619,14 @@ SELECT pg_catalog.setval('public.django_admin_log_id_seq', 1, false);
 -- Name: django_content_type_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.django_content_type_id_seq', 186, true);
+SELECT pg_catalog.setval('public.django_content_type_id_seq', 187, true);
 
 
 --
 -- Name: django_migrations_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.django_migrations_id_seq', 97, true);
+SELECT pg_catalog.setval('public.django_migrations_id_seq', 100, true);
 
 
 --
@@ -15731,7 +15794,7 @@ SELECT pg_catalog.setval('public.tenants_ruleoverride_id_seq', 1, false);
 -- Name: tenants_schemasnapshot_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 --
 
-SELECT pg_catalog.setval('public.tenants_schemasnapshot_id_seq', 2, true);
+SELECT pg_catalog.setval('public.tenants_schemasnapshot_id_seq', 3, true);
 
 
 --
@@ -15966,6 +16029,13 @@ SELECT pg_catalog.setval('school_template.assets_purchaserequestevent_pgh_id_seq
 
 
 --
+-- Name: assets_reclassification_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
+--
+
+SELECT pg_catalog.setval('school_template.assets_reclassification_id_seq', 1, false);
+
+
+--
 -- Name: assets_requisition_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
@@ -16088,14 +16158,14 @@ SELECT pg_catalog.setval('school_template.assets_transferevent_pgh_id_seq', 1, f
 -- Name: django_content_type_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
-SELECT pg_catalog.setval('school_template.django_content_type_id_seq', 186, true);
+SELECT pg_catalog.setval('school_template.django_content_type_id_seq', 187, true);
 
 
 --
 -- Name: django_migrations_id_seq; Type: SEQUENCE SET; Schema: school_template; Owner: -
 --
 
-SELECT pg_catalog.setval('school_template.django_migrations_id_seq', 97, true);
+SELECT pg_catalog.setval('school_template.django_migrations_id_seq', 100, true);
 
 
 --
@@ -17717,6 +17787,14 @@ ALTER TABLE ONLY school_template.assets_purchaserequest
 
 ALTER TABLE ONLY school_template.assets_purchaserequestevent
     ADD CONSTRAINT assets_purchaserequestevent_pkey PRIMARY KEY (pgh_id);
+
+
+--
+-- Name: assets_reclassification assets_reclassification_pkey; Type: CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.assets_reclassification
+    ADD CONSTRAINT assets_reclassification_pkey PRIMARY KEY (id);
 
 
 --
@@ -20569,6 +20647,27 @@ CREATE INDEX assets_purchaserequestevent_requested_by_id_2e722471 ON school_temp
 --
 
 CREATE INDEX assets_purchaserequestevent_supplier_id_780b2c9f ON school_template.assets_purchaserequestevent USING btree (supplier_id);
+
+
+--
+-- Name: assets_recl_confirm_6a0aee_idx; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX assets_recl_confirm_6a0aee_idx ON school_template.assets_reclassification USING btree (confirmed_at, created_at);
+
+
+--
+-- Name: assets_reclassification_asset_id_bf5d6572; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX assets_reclassification_asset_id_bf5d6572 ON school_template.assets_reclassification USING btree (asset_id);
+
+
+--
+-- Name: assets_reclassification_confirmed_by_id_42d4c6bc; Type: INDEX; Schema: school_template; Owner: -
+--
+
+CREATE INDEX assets_reclassification_confirmed_by_id_42d4c6bc ON school_template.assets_reclassification USING btree (confirmed_by_id);
 
 
 --
@@ -24719,7 +24818,7 @@ CREATE TRIGGER pgtrigger_delete_delete_56bba AFTER DELETE ON school_template.ass
 -- Name: TRIGGER pgtrigger_delete_delete_56bba ON assets_stocktakeresolution; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_delete_delete_56bba ON school_template.assets_stocktakeresolution IS 'f8b91277b5193adb989032842faa8ebf8c687487';
+COMMENT ON TRIGGER pgtrigger_delete_delete_56bba ON school_template.assets_stocktakeresolution IS 'c5ef9b5d41a0fc10230b5e837bb5648c1dfea25a';
 
 
 --
@@ -25083,7 +25182,7 @@ CREATE TRIGGER pgtrigger_delete_delete_b4d09 AFTER DELETE ON school_template.ass
 -- Name: TRIGGER pgtrigger_delete_delete_b4d09 ON assets_purchaserequest; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_delete_delete_b4d09 ON school_template.assets_purchaserequest IS '67648f9e8c2bbd1239d2250a8b9c161ab3615b6c';
+COMMENT ON TRIGGER pgtrigger_delete_delete_b4d09 ON school_template.assets_purchaserequest IS '81a99be68ac61ce9acb9df313a40de25e4a98189';
 
 
 --
@@ -25167,7 +25266,7 @@ CREATE TRIGGER pgtrigger_delete_delete_d330f AFTER DELETE ON school_template.ass
 -- Name: TRIGGER pgtrigger_delete_delete_d330f ON assets_acceptance; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_delete_delete_d330f ON school_template.assets_acceptance IS 'ae6d9bd377c89ba776f41c9c4add5232a8b7c0fc';
+COMMENT ON TRIGGER pgtrigger_delete_delete_d330f ON school_template.assets_acceptance IS 'd58148d2abcca9a2899fec50f41e37ceb4a98a2e';
 
 
 --
@@ -25937,7 +26036,7 @@ CREATE TRIGGER pgtrigger_insert_insert_adafc AFTER INSERT ON school_template.ass
 -- Name: TRIGGER pgtrigger_insert_insert_adafc ON assets_acceptance; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_insert_insert_adafc ON school_template.assets_acceptance IS '473a0f8771014e14ab264f195fc87f4fcd935e26';
+COMMENT ON TRIGGER pgtrigger_insert_insert_adafc ON school_template.assets_acceptance IS 'f38dfed483c1521252d83394b7bfb99835424970';
 
 
 --
@@ -25993,7 +26092,7 @@ CREATE TRIGGER pgtrigger_insert_insert_b872a AFTER INSERT ON school_template.ass
 -- Name: TRIGGER pgtrigger_insert_insert_b872a ON assets_purchaserequest; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_insert_insert_b872a ON school_template.assets_purchaserequest IS 'e7053f568a4a47dfbed57384a2077338c69f1c8f';
+COMMENT ON TRIGGER pgtrigger_insert_insert_b872a ON school_template.assets_purchaserequest IS '727e199a2007c2caa19494f6f7b2664829f782f2';
 
 
 --
@@ -26189,7 +26288,7 @@ CREATE TRIGGER pgtrigger_insert_insert_fcc01 AFTER INSERT ON school_template.ass
 -- Name: TRIGGER pgtrigger_insert_insert_fcc01 ON assets_stocktakeresolution; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_insert_insert_fcc01 ON school_template.assets_stocktakeresolution IS '6f7123edf0869da14ba73ecf80b4e8f4e1e869e5';
+COMMENT ON TRIGGER pgtrigger_insert_insert_fcc01 ON school_template.assets_stocktakeresolution IS '63b8021d99c921593487f1aeb221ea20066d1da7';
 
 
 --
@@ -26259,7 +26358,7 @@ CREATE TRIGGER pgtrigger_update_update_0bea9 AFTER UPDATE ON school_template.ass
 -- Name: TRIGGER pgtrigger_update_update_0bea9 ON assets_stocktakeresolution; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_update_update_0bea9 ON school_template.assets_stocktakeresolution IS '3972c5bd34151061ca8acc8485e16bd20f0e2e9d';
+COMMENT ON TRIGGER pgtrigger_update_update_0bea9 ON school_template.assets_stocktakeresolution IS 'ad1431e5c68c07fb80c632a01522c18658987dae';
 
 
 --
@@ -26287,7 +26386,7 @@ CREATE TRIGGER pgtrigger_update_update_1609f AFTER UPDATE ON school_template.ass
 -- Name: TRIGGER pgtrigger_update_update_1609f ON assets_purchaserequest; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_update_update_1609f ON school_template.assets_purchaserequest IS '8defa08c3fd809259c3038414c3655b80effdc8d';
+COMMENT ON TRIGGER pgtrigger_update_update_1609f ON school_template.assets_purchaserequest IS 'b96c8031033c4ca6ff2422f4a22deb3115c94e33';
 
 
 --
@@ -27071,7 +27170,7 @@ CREATE TRIGGER pgtrigger_update_update_ef76e AFTER UPDATE ON school_template.ass
 -- Name: TRIGGER pgtrigger_update_update_ef76e ON assets_acceptance; Type: COMMENT; Schema: school_template; Owner: -
 --
 
-COMMENT ON TRIGGER pgtrigger_update_update_ef76e ON school_template.assets_acceptance IS 'ce379c08233aa8d22b13eb402c62997e7fc82ecc';
+COMMENT ON TRIGGER pgtrigger_update_update_ef76e ON school_template.assets_acceptance IS 'b40c1dbc8c4a4fd725000f6ff19aa99bb7f90222';
 
 
 --
@@ -27902,6 +28001,14 @@ ALTER TABLE ONLY school_template.assets_purchaserequest
 
 ALTER TABLE ONLY school_template.assets_purchaserequest
     ADD CONSTRAINT assets_purchasereque_supplier_id_1d0b0333_fk_assets_su FOREIGN KEY (supplier_id) REFERENCES school_template.assets_supplier(id) DEFERRABLE INITIALLY DEFERRED;
+
+
+--
+-- Name: assets_reclassification assets_reclassification_asset_id_bf5d6572_fk_assets_asset_id; Type: FK CONSTRAINT; Schema: school_template; Owner: -
+--
+
+ALTER TABLE ONLY school_template.assets_reclassification
+    ADD CONSTRAINT assets_reclassification_asset_id_bf5d6572_fk_assets_asset_id FOREIGN KEY (asset_id) REFERENCES school_template.assets_asset(id) DEFERRABLE INITIALLY DEFERRED;
 
 
 --
