@@ -111,6 +111,7 @@ def _bounds() -> dict[str, int | str]:
         "SummarySectionType.table": 200,
         "Query.campaignList": 100,  # the resolver reads at most MAX_PAGE campaigns
         "Query.rules": 500,  # the rule register (code, not rows)
+        "RuleType.appliesTo": 10,  # the school kinds a rule binds (SchoolKind + boarding)
         "Query.ruleStanding": SCHOOLS,  # one row per school for the rule asked
         "Query.schoolRuleStanding": 500,  # one row per rule
         "Query.awardProgrammeList": 100,

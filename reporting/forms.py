@@ -227,7 +227,7 @@ class CampusForm(forms.Form):
                                    max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs=_INPUT))
     green_area = forms.DecimalField(label=_("Green space area (m²)"), required=False, min_value=Decimal("0"),
                                     max_digits=10, decimal_places=2, widget=forms.NumberInput(attrs=_INPUT),
-                                    help_text=_("Land laid out as green space (绿地), as surveyed."))
+                                    help_text=_("Land laid out as green space, as surveyed."))
     green_cover_rate = forms.DecimalField(
         label=_("Green cover rate (%)"), required=False, min_value=Decimal("0"), max_value=Decimal("100"),
         max_digits=5, decimal_places=2, widget=forms.NumberInput(attrs=_INPUT),

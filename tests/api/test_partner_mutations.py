@@ -82,9 +82,9 @@ PEOPLE_ONLY = {
     "agreementSign", "staffExitRegister", "staffExitReturn", "absenceFollowUp", "drillRecord",
     "educationRecord", "escortRecord", "healthCheckRecord", "disinfectionRecord",
     "checklistTemplateSave", "emergencyPlanAdd", "securityTeamMemberAdd",
-    "schoolClassCreate",
-    # reporting: the bureau's campaigns
-    "campaignIssue",
+    "schoolClassCreate", "fireInspectionRecord", "mealAccompanimentRecord",
+    # reporting: the bureau's campaigns, the school's campus figures
+    "campaignIssue", "schoolCampusUpdate",
 }
 
 # The hand-written test showing that a successful write records the partner's name, per partner write.

@@ -32,7 +32,7 @@ EXPECTED = {
     forms.TimeField: (A_TIME, "08:30", {"time", "hidden"}),
 }
 # What a constructor's extra arguments get when the walk builds a form (only their shape matters here).
-EMPTY_ARGUMENTS = {"lines": (), "roles": (), "programme": SimpleNamespace(evidence_required=["材料"])}
+EMPTY_ARGUMENTS = {"lines": (), "roles": (), "programme": SimpleNamespace(evidence_required=["材料"], criteria=[])}
 
 
 def _project_apps() -> list:
