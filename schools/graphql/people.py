@@ -108,9 +108,9 @@ class StaffMutation:
             content = base64.b64decode(content_base64, validate=True)
         except (binascii.Error, ValueError):
             raise HouqinGraphQLError("contentBase64 is not valid base64.", Code.BAD_USER_INPUT) from None
-        from core.spreadsheets import SpreadsheetRefused
-
         from django.urls import reverse
+
+        from core.spreadsheets import SpreadsheetRefused
 
         from ..jobs import staff_import_job_start
 
