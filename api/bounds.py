@@ -108,7 +108,8 @@ def _bounds() -> dict[str, int | str]:
         "TermSummaryType.figures": 200,
         "TermSummaryType.sections": 20,
         "SummarySectionType.paragraphs": 200,
-        "SummarySectionType.table": 200,
+        "SummarySectionType.table": 100,  # one row per figure of the part (the figures are at most 200 in all)
+        "SummaryRowType.cells": 6,  # indicator and value; a person's edited table may add a column or two
         "Query.campaignList": 100,  # the resolver reads at most MAX_PAGE campaigns
         "Query.rules": 500,  # the rule register (code, not rows)
         "RuleType.appliesTo": 10,  # the school kinds a rule binds (SchoolKind + boarding)

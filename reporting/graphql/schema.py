@@ -40,6 +40,7 @@ from .types import (
     SchoolMetricsType,
     SummaryDownloadsType,
     SummaryFigureType,
+    SummaryRowType,
     SummarySectionType,
     TermSummaryType,
     TermType,
@@ -143,7 +144,7 @@ def _term_summary(info: Info, *, bureau: Bureau, term: Term, school: School | No
         title=title, text=text, is_saved=saved is not None, updated_at=saved.updated_at if saved else None,
         figures=[SummaryFigureType(key=f.key, label=f.label, unit=f.unit, value=f.value, display=f.display,
                                    section=f.section) for f in summary.summary_figures(values)],
-        sections=[SummarySectionType(heading=s.heading, paragraphs=s.paragraphs, table=s.table)
+        sections=[SummarySectionType(heading=s.heading, paragraphs=s.paragraphs, table=[SummaryRowType(cells=list(row)) for row in s.table])
                   for s in summary.summary_sections(text)],
         downloads=SummaryDownloadsType(docx=link("docx"), pdf=link("pdf"), xlsx=link("xlsx")),
     )

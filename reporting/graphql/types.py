@@ -193,11 +193,16 @@ class SummaryFigureType:
     section: str = strawberry.field(description="The part of the summary it belongs to (一、项目建设 …).")
 
 
+@strawberry.type(description="One row of a summary table: its cells, left to right.")
+class SummaryRowType:
+    cells: list[str]
+
+
 @strawberry.type(description="One part of the summary: its heading, paragraphs and table (header row first).")
 class SummarySectionType:
     heading: str = strawberry.field(description="Empty for the opening paragraph before the first part.")
     paragraphs: list[str]
-    table: list[list[str]]
+    table: list[SummaryRowType]
 
 
 @strawberry.type(description="Where a signed-in person downloads the summary; DOCX and PDF are made by a job.")

@@ -18,7 +18,7 @@ query($term: ID, $school: ID) {
   termSummary(termId: $term, schoolId: $school) {
     term { id name } bureauName schoolId schoolName title text isSaved
     figures { key label unit value display section }
-    sections { heading paragraphs table }
+    sections { heading paragraphs table { cells } }
     downloads { docx pdf xlsx }
   }
 }
@@ -65,8 +65,9 @@ def test_a_school_reads_its_own_summary_with_figures_sections_and_links(figures,
     headings = [s["heading"] for s in data["sections"]]
     assert headings == ["", "一、项目建设", "二、后勤管理", "三、后勤服务", "四、校园安全"]
     safety = data["sections"][4]
-    assert safety["table"][0] == ["指标", "数值"]
-    assert ["整改率", "75%"] in safety["table"]
+    table = [row["cells"] for row in safety["table"]]
+    assert table[0] == ["指标", "数值"]
+    assert ["整改率", "75%"] in table
     assert any("排查" in p and "8" in p for p in safety["paragraphs"]), safety["paragraphs"]
     # the links: the school's own summary page on its own host
     for fmt in ("docx", "pdf", "xlsx"):
