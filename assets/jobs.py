@@ -7,11 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core.progress import progress
-from frontend.excel import XLSX_CONTENT_TYPE, workbook_bytes
-from jobs.services import JobFailed, JobResult, job_input, job_runner
+from jobs.services import JobResult, import_refused, job_input, job_runner
 from tenants.access import school_roles
 
 from .roles import MANAGERS
@@ -64,18 +62,7 @@ def assets_import_run(job) -> JobResult:
         count = assets_import(upload=content, actor=job.user, mapping=job.params.get("mapping") or None)
     except ImportFailed as exc:
         headers, rows = error_report_rows(exc.errors)
-        report = workbook_bytes(title=_("Import errors"), headers=headers, rows=rows, heading=False)
-        message = ngettext(
-            "%(count)s problem found in the sheet; nothing was imported. Correct the rows in the error report and "
-            "import the sheet again.",
-            "%(count)s problems found in the sheet; nothing was imported. Correct the rows in the error report and "
-            "import the sheet again.",
-            len(exc.errors),
-        ) % {"count": len(exc.errors)}
-        raise JobFailed(
-            message,
-            JobResult(file_name=f"{_('Import errors')}.xlsx", content=report, content_type=XLSX_CONTENT_TYPE),
-        ) from exc
+        raise import_refused(count=len(exc.errors), title=_("Import errors"), headers=headers, rows=rows) from exc
     finally:
         source.unlink(missing_ok=True)
     return JobResult(
@@ -142,19 +129,8 @@ def category_import_run(job) -> JobResult:
         count = category_table_import(rows=rows, actor=job.user)
     except ValidationError as exc:
         problems = exc.messages
-        report = workbook_bytes(
-            title=_("Import errors"), headers=[_("Message")], rows=[[p] for p in problems], heading=False
-        )
-        message = ngettext(
-            "%(count)s problem found in the sheet; nothing was imported. Correct the rows in the error report and "
-            "import the sheet again.",
-            "%(count)s problems found in the sheet; nothing was imported. Correct the rows in the error report and "
-            "import the sheet again.",
-            len(problems),
-        ) % {"count": len(problems)}
-        raise JobFailed(
-            message,
-            JobResult(file_name=f"{_('Import errors')}.xlsx", content=report, content_type=XLSX_CONTENT_TYPE),
+        raise import_refused(
+            count=len(problems), title=_("Import errors"), headers=[_("Message")], rows=[[p] for p in problems]
         ) from exc
     finally:
         source.unlink(missing_ok=True)

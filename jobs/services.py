@@ -48,6 +48,23 @@ class JobFailed(Exception):
         self.result = result
 
 
+def import_refused(*, count: int, title: str, headers: list, rows: list) -> JobFailed:
+    """The failure of an import whose rows are wrong: nothing imported, and the problems as an .xlsx report."""
+    from django.utils.translation import ngettext
+
+    from frontend.excel import XLSX_CONTENT_TYPE, workbook_bytes
+
+    message = ngettext(
+        "%(count)s problem found in the sheet; nothing was imported. Correct the rows in the error report and "
+        "import the sheet again.",
+        "%(count)s problems found in the sheet; nothing was imported. Correct the rows in the error report and "
+        "import the sheet again.",
+        count,
+    ) % {"count": count}
+    report = workbook_bytes(title=title, headers=headers, rows=rows, heading=False)
+    return JobFailed(message, JobResult(file_name=f"{title}.xlsx", content=report, content_type=XLSX_CONTENT_TYPE))
+
+
 def job_runner(name: str):
     """Register a runner: f(job) -> JobResult, raising JobFailed with a readable reason."""
 

@@ -7,11 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from core.progress import progress
-from frontend.excel import XLSX_CONTENT_TYPE, workbook_bytes
-from jobs.services import JobFailed, JobResult, job_input, job_runner
+from jobs.services import JobFailed, JobResult, import_refused, job_input, job_runner
 from tenants.access import school_roles
 from tenants.roles import SCHOOL_ADMIN_ROLES
 
@@ -56,16 +54,6 @@ def staff_import_in_background(request, *, upload):
     return redirect("jobs:detail", job_id=job.pk) if job is not None else None
 
 
-def staff_errors_report(errors) -> bytes:
-    """The error report of a refused staff sheet (row, column, problem) as .xlsx."""
-    return workbook_bytes(
-        title=_("Staff import errors"),
-        headers=[_("Row"), _("Column"), _("Problem")],
-        rows=[[e.row, e.column, str(e.message)] for e in errors],
-        heading=False,
-    )
-
-
 @job_runner("schools.staff_import")
 def staff_import_run(job) -> JobResult:
     """Import the uploaded staff sheet as the job's user: every row or none; the error report when rows are wrong."""
@@ -82,20 +70,11 @@ def staff_import_run(job) -> JobResult:
     if result.refused is not None:
         raise JobFailed(result.refused.messages[0])
     if result.errors:
-        message = ngettext(
-            "%(count)s problem found in the sheet; nothing was imported. Correct the rows in the error report and "
-            "import the sheet again.",
-            "%(count)s problems found in the sheet; nothing was imported. Correct the rows in the error report and "
-            "import the sheet again.",
-            len(result.errors),
-        ) % {"count": len(result.errors)}
-        raise JobFailed(
-            message,
-            JobResult(
-                file_name=f"{_('Staff import errors')}.xlsx",
-                content=staff_errors_report(result.errors),
-                content_type=XLSX_CONTENT_TYPE,
-            ),
+        raise import_refused(
+            count=len(result.errors),
+            title=_("Staff import errors"),
+            headers=[_("Row"), _("Column"), _("Problem")],
+            rows=[[e.row, e.column, str(e.message)] for e in result.errors],
         )
     return JobResult(
         # The words of the import page's own summary (one msgid, one translation).
